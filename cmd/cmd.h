@@ -1,0 +1,272 @@
+/*
+ * cmd.h - the esctl command framework (cmd/ only; lib/ never sees this).
+ *
+ * HOW TO ADD A COMMAND
+ *
+ *  1. Verb: in cmd/<group>.c write
+ *
+ *	static const struct esctl_opt foo_opts[] = {
+ *		{ 'r', "replicas", "N", "number of replicas", OPT_INT, 0, NULL },
+ *		{ 0, "selector", "SEL", "label selector", OPT_STRING, 0, NULL },
+ *		OPT_END
+ *	};
+ *	static int cmd_group_foo(struct esctl_ctx *, struct esctl_args *,
+ *	    struct es_err *);
+ *
+ *     and add an entry to the group's verb table:
+ *
+ *	{ "foo", "NAME", "one-line summary", "longer help (optional)",
+ *	  foo_opts, 1, 1, CMD_NEEDS_DB | CMD_MUTATES, "index",
+ *	  cmd_group_foo },
+ *
+ *     exec returns 0, or -1 with err filled (lib/err.h): never print the
+ *     error yourself and never exit.  Print results through cmd/output.c
+ *     (out_list / out_item / out_ok) so -o json|yaml|name|wide work.
+ *     Read options with args_get/args_has/args_int; positionals are
+ *     args->argv[0..argc-1].
+ *  2. Group: a new group exports `const struct esctl_group
+ *     esctl_group_<name>` and is listed in esctl_groups[] in cmd/esctl.c.
+ *  3. Tests: tests/NNNN-<group>-<topic>.bats (see tests/lib/common.bash);
+ *     assert exit codes with `run -N` and stdout/stderr apart.
+ *  4. Docs: man/esctl-<group>.1 (its SYNOPSIS is generated from the table:
+ *     `esctl __man-synopsis <group>`, and a test fails when it is stale),
+ *     README tour, and `make completions` (a test fails when the files in
+ *     completions/ are stale).
+ *
+ * Setup is declared by flags and done once by the dispatcher:
+ *	CMD_NEEDS_DB	open the store (read-only unless CMD_MUTATES)
+ *	CMD_MUTATES	writes: honours --dry-run (the store is then opened
+ *			read-only, so a dry run cannot write)
+ *	CMD_CONFIRM	destructive: asks on a TTY, needs --yes otherwise
+ *			(call ctx_confirm from exec with the object named)
+ *	CMD_OFFLINE	never opens a socket
+ *	CMD_HIDDEN	not listed in help or completion
+ */
+#ifndef ESCTL_CMD_H
+#define ESCTL_CMD_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "store.h"
+
+#define CMD_NEEDS_DB	0x01
+#define CMD_MUTATES	0x02
+#define CMD_CONFIRM	0x04
+#define CMD_OFFLINE	0x08
+#define CMD_HIDDEN	0x10
+#define CMD_NEEDS_KUBE	0x20
+#define CMD_NO_CONFIG	0x40	/* runs without loading the config file */
+
+enum opt_type {
+	OPT_BOOL,		/* flag, no argument */
+	OPT_STRING,
+	OPT_INT,		/* validated as an integer when parsed */
+	OPT_LIST		/* repeatable; values collected in order */
+};
+
+#define OPT_REQUIRED	0x01	/* must be given */
+#define OPT_HIDDEN	0x02
+
+struct esctl_opt {
+	int		 short_name;	/* 0 when none */
+	const char	*long_name;
+	const char	*argname;	/* NULL for OPT_BOOL */
+	const char	*help;
+	enum opt_type	 type;
+	int		 flags;
+	/*
+	 * Completion of the value: NULL (none), "file", "dir", or a
+	 * dynamic kind answered by `esctl __complete` ("namespace",
+	 * "index", "org", ...), or literal choices "=l2 cosine dot".
+	 */
+	const char	*complete;
+};
+
+#define OPT_END	{ 0, NULL, NULL, NULL, OPT_BOOL, 0, NULL }
+
+struct esctl_ctx;
+struct esctl_args;
+
+struct esctl_verb {
+	const char		*name;	/* may be two words: "quota get" */
+	const char		*args;	/* positional synopsis: "NAME [FILE]" */
+	const char		*summary;
+	const char		*help;	/* extra paragraph(s), or NULL */
+	const struct esctl_opt	*opts;
+	int			 nargs_min;
+	int			 nargs_max;	/* -1: unbounded */
+	int			 flags;
+	const char		*complete;	/* completion of positionals */
+	int			(*exec)(struct esctl_ctx *, struct esctl_args *,
+				    struct es_err *);
+};
+
+#define VERB_END { NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
+
+struct esctl_group {
+	const char		*name;
+	const char		*summary;
+	const char		*help;
+	/*
+	 * NULL-name terminated.  A group that is itself a command (e.g.
+	 * `esctl search`) has one verb whose name is "".
+	 */
+	const struct esctl_verb	*verbs;
+};
+
+enum out_format {
+	OUT_TABLE,
+	OUT_WIDE,
+	OUT_JSON,
+	OUT_YAML,
+	OUT_NAME
+};
+
+/*
+ * The command context: global options, output decisions and the lazily
+ * opened handles.  The only mutable state of a run; passed to every exec.
+ */
+struct esctl_ctx {
+	/* global options (after env and config defaults are applied) */
+	const char		*db_path;
+	const char		*data_dir;
+	const char		*config_path;
+	int			 config_explicit;
+	const char		*kubeconfig;
+	const char		*kube_context;
+	const char		*request_timeout;
+	const char		*as_user;	/* tenant scope, or NULL */
+	const char		*as_org;
+	enum out_format		 output;
+	int			 quiet;
+	int			 verbose;
+	int			 dry_run;
+	int			 yes;
+	int			 color;		/* colour escapes on stdout */
+	int			 color_err;	/* ... on stderr */
+	int			 tty_in;
+	int			 tty_out;
+	int			 tty_err;
+	time_t			 now;		/* ESCTL_NOW or time() */
+
+	FILE			*out;
+	FILE			*err;
+	struct es_log		 log;		/* to stderr per -v */
+
+	struct config		*cfg;
+	struct store		*store;
+
+	const struct esctl_group *group;
+	const struct esctl_verb	*verb;
+
+	/* strings owned by the context, freed at exit */
+	char			*owned[8];
+	int			 nowned;
+};
+
+/* Parsed options and positionals of the running verb. */
+struct esctl_args {
+	int			 argc;
+	char			**argv;		/* positionals */
+	const struct esctl_opt	*opts;		/* the verb's table */
+	int			 nopts;
+	const char		**values;	/* per opt: last value / "1" */
+	const char		***lists;	/* per opt: OPT_LIST values */
+	int			*nlists;
+};
+
+/* Option value as given, or NULL when absent.  Borrowed. */
+const char	*args_get(const struct esctl_args *, const char *long_name);
+/* 1 when the option was given (flags and valued options alike). */
+int		 args_has(const struct esctl_args *, const char *long_name);
+/* Integer option within bounds; def when absent; ES_EUSAGE otherwise. */
+int		 args_int(const struct esctl_args *, const char *long_name,
+		    long long min, long long max, long long def,
+		    long long *out, struct es_err *);
+/* Values of an OPT_LIST option (count in *n).  Borrowed. */
+const char	**args_list(const struct esctl_args *, const char *long_name,
+		    int *n);
+
+/* Asks "<what>? [y/N]" on a TTY; without one, needs --yes. */
+int		 ctx_confirm(struct esctl_ctx *, struct es_err *,
+		    const char *fmt, ...) ES_PRINTF(3, 4);
+/* Builds a path below the data directory; caller frees. */
+char		*ctx_data_path(struct esctl_ctx *, const char *name);
+/*
+ * Tenant scope: 0 when the identity may touch a record of org/user,
+ * else ES_EPERM naming both.  No identity set: always allowed.
+ */
+int		 ctx_scope_check(struct esctl_ctx *, const char *org,
+		    const char *user, struct es_err *);
+/* Progress line on a TTY stderr (overwritten in place); no-op otherwise. */
+void		 ctx_progress(struct esctl_ctx *, const char *fmt, ...)
+		    ES_PRINTF(2, 3);
+void		 ctx_progress_done(struct esctl_ctx *);
+/* Notice to stderr unless -q. */
+void		 ctx_info(struct esctl_ctx *, const char *fmt, ...)
+		    ES_PRINTF(2, 3);
+void		 ctx_warn(struct esctl_ctx *, const char *fmt, ...)
+		    ES_PRINTF(2, 3);
+
+/* output.c: every command's results go through these. */
+struct out_col {
+	const char	*header;
+	const char	*key;	/* dotted path into the object */
+	int		 flags;
+};
+#define OUT_COL_WIDE	0x01	/* only with -o wide */
+#define OUT_COL_RIGHT	0x02	/* right-align (numbers) */
+#define OUT_COL_NAME	0x04	/* the value printed by -o name */
+#define OUT_COL_STATUS	0x08	/* colour by status word on a TTY */
+#define OUT_COL_AGE	0x10	/* RFC 3339 time shown as an age */
+#define OUT_COL_END	{ NULL, NULL, 0 }
+
+/* Prints an array of objects (takes nothing; caller still owns list). */
+int		 out_list(struct esctl_ctx *, const cJSON *list,
+		    const struct out_col *cols, struct es_err *);
+/*
+ * Prints one object: JSON/YAML as is, table as aligned "key: value"
+ * lines (nested objects indented).  name_key is used by -o name.
+ */
+int		 out_item(struct esctl_ctx *, const cJSON *item,
+		    const char *name_key, struct es_err *);
+/*
+ * Reports a completed action: with -o json/yaml prints obj (if not NULL),
+ * otherwise prints the human message (unless -q).
+ */
+int		 out_ok(struct esctl_ctx *, const cJSON *obj, const char *fmt,
+		    ...) ES_PRINTF(3, 4);
+/* Prints JSON (2-space indent) whatever the output format. */
+void		 out_print_json(struct esctl_ctx *, const cJSON *);
+/* Colour helpers: return the escape or "" when colour is off. */
+const char	*out_color(struct esctl_ctx *, const char *status);
+const char	*out_reset(struct esctl_ctx *);
+const char	*out_bold(struct esctl_ctx *);
+/* Formats one JSON value as table cell text into buf. */
+void		 out_cell(struct esctl_ctx *, const cJSON *, int flags,
+		    char *buf, size_t len);
+
+/* The group tables; cmd/esctl.c lists them all. */
+extern const struct esctl_group *const esctl_groups[];
+const struct esctl_group *esctl_find_group(const char *);
+
+/* help.c / completion.c */
+void		 help_main(struct esctl_ctx *, FILE *);
+void		 help_group(struct esctl_ctx *, FILE *,
+		    const struct esctl_group *);
+void		 help_verb(struct esctl_ctx *, FILE *,
+		    const struct esctl_group *, const struct esctl_verb *);
+/* "esctl cluster create [--replicas N] ... NAME" wrapped at width. */
+/* width 0: one line; lead: columns already used before it on line 1 */
+void		 help_usage_line(struct es_buf *, const struct esctl_group *,
+		    const struct esctl_verb *, int width, int lead);
+extern const struct esctl_opt esctl_global_opts[];
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * ctx.c - services of the command context: confirmation, tenant scope,
+ * data paths, progress and notices.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+#include "util.h"
+
+int
+ctx_confirm(struct esctl_ctx *ctx, struct es_err *err, const char *fmt, ...)
+{
+	char what[512], line[64];
+	va_list ap;
+
+	if (ctx->yes || ctx->dry_run)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (!ctx->tty_in)
+		return es_err_set(err, ES_EUSAGE, "ConfirmationRequired",
+		    "refusing to %s without confirmation: stdin is not a "
+		    "terminal (pass --yes)", what);
+	fprintf(ctx->err, "%s%s?%s [y/N] ", ctx->color_err ? "\033[1m" : "",
+	    what, ctx->color_err ? "\033[0m" : "");
+	fflush(ctx->err);
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return es_err_set(err, ES_EFAIL, "Aborted", "aborted: no "
+		    "answer");
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0)
+		return 0;
+	return es_err_set(err, ES_EFAIL, "Aborted", "aborted: not confirmed");
+}
+
+char *
+ctx_data_path(struct esctl_ctx *ctx, const char *name)
+{
+	return util_path_join(ctx->data_dir, name);
+}
+
+int
+ctx_scope_check(struct esctl_ctx *ctx, const char *org, const char *user,
+    struct es_err *err)
+{
+	if (ctx->as_org != NULL && (org == NULL ||
+	    strcmp(ctx->as_org, org) != 0))
+		return es_err_set(err, ES_EPERM, "Forbidden", "permission "
+		    "denied: org '%s' cannot access a record of org '%s'",
+		    ctx->as_org, org ? org : "");
+	if (ctx->as_user != NULL && (user == NULL ||
+	    strcmp(ctx->as_user, user) != 0))
+		return es_err_set(err, ES_EPERM, "Forbidden", "permission "
+		    "denied: user '%s' cannot access a record of user '%s'",
+		    ctx->as_user, user ? user : "");
+	return 0;
+}
+
+void
+ctx_progress(struct esctl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->tty_err || ctx->quiet)
+		return;
+	fputs("\r\033[K", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fflush(ctx->err);
+}
+
+void
+ctx_progress_done(struct esctl_ctx *ctx)
+{
+	if (!ctx->tty_err || ctx->quiet)
+		return;
+	fputs("\r\033[K", ctx->err);
+	fflush(ctx->err);
+}
+
+void
+ctx_info(struct esctl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+}
+
+void
+ctx_warn(struct esctl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(ctx->err, "esctl: %swarning:%s ", ctx->color_err ?
+	    "\033[33m" : "", ctx->color_err ? "\033[0m" : "");
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+}

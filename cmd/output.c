@@ -1,0 +1,440 @@
+/*
+ * output.c - the output layer every command uses: aligned tables
+ * (table, wide), JSON, YAML and names, colour only when wanted.
+ *
+ * Commands build their results as cJSON values whose keys are the public
+ * snake_case field names; this file decides how they look.  So -o json
+ * always shows exactly the fields the table was made from.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "doc.h"
+#include "util.h"
+
+static const cJSON *out_path(const cJSON *, const char *);
+static void	 out_json(struct es_buf *, const cJSON *, int);
+static size_t	 out_width(const char *);
+static void	 out_describe(struct esctl_ctx *, const cJSON *, int);
+static int	 out_structured(struct esctl_ctx *, const cJSON *,
+		    struct es_err *);
+
+static const char *out_green[] = { "created", "completed", "running",
+    "Running", "ready", "Ready", "Bound", "sent", "enabled", "active",
+    "Active", "succeeded", "Succeeded", "available", "ok", "in_pool",
+    "order_created", "True", "approved", NULL };
+static const char *out_yellow[] = { "pending", "Pending", "creating",
+    "scaling", "processing", "deleting", "Terminating", "starting",
+    "pending_confirmation", "scheduled_for_maintenance",
+    "maintenance_in_progress", "skipped", "unknown", "Unknown",
+    "disabled", "cordoned", "building", NULL };
+static const char *out_red[] = { "failed", "Failed", "error", "Error",
+    "deleted", "cancelled", "rejected", "NotReady", "CrashLoopBackOff",
+    "failed_check", "abnormal", "False", "offline", NULL };
+
+static int
+out_in(const char *s, const char **set)
+{
+	int i;
+
+	for (i = 0; set[i] != NULL; i++)
+		if (strcmp(s, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+out_color(struct esctl_ctx *ctx, const char *status)
+{
+	if (!ctx->color || status == NULL)
+		return "";
+	if (out_in(status, out_green))
+		return "\033[32m";
+	if (out_in(status, out_yellow))
+		return "\033[33m";
+	if (out_in(status, out_red))
+		return "\033[31m";
+	return "";
+}
+
+const char *
+out_reset(struct esctl_ctx *ctx)
+{
+	return ctx->color ? "\033[0m" : "";
+}
+
+const char *
+out_bold(struct esctl_ctx *ctx)
+{
+	return ctx->color ? "\033[1m" : "";
+}
+
+/* Walks a dotted path ("details.replicas") through objects. */
+static const cJSON *
+out_path(const cJSON *j, const char *path)
+{
+	char part[128];
+	const char *dot;
+	size_t len;
+
+	while (j != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		len = dot ? (size_t)(dot - path) : strlen(path);
+		if (len >= sizeof part)
+			return NULL;
+		memcpy(part, path, len);
+		part[len] = '\0';
+		j = cJSON_GetObjectItemCaseSensitive(j, part);
+		path += len + (dot != NULL);
+	}
+	return j;
+}
+
+static void
+out_number(char *buf, size_t len, double d)
+{
+	char *p;
+
+	if (!isfinite(d))
+		snprintf(buf, len, "%s", isnan(d) ? "NaN" : d > 0 ? "Inf" :
+		    "-Inf");
+	else if (d == (double)(long long)d && fabs(d) < 9e15)
+		snprintf(buf, len, "%lld", (long long)d);
+	else {
+		snprintf(buf, len, "%.2f", d);
+		p = buf + strlen(buf) - 1;
+		while (p > buf && *p == '0')
+			*p-- = '\0';
+		if (*p == '.')
+			*p = '\0';
+		if (strcmp(buf, "0") == 0 || strcmp(buf, "-0") == 0)
+			snprintf(buf, len, "%.3g", d);
+	}
+}
+
+void
+out_cell(struct esctl_ctx *ctx, const cJSON *v, int flags, char *buf,
+    size_t len)
+{
+	const cJSON *e;
+	char *s, tmp[64];
+	size_t n;
+	time_t t;
+	struct es_err err = ES_ERR_INIT;
+
+	buf[0] = '\0';
+	if (v == NULL || cJSON_IsNull(v)) {
+		snprintf(buf, len, "<none>");
+	} else if (cJSON_IsString(v)) {
+		if ((flags & OUT_COL_AGE) && *v->valuestring != '\0' &&
+		    util_time_parse(v->valuestring, "time", ctx->now, &t,
+		    &err) == 0)
+			util_format_age((long long)(ctx->now - t), buf, len);
+		else
+			snprintf(buf, len, "%s", *v->valuestring ?
+			    v->valuestring : "<none>");
+	} else if (cJSON_IsNumber(v)) {
+		out_number(buf, len, v->valuedouble);
+	} else if (cJSON_IsBool(v)) {
+		snprintf(buf, len, "%s", cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsArray(v)) {
+		n = 0;
+		cJSON_ArrayForEach(e, v) {
+			if (cJSON_IsObject(e) || cJSON_IsArray(e)) {
+				s = cJSON_PrintUnformatted(e);
+				snprintf(tmp, sizeof tmp, "%s", s);
+				free(s);
+			} else
+				out_cell(ctx, e, 0, tmp, sizeof tmp);
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+			    "%s%s", n ? "," : "", tmp);
+			if (n >= len)
+				break;
+		}
+		if (n == 0)
+			snprintf(buf, len, "<none>");
+	} else {
+		s = cJSON_PrintUnformatted(v);
+		snprintf(buf, len, "%s", s);
+		free(s);
+	}
+	/* a cell is one line */
+	for (s = buf; *s != '\0'; s++)
+		if (*s == '\n' || *s == '\t' || *s == '\r')
+			*s = ' ';
+}
+
+/* Display width: code points, not bytes. */
+static size_t
+out_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void
+out_json(struct es_buf *b, const cJSON *j, int indent)
+{
+	const cJSON *e;
+	char num[64];
+	int first = 1;
+
+	if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
+		int obj = cJSON_IsObject(j);
+
+		if (j->child == NULL) {
+			es_buf_adds(b, obj ? "{}" : "[]");
+			return;
+		}
+		es_buf_addch(b, obj ? '{' : '[');
+		cJSON_ArrayForEach(e, j) {
+			es_buf_adds(b, first ? "\n" : ",\n");
+			first = 0;
+			es_buf_addf(b, "%*s", indent + 2, "");
+			if (obj) {
+				es_buf_add_json_str(b, e->string);
+				es_buf_adds(b, ": ");
+			}
+			out_json(b, e, indent + 2);
+		}
+		es_buf_addf(b, "\n%*s%c", indent, "", obj ? '}' : ']');
+	} else if (cJSON_IsString(j))
+		es_buf_add_json_str(b, j->valuestring);
+	else if (cJSON_IsNumber(j)) {
+		if (!isfinite(j->valuedouble))
+			es_buf_adds(b, "null");
+		else if (j->valuedouble == (double)(long long)j->valuedouble &&
+		    fabs(j->valuedouble) < 9e15)
+			es_buf_addf(b, "%lld", (long long)j->valuedouble);
+		else {
+			snprintf(num, sizeof num, "%.15g", j->valuedouble);
+			if (strtod(num, NULL) != j->valuedouble)
+				snprintf(num, sizeof num, "%.17g",
+				    j->valuedouble);
+			es_buf_adds(b, num);
+		}
+	} else if (cJSON_IsBool(j))
+		es_buf_adds(b, cJSON_IsTrue(j) ? "true" : "false");
+	else
+		es_buf_adds(b, "null");
+}
+
+void
+out_print_json(struct esctl_ctx *ctx, const cJSON *j)
+{
+	struct es_buf b = ES_BUF_INIT;
+
+	out_json(&b, j, 0);
+	es_buf_addch(&b, '\n');
+	fwrite(b.data, 1, b.len, ctx->out);
+	es_buf_release(&b);
+}
+
+static int
+out_structured(struct esctl_ctx *ctx, const cJSON *j, struct es_err *err)
+{
+	struct es_buf b = ES_BUF_INIT;
+
+	if (ctx->output == OUT_YAML) {
+		if (doc_emit_yaml(j, &b, err) == -1) {
+			es_buf_release(&b);
+			return -1;
+		}
+	} else {
+		out_json(&b, j, 0);
+		es_buf_addch(&b, '\n');
+	}
+	fwrite(b.data, 1, b.len, ctx->out);
+	es_buf_release(&b);
+	return 0;
+}
+
+int
+out_list(struct esctl_ctx *ctx, const cJSON *list,
+    const struct out_col *cols, struct es_err *err)
+{
+	const cJSON *row;
+	const struct out_col *c;
+	size_t ncols = 0, nrows, r, k, *w;
+	char **cells;
+	int wide = ctx->output == OUT_WIDE;
+	const char *col;
+
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+		return out_structured(ctx, list, err);
+	if (ctx->output == OUT_NAME) {
+		for (c = cols; c->header != NULL; c++)
+			if (c->flags & OUT_COL_NAME)
+				break;
+		if (c->header == NULL)
+			c = cols;
+		cJSON_ArrayForEach(row, list) {
+			char cell[1024];
+
+			out_cell(ctx, out_path(row, c->key), 0, cell,
+			    sizeof cell);
+			fprintf(ctx->out, "%s\n", cell);
+		}
+		return 0;
+	}
+	nrows = (size_t)cJSON_GetArraySize(list);
+	if (nrows == 0) {
+		if (!ctx->quiet)
+			fprintf(ctx->err, "No resources found.\n");
+		return 0;
+	}
+	for (c = cols; c->header != NULL; c++)
+		ncols++;
+	cells = xcalloc((nrows + 1) * ncols, sizeof *cells);
+	w = xcalloc(ncols, sizeof *w);
+	for (k = 0; k < ncols; k++)
+		cells[k] = xstrdup(cols[k].header);
+	r = 1;
+	cJSON_ArrayForEach(row, list) {
+		for (k = 0; k < ncols; k++) {
+			char cell[1024];
+
+			out_cell(ctx, out_path(row, cols[k].key),
+			    cols[k].flags, cell, sizeof cell);
+			cells[r * ncols + k] = xstrdup(cell);
+		}
+		r++;
+	}
+	for (r = 0; r <= nrows; r++)
+		for (k = 0; k < ncols; k++)
+			if (out_width(cells[r * ncols + k]) > w[k])
+				w[k] = out_width(cells[r * ncols + k]);
+	for (r = 0; r <= nrows; r++) {
+		int first = 1;
+
+		for (k = 0; k < ncols; k++) {
+			size_t pad;
+			int last = 1, j;
+
+			if ((cols[k].flags & OUT_COL_WIDE) && !wide)
+				continue;
+			for (j = (int)k + 1; j < (int)ncols; j++)
+				if (!(cols[j].flags & OUT_COL_WIDE) || wide)
+					last = 0;
+			col = cells[r * ncols + k];
+			pad = w[k] - out_width(col);
+			if (!first)
+				fputs("   ", ctx->out);
+			first = 0;
+			if (r == 0)
+				fprintf(ctx->out, "%s", out_bold(ctx));
+			else if (cols[k].flags & OUT_COL_STATUS)
+				fprintf(ctx->out, "%s", out_color(ctx, col));
+			if (cols[k].flags & OUT_COL_RIGHT)
+				fprintf(ctx->out, "%*s%s", (int)pad, "", col);
+			else if (last)
+				fprintf(ctx->out, "%s", col);
+			else
+				fprintf(ctx->out, "%s%*s", col, (int)pad, "");
+			if (r == 0 || (cols[k].flags & OUT_COL_STATUS))
+				fprintf(ctx->out, "%s", ctx->color &&
+				    (r == 0 || *out_color(ctx, col)) ?
+				    out_reset(ctx) : "");
+		}
+		fputc('\n', ctx->out);
+	}
+	for (r = 0; r < (nrows + 1) * ncols; r++)
+		free(cells[r]);
+	free(cells);
+	free(w);
+	return 0;
+}
+
+/* Human "key: value" rendering of an object, nested blocks indented. */
+static void
+out_describe(struct esctl_ctx *ctx, const cJSON *obj, int indent)
+{
+	const cJSON *e, *x;
+	size_t kw = 0;
+	char cell[2048];
+	int scalar_array;
+
+	cJSON_ArrayForEach(e, obj)
+		if (!cJSON_IsObject(e) && strlen(e->string) > kw)
+			kw = strlen(e->string);
+	cJSON_ArrayForEach(e, obj) {
+		scalar_array = cJSON_IsArray(e);
+		if (scalar_array)
+			cJSON_ArrayForEach(x, e)
+				if (cJSON_IsObject(x) || cJSON_IsArray(x))
+					scalar_array = 0;
+		if (cJSON_IsObject(e)) {
+			fprintf(ctx->out, "%*s%s:%s\n", indent, "", e->string,
+			    e->child ? "" : " <none>");
+			out_describe(ctx, e, indent + 2);
+		} else if (cJSON_IsArray(e) && !scalar_array) {
+			fprintf(ctx->out, "%*s%s:\n", indent, "", e->string);
+			cJSON_ArrayForEach(x, e) {
+				if (cJSON_IsObject(x)) {
+					fprintf(ctx->out, "%*s-\n", indent + 2,
+					    "");
+					out_describe(ctx, x, indent + 4);
+				} else {
+					out_cell(ctx, x, 0, cell, sizeof cell);
+					fprintf(ctx->out, "%*s- %s\n",
+					    indent + 2, "", cell);
+				}
+			}
+		} else {
+			out_cell(ctx, e, 0, cell, sizeof cell);
+			fprintf(ctx->out, "%*s%s:%*s %s%s%s\n", indent, "",
+			    e->string, (int)(kw - strlen(e->string)), "",
+			    strstr(e->string, "status") ? out_color(ctx,
+			    cell) : "", cell, strstr(e->string, "status") &&
+			    *out_color(ctx, cell) ? out_reset(ctx) : "");
+		}
+	}
+}
+
+int
+out_item(struct esctl_ctx *ctx, const cJSON *item, const char *name_key,
+    struct es_err *err)
+{
+	char cell[1024];
+
+	switch (ctx->output) {
+	case OUT_JSON:
+	case OUT_YAML:
+		return out_structured(ctx, item, err);
+	case OUT_NAME:
+		out_cell(ctx, name_key ? out_path(item, name_key) : NULL, 0,
+		    cell, sizeof cell);
+		fprintf(ctx->out, "%s\n", cell);
+		return 0;
+	default:
+		out_describe(ctx, item, 0);
+		return 0;
+	}
+}
+
+int
+out_ok(struct esctl_ctx *ctx, const cJSON *obj, const char *fmt, ...)
+{
+	va_list ap;
+	struct es_err err = ES_ERR_INIT;
+
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML) {
+		if (obj != NULL)
+			return out_structured(ctx, obj, &err);
+		return 0;
+	}
+	if (ctx->quiet || fmt == NULL)
+		return 0;
+	va_start(ap, fmt);
+	vfprintf(ctx->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->out);
+	return 0;
+}

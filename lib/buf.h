@@ -1,0 +1,45 @@
+/*
+ * buf.h - a growable byte buffer (git strbuf).
+ *
+ *	struct es_buf b = ES_BUF_INIT;
+ *	es_buf_addf(&b, "%s=%d", k, v);
+ *	use(b.data);		(always NUL-terminated, even when empty)
+ *	es_buf_release(&b);	(or es_buf_detach() to keep the string)
+ */
+#ifndef ESCTL_BUF_H
+#define ESCTL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "xmalloc.h"
+
+struct es_buf {
+	char	*data;		/* NUL-terminated; never NULL after init */
+	size_t	 len;
+	size_t	 alloc;
+};
+
+extern char es_buf_empty[];
+#define ES_BUF_INIT	{ es_buf_empty, 0, 0 }
+
+void	 es_buf_init(struct es_buf *);
+/* Frees the memory and re-initialises the buffer. */
+void	 es_buf_release(struct es_buf *);
+/* Returns the contents as a new string (caller frees); buffer is reset. */
+char	*es_buf_detach(struct es_buf *, size_t *);
+/* Makes room for n more bytes. */
+void	 es_buf_grow(struct es_buf *, size_t);
+void	 es_buf_reset(struct es_buf *);
+void	 es_buf_truncate(struct es_buf *, size_t);
+void	 es_buf_add(struct es_buf *, const void *, size_t);
+void	 es_buf_adds(struct es_buf *, const char *);
+void	 es_buf_addch(struct es_buf *, int);
+void	 es_buf_addf(struct es_buf *, const char *, ...) ES_PRINTF(2, 3);
+void	 es_buf_vaddf(struct es_buf *, const char *, va_list) ES_PRINTF(2, 0);
+/* Appends s as a JSON string literal, quotes included. */
+void	 es_buf_add_json_str(struct es_buf *, const char *);
+/* Reads a whole file (or stdin for "-"); 0 on success, -1 with errno. */
+int	 es_buf_read_file(struct es_buf *, const char *);
+
+#endif

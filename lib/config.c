@@ -1,0 +1,366 @@
+/*
+ * config.c - the YAML configuration file and its key table.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "quantity.h"
+#include "util.h"
+
+struct config {
+	char		*file;		/* NULL when nothing was read */
+	struct doc_node	*root;		/* DOC_MAP or NULL */
+};
+
+/*
+ * The known keys.  Sections are listed before their keys.  Add a row when
+ * a capability grows a setting, and document it in man/esctl.yaml.5.
+ */
+const struct config_key config_keys[] = {
+	{ "identity", CONFIG_SECTION, NULL,
+	    "tenant scope for every command" },
+	{ "identity.user", CONFIG_STRING, NULL, "act as this user" },
+	{ "identity.org", CONFIG_STRING, NULL, "act as this tenant org" },
+	{ "output", CONFIG_ENUM, "table wide json yaml name",
+	    "default output format" },
+	{ "color", CONFIG_ENUM, "auto always never", "colour output" },
+	{ "data_dir", CONFIG_STRING, NULL, "data directory" },
+	{ "db", CONFIG_STRING, NULL, "SQLite database path" },
+	{ "kube", CONFIG_SECTION, NULL, "Kubernetes access" },
+	{ "kube.kubeconfig", CONFIG_STRING, NULL, "kubeconfig path(s)" },
+	{ "kube.context", CONFIG_STRING, NULL, "kubeconfig context" },
+	{ "kube.request_timeout", CONFIG_DURATION, NULL,
+	    "timeout of one API request" },
+	{ "report", CONFIG_SECTION, NULL, "deployment report service" },
+	{ "report.url", CONFIG_STRING, NULL, "URL reports are POSTed to" },
+	{ "report.timeout", CONFIG_DURATION, NULL, "timeout of one POST" },
+	{ "report.token", CONFIG_STRING, NULL, "bearer token for the POST" },
+	{ "gitlab", CONFIG_SECTION, NULL, "GitLab configuration repository" },
+	{ "gitlab.url", CONFIG_STRING, NULL, "repository URL[#ref]" },
+	{ "gitlab.ref", CONFIG_STRING, NULL, "branch, tag or commit" },
+	{ "gitlab.path", CONFIG_STRING, NULL, "directory inside the repo" },
+	{ "gitlab.token", CONFIG_STRING, NULL, "access token" },
+	{ "gitlab.token_file", CONFIG_STRING, NULL, "file holding the token" },
+	{ "gitlab.username", CONFIG_STRING, NULL, "user for token auth" },
+	{ "gitlab.ca_file", CONFIG_STRING, NULL, "CA bundle for TLS" },
+	{ "gitlab.insecure_skip_tls_verify", CONFIG_BOOL, NULL,
+	    "do not verify the server certificate" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct config_key *config_lookup(const char *);
+static int	 config_validate(struct config *, const struct doc_node *,
+		    const char *, struct es_err *);
+
+static const struct config_key *
+config_lookup(const char *key)
+{
+	const struct config_key *k;
+
+	for (k = config_keys; k->key != NULL; k++)
+		if (strcmp(k->key, key) == 0)
+			return k;
+	return NULL;
+}
+
+int
+config_error(const struct config *cfg, const struct doc_node *n,
+    struct es_err *err, const char *fmt, ...)
+{
+	char msg[ES_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n == NULL || n->line == 0)
+		return es_err_set(err, ES_EUSAGE, "InvalidConfig", "%s: %s",
+		    cfg->file ? cfg->file : "config", msg);
+	return es_err_set(err, ES_EUSAGE, "InvalidConfig", "%s:%u:%u: %s",
+	    cfg->file ? cfg->file : "config", n->line, n->col, msg);
+}
+
+/* Suggests the closest known key under the same parent. */
+static const char *
+config_suggest(const char *full)
+{
+	const struct config_key *k, *best = NULL;
+	int d, bestd = 3;
+
+	for (k = config_keys; k->key != NULL; k++) {
+		d = util_edit_distance(full, k->key);
+		if (d < bestd) {
+			bestd = d;
+			best = k;
+		}
+	}
+	return best ? best->key : NULL;
+}
+
+static int
+config_validate(struct config *cfg, const struct doc_node *map,
+    const char *prefix, struct es_err *err)
+{
+	const struct doc_node *c;
+	const struct config_key *k;
+	char full[256];
+	const char *hint, *s;
+	long long ll;
+	int64_t q;
+	struct es_err e2 = ES_ERR_INIT;
+
+	for (c = map->child; c != NULL; c = c->next) {
+		snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." :
+		    "", c->key);
+		if ((k = config_lookup(full)) == NULL) {
+			struct doc_node pos = *c;
+
+			pos.line = c->key_line;
+			pos.col = c->key_col;
+			hint = config_suggest(full);
+			if (hint != NULL)
+				return config_error(cfg, &pos, err, "unknown "
+				    "key '%s' (did you mean '%s'?)", full,
+				    hint);
+			return config_error(cfg, &pos, err, "unknown key '%s'",
+			    full);
+		}
+		if (c->type == DOC_NULL)
+			continue;
+		s = doc_scalar(c);
+		switch (k->type) {
+		case CONFIG_SECTION:
+			if (c->type != DOC_MAP)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "a mapping, not a %s", full,
+				    doc_type_name(c->type));
+			if (config_validate(cfg, c, full, err) == -1)
+				return -1;
+			break;
+		case CONFIG_MAP:
+			if (c->type != DOC_MAP)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "a mapping, not a %s", full,
+				    doc_type_name(c->type));
+			break;
+		case CONFIG_LIST:
+			if (c->type != DOC_SEQ)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "a list, not a %s", full,
+				    doc_type_name(c->type));
+			break;
+		case CONFIG_STRING:
+			if (s == NULL)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "a string, not a %s", full,
+				    doc_type_name(c->type));
+			break;
+		case CONFIG_INT:
+			if (c->type != DOC_INT)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "an integer, not '%s'", full, s ? s :
+				    doc_type_name(c->type));
+			break;
+		case CONFIG_BOOL:
+			if (c->type != DOC_BOOL)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "true or false, not '%s'", full, s ? s :
+				    doc_type_name(c->type));
+			break;
+		case CONFIG_DURATION:
+			if (s == NULL || util_parse_duration(s, full, &ll,
+			    &e2) == -1)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "a duration such as 30s or 10m, not '%s'",
+				    full, s ? s : doc_type_name(c->type));
+			break;
+		case CONFIG_QUANTITY:
+			if (s == NULL || quantity_parse(s, full, 0, &q,
+			    &e2) == -1)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "a quantity such as 500m or 2Gi, not '%s'",
+				    full, s ? s : doc_type_name(c->type));
+			break;
+		case CONFIG_ENUM: {
+			const char *v = k->values, *e;
+			size_t len;
+			int ok = 0;
+
+			while (s != NULL && *v != '\0') {
+				e = strchr(v, ' ');
+				len = e ? (size_t)(e - v) : strlen(v);
+				if (strlen(s) == len && strncmp(s, v, len) == 0)
+					ok = 1;
+				v += len;
+				while (*v == ' ')
+					v++;
+			}
+			if (!ok)
+				return config_error(cfg, c, err, "'%s' must be "
+				    "one of: %s; not '%s'", full, k->values,
+				    s ? s : doc_type_name(c->type));
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+int
+config_parse(const char *buf, size_t len, const char *name,
+    struct config **out, struct es_err *err)
+{
+	struct config *cfg;
+	struct doc_node *root;
+
+	*out = NULL;
+	if (doc_parse(buf, len, name, &root, err) == -1) {
+		err->code = ES_EUSAGE;
+		snprintf(err->reason, sizeof err->reason, "InvalidConfig");
+		return -1;
+	}
+	cfg = xcalloc(1, sizeof *cfg);
+	cfg->file = xstrdup(name);
+	if (root->type == DOC_NULL) {
+		doc_free(root);
+		root = NULL;
+	} else if (root->type != DOC_MAP) {
+		config_error(cfg, root, err, "the configuration must be a "
+		    "mapping of keys, not a %s", doc_type_name(root->type));
+		doc_free(root);
+		config_free(cfg);
+		return -1;
+	}
+	cfg->root = root;
+	if (root != NULL && config_validate(cfg, root, "", err) == -1) {
+		config_free(cfg);
+		return -1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int
+config_load(const char *path, int must_exist, struct config **out,
+    struct es_err *err)
+{
+	struct es_buf b = ES_BUF_INIT;
+	int rc, e;
+
+	*out = NULL;
+	if (path == NULL) {
+		*out = xcalloc(1, sizeof **out);
+		return 0;
+	}
+	if (es_buf_read_file(&b, path) == -1) {
+		e = errno;
+		es_buf_release(&b);
+		if (e == ENOENT && !must_exist) {
+			*out = xcalloc(1, sizeof **out);
+			return 0;
+		}
+		return es_err_set(err, e == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
+		    NULL, "cannot read config '%s': %s", path, strerror(e));
+	}
+	rc = config_parse(b.data, b.len, path, out, err);
+	es_buf_release(&b);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	doc_free(cfg->root);
+	free(cfg->file);
+	free(cfg);
+}
+
+const char *
+config_file(const struct config *cfg)
+{
+	return cfg->file;
+}
+
+const struct doc_node *
+config_node(const struct config *cfg, const char *key)
+{
+	if (cfg == NULL || cfg->root == NULL)
+		return NULL;
+	return doc_path(cfg->root, key);
+}
+
+const char *
+config_get(const struct config *cfg, const char *key)
+{
+	return doc_scalar(config_node(cfg, key));
+}
+
+int
+config_get_int(const struct config *cfg, const char *key, long long def,
+    long long *out, struct es_err *err)
+{
+	const struct doc_node *n = config_node(cfg, key);
+
+	if (n == NULL || n->type == DOC_NULL) {
+		*out = def;
+		return 0;
+	}
+	if (n->type != DOC_INT)
+		return config_error(cfg, n, err, "'%s' must be an integer",
+		    key);
+	*out = n->integer;
+	return 0;
+}
+
+int
+config_get_bool(const struct config *cfg, const char *key, int def,
+    int *out, struct es_err *err)
+{
+	const struct doc_node *n = config_node(cfg, key);
+
+	if (n == NULL || n->type == DOC_NULL) {
+		*out = def;
+		return 0;
+	}
+	if (n->type != DOC_BOOL)
+		return config_error(cfg, n, err, "'%s' must be true or false",
+		    key);
+	*out = n->boolean;
+	return 0;
+}
+
+int
+config_get_duration_ms(const struct config *cfg, const char *key,
+    long long def, long long *out, struct es_err *err)
+{
+	const struct doc_node *n = config_node(cfg, key);
+	struct es_err e2 = ES_ERR_INIT;
+
+	if (n == NULL || n->type == DOC_NULL) {
+		*out = def;
+		return 0;
+	}
+	if (doc_scalar(n) == NULL ||
+	    util_parse_duration_ms(doc_scalar(n), key, out, &e2) == -1)
+		return config_error(cfg, n, err, "'%s' must be a duration "
+		    "such as 30s or 10m", key);
+	return 0;
+}
+
+int
+config_get_duration(const struct config *cfg, const char *key,
+    long long def, long long *out, struct es_err *err)
+{
+	long long ms;
+
+	if (config_get_duration_ms(cfg, key, def * 1000, &ms, err) == -1)
+		return -1;
+	*out = (ms + 999) / 1000;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * schema.c - schema migrations, applied in order by store_open().
+ *
+ * Each capability adds its tables as a new migration at the end, with the
+ * next version number.  A released migration is never edited: change the
+ * schema with a new one.  Column names follow the seeds (snake_case), and
+ * they are the JSON field names of -o json output.
+ */
+#include "schema.h"
+
+/* 1: tenants, their containers, deployment states and quotas. */
+static const char schema_v1[] =
+"CREATE TABLE tenant_container ("
+"  id TEXT PRIMARY KEY,"
+"  tenant_org_id TEXT NOT NULL,"
+"  user TEXT NOT NULL,"
+"  service_name TEXT NOT NULL,"
+"  namespace TEXT NOT NULL UNIQUE,"
+"  replicas INTEGER NOT NULL DEFAULT 1,"
+"  cpu_request TEXT NOT NULL DEFAULT '500m',"
+"  cpu_limit TEXT NOT NULL DEFAULT '2',"
+"  mem_request TEXT NOT NULL DEFAULT '1Gi',"
+"  mem_limit TEXT NOT NULL DEFAULT '2Gi',"
+"  disk_size TEXT NOT NULL DEFAULT '10Gi',"
+"  gpu_count INTEGER NOT NULL DEFAULT 0,"
+"  dimension INTEGER NOT NULL DEFAULT 128,"
+"  vector_count INTEGER NOT NULL DEFAULT 10000,"
+"  index_limit INTEGER NOT NULL DEFAULT 0,"
+"  gitlab_url TEXT,"
+"  config TEXT,"
+"  status TEXT NOT NULL,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  sync_time TEXT,"
+"  UNIQUE (tenant_org_id, user, service_name)"
+");"
+"CREATE INDEX tenant_container_org ON tenant_container (tenant_org_id);"
+"CREATE INDEX tenant_container_user ON tenant_container (user);"
+"CREATE INDEX tenant_container_status ON tenant_container (status);"
+"CREATE TABLE deployment_status ("
+"  id TEXT PRIMARY KEY,"
+"  tenant_org_id TEXT NOT NULL,"
+"  namespace TEXT NOT NULL UNIQUE,"
+"  user TEXT NOT NULL,"
+"  service_name TEXT NOT NULL,"
+"  status TEXT NOT NULL,"
+"  message TEXT,"
+"  cpu_usage REAL NOT NULL DEFAULT 0,"
+"  memory_usage REAL NOT NULL DEFAULT 0,"
+"  disk_usage REAL NOT NULL DEFAULT 0,"
+"  qps REAL NOT NULL DEFAULT 0,"
+"  gpu_count INTEGER NOT NULL DEFAULT 0,"
+"  dimension INTEGER NOT NULL DEFAULT 128,"
+"  vector_count INTEGER NOT NULL DEFAULT 10000,"
+"  replicas INTEGER NOT NULL DEFAULT 1,"
+"  details TEXT,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL"
+");"
+"CREATE INDEX deployment_status_org ON deployment_status (tenant_org_id);"
+"CREATE INDEX deployment_status_user ON deployment_status (user);"
+"CREATE INDEX deployment_status_status ON deployment_status (status);"
+"CREATE TABLE tenant_quota ("
+"  tenant_org_id TEXT NOT NULL,"
+"  user TEXT NOT NULL DEFAULT '',"
+"  max_clusters INTEGER,"
+"  max_indexes INTEGER,"
+"  max_cpu TEXT,"
+"  max_memory TEXT,"
+"  max_disk TEXT,"
+"  max_gpu INTEGER,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  PRIMARY KEY (tenant_org_id, user)"
+");";
+
+const struct store_migration schema_migrations[] = {
+	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
+};
+const size_t schema_nmigrations =
+    sizeof schema_migrations / sizeof schema_migrations[0];
