@@ -1,0 +1,401 @@
+/*
+ * test-core.c - unit tests for buf, doc, util, quantity and config.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "config.h"
+#include "doc.h"
+#include "quantity.h"
+#include "unit.h"
+#include "util.h"
+
+static void
+test_buf_basic(struct unit_t *t)
+{
+	struct es_buf b = ES_BUF_INIT;
+	char *s;
+	size_t len;
+	int i;
+
+	UT_EQ_STR(t, b.data, "");
+	es_buf_adds(&b, "abc");
+	es_buf_addf(&b, "-%d-", 42);
+	es_buf_addch(&b, 'z');
+	UT_EQ_STR(t, b.data, "abc-42-z");
+	UT_EQ_INT(t, b.len, 8);
+	es_buf_truncate(&b, 3);
+	UT_EQ_STR(t, b.data, "abc");
+	for (i = 0; i < 10000; i++)
+		es_buf_addch(&b, 'x');
+	UT_EQ_INT(t, b.len, 10003);
+	s = es_buf_detach(&b, &len);
+	UT_EQ_INT(t, len, 10003);
+	UT_EQ_STR(t, b.data, "");
+	free(s);
+	es_buf_add_json_str(&b, "a\"b\\c\n\x01");
+	UT_EQ_STR(t, b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
+	es_buf_release(&b);
+}
+
+const struct unit_test unit_buf_tests[] = {
+	{ "basic", test_buf_basic },
+	{ NULL, NULL }
+};
+
+static void
+test_doc_yaml(struct unit_t *t)
+{
+	static const char y[] =
+	    "a: 1\n"
+	    "b: \"2\"\n"
+	    "c: [true, null, 1.5, 500m, 0x10]\n"
+	    "d:\n  e: hello\n  f: ~\n";
+	struct doc_node *root;
+	const struct doc_node *n;
+	struct es_err err = ES_ERR_INIT;
+
+	UT_EQ_INT(t, doc_parse(y, sizeof y - 1, "y", &root, &err), 0);
+	UT_EQ_INT(t, doc_get(root, "a")->type, DOC_INT);
+	UT_EQ_INT(t, doc_get(root, "a")->integer, 1);
+	UT_EQ_INT(t, doc_get(root, "b")->type, DOC_STRING);
+	n = doc_get(root, "c");
+	UT_EQ_INT(t, n->nchild, 5);
+	UT_EQ_INT(t, n->child->type, DOC_BOOL);
+	UT_EQ_INT(t, n->child->next->type, DOC_NULL);
+	UT_EQ_INT(t, n->child->next->next->type, DOC_FLOAT);
+	UT_EQ_INT(t, n->child->next->next->next->type, DOC_STRING);
+	UT_EQ_INT(t, n->child->next->next->next->next->integer, 16);
+	UT_EQ_STR(t, doc_scalar(doc_path(root, "d.e")), "hello");
+	UT_EQ_INT(t, doc_path(root, "d.e")->line, 5);
+	UT_EQ_INT(t, doc_path(root, "d.e")->col, 6);
+	UT_ASSERT(t, doc_path(root, "d.x") == NULL);
+	doc_free(root);
+}
+
+static void
+test_doc_errors(struct unit_t *t)
+{
+	struct doc_node *root = NULL;
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+	int i;
+
+	UT_EQ_INT(t, doc_parse("a: [1, 2\n", 9, "f.yaml", &root, &err), -1);
+	UT_ASSERT(t, strncmp(err.msg, "f.yaml:", 7) == 0);
+	UT_EQ_INT(t, err.code, ES_EUSAGE);
+	UT_EQ_INT(t, doc_parse("a: 1\na: 2\n", 10, "f", &root, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "f:2:1: duplicate key 'a'") != NULL);
+	/* deep nesting is refused, not a stack overflow */
+	for (i = 0; i < 10000; i++)
+		es_buf_addch(&b, '[');
+	UT_EQ_INT(t, doc_parse(b.data, b.len, "deep", &root, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "nesting deeper") != NULL);
+	es_buf_release(&b);
+	/* billion laughs */
+	es_buf_adds(&b, "a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+	for (i = 1; i < 9; i++)
+		es_buf_addf(&b, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, "
+		    "*%c, *%c, *%c]\n", 'a' + i, 'a' + i, 'a' + i - 1,
+		    'a' + i - 1, 'a' + i - 1, 'a' + i - 1, 'a' + i - 1,
+		    'a' + i - 1, 'a' + i - 1, 'a' + i - 1, 'a' + i - 1,
+		    'a' + i - 1);
+	UT_EQ_INT(t, doc_parse(b.data, b.len, "bomb", &root, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "nodes") != NULL);
+	es_buf_release(&b);
+	/* invalid UTF-8 is a clean error */
+	UT_EQ_INT(t, doc_parse("a: \xff\xfe\n", 7, "u", &root, &err), -1);
+	UT_ASSERT(t, root == NULL);
+}
+
+static void
+test_doc_json_roundtrip(struct unit_t *t)
+{
+	static const char j[] = "{\"a\": [1, 2.5, \"x\"], \"b\": {\"c\": null,"
+	    " \"d\": true}, \"e\": \"yes\", \"f\": \"123\"}";
+	struct doc_node *root;
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+	cJSON *json, *back;
+
+	UT_EQ_INT(t, doc_parse(j, sizeof j - 1, "j", &root, &err), 0);
+	json = doc_to_json(root);
+	UT_ASSERT(t, cJSON_IsArray(cJSON_GetObjectItem(json, "a")));
+	UT_EQ_INT(t, doc_emit_yaml(json, &b, &err), 0);
+	/* strings that look like other types are quoted */
+	UT_ASSERT(t, strstr(b.data, "e: 'yes'") != NULL);
+	UT_ASSERT(t, strstr(b.data, "f: '123'") != NULL);
+	doc_free(root);
+	UT_EQ_INT(t, doc_parse(b.data, b.len, "y", &root, &err), 0);
+	back = doc_to_json(root);
+	UT_ASSERT(t, cJSON_Compare(json, back, 1));
+	cJSON_Delete(json);
+	cJSON_Delete(back);
+	doc_free(root);
+	es_buf_release(&b);
+}
+
+static void
+test_doc_stream(struct unit_t *t)
+{
+	static const char y[] = "a: 1\n---\nb: 2\n---\n---\nc: 3\n";
+	struct doc_node *root;
+	struct es_err err = ES_ERR_INIT;
+
+	UT_EQ_INT(t, doc_parse_stream(y, sizeof y - 1, "s", &root, &err), 0);
+	UT_EQ_INT(t, root->nchild, 3);
+	doc_free(root);
+	UT_EQ_INT(t, doc_parse(y, sizeof y - 1, "s", &root, &err), -1);
+}
+
+const struct unit_test unit_doc_tests[] = {
+	{ "yaml", test_doc_yaml },
+	{ "errors", test_doc_errors },
+	{ "json-roundtrip", test_doc_json_roundtrip },
+	{ "stream", test_doc_stream },
+	{ NULL, NULL }
+};
+
+static void
+test_util_numbers(struct unit_t *t)
+{
+	const char *errstr;
+	long long v;
+	struct es_err err = ES_ERR_INIT;
+
+	UT_EQ_INT(t, util_strtonum("42", 0, 100, &errstr), 42);
+	UT_ASSERT(t, errstr == NULL);
+	util_strtonum("101", 0, 100, &errstr);
+	UT_EQ_STR(t, errstr, "too large");
+	util_strtonum("4x", 0, 100, &errstr);
+	UT_EQ_STR(t, errstr, "invalid");
+	util_strtonum(" 4", 0, 100, &errstr);
+	UT_EQ_STR(t, errstr, "invalid");
+	util_strtonum("99999999999999999999", 0, 100, &errstr);
+	UT_EQ_STR(t, errstr, "too large");
+	UT_EQ_INT(t, util_parse_int("x", "--n", 0, 5, &v, &err), -1);
+	UT_EQ_STR(t, err.msg, "invalid value 'x' for --n: not an integer");
+	UT_EQ_INT(t, err.code, ES_EUSAGE);
+}
+
+static void
+test_util_durations(struct unit_t *t)
+{
+	long long s;
+	struct es_err err = ES_ERR_INIT;
+	char buf[32];
+
+	UT_EQ_INT(t, util_parse_duration("90", "d", &s, &err), 0);
+	UT_EQ_INT(t, s, 90);
+	UT_EQ_INT(t, util_parse_duration("1h30m", "d", &s, &err), 0);
+	UT_EQ_INT(t, s, 5400);
+	UT_EQ_INT(t, util_parse_duration("7d", "d", &s, &err), 0);
+	UT_EQ_INT(t, s, 7 * 86400);
+	UT_EQ_INT(t, util_parse_duration("500ms", "d", &s, &err), 0);
+	UT_EQ_INT(t, s, 1);
+	UT_EQ_INT(t, util_parse_duration("10x", "d", &s, &err), -1);
+	UT_EQ_INT(t, util_parse_duration("", "d", &s, &err), -1);
+	UT_EQ_INT(t, util_parse_duration("m", "d", &s, &err), -1);
+	util_format_age(30, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "30s");
+	util_format_age(7200, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "2h");
+	util_format_age(7260, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "2h1m");
+	util_format_age(3 * 86400 + 3600, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "3d1h");
+}
+
+static void
+test_util_time(struct unit_t *t)
+{
+	time_t v, now = 1700000000;
+	char buf[UTIL_TIME_LEN];
+	struct es_err err = ES_ERR_INIT;
+
+	UT_EQ_INT(t, util_time_parse("2024-01-01T00:00:00Z", "t", now, &v,
+	    &err), 0);
+	UT_EQ_INT(t, v, 1704067200);
+	util_time_format(v, buf);
+	UT_EQ_STR(t, buf, "2024-01-01T00:00:00Z");
+	UT_EQ_INT(t, util_time_parse("2024-01-01T08:00:00+08:00", "t", now,
+	    &v, &err), 0);
+	UT_EQ_INT(t, v, 1704067200);
+	UT_EQ_INT(t, util_time_parse("2024-01-01T00:00:00.123Z", "t", now,
+	    &v, &err), 0);
+	UT_EQ_INT(t, v, 1704067200);
+	UT_EQ_INT(t, util_time_parse("2024-01-01", "t", now, &v, &err), 0);
+	UT_EQ_INT(t, v, 1704067200);
+	UT_EQ_INT(t, util_time_parse("@1704067200", "t", now, &v, &err), 0);
+	UT_EQ_INT(t, v, 1704067200);
+	UT_EQ_INT(t, util_time_parse("-2h", "t", now, &v, &err), 0);
+	UT_EQ_INT(t, v, now - 7200);
+	UT_EQ_INT(t, util_time_parse("yesterday", "t", now, &v, &err), -1);
+	UT_EQ_INT(t, util_time_parse("2024-13-01", "t", now, &v, &err), -1);
+	UT_EQ_INT(t, util_since_parse("7d", "s", now, &v, &err), 0);
+	UT_EQ_INT(t, v, now - 7 * 86400);
+}
+
+static void
+test_util_names(struct unit_t *t)
+{
+	UT_ASSERT(t, util_valid_name("alice.b-c_1", 63));
+	UT_ASSERT(t, !util_valid_name("", 63));
+	UT_ASSERT(t, !util_valid_name("a b", 63));
+	UT_ASSERT(t, util_dns1123_label("org-001-alice-search"));
+	UT_ASSERT(t, !util_dns1123_label("-a"));
+	UT_ASSERT(t, !util_dns1123_label("A"));
+	UT_ASSERT(t, !util_dns1123_label("a_b"));
+	UT_EQ_INT(t, util_edit_distance("create", "craete"), 1);
+	UT_EQ_INT(t, util_edit_distance("list", "lst"), 1);
+}
+
+static void
+test_util_files(struct unit_t *t)
+{
+	char *dir, *file;
+	struct stat sb;
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+
+	dir = xasprintf("%s/a/b/c", t->tmpdir);
+	UT_EQ_INT(t, util_mkdir_p(dir, 0700, &err), 0);
+	UT_EQ_INT(t, stat(dir, &sb), 0);
+	UT_EQ_INT(t, sb.st_mode & 0777, 0700);
+	file = util_path_join(dir, "f.json");
+	UT_EQ_INT(t, util_write_file_atomic(file, "{}", 2, 0600, &err), 0);
+	UT_EQ_INT(t, stat(file, &sb), 0);
+	UT_EQ_INT(t, sb.st_mode & 0777, 0600);
+	UT_EQ_INT(t, es_buf_read_file(&b, file), 0);
+	UT_EQ_STR(t, b.data, "{}");
+	es_buf_release(&b);
+	free(file);
+	free(dir);
+}
+
+const struct unit_test unit_util_tests[] = {
+	{ "numbers", test_util_numbers },
+	{ "durations", test_util_durations },
+	{ "time", test_util_time },
+	{ "names", test_util_names },
+	{ "files", test_util_files },
+	{ NULL, NULL }
+};
+
+static void
+test_quantity_parse(struct unit_t *t)
+{
+	static const struct {
+		const char	*s;
+		int64_t		 milli;
+	} ok[] = {
+		{ "500m", 500 }, { "2", 2000 }, { "1Gi", 1073741824000LL },
+		{ "1.5G", 1500000000000LL }, { "1e3", 1000000 },
+		{ "0.5", 500 }, { "100Ki", 102400000 }, { "1n", 1 },
+		{ "10Gi", 10737418240000LL }, { "1Ti", 1099511627776000LL },
+		{ ".5", 500 }, { "1k", 1000000 }, { "+3", 3000 },
+	};
+	static const char *bad[] = { "", "abc", "1.5.5", "1Gb", "Gi", "-",
+	    "1 Gi", "1e", "1ee3", "99999999999999999999999" };
+	int64_t v;
+	size_t i;
+	struct es_err err = ES_ERR_INIT;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		UT_EQ_INT(t, quantity_parse(ok[i].s, "q", 0, &v, &err), 0);
+		UT_EQ_INT(t, v, ok[i].milli);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		UT_EQ_INT(t, quantity_parse(bad[i], "q", 0, &v, &err), -1);
+	UT_EQ_INT(t, quantity_parse("-1", "q", 0, &v, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "negative") != NULL);
+	UT_EQ_INT(t, quantity_parse("-1", "q", 1, &v, &err), 0);
+	UT_EQ_INT(t, v, -1000);
+}
+
+static void
+test_quantity_format(struct unit_t *t)
+{
+	char buf[64];
+	int64_t v;
+	struct es_err err = ES_ERR_INIT;
+
+	quantity_format(500, 0, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "500m");
+	quantity_format(2000, 0, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "2");
+	quantity_parse("1536Mi", "q", 0, &v, &err);
+	quantity_format(v, 1, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "1536Mi");
+	quantity_parse("2Gi", "q", 0, &v, &err);
+	quantity_format(v, 1, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "2Gi");
+	quantity_parse("3G", "q", 0, &v, &err);
+	quantity_format(v, 1, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "3G");
+	quantity_format(0, 1, buf, sizeof buf);
+	UT_EQ_STR(t, buf, "0");
+}
+
+const struct unit_test unit_quantity_tests[] = {
+	{ "parse", test_quantity_parse },
+	{ "format", test_quantity_format },
+	{ NULL, NULL }
+};
+
+static void
+test_config_valid(struct unit_t *t)
+{
+	static const char y[] = "identity:\n  org: org-001\n"
+	    "report:\n  url: http://127.0.0.1:1/r\n  timeout: 5s\n"
+	    "output: json\n";
+	struct config *cfg;
+	struct es_err err = ES_ERR_INIT;
+	long long v;
+
+	UT_EQ_INT(t, config_parse(y, sizeof y - 1, "c.yaml", &cfg, &err), 0);
+	UT_EQ_STR(t, config_get(cfg, "identity.org"), "org-001");
+	UT_EQ_STR(t, config_get(cfg, "report.url"), "http://127.0.0.1:1/r");
+	UT_EQ_INT(t, config_get_duration(cfg, "report.timeout", 9, &v, &err),
+	    0);
+	UT_EQ_INT(t, v, 5);
+	UT_EQ_INT(t, config_get_duration(cfg, "kube.request_timeout", 9, &v,
+	    &err), 0);
+	UT_EQ_INT(t, v, 9);
+	UT_ASSERT(t, config_get(cfg, "identity.user") == NULL);
+	config_free(cfg);
+}
+
+static void
+test_config_errors(struct unit_t *t)
+{
+	struct config *cfg;
+	struct es_err err = ES_ERR_INIT;
+
+	UT_EQ_INT(t, config_parse("reprt:\n  url: x\n", 16, "c.yaml", &cfg,
+	    &err), -1);
+	UT_EQ_STR(t, err.msg, "c.yaml:1:1: unknown key 'reprt' (did you "
+	    "mean 'report'?)");
+	UT_EQ_INT(t, config_parse("report:\n  timeout: soon\n", 24, "c.yaml",
+	    &cfg, &err), -1);
+	UT_ASSERT(t, strncmp(err.msg, "c.yaml:2:12: 'report.timeout' must be "
+	    "a duration", 45) == 0);
+	UT_EQ_INT(t, config_parse("output: xml\n", 12, "c.yaml", &cfg, &err),
+	    -1);
+	UT_ASSERT(t, strstr(err.msg, "must be one of") != NULL);
+	UT_EQ_INT(t, config_parse("- a\n", 4, "c.yaml", &cfg, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "must be a mapping") != NULL);
+	UT_EQ_INT(t, config_parse("a: [\n", 5, "c.yaml", &cfg, &err), -1);
+	UT_ASSERT(t, strncmp(err.msg, "c.yaml:", 7) == 0);
+	UT_EQ_INT(t, err.code, ES_EUSAGE);
+}
+
+const struct unit_test unit_config_tests[] = {
+	{ "valid", test_config_valid },
+	{ "errors", test_config_errors },
+	{ NULL, NULL }
+};

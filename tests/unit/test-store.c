@@ -1,0 +1,179 @@
+/*
+ * test-store.c - unit tests for the SQLite store: migrations, permissions,
+ * refusal of newer schemas, transactions, JSON rows, locks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tenant.h"
+#include "unit.h"
+
+static void
+test_store_create(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct stat sb;
+	char *path, *dir;
+
+	dir = xasprintf("%s/new/dir", t->tmpdir);
+	path = xasprintf("%s/esctl.db", dir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_version(st), store_latest_version());
+	store_close(st);
+	UT_EQ_INT(t, stat(path, &sb), 0);
+	UT_EQ_INT(t, sb.st_mode & 0777, 0600);
+	UT_EQ_INT(t, stat(dir, &sb), 0);
+	UT_EQ_INT(t, sb.st_mode & 0777, 0700);
+	/* read-only reopen sees the same version and refuses writes */
+	UT_EQ_INT(t, store_open(path, STORE_READONLY, &st, &err), 0);
+	UT_ASSERT(t, store_readonly(st));
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO tenant_quota "
+	    "(tenant_org_id, user, created_at, updated_at) VALUES "
+	    "('o', '', 'x', 'x')", ""), -1);
+	UT_EQ_STR(t, err.reason, "StoreReadOnly");
+	store_close(st);
+	free(path);
+	free(dir);
+}
+
+static void
+test_store_newer_schema(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	char *path;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, sqlite3_exec(store_db(st), "PRAGMA user_version = 999",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	store_close(st);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "schema version 999, newer than this "
+	    "esctl supports") != NULL);
+	UT_EQ_STR(t, err.reason, "SchemaTooNew");
+	free(path);
+}
+
+static void
+test_store_json_and_tx(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	cJSON *rows, *row;
+	long long n;
+	char *path;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_begin(st, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO tenant_quota "
+	    "(tenant_org_id, user, max_clusters, max_cpu, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?)", "ssIsss", "o1", "", 3LL,
+	    "10", "t", "t"), 1);
+	store_rollback(st);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) "
+	    "FROM tenant_quota", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO tenant_quota "
+	    "(tenant_org_id, user, max_clusters, max_gpu, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?)", "ssIIss", "o1", "", 3LL,
+	    -1LL, "t", "t"), 1);
+	/* the primary key makes a duplicate a conflict (exit 4) */
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO tenant_quota "
+	    "(tenant_org_id, user, created_at, updated_at) VALUES "
+	    "(?, ?, ?, ?)", "ssss", "o1", "", "t", "t"), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	UT_EQ_INT(t, store_query_json(st, &err, &rows, "SELECT "
+	    "tenant_org_id, max_clusters, max_gpu, '{\"a\":1}' AS x__json, "
+	    "1 AS y__bool FROM tenant_quota", ""), 0);
+	UT_EQ_INT(t, cJSON_GetArraySize(rows), 1);
+	row = cJSON_GetArrayItem(rows, 0);
+	UT_EQ_STR(t, cJSON_GetStringValue(cJSON_GetObjectItem(row,
+	    "tenant_org_id")), "o1");
+	UT_EQ_INT(t, cJSON_GetNumberValue(cJSON_GetObjectItem(row,
+	    "max_clusters")), 3);
+	UT_ASSERT(t, cJSON_IsNull(cJSON_GetObjectItem(row, "max_gpu")));
+	UT_ASSERT(t, cJSON_IsObject(cJSON_GetObjectItem(row, "x")));
+	UT_ASSERT(t, cJSON_IsTrue(cJSON_GetObjectItem(row, "y")));
+	cJSON_Delete(rows);
+	store_close(st);
+	free(path);
+}
+
+static void
+test_store_lock(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	char *path;
+	int fd, fd2;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	fd = store_lock(st, "check", 0, &err);
+	UT_ASSERT(t, fd >= 0);
+	/* flock is per open file description: a second open conflicts */
+	fd2 = store_lock(st, "check", 100, &err);
+	UT_EQ_INT(t, fd2, -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	store_unlock(fd);
+	fd2 = store_lock(st, "check", 0, &err);
+	UT_ASSERT(t, fd2 >= 0);
+	store_unlock(fd2);
+	store_close(st);
+	free(path);
+}
+
+static void
+test_tenant_quota(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct tenant_quota_update u;
+	struct tenant_amount add;
+	char *path;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	memset(&u, 0, sizeof u);
+	u.set_clusters = 1;
+	u.val.clusters = 1;
+	u.set_memory = 1;
+	u.val.memory = 4LL * 1024 * 1024 * 1024 * 1000;	/* 4Gi */
+	UT_EQ_INT(t, tenant_quota_write(st, "o1", NULL, &u, 0, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO tenant_container (id, "
+	    "tenant_org_id, user, service_name, namespace, replicas, "
+	    "mem_limit, status, created_at, updated_at) VALUES ('t1', 'o1', "
+	    "'alice', 's', 'ns1', 1, '2Gi', 'created', 't', 't')", ""), 1);
+	memset(&add, 0, sizeof add);
+	add.clusters = 1;
+	UT_EQ_INT(t, tenant_quota_check(st, "o1", "alice", &add, &err), -1);
+	UT_EQ_INT(t, err.code, ES_EQUOTA);
+	UT_ASSERT(t, strstr(err.msg, "max_clusters limit 1, in use 1") !=
+	    NULL);
+	/* another org is not affected */
+	UT_EQ_INT(t, tenant_quota_check(st, "o2", "alice", &add, &err), 0);
+	u.val.clusters = 5;
+	UT_EQ_INT(t, tenant_quota_write(st, "o1", NULL, &u, 0, &err), 0);
+	add.memory = 3LL * 1024 * 1024 * 1024 * 1000;
+	UT_EQ_INT(t, tenant_quota_check(st, "o1", "alice", &add, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "max_memory limit 4Gi, in use 2Gi, "
+	    "requested 3Gi") != NULL);
+	store_close(st);
+	free(path);
+}
+
+const struct unit_test unit_store_tests[] = {
+	{ "create", test_store_create },
+	{ "newer-schema", test_store_newer_schema },
+	{ "json-and-tx", test_store_json_and_tx },
+	{ "lock", test_store_lock },
+	{ "tenant-quota", test_tenant_quota },
+	{ NULL, NULL }
+};
