@@ -74,8 +74,63 @@ static const char schema_v1[] =
 "  PRIMARY KEY (tenant_org_id, user)"
 ");";
 
+/*
+ * 2: the registry of managed Kubernetes clusters (seed 003 5.1), soft
+ * deleted through deleted_at.  esctl adds how to reach a cluster: the
+ * kubeconfig content (or a path) and a context name in it.
+ */
+static const char schema_v2[] =
+"CREATE TABLE k8s_cluster ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  deleted_at TEXT,"
+"  cluster_id TEXT NOT NULL DEFAULT '',"
+"  clustername TEXT NOT NULL DEFAULT '',"
+"  clusternamecn TEXT NOT NULL DEFAULT '',"
+"  alias TEXT NOT NULL DEFAULT '',"
+"  apiserver TEXT NOT NULL DEFAULT '',"
+"  api_server_vip TEXT NOT NULL DEFAULT '',"
+"  etcdserver TEXT NOT NULL DEFAULT '',"
+"  etcd_server_vip TEXT NOT NULL DEFAULT '',"
+"  ingressservername TEXT NOT NULL DEFAULT '',"
+"  ingressservervip TEXT NOT NULL DEFAULT '',"
+"  kubepromversion TEXT NOT NULL DEFAULT '',"
+"  promserver TEXT NOT NULL DEFAULT '',"
+"  thanosserver TEXT NOT NULL DEFAULT '',"
+"  idc TEXT NOT NULL DEFAULT '',"
+"  zone TEXT NOT NULL DEFAULT '',"
+"  status TEXT NOT NULL DEFAULT '',"
+"  clustertype TEXT NOT NULL DEFAULT '',"
+"  kubeconfig TEXT NOT NULL DEFAULT '',"
+"  kube_context TEXT NOT NULL DEFAULT '',"
+"  \"desc\" TEXT NOT NULL DEFAULT '',"
+"  creator TEXT NOT NULL DEFAULT '',"
+"  \"group\" TEXT NOT NULL DEFAULT '',"
+"  esserver TEXT NOT NULL DEFAULT '',"
+"  nettype TEXT NOT NULL DEFAULT '',"
+"  architecture TEXT NOT NULL DEFAULT '',"
+"  flow_type TEXT NOT NULL DEFAULT '',"
+"  nova_name TEXT NOT NULL DEFAULT '',"
+"  level INTEGER NOT NULL DEFAULT 0,"
+"  cluster_group TEXT NOT NULL DEFAULT '',"
+"  pod_cidr TEXT NOT NULL DEFAULT '',"
+"  service_cidr TEXT NOT NULL DEFAULT '',"
+"  rr_cicode TEXT NOT NULL DEFAULT '',"
+"  rr_group TEXT NOT NULL DEFAULT ''"
+");"
+/* names are unique among live (not soft-deleted) clusters */
+"CREATE UNIQUE INDEX k8s_cluster_name ON k8s_cluster (clustername) "
+"  WHERE deleted_at IS NULL;"
+"CREATE UNIQUE INDEX k8s_cluster_uuid ON k8s_cluster (cluster_id) "
+"  WHERE deleted_at IS NULL AND cluster_id <> '';"
+"CREATE INDEX k8s_cluster_idc ON k8s_cluster (idc, zone);"
+"CREATE INDEX k8s_cluster_status ON k8s_cluster (status);"
+"CREATE INDEX k8s_cluster_type ON k8s_cluster (clustertype);";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
+	{ 2, "managed Kubernetes clusters", schema_v2 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];
