@@ -71,8 +71,8 @@ deployment_one(struct esctl_ctx *ctx, const char *ns, cJSON **out,
 	item = cJSON_DetachItemFromArray(list, 0);
 	cJSON_Delete(list);
 	if (item == NULL)
-		return es_err_set(err, ES_ENOTFOUND, "NotFound", "no deployment "
-		    "in namespace '%s'", ns);
+		return es_err_set(err, ES_ENOTFOUND, "NotFound",
+		    "no deployment in namespace '%s'", ns);
 	if (ctx_scope_check(ctx, cJSON_GetStringValue(cJSON_GetObjectItem(
 	    item, "tenant_org_id")), cJSON_GetStringValue(cJSON_GetObjectItem(
 	    item, "user")), err) == -1) {

@@ -342,6 +342,7 @@ cluster_spec_finish(struct cluster_spec *s, struct es_err *err)
 {
 	const struct cluster_fdesc *d;
 	int64_t req, lim, disk;
+	const char *v;
 	char *ns;
 	size_t i;
 
@@ -369,10 +370,17 @@ cluster_spec_finish(struct cluster_spec *s, struct es_err *err)
 		d = &cluster_fields[i];
 		if (d->type != CF_NAME)
 			continue;
-		if (!util_valid_name(*cluster_str(s, d), 63))
+		v = *cluster_str(s, d);
+		if (!util_valid_name(v, 63))
 			return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
 			    "%s '%s': must be 1 to 63 characters of "
-			    "[A-Za-z0-9._-]", d->key, *cluster_str(s, d));
+			    "[A-Za-z0-9._-]", d->key, v);
+		/* it becomes a Kubernetes label value */
+		if (!isalnum((unsigned char)v[0]) ||
+		    !isalnum((unsigned char)v[strlen(v) - 1]))
+			return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
+			    "%s '%s': must start and end with a letter or "
+			    "digit", d->key, v);
 	}
 	if (cluster_qty_positive(s->cpu_request, "cpu_request", 0, &req,
 	    err) == -1 || cluster_qty_positive(s->cpu_limit, "cpu_limit", 0,
