@@ -38,6 +38,28 @@ _esctl_takes_value() {
 		--max-storage) return 0 ;;
 		--max-gpu) return 0 ;;
 		--org) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--since) return 0 ;;
+		--until) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--status) return 0 ;;
+		--message) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--namespace) return 0 ;;
+		--status) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--org) return 0 ;;
+		--lines) return 0 ;;
+		--org) return 0 ;;
+		--since) return 0 ;;
+		--ref) return 0 ;;
+		--path) return 0 ;;
 	esac
 	return 1
 }
@@ -87,13 +109,35 @@ _esctl() {
 		"tenant quota set --max-storage") return 0 ;;
 		"tenant quota set --max-gpu") return 0 ;;
 		"tenant quota list --org") _esctl_dynamic org; return 0 ;;
+		"tenant usage --org") _esctl_dynamic org; return 0 ;;
+		"tenant usage --user"|"tenant usage -u") _esctl_dynamic user; return 0 ;;
+		"tenant usage --since") return 0 ;;
+		"tenant usage --until") return 0 ;;
+		"deployment list --org") _esctl_dynamic org; return 0 ;;
+		"deployment list --user"|"deployment list -u") _esctl_dynamic user; return 0 ;;
+		"deployment list --service"|"deployment list -s") _esctl_dynamic service; return 0 ;;
+		"deployment list --status") COMPREPLY=($(compgen -W 'creating created running scaling error failed deleting deleted' -- "$cur")); return 0 ;;
+		"deployment set-status --message"|"deployment set-status -m") return 0 ;;
+		"report list --org") _esctl_dynamic org; return 0 ;;
+		"report list --user"|"report list -u") _esctl_dynamic report-user; return 0 ;;
+		"report list --service"|"report list -s") _esctl_dynamic report-service; return 0 ;;
+		"report list --namespace"|"report list -n") _esctl_dynamic namespace; return 0 ;;
+		"report list --status") COMPREPLY=($(compgen -W 'starting namespace_created gitlab_pulled k8s_applied resources_configured disk_configured gpu_configured rollout_completed tenant_synced completed failed' -- "$cur")); return 0 ;;
+		"report list --since") return 0 ;;
+		"report list --limit") return 0 ;;
+		"report show --org") _esctl_dynamic org; return 0 ;;
+		"report log --lines") return 0 ;;
+		"report stats --org") _esctl_dynamic org; return 0 ;;
+		"report stats --since") return 0 ;;
+		"config pull --ref") return 0 ;;
+		"config pull --path") return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'tenant completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'tenant deployment report config completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -101,10 +145,25 @@ _esctl() {
 	case $group in
 	tenant)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota usage' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant completion ' -- "$cur")); return 0 ;;
+	deployment)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show set-status' -- "$cur"))
+			return 0
+		fi ;;
+	report)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show log stats flush' -- "$cur"))
+			return 0
+		fi ;;
+	config)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'pull' -- "$cur"))
+			return 0
+		fi ;;
+	help) COMPREPLY=($(compgen -W 'tenant deployment report config completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -155,6 +214,80 @@ _esctl() {
 	"tenant quota list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"tenant usage")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user --since --until $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"deployment list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service --status -A --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"deployment show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"deployment set-status")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -m --message $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"report list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -n --namespace --status --since --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"report show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -a --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic report-user; return 0 ;;
+			esac
+		fi ;;
+	"report log")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --follow --lines $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"report stats")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org --since $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic report-user; return 0 ;;
+			esac
+		fi ;;
+	"report flush")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"config pull")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --ref --path $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

@@ -49,6 +49,14 @@ const struct config_key config_keys[] = {
 	{ "gitlab.ca_file", CONFIG_STRING, NULL, "CA bundle for TLS" },
 	{ "gitlab.insecure_skip_tls_verify", CONFIG_BOOL, NULL,
 	    "do not verify the server certificate" },
+	{ "cluster", CONFIG_SECTION, NULL, "ES service defaults" },
+	{ "cluster.image", CONFIG_STRING, NULL, "Elasticsearch image" },
+	{ "cluster.kibana_image", CONFIG_STRING, NULL, "Kibana image" },
+	{ "cluster.storage_class", CONFIG_STRING, NULL,
+	    "storage class of the data volumes" },
+	{ "cluster.timeout", CONFIG_DURATION, NULL,
+	    "how long cluster create waits for the rollout" },
+	{ "cluster.kibana", CONFIG_BOOL, NULL, "deploy Kibana (default true)" },
 	{ NULL, 0, NULL, NULL }
 };
 
