@@ -1,0 +1,106 @@
+# tests/lib/lifecycle.bash - helpers of the ES service lifecycle suites
+# (2xxx): git repositories served over smart HTTP, report receivers.
+#
+#	load lib/common
+#	load lib/lifecycle
+
+GIT_HTTP_SERVER=$ESCTL_TOP/tests/lib/git-http-server
+
+# git with a fixed identity, no user config.
+tgit() {
+	git -c user.name=esctl-test -c user.email=test@esctl.invalid \
+	    -c init.defaultBranch=main -c advice.detachedHead=false "$@"
+}
+
+# make_repo NAME: a work tree $BATS_TEST_TMPDIR/src/NAME with an
+# esctl.yaml and one manifest, committed and tagged v1, published as the
+# bare repository $GIT_ROOT/NAME.git.  Sets REPO_SRC and REPO_BARE.
+make_repo() {
+	local name=$1
+	GIT_ROOT=${GIT_ROOT:-$BATS_TEST_TMPDIR/git-root}
+	REPO_SRC=$BATS_TEST_TMPDIR/src/$name
+	REPO_BARE=$GIT_ROOT/$name.git
+	mkdir -p "$REPO_SRC/manifests" "$GIT_ROOT"
+	cat > "$REPO_SRC/esctl.yaml" <<-'EOF'
+	defaults:
+	  replicas: 2
+	  cpu_limit: "3"
+	images:
+	  elasticsearch: registry.example/es:8.11-test
+	elasticsearch:
+	  indices.query.bool.max_clause_count: 4096
+	EOF
+	cat > "$REPO_SRC/manifests/10-extra.yaml" <<-'EOF'
+	apiVersion: v1
+	kind: ConfigMap
+	metadata:
+	  name: extra-settings
+	data:
+	  namespace: ${NAMESPACE}
+	  replicas: "${REPLICAS}"
+	  owner: ${TENANT_ORG_ID}/${USER}/${SERVICE_NAME}
+	EOF
+	tgit -C "$REPO_SRC" init -q
+	tgit -C "$REPO_SRC" add -A
+	tgit -C "$REPO_SRC" commit -qm "initial configuration"
+	tgit -C "$REPO_SRC" tag v1
+	tgit clone -q --bare "$REPO_SRC" "$REPO_BARE"
+}
+
+# push_change MESSAGE: commits a change in REPO_SRC and publishes it.
+push_change() {
+	echo "# $1" >> "$REPO_SRC/esctl.yaml"
+	tgit -C "$REPO_SRC" commit -qam "$1"
+	tgit -C "$REPO_SRC" push -q "$REPO_BARE" main
+}
+
+# start_git_server [--token T] [--tls-cert C --tls-key K]: serves
+# $GIT_ROOT on a free port; sets GIT_PORT, GIT_LOG and GIT_URL (the
+# http(s)://127.0.0.1:PORT prefix).
+start_git_server() {
+	GIT_PORT=$(free_port)
+	GIT_LOG=$BATS_TEST_TMPDIR/git-$GIT_PORT.jsonl
+	GIT_URL=http://127.0.0.1:$GIT_PORT
+	case " $* " in *" --tls-cert "*) GIT_URL=https://localhost:$GIT_PORT ;;
+	esac
+	"$PYTHON" "$GIT_HTTP_SERVER" --root "$GIT_ROOT" --port "$GIT_PORT" \
+	    --log "$GIT_LOG" --pidfile "$BATS_TEST_TMPDIR/git-$GIT_PORT.pid" \
+	    "$@" 3>&- &
+	wait_port "$GIT_PORT"
+}
+
+stop_git_servers() {
+	local f
+	for f in "$BATS_TEST_TMPDIR"/git-*.pid; do
+		[ -f "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null || true
+		rm -f "$f"
+	done
+}
+
+# A self-signed certificate for localhost: sets TLS_CERT and TLS_KEY.
+make_cert() {
+	TLS_CERT=$BATS_TEST_TMPDIR/tls.crt
+	TLS_KEY=$BATS_TEST_TMPDIR/tls.key
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	    -keyout "$TLS_KEY" -out "$TLS_CERT" 2>/dev/null
+}
+
+# Writes the test config file and points ESCTL_CONFIG at it.
+write_config() {
+	export ESCTL_CONFIG=$BATS_TEST_TMPDIR/config.yaml
+	cat > "$ESCTL_CONFIG"
+}
+
+# Number of requests in a JSON-lines log matching a jq filter.
+log_count() {
+	local log=$1 filter=$2
+	[ -f "$log" ] || { echo 0; return; }
+	jq -c "select($filter)" "$log" | wc -l
+}
+
+lifecycle_teardown() {
+	stop_git_servers
+	stop_receivers
+}
