@@ -338,15 +338,8 @@ cluster_qty_positive(const char *s, const char *key, int bytes, int64_t *m,
 }
 
 int
-cluster_spec_finish(struct cluster_spec *s, struct es_err *err)
+cluster_spec_required(const struct cluster_spec *s, struct es_err *err)
 {
-	const struct cluster_fdesc *d;
-	int64_t req, lim, disk;
-	const char *v;
-	char *ns;
-	size_t i;
-
-	/* the seeds' messages, in the seeds' order */
 	if (s->tenant_org_id == NULL || *s->tenant_org_id == '\0')
 		return es_err_set(err, ES_EUSAGE, "MissingField",
 		    "tenant_org_id is required for multi-tenancy");
@@ -356,6 +349,21 @@ cluster_spec_finish(struct cluster_spec *s, struct es_err *err)
 	if (s->service_name == NULL || *s->service_name == '\0')
 		return es_err_set(err, ES_EUSAGE, "MissingField",
 		    "service_name is required");
+	return 0;
+}
+
+int
+cluster_spec_finish(struct cluster_spec *s, struct es_err *err)
+{
+	const struct cluster_fdesc *d;
+	int64_t req, lim, disk;
+	const char *v;
+	char *ns;
+	size_t i;
+
+	/* the seeds' messages, in the seeds' order */
+	if (cluster_spec_required(s, err) == -1)
+		return -1;
 	for (i = 0; i < CLUSTER_NFIELDS; i++) {
 		d = &cluster_fields[i];
 		if (s->set & (1u << d->field))
@@ -1000,4 +1008,46 @@ cluster_meta_scaled(struct store *st, const char *ns, long long replicas,
 		return -1;
 	}
 	return store_commit(st, err);
+}
+
+int
+cluster_meta_scale_check(struct store *st, const char *ns,
+    long long replicas, struct es_err *err)
+{
+	sqlite3_stmt *stmt;
+	struct tenant_amount add;
+	char *org = NULL, *user = NULL;
+	long long delta = 0;
+	int64_t v;
+	int rc;
+
+	memset(&add, 0, sizeof add);
+	stmt = store_prepare(st, err, "SELECT tenant_org_id, user, replicas, "
+	    "cpu_limit, mem_limit, disk_size, gpu_count FROM tenant_container "
+	    "WHERE namespace = ?", "s", ns);
+	if (stmt == NULL)
+		return -1;
+	rc = store_step(st, stmt, err);
+	if (rc == 1) {
+		org = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		user = xstrdup((const char *)sqlite3_column_text(stmt, 1));
+		delta = replicas - sqlite3_column_int64(stmt, 2);
+		if (quantity_parse((const char *)sqlite3_column_text(stmt, 3),
+		    "cpu_limit", 0, &v, NULL) == 0)
+			add.cpu = v * delta;
+		if (quantity_parse((const char *)sqlite3_column_text(stmt, 4),
+		    "mem_limit", 0, &v, NULL) == 0)
+			add.memory = v * delta;
+		if (quantity_parse((const char *)sqlite3_column_text(stmt, 5),
+		    "disk_size", 0, &v, NULL) == 0)
+			add.disk = v * delta;
+		add.gpu = sqlite3_column_int64(stmt, 6) * delta;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == 1 && delta > 0)
+		rc = tenant_quota_check(st, org, user, &add, err) == -1 ? -1 :
+		    0;
+	free(org);
+	free(user);
+	return rc == -1 ? -1 : 0;
 }

@@ -90,6 +90,11 @@ int	 cluster_spec_from_doc(struct cluster_spec *, const struct doc_node *,
 int	 cluster_spec_defaults(struct cluster_spec *, const struct doc_node *,
 	    const char *name, struct es_err *err);
 /*
+ * Checks only the three required fields (the seeds' messages), before
+ * anything slow is done.  ES_EUSAGE.
+ */
+int	 cluster_spec_required(const struct cluster_spec *, struct es_err *);
+/*
  * Applies the built-in defaults, derives the namespace and validates:
  * required fields (word for word: "tenant_org_id is required for
  * multi-tenancy", "user is required", "service_name is required"), names,
@@ -198,6 +203,13 @@ int	 cluster_meta_set_status(struct store *, const char *namespace,
  */
 int	 cluster_meta_deleted(struct store *, const char *namespace,
 	    time_t now, struct es_err *err);
+/*
+ * Before a scale: checks that going to replicas keeps the org and the
+ * user within their quotas (ES_EQUOTA).  No TenantContainer: nothing to
+ * check.
+ */
+int	 cluster_meta_scale_check(struct store *, const char *namespace,
+	    long long replicas, struct es_err *err);
 /* After a scale: replicas in both records, usage event "scale". */
 int	 cluster_meta_scaled(struct store *, const char *namespace,
 	    long long replicas, time_t now, struct es_err *err);
