@@ -100,6 +100,72 @@ log_count() {
 	jq -c "select($filter)" "$log" | wc -l
 }
 
+# The ten statuses of a successful create, in order.
+TEN_STATUSES="starting namespace_created gitlab_pulled k8s_applied
+resources_configured disk_configured gpu_configured rollout_completed
+tenant_synced completed"
+TEN_STATUSES=$(echo $TEN_STATUSES)
+
+# cluster_setup [serve options...]: kube-sim with a short readiness delay,
+# a report receiver, and a config pointing reports at it.  Fast client
+# retries, so injected failures fail fast.
+cluster_setup() {
+	common_setup
+	unset ESCTL_GITLAB_TOKEN
+	export ESCTL_KUBE_RETRY_BASE=5ms ESCTL_KUBE_RETRY_MAX_TIME=200ms
+	kube_sim_start --ready-delay 0.05 --ns-delete-delay 0.05 \
+	    --delete-delay 0.02 --bind-delay 0.02 "$@"
+	start_receiver
+	write_config <<-EOF
+	report:
+	  url: $RECV_URL/report
+	  timeout: 5s
+	EOF
+}
+
+cluster_teardown() {
+	kube_sim_stop
+	stop_git_servers
+	stop_receivers
+}
+
+# Statuses of the reports of user/service in the report files, in file
+# name (time) order, one line.
+file_statuses() {
+	local f out=
+	for f in "$ESCTL_DATA_DIR"/deployment_reports/"$1"_"$2"_*.json; do
+		[ -f "$f" ] || continue
+		out+="$(jq -r .status "$f") "
+	done
+	echo ${out% }
+}
+
+# Statuses in DATA/deployment.log for user/service, one line.
+log_statuses() {
+	grep -F " - User: $1, Service: $2, " "$ESCTL_DATA_DIR/deployment.log" |
+	    sed 's/.*, Status: \([a-z_]*\), Message: .*/\1/' | tr '\n' ' ' |
+	    sed 's/ $//'
+}
+
+# Statuses of the rows in the database, one line.
+db_statuses() {
+	sql "SELECT status FROM deployment_report WHERE user = '$1' AND
+	    service_name = '$2' ORDER BY id" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Statuses the report receiver got for user/service, one line.
+posted_statuses() {
+	[ -f "$RECV_LOG" ] || { echo; return; }
+	jq -r --arg u "$1" --arg s "$2" 'select(.method == "POST" and
+	    .json.user == $u and .json.service_name == $s) | .json.status' \
+	    "$RECV_LOG" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Requests the API server saw that change something (not GET).
+sim_writes() {
+	kube_sim_requests '[.[] | select(.method != "GET")] | length'
+}
+
 lifecycle_teardown() {
 	stop_git_servers
 	stop_receivers
