@@ -62,6 +62,7 @@ static int	 gitcfg_parse_url(const char *, struct gitcfg_url *,
 static void	 gitcfg_url_release(struct gitcfg_url *);
 static int	 gitcfg_git_error(struct gitcfg *, int, const char *,
 		    struct es_err *);
+static int	 gitcfg_remote(git_remote **, git_repository *, const char *);
 static int	 gitcfg_fetch(struct gitcfg *, git_remote *, struct es_err *);
 static int	 gitcfg_clone(struct gitcfg *, struct es_err *);
 static int	 gitcfg_resolve(struct gitcfg *, struct es_err *);
@@ -321,10 +322,29 @@ gitcfg_rm_rf(const char *path)
 	nftw(path, gitcfg_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * An in-memory remote for url: nothing is written to the clone's config,
+ * and url.*.insteadOf rewriting (which needs a config scan) is skipped.
+ */
+static int
+gitcfg_remote(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options o;
+
+	git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	o.repository = repo;
+	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+	    GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &o);
+}
+
 /* Connects, learns the default branch, downloads, updates the refs. */
 static int
 gitcfg_fetch(struct gitcfg *g, git_remote *remote, struct es_err *err)
 {
+	static char spec[] = "+refs/heads/*:refs/remotes/origin/*";
+	static char *specv[] = { spec };
+	const git_strarray specs = { specv, 1 };
 	git_remote_callbacks cb;
 	git_fetch_options fo;
 	git_buf def = { NULL, 0, 0 };
@@ -354,7 +374,7 @@ gitcfg_fetch(struct gitcfg *g, git_remote *remote, struct es_err *err)
 	git_buf_dispose(&def);
 	fo.callbacks = cb;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-	rc = git_remote_download(remote, NULL, &fo);
+	rc = git_remote_download(remote, &specs, &fo);
 	if (rc == 0)
 		rc = git_remote_update_tips(remote, &cb, 0,
 		    GIT_REMOTE_DOWNLOAD_TAGS_ALL, NULL);
@@ -382,8 +402,7 @@ gitcfg_clone(struct gitcfg *g, struct es_err *err)
 	gitcfg_rm_rf(tmp);
 	rc = git_repository_init(&repo, tmp, 1);
 	if (rc == 0)
-		rc = git_remote_create_with_fetchspec(&remote, repo, "origin",
-		    g->url, "+refs/heads/*:refs/remotes/origin/*");
+		rc = gitcfg_remote(&remote, repo, g->url);
 	if (rc < 0) {
 		gitcfg_git_error(g, rc, "cannot create the git cache for", err);
 		goto fail;
@@ -573,7 +592,7 @@ gitcfg_open(const struct gitcfg_opts *o, struct gitcfg **out,
 	if (stat(g->cache, &sb) == 0) {
 		rc = git_repository_open_bare(&g->repo, g->cache);
 		if (rc == 0)
-			rc = git_remote_lookup(&remote, g->repo, "origin");
+			rc = gitcfg_remote(&remote, g->repo, g->url);
 		if (rc < 0) {
 			gitcfg_git_error(g, rc, "cannot open the git cache of",
 			    err);

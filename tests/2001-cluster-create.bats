@@ -121,6 +121,7 @@ env_of() {
 
 @test "create --dry-run prints the objects and sends and records nothing" {
 	local before
+	run -0 esctl tenant list	# the database exists
 	before=$(db_dump)
 	run -0 --separate-stderr esctl cluster create --org org-001 \
 	    --user alice --service search --dry-run -o json
