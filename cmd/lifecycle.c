@@ -73,6 +73,24 @@ lc_report_sink(struct esctl_ctx *ctx, struct report_sink **out,
 	return report_sink_open(&o, ctx->store, out, err);
 }
 
+void
+lc_flush_outbox(struct esctl_ctx *ctx)
+{
+	struct report_sink *sink = NULL;
+	struct report_flush_result r;
+	struct es_err e = ES_ERR_INIT;
+
+	if (ctx->dry_run || ctx->store == NULL || store_readonly(ctx->store))
+		return;
+	if (lc_report_sink(ctx, &sink, &e) == 0 &&
+	    report_flush(sink, 0, &r, &e) == 0 && r.delivered > 0)
+		es_log(&ctx->log, ES_LOG_INFO, "%d waiting report(s) "
+		    "delivered", r.delivered);
+	else if (e.code != 0)
+		es_log(&ctx->log, ES_LOG_INFO, "report outbox: %s", e.msg);
+	report_sink_free(sink);
+}
+
 int
 lc_gitlab(struct esctl_ctx *ctx, const char *url, const char *ref,
     const char *path, struct lc_gitlab *g, struct es_err *err)

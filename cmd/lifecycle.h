@@ -30,6 +30,12 @@ int	 lc_user(struct esctl_ctx *, const char *given, const char **user,
 int	 lc_report_sink(struct esctl_ctx *, struct report_sink **,
 	    struct es_err *);
 
+/*
+ * Delivers the report outbox entries that are due, without waiting for
+ * another process doing so; problems are only logged (-v).
+ */
+void	 lc_flush_outbox(struct esctl_ctx *);
+
 /* GitLab options from the config and the environment. */
 struct lc_gitlab {
 	struct gitcfg_opts	 opts;
