@@ -613,6 +613,9 @@ gitcfg_open(const struct gitcfg_opts *o, struct gitcfg **out,
 	}
 	if (gitcfg_resolve(g, err) == -1)
 		goto fail;
+	/* objects never change once written: reading needs no lock */
+	close(g->lock_fd);
+	g->lock_fd = -1;
 	es_log(g->log, ES_LOG_INFO, "%s at %s: commit %s", g->url,
 	    g->ref ? g->ref : g->default_branch ? g->default_branch : "HEAD",
 	    g->commit);
