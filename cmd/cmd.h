@@ -244,6 +244,16 @@ int		 ctx_kube_cluster(struct esctl_ctx *, const char *name,
 		    struct kube_client **, struct es_err *);
 int		 ctx_kube_opts(struct esctl_ctx *, struct kube_opts *,
 		    struct es_err *);
+/*
+ * Tenant scope in Kubernetes: with an identity (--as-org/--as-user),
+ * ctx_kube_ns_check answers ES_EPERM unless namespace ns carries the
+ * labels tenant-org-id (and user) of the identity, and ES_ENOTFOUND when it
+ * does not exist; without one it does nothing.  ctx_kube_ns_selector puts
+ * the namespace label selector of the identity in sel ("" without one).
+ */
+int		 ctx_kube_ns_check(struct esctl_ctx *, struct kube_client *,
+		    const char *ns, struct es_err *);
+void		 ctx_kube_ns_selector(struct esctl_ctx *, struct es_buf *sel);
 /* Progress callback for kube_wait: arg is the ctx (TTY stderr only). */
 void		 ctx_kube_progress(void *ctx, const char *line);
 /* Notice to stderr unless -q. */

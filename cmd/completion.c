@@ -32,6 +32,8 @@ static const struct {
 	    "SELECT user FROM tenant_quota WHERE user <> '' ORDER BY 1" },
 	{ "service", "SELECT DISTINCT service_name FROM tenant_container "
 	    "ORDER BY 1" },
+	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
+	    "deleted_at IS NULL ORDER BY 1" },
 	{ NULL, NULL }
 };
 

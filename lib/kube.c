@@ -32,6 +32,7 @@ struct kube_client {
 	char			*base;		/* URL prefix requests use */
 	struct curl_slist	*connect_to;	/* tls-server-name mapping */
 	char			*ua;
+	char			*who;		/* server, context, user */
 	uint64_t		 rng;
 	char			 errbuf[CURL_ERROR_SIZE];
 	int			 exec_retried;
@@ -424,6 +425,8 @@ kube_open(const struct kube_config *cfg, const struct kube_opts *opts,
 		kc->rng = 88172645463325252ULL;
 	kc->server = xstrdup(kube_config_server(kc->cfg));
 	kc->base = xstrdup(kc->server);
+	kc->who = xasprintf("%s; context '%s', user '%s'", kc->server,
+	    kube_config_context(kc->cfg), kube_config_user(kc->cfg));
 
 	kube_config_tls(kc->cfg, &tls);
 	snprintf(owner, sizeof owner, "cluster '%s'",
@@ -469,6 +472,7 @@ kube_close(struct kube_client *kc)
 	free(kc->server);
 	free(kc->base);
 	free(kc->ua);
+	free(kc->who);
 	free(kc);
 }
 
@@ -1159,7 +1163,7 @@ kube_json_call(struct kube_client *kc, const char *method,
 			es_buf_addf(&what, " (after %d attempts)",
 			    resp.attempts);
 		kube_status_err(resp.status, resp.body.data, resp.body.len,
-		    what.data, kc->server, err);
+		    what.data, kc->who, err);
 		if (resp.status == 404 && resp.maybe_sent &&
 		    strcmp(method, "DELETE") == 0) {
 			/* an earlier try did it */
@@ -1221,7 +1225,7 @@ kube_call(struct kube_client *kc, const char *method, const char *path,
 		else
 			es_buf_addf(&w, "%s %s", method, path);
 		kube_status_err(resp.status, resp.body.data, resp.body.len,
-		    w.data, kc->server, err);
+		    w.data, kc->who, err);
 		goto out;
 	}
 	if (out != NULL) {
@@ -1646,7 +1650,7 @@ kube_whoami(struct kube_client *kc, cJSON **out, struct es_err *err)
 			continue;
 		if (resp.status < 200 || resp.status >= 300) {
 			kube_status_err(resp.status, resp.body.data,
-			    resp.body.len, "who am i", kc->server, err);
+			    resp.body.len, "who am i", kc->who, err);
 			goto out;
 		}
 		j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
@@ -1694,8 +1698,12 @@ kube_served(struct kube_client *kc, const char *group, const char *version,
 		return -1;
 	}
 	if (resp.status == 401 || resp.status == 403) {
+		char what[256];
+
+		snprintf(what, sizeof what, "discover %s%s%s", group ? group :
+		    "", group && *group ? "/" : "", version);
 		kube_status_err(resp.status, resp.body.data, resp.body.len,
-		    path, kc->server, err);
+		    what, kc->who, err);
 		rc = -1;
 	} else if (resp.status >= 200 && resp.status < 300) {
 		rc = resource == NULL;
@@ -1843,7 +1851,7 @@ kube_logs(struct kube_client *kc, const struct kube_log_target *t, size_t n,
 				kube_log_what(&what, &t[i]);
 				kube_status_err(s[i].resp.status,
 				    s[i].resp.body.data, s[i].resp.body.len,
-				    what.data, kc->server, err);
+				    what.data, kc->who, err);
 				goto out;
 			}
 			if (s[i].line.len > 0 && fn(arg, i, s[i].line.data,
