@@ -1290,34 +1290,51 @@ kube_list_page(struct kube_client *kc, const struct kube_ref *ref,
 	return rc;
 }
 
-/* The pager under kube_list and kube_list_each. */
+/* Orders items as the API server (etcd keys): namespace, then name. */
+static int
+kube_key_cmp(const cJSON *it, const char *ns, const char *name)
+{
+	const char *ins = kube_str(it, "metadata.namespace");
+	const char *iname = kube_str(it, "metadata.name");
+	int c;
+
+	c = strcmp(ins ? ins : "", ns);
+	if (c != 0)
+		return c;
+	return strcmp(iname ? iname : "", name);
+}
+
+/*
+ * The pager under kube_list and kube_list_each.  When a continue token
+ * has expired (410), the list starts again from the beginning and the
+ * items already handed out (those not after the last one, in key order)
+ * are skipped, so every item is delivered once.
+ */
 static int
 kube_pager(struct kube_client *kc, const struct kube_ref *ref,
     const struct kube_list_opts *o, cJSON *acc,
     int (*fn)(void *, const cJSON *, struct es_err *), void *arg,
     int *pages, struct es_err *err)
 {
-	cJSON *page = NULL, *items, *it;
+	cJSON *page = NULL, *items, *it, *ai = NULL;
 	const cJSON *next;
-	char *cont = NULL;
+	char *cont = NULL, *last_ns = NULL, *last_name = NULL;
 	long limit = o != NULL && o->limit != 0 ? o->limit :
 	    KUBE_DEFAULT_PAGE, seen = 0;
-	int npages = 0, restarted = 0, rc = -1;
+	int npages = 0, restarts = 0, rc = -1, skipping = 0;
 
+	if (acc != NULL && (ai = cJSON_GetObjectItem(acc, "items")) == NULL)
+		ai = cJSON_AddArrayToObject(acc, "items");
 	for (;;) {
 		if (kube_list_page(kc, ref, o, limit, cont, &page, err) == -1) {
-			/* an expired continue token: start over, unpaged */
 			if (cont != NULL && strcmp(err->reason, "Expired") ==
-			    0 && acc != NULL && !restarted) {
-				cJSON *ai = cJSON_GetObjectItem(acc, "items");
-
-				restarted = 1;
+			    0 && restarts < 3) {
+				es_log(kc->opts.log, ES_LOG_INFO, "%s; listing "
+				    "again from the start", err->msg);
+				restarts++;
 				free(cont);
 				cont = NULL;
-				limit = -1;
-				while (cJSON_GetArraySize(ai) > 0)
-					cJSON_DeleteItemFromArray(ai, 0);
-				seen = 0;
+				skipping = last_name != NULL;
 				es_err_clear(err);
 				continue;
 			}
@@ -1326,44 +1343,41 @@ kube_pager(struct kube_client *kc, const struct kube_ref *ref,
 		npages++;
 		items = cJSON_GetObjectItem(page, "items");
 		if (acc != NULL) {
-			cJSON *ai = cJSON_GetObjectItem(acc, "items");
-
-			if (npages == 1 || cJSON_GetObjectItem(acc, "kind") ==
-			    NULL) {
-				cJSON_DeleteItemFromObject(acc, "kind");
-				cJSON_DeleteItemFromObject(acc, "apiVersion");
-				cJSON_AddItemToObject(acc, "kind",
-				    cJSON_Duplicate(cJSON_GetObjectItem(page,
-				    "kind"), 1));
-				cJSON_AddItemToObject(acc, "apiVersion",
-				    cJSON_Duplicate(cJSON_GetObjectItem(page,
-				    "apiVersion"), 1));
-			}
+			cJSON_DeleteItemFromObject(acc, "kind");
+			cJSON_DeleteItemFromObject(acc, "apiVersion");
 			cJSON_DeleteItemFromObject(acc, "metadata");
-			cJSON_AddItemToObject(acc, "metadata",
+			cJSON_AddItemToObject(acc, "kind", cJSON_Duplicate(
+			    cJSON_GetObjectItem(page, "kind"), 1));
+			cJSON_AddItemToObject(acc, "apiVersion",
 			    cJSON_Duplicate(cJSON_GetObjectItem(page,
-			    "metadata"), 1));
-			if (ai == NULL)
-				ai = cJSON_AddArrayToObject(acc, "items");
-			/* move the items over */
-			while (items != NULL && (it = items->child) != NULL) {
-				cJSON_DetachItemViaPointer(items, it);
-				if (o != NULL && o->max_items > 0 &&
-				    seen >= o->max_items) {
-					cJSON_Delete(it);
-					continue;
-				}
-				cJSON_AddItemToArray(ai, it);
-				seen++;
+			    "apiVersion"), 1));
+			cJSON_AddItemToObject(acc, "metadata", cJSON_Duplicate(
+			    cJSON_GetObjectItem(page, "metadata"), 1));
+		}
+		while (items != NULL && (it = items->child) != NULL) {
+			cJSON_DetachItemViaPointer(items, it);
+			if ((o != NULL && o->max_items > 0 &&
+			    seen >= o->max_items) || (skipping &&
+			    kube_key_cmp(it, last_ns, last_name) <= 0)) {
+				cJSON_Delete(it);
+				continue;
 			}
-		} else {
-			cJSON_ArrayForEach(it, items) {
-				if (o != NULL && o->max_items > 0 &&
-				    seen >= o->max_items)
-					break;
-				seen++;
-				if (fn(arg, it, err) == -1)
+			skipping = 0;
+			free(last_ns);
+			free(last_name);
+			last_ns = xstrdup(kube_str(it, "metadata.namespace") ?
+			    kube_str(it, "metadata.namespace") : "");
+			last_name = xstrdup(kube_str(it, "metadata.name") ?
+			    kube_str(it, "metadata.name") : "");
+			seen++;
+			if (acc != NULL)
+				cJSON_AddItemToArray(ai, it);
+			else {
+				rc = fn(arg, it, err);
+				cJSON_Delete(it);
+				if (rc == -1)
 					goto out;
+				rc = -1;
 			}
 		}
 		free(cont);
@@ -1390,6 +1404,8 @@ out:
 		*pages = npages;
 	cJSON_Delete(page);
 	free(cont);
+	free(last_ns);
+	free(last_name);
 	return rc;
 }
 
@@ -1405,8 +1421,6 @@ kube_list(struct kube_client *kc, const struct kube_ref *ref,
 		cJSON_Delete(acc);
 		return -1;
 	}
-	if (cJSON_GetObjectItem(acc, "items") == NULL)
-		cJSON_AddArrayToObject(acc, "items");
 	*out = acc;
 	return 0;
 }

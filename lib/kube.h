@@ -219,8 +219,9 @@ struct kube_list_opts {
 /*
  * Lists a collection, following continue tokens until the end, into one
  * new "<Kind>List" object whose items hold every page (metadata of the
- * last page).  When a continue token expires (410 Gone) the list restarts
- * once without paging.  opts may be NULL.
+ * last page).  When a continue token expires (410 Expired) the list starts
+ * again and skips the items already read (key order), so each item comes
+ * once.  opts may be NULL.
  */
 int		 kube_list(struct kube_client *, const struct kube_ref *,
 		    const struct kube_list_opts *, cJSON **out,

@@ -26,6 +26,13 @@
 #	  KUBE_SIM_CA           the cluster CA certificate file
 #	  KUBE_SIM_TOKEN, KUBE_SIM_NOBODY_TOKEN, KUBE_SIM_VIEWER_TOKEN
 # kube_sim_stop			stops it (call from teardown; safe to repeat)
+# kube_sim_reset
+#	Returns the server to a fresh cluster (objects, faults, request log,
+#	extra tokens, settings) and exports KUBECONFIG again.  For one server
+#	per file, which is faster than one per test:
+#		setup_file() { kube_sim_start; }
+#		setup() { common_setup; kube_sim_reset; }
+#		teardown_file() { kube_sim_stop; }
 # kube_sim_api METHOD PATH [BODY]
 #	The API as the admin (curl; BODY is JSON text, or @FILE).  Prints the
 #	answer; fails when the HTTP status is 400 or more.  PATCH bodies are
@@ -58,6 +65,10 @@
 # kube_sim_pods NS COUNT [PREFIX [LABELS-JSON]]
 #	creates COUNT running pods at once (bulk seeding, no controller)
 # kube_sim_objects JSON		inserts objects directly, status kept
+# kube_sim_statefulset NS NAME REPLICAS [IMAGE]
+#	creates a StatefulSet (labels app=NAME, a 1Gi volumeClaimTemplate
+#	"data"); its pods become Running/Ready after the ready delay
+# kube_sim_namespace NS [LABELS-JSON]	creates a namespace
 # kube_sim_wait TIMEOUT CMD...	retries CMD every 0.1 s until it succeeds
 
 KUBE_SIM_SERVE=${KUBE_SIM_SERVE:-$ESCTL_TOP/tests/kube-sim/serve}
@@ -116,6 +127,12 @@ kube_sim_stop() {
 		sleep 0.05
 	done
 	kill -9 "$pid" 2>/dev/null || true
+}
+
+kube_sim_reset() {
+	_kube_sim_admin POST reset >/dev/null
+	KUBECONFIG=$KUBE_SIM_KUBECONFIG
+	export KUBECONFIG
 }
 
 _kube_sim_curl() {
@@ -259,4 +276,29 @@ kube_sim_wait() {
 	done
 	echo "timed out after ${timeout}s waiting for: $*" >&2
 	return 1
+}
+
+kube_sim_namespace() {
+	local labels=${2:-}
+	[ -n "$labels" ] || labels='{}'
+	kube_sim_api POST /api/v1/namespaces "$(jq -nc --arg n "$1" \
+	    --argjson l "$labels" '{apiVersion: "v1", kind: "Namespace",
+	    metadata: {name: $n, labels: $l}}')" >/dev/null
+}
+
+kube_sim_statefulset() {
+	local ns=$1 name=$2 n=$3 image=${4:-registry.example.com/es:8.11}
+	kube_sim_api POST "/apis/apps/v1/namespaces/$ns/statefulsets" \
+	    "$(jq -nc --arg n "$name" --argjson r "$n" --arg i "$image" '{
+	    apiVersion: "apps/v1", kind: "StatefulSet",
+	    metadata: {name: $n, labels: {app: $n}},
+	    spec: {replicas: $r, serviceName: $n,
+	      selector: {matchLabels: {app: $n}},
+	      template: {metadata: {labels: {app: $n}}, spec: {containers: [
+	        {name: "main", image: $i, resources: {
+	          requests: {cpu: "500m", memory: "1Gi"},
+	          limits: {cpu: "2", memory: "2Gi"}}}]}},
+	      volumeClaimTemplates: [{metadata: {name: "data"}, spec: {
+	        accessModes: ["ReadWriteOnce"],
+	        resources: {requests: {storage: "1Gi"}}}}]}}')" >/dev/null
 }

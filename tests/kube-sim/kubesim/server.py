@@ -139,6 +139,38 @@ class Sim:
 
     # ---- setup ----------------------------------------------------------
 
+    def remember_base(self):
+        """What reset() returns to: the configuration and users."""
+        self.base_cfg = dict(self.cfg)
+        self.base_users = dict(self.users)
+        self.base_basic = dict(self.basic)
+
+    def reset(self):
+        """Back to a fresh cluster (objects, faults, log, users, settings);
+        resourceVersions keep growing."""
+        with self.lock:
+            self.store.data = {}
+            self.store.events.clear()
+            self.store.nsver.clear()
+            self.store.changes += 1
+            self.timers = C.Timers()
+            for k in ("unscheduled",):
+                getattr(self, k).clear()
+            self.seen = {}
+            self.pvc_seen = {}
+            self.pvc_resize = {}
+            self.ns_deleted_at = {}
+            self.metrics_pods = {}
+            self.metrics_nodes = {}
+            self.logs = {}
+            self.faults = []
+            self.reqlog = []
+            self.cfg = dict(self.base_cfg)
+            self.users = dict(self.base_users)
+            self.basic = dict(self.base_basic)
+            self.bootstrap(self.opts.nodes)
+            self.store.cond.notify_all()
+
     def bootstrap(self, nodes):
         now = util.now()
         with self.lock:
@@ -459,7 +491,10 @@ class Api:
                 raise bad_request("continue key is not valid: incorrect "
                                   "encoded start resourceVersion (version "
                                   "meta.k8s.io/v1)")
-            if self.sim.cfg.get("expire_continue"):
+            exp = self.sim.cfg.get("expire_continue")
+            if exp:
+                if exp is not True:
+                    self.sim.cfg["expire_continue"] = int(exp) - 1
                 raise ApiError(410, "Expired", "The provided continue "
                                "parameter is too old to display a consistent "
                                "list result. You can start a new list without "
@@ -856,13 +891,19 @@ class Handler(BaseHTTPRequestHandler):
                 traceback.print_exc()
                 self._send(500, {"error": str(e)})
             return
-        entry = {"time": t0, "method": self.command, "path": path,
+        entry = {"seq": None, "time": t0, "method": self.command,
+                 "path": path,
                  "query": url.query, "url": self.path,
                  "user_agent": self.headers.get("User-Agent", ""),
                  "content_type": self.headers.get("Content-Type", ""),
                  "accept": self.headers.get("Accept", ""),
                  "body": raw[:65536].decode("utf-8", "replace"),
-                 "user": None, "auth": "none", "fault": None}
+                 "user": None, "auth": "none", "fault": None,
+                 "client_port": self.client_address[1], "status": None}
+        with sim.lock:
+            sim.reqseq += 1
+            entry["seq"] = sim.reqseq
+            sim.reqlog.append(entry)
         try:
             fault = self._fault(path)
             if fault is not None:
@@ -912,14 +953,12 @@ class Handler(BaseHTTPRequestHandler):
         self._log(entry, t0)
 
     def _log(self, entry, t0):
+        """Completes the request's log entry (added when it arrived)."""
         sim = self.server.sim
-        entry["status"] = self.status if entry.get("status") is None else \
-            entry["status"]
-        entry["duration"] = round(time.time() - t0, 4)
         with sim.lock:
-            sim.reqseq += 1
-            entry["seq"] = sim.reqseq
-            sim.reqlog.append(entry)
+            entry["status"] = self.status if entry.get("status") is None \
+                else entry["status"]
+            entry["duration"] = round(time.time() - t0, 4)
             line = json.dumps(entry)
         try:
             with open(os.path.join(sim.state, "requests.jsonl"), "a") as f:
@@ -1433,13 +1472,16 @@ class Handler(BaseHTTPRequestHandler):
         m = self.command
         if path == "/__sim/health":
             return self._send(200, {"ok": True, "port": sim.port})
+        if path == "/__sim/reset" and m == "POST":
+            sim.reset()
+            return self._send(200, {"ok": True})
         if path == "/__sim/requests":
             with sim.lock:
                 if m == "DELETE":
                     sim.reqlog = []
                     return self._send(200, {"ok": True})
                 since = int(q.get("since", "0") or 0)
-                out = [e for e in sim.reqlog if e["seq"] > since]
+                out = [dict(e) for e in sim.reqlog if e["seq"] > since]
             return self._send(200, out)
         if path == "/__sim/faults":
             with sim.lock:
@@ -1494,8 +1536,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._admin_objects(sim, m, body)
         if path == "/__sim/state":
             with sim.lock:
-                return self._send(200, [o for _, o in
-                                        sim.store.all_objects()])
+                text = json.dumps([o for _, o in sim.store.all_objects()])
+            return self._send(200, text)
         return self._send(404, {"error": "unknown admin path"})
 
     def _admin_objects(self, sim, m, body):
