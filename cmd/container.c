@@ -210,8 +210,8 @@ cmd_container_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ns == NULL && !all)
 		ns = kube_namespace(kc);
 	if (ns != NULL && !util_dns1123_label(ns))
-		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid namespace "
-		    "'%s': a DNS-1123 label", ns);
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
+		    "namespace '%s': a DNS-1123 label", ns);
 	if (ns != NULL && ctx_kube_ns_check(ctx, kc, ns, err) == -1)
 		return -1;
 	if (all && container_allowed(ctx, kc, &cl.allowed, err) == -1)

@@ -104,7 +104,7 @@ bad:
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid value "
 		    "'%s' for --prometheus: an http:// or https:// URL", v);
 	if (args_has(args, "level") && util_parse_int(args_get(args,
-	    "level"), "--level", -1000000, 1000000, &lv, err) == -1)
+	    "level"), "--level", 0, 1000000, &lv, err) == -1)
 		return -1;
 	return 0;
 }
@@ -127,8 +127,9 @@ k8s_resolve(struct esctl_ctx *ctx, const char *file, const char *context,
 	if (file != NULL) {
 		if (es_buf_read_file(&b, file) == -1) {
 			es_buf_release(&b);
-			return es_err_set(err, ES_EUSAGE, "Invalid", "cannot read "
-			    "kubeconfig file '%s': %s", file, strerror(errno));
+			return es_err_set(err, ES_EUSAGE, "Invalid", "cannot "
+			    "read kubeconfig file '%s': %s", file,
+			    strerror(errno));
 		}
 		dir = util_dirname(file);
 		rc = kube_config_parse(b.data, b.len, file, dir, context, &cfg,
@@ -293,8 +294,8 @@ cmd_k8s_update(struct esctl_ctx *ctx, struct esctl_args *args,
 	file = args_get(args, "kubeconfig-file");
 	context = args_get(args, "context");
 	if (file != NULL && args_has(args, "ambient")) {
-		es_err_set(err, ES_EUSAGE, "Invalid", "give --kubeconfig-file or "
-		    "--ambient, not both");
+		es_err_set(err, ES_EUSAGE, "Invalid", "give --kubeconfig-file "
+		    "or --ambient, not both");
 		goto out;
 	}
 	if (file != NULL || args_has(args, "ambient") || (context != NULL &&
@@ -334,8 +335,9 @@ cmd_k8s_update(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	n = k8s_sets_from_opts(args, sets, n);
 	if (n == 0) {
-		es_err_set(err, ES_EUSAGE, "MissingOption", "nothing to update: "
-		    "give at least one option (see 'esctl k8s update --help')");
+		es_err_set(err, ES_EUSAGE, "MissingOption", "nothing to "
+		    "update: give at least one option (see 'esctl k8s update "
+		    "--help')");
 		goto out;
 	}
 	if (ctx->dry_run) {

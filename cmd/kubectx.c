@@ -55,8 +55,8 @@ ctx_kube_opts(struct esctl_ctx *ctx, struct kube_opts *o, struct es_err *err)
 	    &v, err) == -1)
 		return -1;
 	if (v < 0 || v > 100)
-		return es_err_set(err, ES_EUSAGE, "InvalidConfig", "kube.retries "
-		    "must be between 0 and 100");
+		return es_err_set(err, ES_EUSAGE, "InvalidConfig",
+		    "kube.retries must be between 0 and 100");
 	o->max_attempts = (int)v + 1;
 	if (kubectx_env_ms("ESCTL_KUBE_RETRY_BASE", o->retry_base_ms,
 	    &o->retry_base_ms, err) == -1 ||
@@ -145,7 +145,8 @@ ctx_kube_ns_selector(struct esctl_ctx *ctx, struct es_buf *sel)
 	if (ctx->as_org != NULL)
 		es_buf_addf(sel, "tenant-org-id=%s", ctx->as_org);
 	if (ctx->as_user != NULL)
-		es_buf_addf(sel, "%suser=%s", sel->len ? "," : "", ctx->as_user);
+		es_buf_addf(sel, "%suser=%s", sel->len ? "," : "",
+		    ctx->as_user);
 }
 
 int
@@ -169,13 +170,13 @@ ctx_kube_ns_check(struct esctl_ctx *ctx, struct kube_client *kc,
 	user = cJSON_GetStringValue(cJSON_GetObjectItem(labels, "user"));
 	if (ctx->as_org != NULL && (org == NULL || strcmp(org,
 	    ctx->as_org) != 0))
-		rc = es_err_set(err, ES_EPERM, "Forbidden", "permission denied: "
-		    "namespace '%s' does not belong to org '%s'", ns,
+		rc = es_err_set(err, ES_EPERM, "Forbidden", "permission "
+		    "denied: namespace '%s' does not belong to org '%s'", ns,
 		    ctx->as_org);
 	else if (ctx->as_user != NULL && (user == NULL || strcmp(user,
 	    ctx->as_user) != 0))
-		rc = es_err_set(err, ES_EPERM, "Forbidden", "permission denied: "
-		    "namespace '%s' does not belong to user '%s'", ns,
+		rc = es_err_set(err, ES_EPERM, "Forbidden", "permission "
+		    "denied: namespace '%s' does not belong to user '%s'", ns,
 		    ctx->as_user);
 	cJSON_Delete(obj);
 	return rc;

@@ -140,8 +140,8 @@ cmd_kube_label(struct esctl_ctx *ctx, struct esctl_args *args,
 	    NULL, args->argv[args->argc - 2], err) == -1)
 		goto out;
 	if (ctx->dry_run) {
-		rc = out_ok(ctx, NULL, "dry run: %s/%s not labelled", r.resource,
-		    r.name);
+		rc = out_ok(ctx, NULL, "dry run: %s/%s not labelled",
+		    r.resource, r.name);
 		goto out;
 	}
 	if (kube_update_retry(kc, &r, kubereq_set_label, &l, &out,

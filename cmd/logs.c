@@ -102,8 +102,8 @@ cmd_logs(struct esctl_ctx *ctx, struct esctl_args *args, struct es_err *err)
 	memset(&lo, 0, sizeof lo);
 	s.ctx = ctx;
 	if (!util_dns1123_label(ns))
-		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid namespace "
-		    "'%s': a DNS-1123 label", ns);
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
+		    "namespace '%s': a DNS-1123 label", ns);
 	if (args_int(args, "tail", -1, 1000000000, -1, &tail, err) == -1 ||
 	    args_int(args, "max-streams", 1, 1000, 10, &maxs, err) == -1)
 		return -1;
@@ -161,21 +161,21 @@ cmd_logs(struct esctl_ctx *ctx, struct esctl_args *args, struct es_err *err)
 		}
 		if (npods == 0) {
 			es_err_set(err, ES_ENOTFOUND, "NotFound", "no running "
-			    "pods in namespace '%s'%s%s", ns, li.label_selector ?
-			    " matching " : "", li.label_selector ?
-			    li.label_selector : "");
+			    "pods in namespace '%s'%s%s", ns,
+			    li.label_selector ? " matching " : "",
+			    li.label_selector ? li.label_selector : "");
 			goto out;
 		}
 	}
 	if (s.n == 0) {
-		es_err_set(err, ES_ENOTFOUND, "NotFound", "no container '%s' in "
-		    "%s", container ? container : "", pod ? pod :
+		es_err_set(err, ES_ENOTFOUND, "NotFound", "no container '%s' "
+		    "in %s", container ? container : "", pod ? pod :
 		    "the pods");
 		goto out;
 	}
 	if (lo.follow && s.n > (size_t)maxs) {
-		es_err_set(err, ES_EUSAGE, "TooManyStreams", "following %zu log "
-		    "streams, more than --max-streams %lld: name a POD, a "
+		es_err_set(err, ES_EUSAGE, "TooManyStreams", "following %zu "
+		    "log streams, more than --max-streams %lld: name a POD, a "
 		    "--container or a --selector", s.n, maxs);
 		goto out;
 	}
@@ -220,8 +220,8 @@ static const struct esctl_opt logs_opts[] = {
 
 static const struct esctl_verb logs_verbs[] = {
 	{ "", "NAMESPACE [POD]", "print container logs of an ES service",
-	    "Without POD, the logs of every running pod in NAMESPACE (each line "
-	    "prefixed\nwith [pod/container]).  With -f, all streams are "
+	    "Without POD, the logs of every running pod in NAMESPACE (each "
+	    "line prefixed\nwith [pod/container]).  With -f, all streams are "
 	    "followed at once until the\npods end.  With -o json, one JSON "
 	    "object per line: namespace, pod, container,\nline.", logs_opts,
 	    1, 2, CMD_NEEDS_KUBE, "namespace", cmd_logs },

@@ -108,35 +108,19 @@ k8scluster_values(const struct k8scluster_set *sets, int n,
 	return 0;
 }
 
-/* Binds the column values from index first on (level as an integer). */
+/* The level value: -1 (unset, bound as NULL) or 0..1000000. */
 static int
-k8scluster_bind(sqlite3_stmt *stmt, int first, const char **vals,
-    struct es_err *err)
+k8scluster_level(const char *v, long long *out, struct es_err *err)
 {
-	size_t c;
-	int rc = SQLITE_OK;
 	const char *errstr;
-	long long lv;
 
-	for (c = 0; c < K8SCLUSTER_NCOLS && rc == SQLITE_OK; c++) {
-		int idx = first + (int)c;
-
-		if (vals[c] == NULL)
-			rc = sqlite3_bind_null(stmt, idx);
-		else if (strcmp(k8scluster_cols[c], "level") == 0) {
-			lv = util_strtonum(vals[c], -1000000, 1000000, &errstr);
-			if (errstr != NULL)
-				return es_err_set(err, ES_EUSAGE, "Invalid",
-				    "invalid level '%s': must be an integer",
-				    vals[c]);
-			rc = sqlite3_bind_int64(stmt, idx, lv);
-		} else
-			rc = sqlite3_bind_text(stmt, idx, vals[c], -1,
-			    SQLITE_TRANSIENT);
-	}
-	if (rc != SQLITE_OK)
-		return es_err_set(err, ES_EFAIL, "StoreError", "cannot bind a "
-		    "value: %s", sqlite3_errstr(rc));
+	*out = -1;
+	if (v == NULL)
+		return 0;
+	*out = util_strtonum(v, 0, 1000000, &errstr);
+	if (errstr != NULL)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid level "
+		    "'%s': an integer between 0 and 1000000", v);
 	return 0;
 }
 
@@ -171,9 +155,7 @@ k8scluster_add(struct store *st, const char *name,
 {
 	const char *vals[K8SCLUSTER_NCOLS];
 	char ts[UTIL_TIME_LEN], uuid[37];
-	sqlite3_stmt *stmt;
-	long long n;
-	int rc;
+	long long n, level;
 
 	if (store_query_int(st, err, &n, 0, "SELECT count(*) FROM k8s_cluster "
 	    "WHERE clustername = ? AND deleted_at IS NULL", "s", name) == -1)
@@ -188,17 +170,16 @@ k8scluster_add(struct store *st, const char *name,
 	}
 	if (vals[14] == NULL)		/* status */
 		vals[14] = "running";
+	if (k8scluster_level(vals[31], &level, err) == -1)
+		return -1;
 	util_time_format(now, ts);
-	if ((stmt = store_prepare(st, err, k8scluster_insert, "sss", ts, ts,
-	    name)) == NULL)
-		return -1;
-	if (k8scluster_bind(stmt, 4, vals, err) == -1) {
-		sqlite3_finalize(stmt);
-		return -1;
-	}
-	rc = store_step(st, stmt, err);
-	sqlite3_finalize(stmt);
-	if (rc == -1) {
+	if (store_exec(st, err, k8scluster_insert,
+	    "sss" "sssssssssssssssssssssssssssssss" "I", ts, ts, name,
+	    vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6],
+	    vals[7], vals[8], vals[9], vals[10], vals[11], vals[12], vals[13],
+	    vals[14], vals[15], vals[16], vals[17], vals[18], vals[19],
+	    vals[20], vals[21], vals[22], vals[23], vals[24], vals[25],
+	    vals[26], vals[27], vals[28], vals[29], vals[30], level) == -1) {
 		if (err->code == ES_ECONFLICT)
 			return es_err_set(err, ES_ECONFLICT, "AlreadyExists",
 			    "cluster '%s' or cluster_id '%s' already exists",
@@ -217,26 +198,20 @@ k8scluster_update(struct store *st, const char *name,
 {
 	const char *vals[K8SCLUSTER_NCOLS];
 	char ts[UTIL_TIME_LEN];
-	sqlite3_stmt *stmt;
-	int rc;
+	long long level;
 
 	k8scluster_values(sets, nsets, vals);
+	if (k8scluster_level(vals[31], &level, err) == -1)
+		return -1;
 	util_time_format(now, ts);
-	if ((stmt = store_prepare(st, err, k8scluster_update_sql, "s",
-	    ts)) == NULL)
-		return -1;
-	if (k8scluster_bind(stmt, 2, vals, err) == -1 ||
-	    sqlite3_bind_text(stmt, 2 + (int)K8SCLUSTER_NCOLS, name, -1,
-	    SQLITE_TRANSIENT) != SQLITE_OK) {
-		sqlite3_finalize(stmt);
-		if (err->code == 0)
-			es_err_set(err, ES_EFAIL, "StoreError", "cannot bind "
-			    "the cluster name");
-		return -1;
-	}
-	rc = store_step(st, stmt, err);
-	sqlite3_finalize(stmt);
-	if (rc == -1) {
+	if (store_exec(st, err, k8scluster_update_sql,
+	    "s" "sssssssssssssssssssssssssssssss" "I" "s", ts,
+	    vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6],
+	    vals[7], vals[8], vals[9], vals[10], vals[11], vals[12], vals[13],
+	    vals[14], vals[15], vals[16], vals[17], vals[18], vals[19],
+	    vals[20], vals[21], vals[22], vals[23], vals[24], vals[25],
+	    vals[26], vals[27], vals[28], vals[29], vals[30], level,
+	    name) == -1) {
 		if (err->code == ES_ECONFLICT)
 			return es_err_set(err, ES_ECONFLICT, "AlreadyExists",
 			    "cluster_id '%s' is used by another cluster",

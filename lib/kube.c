@@ -1495,7 +1495,8 @@ kube_update_retry(struct kube_client *kc, const struct kube_ref *ref,
 		if (err->code != ES_ECONFLICT || strcmp(err->reason,
 		    "Conflict") != 0)
 			return -1;
-		es_log(kc->opts.log, ES_LOG_INFO, "%s; reading again", err->msg);
+		es_log(kc->opts.log, ES_LOG_INFO, "%s; reading again",
+		    err->msg);
 		es_err_clear(err);
 	}
 	return es_err_set(err, ES_ECONFLICT, "Conflict", "update %s '%s': the "
@@ -1997,8 +1998,9 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 			break;
 		left = timeout - (kube_now_ms() - start);
 		if (left <= 0) {
-			es_err_set(err, ES_EREMOTE, "Timeout", "timed out after "
-			    "%lds waiting for %s '%s'%s%s%s: %s", timeout / 1000,
+			es_err_set(err, ES_EREMOTE, "Timeout", "timed out "
+			    "after %lds waiting for %s '%s'%s%s%s: %s",
+			    timeout / 1000,
 			    ref->resource, ref->name ? ref->name : "",
 			    ref->namespace ? " in namespace '" : "",
 			    ref->namespace ? ref->namespace : "",

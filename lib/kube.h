@@ -64,11 +64,11 @@ struct kube_client;
 
 /* Client options; a zero field takes the default shown. */
 struct kube_opts {
-	long		 request_timeout_ms;	/* one request; 30000; <0: none */
+	long		 request_timeout_ms;	/* 30000; <0: no limit */
 	long		 connect_timeout_ms;	/* 10000 */
 	long		 retry_base_ms;		/* first backoff: 250 */
 	long		 retry_max_ms;		/* one backoff at most: 8000 */
-	long		 retry_total_ms;	/* all retrying at most: 30000 */
+	long		 retry_total_ms;	/* all retries at most: 30000 */
 	int		 max_attempts;		/* tries of one request: 6 */
 	const char	*user_agent;		/* "esctl/VERSION" */
 	const struct es_log *log;		/* NULL: silent */
@@ -145,7 +145,7 @@ void		 kube_buf_add_query_value(struct es_buf *, const char *s);
 
 struct kube_request {
 	const char	*method;	/* "GET", "POST", ... */
-	const char	*path;		/* path with query ("/api/v1/...?a=b") */
+	const char	*path;		/* path and query: "/api/v1/...?a=b" */
 	const char	*content_type;	/* of body; NULL: application/json */
 	const char	*body;		/* NULL: no body */
 	size_t		 body_len;

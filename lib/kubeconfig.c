@@ -653,8 +653,8 @@ kc_parse_exec(struct kc_user *u, const struct doc_node *x, const char *name,
 			    *en->str == '\0' || strchr(en->str, '=') != NULL ||
 			    (ev != NULL && ev->type != DOC_NULL &&
 			    doc_scalar(ev) == NULL))
-				return kc_err(name, e, err, "exec 'env' must be "
-				    "a list of {name, value}");
+				return kc_err(name, e, err, "exec 'env' must "
+				    "be a list of {name, value}");
 			u->exec.env[i++] = xasprintf("%s=%s", en->str,
 			    doc_scalar(ev) ? ev->str : "");
 		}
@@ -1215,8 +1215,8 @@ kube_config_credentials(struct kube_config *kc, time_t now, long timeout_ms,
 		out->key_file = u->key_file;
 	if (u->token_file != NULL && *u->token_file != '\0') {
 		if (es_buf_read_file(&b, u->token_file) == -1) {
-			es_err_set(err, ES_EUSAGE, "InvalidKubeconfig", "cannot "
-			    "read tokenFile '%s' of user '%s': %s",
+			es_err_set(err, ES_EUSAGE, "InvalidKubeconfig",
+			    "cannot read tokenFile '%s' of user '%s': %s",
 			    u->token_file, u->name, strerror(errno));
 			es_buf_release(&b);
 			return -1;

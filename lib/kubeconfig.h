@@ -3,8 +3,8 @@
  * the settings of one context.
  *
  *	struct kube_config *kc;
- *	if (kube_config_load(NULL, NULL, &kc, err) == -1)	(KUBECONFIG,
- *		return -1;					 current context)
+ *	if (kube_config_load(NULL, NULL, &kc, err) == -1)
+ *		return -1;		(KUBECONFIG, the current context)
  *	printf("%s\n", kube_config_server(kc));
  *	kube_config_free(kc);
  *
