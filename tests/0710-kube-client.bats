@@ -86,7 +86,7 @@ setup() {
 
 @test "a request that times out is retried (idempotent verbs)" {
 	kube_sim_fault GET /api/v1/namespaces/default/pods 0 1 delay=3
-	run -0 --separate-stderr esctl -v --request-timeout 500ms container list
+	run -0 --separate-stderr esctl -v --request-timeout 1s container list
 	[[ $stderr == *"retrying"* ]]
 	assert_equal "$(kube_sim_count GET /api/v1/namespaces/default/pods)" 2
 	# the option is checked
@@ -194,8 +194,7 @@ setup() {
 	kube_sim_statefulset gone-soon web 1
 	run -0 esctl __kube wait persistentvolumeclaims gone-soon data-web-0 \
 	    --for bound --size 1Gi --timeout 20s
-	kube_sim_api DELETE /api/v1/namespaces/gone-soon >/dev/null
-	run -0 esctl __kube request GET /api/v1/namespaces/gone-soon
+	run -0 kube_sim_api DELETE /api/v1/namespaces/gone-soon
 	assert_equal "$(jq -r .status.phase <<<"$output")" Terminating
 	run -0 esctl __kube wait namespaces gone-soon --for gone --timeout 20s
 	run -3 esctl __kube request GET /api/v1/namespaces/gone-soon

@@ -116,7 +116,7 @@ ns_gone() {
 }
 
 @test "namespace deletion: Terminating, then gone with its contents" {
-	kube_sim_start --ns-delete-delay 0.5
+	kube_sim_start --ns-delete-delay 2
 	kube_sim_namespace doomed
 	kube_sim_statefulset doomed es 2
 	esctl __kube wait statefulsets doomed es --for rollout --timeout 20s \
