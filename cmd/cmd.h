@@ -179,7 +179,7 @@ struct esctl_ctx {
 
 	struct config		*cfg;
 	struct store		*store;
-	struct kube_client	*kube;		/* ambient context; ctx_kube() */
+	struct kube_client	*kube;		/* see ctx_kube() */
 
 	const struct esctl_group *group;
 	const struct esctl_verb	*verb;
