@@ -902,6 +902,22 @@ kube_tls_verify_error(CURLcode c)
 	    c == CURLE_SSL_PINNEDPUBKEYNOTMATCH || c == CURLE_SSL_CERTPROBLEM;
 }
 
+/* The server refused our client certificate during the handshake. */
+static int
+kube_tls_alert(const char *why)
+{
+	static const char *alerts[] = { "alert unknown ca",
+	    "alert bad certificate", "alert certificate unknown",
+	    "alert certificate required", "alert access denied",
+	    "alert certificate expired", "alert certificate revoked" };
+	size_t i;
+
+	for (i = 0; i < sizeof alerts / sizeof alerts[0]; i++)
+		if (strstr(why, alerts[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 int
 kube_do(struct kube_client *kc, const struct kube_request *req,
     struct kube_response *resp, struct es_err *err)
@@ -963,6 +979,11 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 				return es_err_set(err, ES_EREMOTE,
 				    "TLSError", "TLS connection to %s failed: "
 				    "%s", kc->server, why);
+			if (kube_tls_alert(why))
+				return es_err_set(err, ES_EPERM,
+				    "Unauthorized", "%s rejected the client "
+				    "certificate of user '%s': %s", kc->server,
+				    kube_config_user(kc->cfg), why);
 			retry = kube_not_sent(c, kc->curl) || (idem &&
 			    kube_transient(c) && x.delivered == 0);
 			if (!kube_not_sent(c, kc->curl))

@@ -27,7 +27,9 @@
  *    request timed out, or the answer was 429 (Retry-After honoured) or
  *    500, 502, 503, 504.
  * A POST (or JSON-patch PATCH) that may have reached the server is never
- * sent twice.  TLS verification failures are not retried.
+ * sent twice.  TLS verification failures are not retried (ES_EREMOTE,
+ * naming the server), nor is a client certificate the server refuses
+ * during the handshake (ES_EPERM).
  *
  * Errors.  A non-2xx answer becomes err from its Status body:
  *	404		ES_ENOTFOUND	(reason NotFound)

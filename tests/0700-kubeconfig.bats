@@ -77,6 +77,15 @@ ping_user() {
 	    cert-admin
 }
 
+@test "a client certificate the server does not trust: exit 7" {
+	kc "$BATS_TEST_TMPDIR/kc.yaml" "$(jq -nc --arg c "$PKI/foreign.crt" \
+	    --arg k "$PKI/foreign.key" \
+	    '{"client-certificate": $c, "client-key": $k}')"
+	run -7 --separate-stderr esctl k8s ping --kubeconfig \
+	    "$BATS_TEST_TMPDIR/kc.yaml"
+	[[ $stderr == *"$KUBE_SIM_URL rejected the client certificate of user 'u': "*"alert unknown ca"* ]]
+}
+
 @test "relative certificate paths resolve against the kubeconfig's dir" {
 	mkdir -p "$BATS_TEST_TMPDIR/conf/certs"
 	cp "$PKI/admin.crt" "$PKI/admin.key" "$KUBE_SIM_CA" \

@@ -1619,12 +1619,28 @@ class Server(ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):
         request.settimeout(30)
+        conn = self.sslctx.wrap_socket(request, server_side=True,
+                                       do_handshake_on_connect=False)
         try:
-            conn = self.sslctx.wrap_socket(request, server_side=True)
+            conn.do_handshake()
         except (ssl.SSLError, OSError) as e:
             if self.sim.opts.verbose:
                 sys.stderr.write("kube-sim: TLS handshake with %s failed: "
                                  "%s\n" % (client_address[0], e))
+            # The alert is sent; let the client read it: drain what it
+            # sent (closing with unread data would reset the connection).
+            try:
+                raw = socket.socket(fileno=os.dup(conn.fileno()))
+                raw.settimeout(0.5)
+                try:
+                    raw.shutdown(socket.SHUT_WR)
+                    while raw.recv(65536):
+                        pass
+                finally:
+                    raw.close()
+            except OSError:
+                pass
+            conn.close()
             return
         conn.settimeout(None)
         try:
