@@ -17,6 +17,8 @@ static int	cmd_kube_wait(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_kube_label(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static int	cmd_kube_apply(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
 
 static int
 cmd_kube_request(struct esctl_ctx *ctx, struct esctl_args *args,
@@ -154,6 +156,45 @@ out:
 	return rc;
 }
 
+static int
+cmd_kube_apply(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct kube_client *kc;
+	struct kube_ref r;
+	const char *data = args_get(args, "data");
+	cJSON *body, *out = NULL;
+	int rc = -1, created;
+
+	if ((body = cJSON_Parse(data)) == NULL || !cJSON_IsObject(body)) {
+		cJSON_Delete(body);
+		return es_err_set(err, ES_EUSAGE, "Invalid", "--data is not a "
+		    "JSON object");
+	}
+	if (ctx_kube(ctx, &kc, err) == -1 ||
+	    kube_ref_init(&r, args->argv[0], args->argc > 1 ? args->argv[1] :
+	    NULL, NULL, err) == -1)
+		goto out;
+	if (ctx->dry_run) {
+		rc = out_ok(ctx, body, "dry run: %s not applied", r.resource);
+		goto out;
+	}
+	if (kube_apply(kc, &r, body, &created, &out, err) == -1)
+		goto out;
+	rc = out_ok(ctx, out, "%s/%s %s", r.resource, kube_str(out,
+	    "metadata.name") ? kube_str(out, "metadata.name") : "",
+	    created ? "created" : "configured");
+out:
+	cJSON_Delete(body);
+	cJSON_Delete(out);
+	return rc;
+}
+
+static const struct esctl_opt apply_opts[] = {
+	{ 'd', "data", "JSON", "the object", OPT_STRING, OPT_REQUIRED, NULL },
+	OPT_END
+};
+
 static const struct esctl_opt request_opts[] = {
 	{ 'd', "data", "JSON", "request body", OPT_STRING, 0, NULL },
 	{ 0, "content-type", "TYPE", "body type (application/json)",
@@ -177,6 +218,9 @@ static const struct esctl_verb kube_verbs[] = {
 	    cmd_kube_request },
 	{ "wait", "RESOURCE [NAMESPACE] NAME", "wait for a condition", NULL,
 	    wait_opts, 2, 3, CMD_HIDDEN, NULL, cmd_kube_wait },
+	{ "apply", "RESOURCE [NAMESPACE]", "create an object, or patch it "
+	    "when it exists", NULL, apply_opts, 1, 2,
+	    CMD_HIDDEN | CMD_MUTATES, NULL, cmd_kube_apply },
 	{ "label", "RESOURCE [NAMESPACE] NAME KEY=VALUE", "set a label by "
 	    "read-modify-write (retries on conflicts)", NULL, NULL, 3, 4,
 	    CMD_HIDDEN | CMD_MUTATES, NULL, cmd_kube_label },

@@ -1468,6 +1468,42 @@ kube_create(struct kube_client *kc, const struct kube_ref *ref,
 }
 
 int
+kube_apply(struct kube_client *kc, const struct kube_ref *ref,
+    const cJSON *obj, int *created, cJSON **out, struct es_err *err)
+{
+	struct kube_ref r = *ref;
+	cJSON *patch;
+	int rc, builtin;
+
+	if (created != NULL)
+		*created = 0;
+	if (kube_create(kc, ref, obj, out, err) == 0) {
+		if (created != NULL)
+			*created = 1;
+		return 0;
+	}
+	if (err->code != ES_ECONFLICT || strcmp(err->reason,
+	    "AlreadyExists") != 0)
+		return -1;
+	es_err_clear(err);
+	if (r.name == NULL)
+		r.name = kube_str(obj, "metadata.name");
+	if (r.name == NULL)
+		return es_err_set(err, ES_EUSAGE, "BadRequest", "apply %s: no "
+		    "name", r.resource);
+	patch = cJSON_Duplicate(obj, 1);
+	cJSON_DeleteItemFromObject(patch, "status");
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(patch, "metadata"),
+	    "resourceVersion");
+	builtin = r.group == NULL || *r.group == '\0' || strchr(r.group,
+	    '.') == NULL || strstr(r.group, ".k8s.io") != NULL;
+	rc = kube_patch(kc, &r, builtin ? KUBE_PATCH_STRATEGIC :
+	    KUBE_PATCH_MERGE, patch, out, err);
+	cJSON_Delete(patch);
+	return rc;
+}
+
+int
 kube_update(struct kube_client *kc, const struct kube_ref *ref,
     const cJSON *obj, cJSON **out, struct es_err *err)
 {

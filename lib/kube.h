@@ -247,6 +247,17 @@ int		 kube_list_each(struct kube_client *, const struct kube_ref *,
 int		 kube_create(struct kube_client *, const struct kube_ref *,
 		    const cJSON *obj, cJSON **out, struct es_err *err);
 /*
+ * Create or update, for idempotent flows (a create that runs again after
+ * an interruption): POST obj; when it already exists, PATCH it with obj
+ * as a strategic merge patch (a merge patch for resources outside the
+ * built-in groups), so fields obj does not set - a Service's clusterIP,
+ * status - are kept.  *created (may be NULL) tells which happened; *out
+ * (may be NULL) receives the object.
+ */
+int		 kube_apply(struct kube_client *, const struct kube_ref *,
+		    const cJSON *obj, int *created, cJSON **out,
+		    struct es_err *err);
+/*
  * PUT obj to ref (name from ref, else from obj's metadata.name).  A stale
  * metadata.resourceVersion gives ES_ECONFLICT with reason Conflict.
  */

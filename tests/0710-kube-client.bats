@@ -199,3 +199,22 @@ setup() {
 	run -0 esctl __kube wait namespaces gone-soon --for gone --timeout 20s
 	run -3 esctl __kube request GET /api/v1/namespaces/gone-soon
 }
+
+@test "apply: create, then patch in place keeping server-set fields" {
+	svc='{"metadata": {"name": "es", "labels": {"v": "1"}},
+	    "spec": {"selector": {"app": "es"}, "ports": [{"name": "http",
+	    "port": 9200}]}}'
+	run -0 esctl __kube apply services default -d "$svc"
+	assert_output "services/es created"
+	run -0 esctl -o json __kube request GET /api/v1/namespaces/default/services/es
+	ip=$(jq -r .spec.clusterIP <<<"$output")
+	[[ $ip == 10.0.0.* ]]
+	run -0 esctl __kube apply services default -d "$(jq -c \
+	    '.metadata.labels.v = "2" | .spec.ports += [{"name": "transport",
+	    "port": 9300}]' <<<"$svc")"
+	assert_output "services/es configured"
+	run -0 esctl -o json __kube request GET /api/v1/namespaces/default/services/es
+	assert_equal "$(jq -c '[.metadata.labels.v, .spec.clusterIP,
+	    [.spec.ports[].port]]' <<<"$output")" "[\"2\",\"$ip\",[9200,9300]]"
+	assert_equal "$(kube_sim_count PATCH /api/v1/namespaces/default/services/es)" 1
+}
