@@ -19,6 +19,12 @@ static int	cmd_kube_label(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_kube_apply(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static int	cmd_kube_delete(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_kube_evict(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_kube_scale(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
 
 static int
 cmd_kube_request(struct esctl_ctx *ctx, struct esctl_args *args,
@@ -190,6 +196,102 @@ out:
 	return rc;
 }
 
+/* RESOURCE [NAMESPACE] NAME: the ref of positionals from index 0. */
+static int
+kubereq_ref(struct esctl_args *args, int n, struct kube_ref *r,
+    struct es_err *err)
+{
+	return kube_ref_init(r, args->argv[0], n > 2 ? args->argv[1] : NULL,
+	    args->argv[n - 1], err);
+}
+
+static int
+cmd_kube_delete(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct kube_client *kc;
+	struct kube_delete_opts o;
+	struct kube_ref r;
+	long long grace;
+	cJSON *out = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.propagation = args_get(args, "propagation");
+	o.ignore_not_found = args_has(args, "ignore-not-found");
+	if (args_has(args, "grace")) {
+		if (args_int(args, "grace", 0, 1000000, 0, &grace, err) == -1)
+			return -1;
+		o.grace_set = 1;
+		o.grace_seconds = (long)grace;
+	}
+	if (ctx_kube(ctx, &kc, err) == -1 ||
+	    kubereq_ref(args, args->argc, &r, err) == -1)
+		return -1;
+	if (ctx->dry_run)
+		return out_ok(ctx, NULL, "dry run: %s/%s not deleted",
+		    r.resource, r.name);
+	if (kube_delete(kc, &r, &o, &out, err) == -1)
+		return -1;
+	rc = out_ok(ctx, out, "%s/%s deleted", r.resource, r.name);
+	cJSON_Delete(out);
+	return rc;
+}
+
+static int
+cmd_kube_evict(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct kube_client *kc;
+
+	if (ctx_kube(ctx, &kc, err) == -1)
+		return -1;
+	if (ctx->dry_run)
+		return out_ok(ctx, NULL, "dry run: pod %s not evicted",
+		    args->argv[1]);
+	if (kube_evict(kc, args->argv[0], args->argv[1], NULL, err) == -1)
+		return -1;
+	return out_ok(ctx, NULL, "pod %s evicted", args->argv[1]);
+}
+
+static int
+cmd_kube_scale(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct kube_client *kc;
+	struct kube_ref r;
+	long long n;
+	long before;
+	cJSON *out = NULL;
+	int rc;
+
+	if (util_parse_int(args->argv[3], "REPLICAS", 0, 100000, &n,
+	    err) == -1)
+		return -1;
+	if (ctx_kube(ctx, &kc, err) == -1 ||
+	    kubereq_ref(args, 3, &r, err) == -1 ||
+	    kube_scale_get(kc, &r, &before, err) == -1)
+		return -1;
+	if (ctx->dry_run)
+		return out_ok(ctx, NULL, "dry run: %s/%s stays at %ld",
+		    r.resource, r.name, before);
+	if (kube_scale_set(kc, &r, (long)n, &out, err) == -1)
+		return -1;
+	rc = out_ok(ctx, out, "%s/%s scaled from %ld to %lld", r.resource,
+	    r.name, before, n);
+	cJSON_Delete(out);
+	return rc;
+}
+
+static const struct esctl_opt delete_opts[] = {
+	{ 0, "propagation", "POLICY", "Foreground, Background or Orphan",
+	    OPT_STRING, 0, "=Foreground Background Orphan" },
+	{ 0, "grace", "SECONDS", "grace period", OPT_INT, 0, NULL },
+	{ 0, "ignore-not-found", NULL, "a missing object is fine", OPT_BOOL,
+	    0, NULL },
+	OPT_END
+};
+
 static const struct esctl_opt apply_opts[] = {
 	{ 'd', "data", "JSON", "the object", OPT_STRING, OPT_REQUIRED, NULL },
 	OPT_END
@@ -221,6 +323,14 @@ static const struct esctl_verb kube_verbs[] = {
 	{ "apply", "RESOURCE [NAMESPACE]", "create an object, or patch it "
 	    "when it exists", NULL, apply_opts, 1, 2,
 	    CMD_HIDDEN | CMD_MUTATES, NULL, cmd_kube_apply },
+	{ "delete", "RESOURCE [NAMESPACE] NAME", "delete an object", NULL,
+	    delete_opts, 2, 3, CMD_HIDDEN | CMD_MUTATES, NULL,
+	    cmd_kube_delete },
+	{ "evict", "NAMESPACE POD", "evict a pod (policy/v1 Eviction)", NULL,
+	    NULL, 2, 2, CMD_HIDDEN | CMD_MUTATES, NULL, cmd_kube_evict },
+	{ "scale", "RESOURCE NAMESPACE NAME REPLICAS", "set replicas through "
+	    "the scale subresource", NULL, NULL, 4, 4,
+	    CMD_HIDDEN | CMD_MUTATES, NULL, cmd_kube_scale },
 	{ "label", "RESOURCE [NAMESPACE] NAME KEY=VALUE", "set a label by "
 	    "read-modify-write (retries on conflicts)", NULL, NULL, 3, 4,
 	    CMD_HIDDEN | CMD_MUTATES, NULL, cmd_kube_label },

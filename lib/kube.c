@@ -598,7 +598,9 @@ kube_debug_cb(CURL *h, curl_infotype type, char *data, size_t len,
 		    14) == 0) ||
 		    (l >= 20 && strncasecmp(data + start,
 		    "proxy-authorization:", 20) == 0) ||
-		    (l >= 7 && strncasecmp(data + start, "cookie:", 7) == 0)))
+		    (l >= 7 && strncasecmp(data + start, "cookie:", 7) == 0) ||
+		    (l >= 11 && strncasecmp(data + start, "set-cookie:",
+		    11) == 0)))
 			snprintf(line, sizeof line, "%.*s <redacted>",
 			    (int)(strchr(data + start, ':') - (data + start) +
 			    1), data + start);
@@ -1591,14 +1593,14 @@ kube_delete(struct kube_client *kc, const struct kube_ref *ref,
 	cJSON *body = NULL;
 	int rc;
 
-	if (o != NULL && (o->propagation != NULL || o->grace_seconds >= 0)) {
+	if (o != NULL && (o->propagation != NULL || o->grace_set)) {
 		body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "kind", "DeleteOptions");
 		cJSON_AddStringToObject(body, "apiVersion", "v1");
 		if (o->propagation != NULL)
 			cJSON_AddStringToObject(body, "propagationPolicy",
 			    o->propagation);
-		if (o->grace_seconds >= 0)
+		if (o->grace_set)
 			cJSON_AddNumberToObject(body, "gracePeriodSeconds",
 			    (double)o->grace_seconds);
 	}
@@ -1666,9 +1668,9 @@ kube_evict(struct kube_client *kc, const char *ns, const char *pod,
 	md = cJSON_AddObjectToObject(ev, "metadata");
 	cJSON_AddStringToObject(md, "name", pod);
 	cJSON_AddStringToObject(md, "namespace", ns);
-	if (o != NULL && (o->grace_seconds >= 0 || o->propagation != NULL)) {
+	if (o != NULL && (o->grace_set || o->propagation != NULL)) {
 		dop = cJSON_AddObjectToObject(ev, "deleteOptions");
-		if (o->grace_seconds >= 0)
+		if (o->grace_set)
 			cJSON_AddNumberToObject(dop, "gracePeriodSeconds",
 			    (double)o->grace_seconds);
 		if (o->propagation != NULL)

@@ -284,10 +284,12 @@ int		 kube_patch(struct kube_client *, const struct kube_ref *,
 		    enum kube_patch_type, const cJSON *patch, cJSON **out,
 		    struct es_err *err);
 
+/* A zeroed struct (or NULL) means the server's defaults. */
 struct kube_delete_opts {
 	const char	*propagation;	/* "Foreground", "Background",
 					   "Orphan", or NULL (server default) */
-	long		 grace_seconds;	/* <0: server default */
+	int		 grace_set;	/* send grace_seconds (0: at once) */
+	long		 grace_seconds;
 	int		 ignore_not_found;	/* 404 is success (*out NULL) */
 };
 /*

@@ -218,3 +218,49 @@ setup() {
 	    [.spec.ports[].port]]' <<<"$output")" "[\"2\",\"$ip\",[9200,9300]]"
 	assert_equal "$(kube_sim_count PATCH /api/v1/namespaces/default/services/es)" 1
 }
+
+@test "scale, eviction and deletion helpers" {
+	kube_sim_statefulset default web 2
+	esctl __kube wait statefulsets default web --for rollout >/dev/null
+	run -0 --separate-stderr esctl -o json __kube scale statefulsets \
+	    default web 3
+	assert_equal "$(jq -c '[.kind, .spec.replicas]' <<<"$output")" \
+	    '["Scale",3]'
+	assert_equal "$(kube_sim_requests '[.[] | select(.method == "PATCH")
+	    | .content_type] | .[0]')" '"application/merge-patch+json"'
+	esctl __kube wait statefulsets default web --for rollout >/dev/null
+	# a PDB refusal is a conflict (try later); without it, evicted
+	kube_sim_api POST /apis/policy/v1/namespaces/default/poddisruptionbudgets \
+	    '{"metadata": {"name": "web"}, "spec": {"minAvailable": 3,
+	      "selector": {"matchLabels": {"app": "web"}}}}' >/dev/null
+	run -4 --separate-stderr esctl __kube evict default web-1
+	[[ $stderr == *"Cannot evict pod as it would violate the pod's disruption budget. (TooManyRequests)"* ]]
+	kube_sim_api DELETE \
+	    /apis/policy/v1/namespaces/default/poddisruptionbudgets/web >/dev/null
+	run -0 esctl __kube evict default web-1
+	assert_equal "$(kube_sim_requests '[.[] | select(.path |
+	    endswith("/eviction")) | .body | fromjson | .kind] | .[0]')" \
+	    '"Eviction"'
+	# grace 0 removes a pod at once; the answer is the pod
+	run -0 --separate-stderr esctl -o json __kube delete pods default web-2 \
+	    --grace 0
+	assert_equal "$(jq -r .kind <<<"$output")" Pod
+	# Foreground: the owner stays until its pods are gone
+	run -0 --separate-stderr esctl -o json __kube delete statefulsets \
+	    default web --propagation Foreground
+	assert_equal "$(jq -c '[.kind, .metadata.finalizers]' <<<"$output")" \
+	    '["StatefulSet",["foregroundDeletion"]]'
+	run -0 esctl __kube wait statefulsets default web --for gone \
+	    --timeout 20s
+	run -3 esctl __kube delete statefulsets default web
+	run -0 esctl __kube delete statefulsets default web --ignore-not-found
+	# a DELETE whose answer was lost is retried; the 404 then is success
+	kube_sim_api POST /api/v1/namespaces/default/configmaps \
+	    '{"metadata": {"name": "cm"}}' >/dev/null
+	kube_sim_fault DELETE /api/v1/namespaces/default/configmaps/cm 0 1 \
+	    drop=after
+	run -0 --separate-stderr esctl __kube delete configmaps default cm
+	assert_equal "$(kube_sim_count DELETE \
+	    /api/v1/namespaces/default/configmaps/cm)" 2
+	run -3 esctl __kube request GET /api/v1/namespaces/default/configmaps/cm
+}

@@ -43,7 +43,8 @@
 #	method (or "*") and path (shell glob, no query) match get STATUS (a
 #	Status body).  K=V adds fields: retry_after=1, delay=0.5 (seconds
 #	before answering), drop=true (close the connection after reading the
-#	request, no answer), after=N (let N matching requests through first),
+#	request, no answer), drop=after (carry the request out, then close
+#	without answering), after=N (let N matching requests through first),
 #	reason=..., message=..., query=SUBSTRING.  STATUS 0 with drop=true or
 #	delay=... only drops or delays.
 # kube_sim_faults_clear

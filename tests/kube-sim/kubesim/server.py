@@ -4,6 +4,7 @@ endpoints."""
 import base64
 import copy
 import fnmatch
+import io
 import json
 import os
 import re
@@ -910,6 +911,25 @@ class Handler(BaseHTTPRequestHandler):
                 entry["fault"] = fault.get("id")
                 if fault.get("delay"):
                     time.sleep(float(fault["delay"]))
+                if fault.get("drop") == "after":
+                    # do the work, lose the answer
+                    real = self.wfile
+                    self.wfile = io.BytesIO()
+                    try:
+                        user = self._authenticate(entry)
+                        self._route(sim, path, q, raw, user)
+                    except ApiError:
+                        pass
+                    finally:
+                        self.wfile = real
+                    entry["status"] = 0
+                    self._log(entry, t0)
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    return
                 if fault.get("drop"):
                     entry["status"] = 0
                     self._log(entry, t0)
