@@ -827,6 +827,10 @@ class Handler(BaseHTTPRequestHandler):
             data = body.encode()
         else:
             data = body or b""
+        if getattr(self, "_defer", False):
+            self._pending = (code, data, ctype, headers)
+            self.status = code
+            return None
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -838,6 +842,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
         self.status = code
+
+    def _flush(self):
+        pending = getattr(self, "_pending", None)
+        self._pending = None
+        if pending is not None:
+            self._send(*pending)
 
     def _error(self, e):
         self._send(e.code, e.body(), headers=e.headers)
@@ -1213,107 +1223,119 @@ class Handler(BaseHTTPRequestHandler):
             return self._logs(sim, ns, name, q)
         if watch and m == "GET" and name is None:
             return self._watch(sim, res, ns, q)
-        with sim.lock:
-            if m in ("GET", "HEAD"):
-                if name is None:
-                    objs, meta = api.list(res, ns, q)
-                    if tables.wants_table(accept):
-                        return self._send(200, tables.to_table(
-                            res.kind, objs, now, meta),
-                            "application/json")
-                    items = []
-                    for o in objs:
-                        o = copy.deepcopy(o)
-                        o.pop("kind", None)
-                        o.pop("apiVersion", None)
-                        items.append(o)
-                    return self._send(200, {
-                        "kind": res.kind + "List",
-                        "apiVersion": res.api_version, "metadata": meta,
-                        "items": items})
-                obj = api.get(res, ns, name)
-                if sub == "scale":
-                    return self._send(200, C.scale_of(obj))
+        # answers are serialized under the lock and sent after it, so a
+        # slow reader never holds up the cluster
+        try:
+            with sim.lock:
+                self._defer = True
+                return self._verbs(sim, api, res, m, ns, name, sub, q, body,
+                                   user, manager, accept, now)
+        finally:
+            self._defer = False
+            self._flush()
+
+    def _verbs(self, sim, api, res, m, ns, name, sub, q, body, user,
+               manager, accept, now):
+        if m in ("GET", "HEAD"):
+            if name is None:
+                objs, meta = api.list(res, ns, q)
                 if tables.wants_table(accept):
                     return self._send(200, tables.to_table(
-                        res.kind, [obj], now, {"resourceVersion":
-                                               obj["metadata"][
-                                                   "resourceVersion"]}))
-                return self._send(200, obj)
-            if m == "POST":
-                if sub == "eviction":
-                    return self._send(201, api.evict(ns, name, body, now))
-                if sub == "binding":
-                    pod = api.get(res, ns, name)
-                    node = util.get_path(body or {}, "target.name")
-                    cur = sim.store.get(C.PODS, ns, name)
-                    cur["spec"]["nodeName"] = node
-                    C.start_pod(sim, cur, now)
-                    return self._send(201, {"kind": "Status",
-                                            "apiVersion": "v1",
-                                            "metadata": {},
-                                            "status": "Success",
-                                            "code": 201})
-                if name is not None:
-                    raise ApiError(405, "MethodNotAllowed", "the server "
-                                   "does not allow this method on the "
-                                   "requested resource", {})
-                if res.kind == "SelfSubjectReview":
-                    return self._send(201, {
-                        "kind": "SelfSubjectReview",
-                        "apiVersion": res.api_version,
-                        "metadata": {"creationTimestamp": None},
-                        "status": {"userInfo": {
-                            "username": user["user"],
-                            "groups": list(user.get("groups", []))}}})
-                if res.kind == "SelfSubjectAccessReview":
-                    ra = util.get_path(body or {}, "spec.resourceAttributes",
-                                       {}) or {}
-                    ok = self._allowed(user, ra.get("verb", ""),
-                                       ra.get("group", ""),
-                                       ra.get("resource", ""),
-                                       ra.get("subresource"),
-                                       ra.get("namespace"))
-                    out = copy.deepcopy(body or {})
-                    out["status"] = {"allowed": ok}
-                    return self._send(201, out)
-                return self._send(201, api.create(res, ns, body, q, manager))
-            if m == "PUT":
-                if name is None:
-                    raise ApiError(405, "MethodNotAllowed", "the server "
-                                   "does not allow this method on the "
-                                   "requested resource", {})
-                return self._send(200, api.update(res, ns, name, sub, body,
-                                                  manager))
-            if m == "PATCH":
-                if name is None:
-                    raise ApiError(405, "MethodNotAllowed", "the server "
-                                   "does not allow this method on the "
-                                   "requested resource", {})
-                return self._send(200, api.patch(
-                    res, ns, name, sub, self.headers.get("Content-Type"),
-                    body, manager))
-            if m == "DELETE":
-                opts = dict(body or {}) if isinstance(body, dict) else {}
-                if "gracePeriodSeconds" in q:
-                    opts["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
-                if "propagationPolicy" in q:
-                    opts["propagationPolicy"] = q["propagationPolicy"]
-                if q.get("dryRun"):
-                    opts["dryRun"] = [q["dryRun"]]
-                if name is None:
-                    objs, _ = api.list(res, ns, q)
-                    gone = []
-                    for o in objs:
-                        api.delete(res, o["metadata"].get("namespace"),
-                                   o["metadata"]["name"], opts, now)
-                        gone.append(o)
-                    return self._send(200, {
-                        "kind": res.kind + "List",
-                        "apiVersion": res.api_version,
-                        "metadata": {"resourceVersion": str(sim.store.rv)},
-                        "items": gone})
-                return self._send(200, api.delete(res, ns, name, opts, now))
+                        res.kind, objs, now, meta),
+                        "application/json")
+                items = []
+                for o in objs:
+                    o = copy.deepcopy(o)
+                    o.pop("kind", None)
+                    o.pop("apiVersion", None)
+                    items.append(o)
+                return self._send(200, {
+                    "kind": res.kind + "List",
+                    "apiVersion": res.api_version, "metadata": meta,
+                    "items": items})
+            obj = api.get(res, ns, name)
+            if sub == "scale":
+                return self._send(200, C.scale_of(obj))
+            if tables.wants_table(accept):
+                return self._send(200, tables.to_table(
+                    res.kind, [obj], now, {"resourceVersion":
+                                           obj["metadata"][
+                                               "resourceVersion"]}))
+            return self._send(200, obj)
+        if m == "POST":
+            if sub == "eviction":
+                return self._send(201, api.evict(ns, name, body, now))
+            if sub == "binding":
+                pod = api.get(res, ns, name)
+                node = util.get_path(body or {}, "target.name")
+                cur = sim.store.get(C.PODS, ns, name)
+                cur["spec"]["nodeName"] = node
+                C.start_pod(sim, cur, now)
+                return self._send(201, {"kind": "Status",
+                                        "apiVersion": "v1",
+                                        "metadata": {},
+                                        "status": "Success",
+                                        "code": 201})
+            if name is not None:
+                raise ApiError(405, "MethodNotAllowed", "the server "
+                               "does not allow this method on the "
+                               "requested resource", {})
+            if res.kind == "SelfSubjectReview":
+                return self._send(201, {
+                    "kind": "SelfSubjectReview",
+                    "apiVersion": res.api_version,
+                    "metadata": {"creationTimestamp": None},
+                    "status": {"userInfo": {
+                        "username": user["user"],
+                        "groups": list(user.get("groups", []))}}})
+            if res.kind == "SelfSubjectAccessReview":
+                ra = util.get_path(body or {}, "spec.resourceAttributes",
+                                   {}) or {}
+                ok = self._allowed(user, ra.get("verb", ""),
+                                   ra.get("group", ""),
+                                   ra.get("resource", ""),
+                                   ra.get("subresource"),
+                                   ra.get("namespace"))
+                out = copy.deepcopy(body or {})
+                out["status"] = {"allowed": ok}
+                return self._send(201, out)
+            return self._send(201, api.create(res, ns, body, q, manager))
+        if m == "PUT":
+            if name is None:
+                raise ApiError(405, "MethodNotAllowed", "the server "
+                               "does not allow this method on the "
+                               "requested resource", {})
+            return self._send(200, api.update(res, ns, name, sub, body,
+                                              manager))
+        if m == "PATCH":
+            if name is None:
+                raise ApiError(405, "MethodNotAllowed", "the server "
+                               "does not allow this method on the "
+                               "requested resource", {})
+            return self._send(200, api.patch(
+                res, ns, name, sub, self.headers.get("Content-Type"),
+                body, manager))
+        if m == "DELETE":
+            opts = dict(body or {}) if isinstance(body, dict) else {}
+            if "gracePeriodSeconds" in q:
+                opts["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
+            if "propagationPolicy" in q:
+                opts["propagationPolicy"] = q["propagationPolicy"]
+            if q.get("dryRun"):
+                opts["dryRun"] = [q["dryRun"]]
+            if name is None:
+                objs, _ = api.list(res, ns, q)
+                gone = []
+                for o in objs:
+                    api.delete(res, o["metadata"].get("namespace"),
+                               o["metadata"]["name"], opts, now)
+                    gone.append(o)
+                return self._send(200, {
+                    "kind": res.kind + "List",
+                    "apiVersion": res.api_version,
+                    "metadata": {"resourceVersion": str(sim.store.rv)},
+                    "items": gone})
+            return self._send(200, api.delete(res, ns, name, opts, now))
         raise ApiError(405, "MethodNotAllowed", "the server does not allow "
                        "this method on the requested resource", {})
 

@@ -51,8 +51,8 @@ def parse_time(s):
     if not s:
         return None
     s = s.strip()
-    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$",
-                 s)
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?"
+                 r"(Z|[+-]\d\d:\d\d)$", s)
     if not m:
         return None
     base = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
