@@ -87,6 +87,9 @@ _esctl_takes_value() {
 		--for) return 0 ;;
 		--timeout) return 0 ;;
 		--size) return 0 ;;
+		--data) return 0 ;;
+		--propagation) return 0 ;;
+		--grace) return 0 ;;
 	esac
 	return 1
 }

@@ -18,7 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --data --content-type --for --timeout --size
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --data --content-type --for --timeout --size --data --propagation --grace
 		return 0
 	end
 	return 1
