@@ -36,6 +36,8 @@ static const struct {
 	    "ORDER BY 1" },
 	{ "report-service", "SELECT DISTINCT service_name FROM "
 	    "deployment_report ORDER BY 1" },
+	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
+	    "deleted_at IS NULL ORDER BY 1" },
 	{ NULL, NULL }
 };
 

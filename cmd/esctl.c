@@ -13,23 +13,33 @@
 #include "cmd.h"
 #include "util.h"
 
+extern const struct esctl_group esctl_group_cluster;
 extern const struct esctl_group esctl_group_tenant;
 extern const struct esctl_group esctl_group_config;
 extern const struct esctl_group esctl_group_report;
 extern const struct esctl_group esctl_group_deployment;
+extern const struct esctl_group esctl_group_k8s;
+extern const struct esctl_group esctl_group_container;
+extern const struct esctl_group esctl_group_logs;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
+extern const struct esctl_group esctl_group_kubereq;
 
 /* Every command group, in the order `esctl --help` lists them. */
 const struct esctl_group *const esctl_groups[] = {
+	&esctl_group_cluster,
 	&esctl_group_tenant,
 	&esctl_group_deployment,
 	&esctl_group_report,
 	&esctl_group_config,
+	&esctl_group_k8s,
+	&esctl_group_container,
+	&esctl_group_logs,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,
+	&esctl_group_kubereq,
 	NULL
 };
 
@@ -674,6 +684,12 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 		if (store_open(ctx->db_path, flags, &ctx->store, err) == -1)
 			return -1;
 	}
+	if (p->verb != NULL && (p->verb->flags & CMD_NEEDS_KUBE)) {
+		struct kube_client *kc;
+
+		if (ctx_kube(ctx, &kc, err) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -797,6 +813,7 @@ main(int argc, char **argv)
 	rc = v->exec(&ctx, &p.args, &err);
 done:
 	code = esctl_finish(&ctx, rc, &err);
+	kube_close(ctx.kube);
 	store_close(ctx.store);
 	config_free(ctx.cfg);
 	for (i = 0; i < ctx.nowned; i++)

@@ -22,6 +22,51 @@ _esctl_takes_value() {
 		--output) return 0 ;;
 		-o) return 0 ;;
 		--org) return 0 ;;
+		--tenant-org-id) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--service-name) return 0 ;;
+		--replicas) return 0 ;;
+		--cpu-request) return 0 ;;
+		--cpu-limit) return 0 ;;
+		--mem-request) return 0 ;;
+		--mem-limit) return 0 ;;
+		--disk-size) return 0 ;;
+		--gpu-count) return 0 ;;
+		--dimension) return 0 ;;
+		--vector-count) return 0 ;;
+		--index-limit) return 0 ;;
+		--gitlab-url) return 0 ;;
+		--gitlab-ref) return 0 ;;
+		--gitlab-path) return 0 ;;
+		--namespace) return 0 ;;
+		--from-file) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--wait) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--pod) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--replicas) return 0 ;;
+		--wait) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--selector) return 0 ;;
+		--status) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--org) return 0 ;;
 		--user) return 0 ;;
 		--status) return 0 ;;
 		--org) return 0 ;;
@@ -60,6 +105,58 @@ _esctl_takes_value() {
 		--since) return 0 ;;
 		--ref) return 0 ;;
 		--path) return 0 ;;
+		--kubeconfig-file) return 0 ;;
+		--context) return 0 ;;
+		--prometheus) return 0 ;;
+		--thanos) return 0 ;;
+		--idc) return 0 ;;
+		--zone) return 0 ;;
+		--type) return 0 ;;
+		--status) return 0 ;;
+		--alias) return 0 ;;
+		--cn-name) return 0 ;;
+		--desc) return 0 ;;
+		--cluster-id) return 0 ;;
+		--level) return 0 ;;
+		--es-server) return 0 ;;
+		--cluster-group) return 0 ;;
+		--apiserver-vip) return 0 ;;
+		--idc) return 0 ;;
+		--zone) return 0 ;;
+		--type) return 0 ;;
+		--status) return 0 ;;
+		--kubeconfig-file) return 0 ;;
+		--context) return 0 ;;
+		--prometheus) return 0 ;;
+		--thanos) return 0 ;;
+		--idc) return 0 ;;
+		--zone) return 0 ;;
+		--type) return 0 ;;
+		--status) return 0 ;;
+		--alias) return 0 ;;
+		--cn-name) return 0 ;;
+		--desc) return 0 ;;
+		--cluster-id) return 0 ;;
+		--level) return 0 ;;
+		--es-server) return 0 ;;
+		--cluster-group) return 0 ;;
+		--apiserver-vip) return 0 ;;
+		--namespace) return 0 ;;
+		--selector) return 0 ;;
+		--field-selector) return 0 ;;
+		--since) return 0 ;;
+		--container) return 0 ;;
+		--tail) return 0 ;;
+		--selector) return 0 ;;
+		--max-streams) return 0 ;;
+		--data) return 0 ;;
+		--content-type) return 0 ;;
+		--for) return 0 ;;
+		--timeout) return 0 ;;
+		--size) return 0 ;;
+		--data) return 0 ;;
+		--propagation) return 0 ;;
+		--grace) return 0 ;;
 	esac
 	return 1
 }
@@ -92,6 +189,51 @@ _esctl() {
 		*" --as-user") _esctl_dynamic user; return 0 ;;
 		*" --as-org") _esctl_dynamic org; return 0 ;;
 		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name' -- "$cur")); return 0 ;;
+		"cluster create --org") _esctl_dynamic org; return 0 ;;
+		"cluster create --tenant-org-id") _esctl_dynamic org; return 0 ;;
+		"cluster create --user"|"cluster create -u") _esctl_dynamic user; return 0 ;;
+		"cluster create --service"|"cluster create -s") return 0 ;;
+		"cluster create --service-name") return 0 ;;
+		"cluster create --replicas"|"cluster create -r") return 0 ;;
+		"cluster create --cpu-request") return 0 ;;
+		"cluster create --cpu-limit") return 0 ;;
+		"cluster create --mem-request") return 0 ;;
+		"cluster create --mem-limit") return 0 ;;
+		"cluster create --disk-size") return 0 ;;
+		"cluster create --gpu-count") return 0 ;;
+		"cluster create --dimension") return 0 ;;
+		"cluster create --vector-count") return 0 ;;
+		"cluster create --index-limit") return 0 ;;
+		"cluster create --gitlab-url") return 0 ;;
+		"cluster create --gitlab-ref") return 0 ;;
+		"cluster create --gitlab-path") return 0 ;;
+		"cluster create --namespace"|"cluster create -n") return 0 ;;
+		"cluster create --from-file"|"cluster create -f") _esctl_files; return 0 ;;
+		"cluster create --timeout") return 0 ;;
+		"cluster delete --org") _esctl_dynamic org; return 0 ;;
+		"cluster delete --user"|"cluster delete -u") _esctl_dynamic user; return 0 ;;
+		"cluster delete --service"|"cluster delete -s") _esctl_dynamic service; return 0 ;;
+		"cluster delete --wait") COMPREPLY=($(compgen -W 'true false' -- "$cur")); return 0 ;;
+		"cluster delete --timeout") return 0 ;;
+		"cluster restart --org") _esctl_dynamic org; return 0 ;;
+		"cluster restart --user"|"cluster restart -u") _esctl_dynamic user; return 0 ;;
+		"cluster restart --service"|"cluster restart -s") _esctl_dynamic service; return 0 ;;
+		"cluster restart --pod") return 0 ;;
+		"cluster restart --timeout") return 0 ;;
+		"cluster scale --org") _esctl_dynamic org; return 0 ;;
+		"cluster scale --user"|"cluster scale -u") _esctl_dynamic user; return 0 ;;
+		"cluster scale --service"|"cluster scale -s") _esctl_dynamic service; return 0 ;;
+		"cluster scale --replicas"|"cluster scale -r") return 0 ;;
+		"cluster scale --wait") COMPREPLY=($(compgen -W 'true false' -- "$cur")); return 0 ;;
+		"cluster scale --timeout") return 0 ;;
+		"cluster list --org") _esctl_dynamic org; return 0 ;;
+		"cluster list --user"|"cluster list -u") _esctl_dynamic user; return 0 ;;
+		"cluster list --service"|"cluster list -s") _esctl_dynamic service; return 0 ;;
+		"cluster list --selector"|"cluster list -l") return 0 ;;
+		"cluster list --status") COMPREPLY=($(compgen -W 'creating created running scaling error failed deleted' -- "$cur")); return 0 ;;
+		"cluster get --org") _esctl_dynamic org; return 0 ;;
+		"cluster get --user"|"cluster get -u") _esctl_dynamic user; return 0 ;;
+		"cluster get --service"|"cluster get -s") _esctl_dynamic service; return 0 ;;
 		"tenant list --org") _esctl_dynamic org; return 0 ;;
 		"tenant list --user"|"tenant list -u") _esctl_dynamic user; return 0 ;;
 		"tenant list --status") COMPREPLY=($(compgen -W 'creating created running scaling failed' -- "$cur")); return 0 ;;
@@ -131,18 +273,67 @@ _esctl() {
 		"report stats --since") return 0 ;;
 		"config pull --ref") return 0 ;;
 		"config pull --path") return 0 ;;
+		"k8s add --kubeconfig-file"|"k8s add -f") _esctl_files; return 0 ;;
+		"k8s add --context") _esctl_dynamic context; return 0 ;;
+		"k8s add --prometheus") return 0 ;;
+		"k8s add --thanos") return 0 ;;
+		"k8s add --idc") return 0 ;;
+		"k8s add --zone") return 0 ;;
+		"k8s add --type") COMPREPLY=($(compgen -W 'tool work game cloud' -- "$cur")); return 0 ;;
+		"k8s add --status") COMPREPLY=($(compgen -W 'pending running maintaining offline' -- "$cur")); return 0 ;;
+		"k8s add --alias") return 0 ;;
+		"k8s add --cn-name") return 0 ;;
+		"k8s add --desc") return 0 ;;
+		"k8s add --cluster-id") return 0 ;;
+		"k8s add --level") return 0 ;;
+		"k8s add --es-server") return 0 ;;
+		"k8s add --cluster-group") return 0 ;;
+		"k8s add --apiserver-vip") return 0 ;;
+		"k8s list --idc") return 0 ;;
+		"k8s list --zone") return 0 ;;
+		"k8s list --type") COMPREPLY=($(compgen -W 'tool work game cloud' -- "$cur")); return 0 ;;
+		"k8s list --status") COMPREPLY=($(compgen -W 'pending running maintaining offline' -- "$cur")); return 0 ;;
+		"k8s update --kubeconfig-file"|"k8s update -f") _esctl_files; return 0 ;;
+		"k8s update --context") _esctl_dynamic context; return 0 ;;
+		"k8s update --prometheus") return 0 ;;
+		"k8s update --thanos") return 0 ;;
+		"k8s update --idc") return 0 ;;
+		"k8s update --zone") return 0 ;;
+		"k8s update --type") COMPREPLY=($(compgen -W 'tool work game cloud' -- "$cur")); return 0 ;;
+		"k8s update --status") COMPREPLY=($(compgen -W 'pending running maintaining offline' -- "$cur")); return 0 ;;
+		"k8s update --alias") return 0 ;;
+		"k8s update --cn-name") return 0 ;;
+		"k8s update --desc") return 0 ;;
+		"k8s update --cluster-id") return 0 ;;
+		"k8s update --level") return 0 ;;
+		"k8s update --es-server") return 0 ;;
+		"k8s update --cluster-group") return 0 ;;
+		"k8s update --apiserver-vip") return 0 ;;
+		"container list --namespace"|"container list -n") _esctl_dynamic namespace; return 0 ;;
+		"container list --selector"|"container list -l") return 0 ;;
+		"container list --field-selector") return 0 ;;
+		"logs --since") return 0 ;;
+		"logs --container"|"logs -c") return 0 ;;
+		"logs --tail") return 0 ;;
+		"logs --selector"|"logs -l") return 0 ;;
+		"logs --max-streams") return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'tenant deployment report config completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config k8s container logs completion help' -- "$cur"))
 		fi
 		return 0
 	fi
 
 	case $group in
+	cluster)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create delete restart scale list get' -- "$cur"))
+			return 0
+		fi ;;
 	tenant)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota usage' -- "$cur"))
@@ -163,7 +354,17 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'pull' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant deployment report config completion ' -- "$cur")); return 0 ;;
+	k8s)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'add list show update remove ping' -- "$cur"))
+			return 0
+		fi ;;
+	container)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
+			return 0
+		fi ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config k8s container logs completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -175,6 +376,52 @@ _esctl() {
 	esac
 
 	case "$group${verb:+ $verb}${verb2:+ $verb2}" in
+	"cluster create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -r --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path -n --namespace -f --from-file --no-kibana --timeout --keep-on-failure $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"cluster delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service --wait --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster restart")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service --pod --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster scale")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -r --replicas --wait --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -l --selector --status -A --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"cluster get")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
 	"tenant list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user --status $_esctl_global_opts" -- "$cur"))
@@ -292,6 +539,67 @@ _esctl() {
 			case "$npos" in
 			esac
 		fi ;;
+	"k8s add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"k8s list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --idc --zone --type --status $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"k8s show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"k8s update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --kubeconfig-file --context --ambient --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"k8s remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"k8s ping")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"container list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -n --namespace -A --all-namespaces -l --selector --field-selector $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"logs")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --follow --since -c --container --tail --timestamps --previous -l --selector --max-streams $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -305,6 +613,7 @@ _esctl() {
 
 _esctl_single() {
 	case $1 in
+		logs) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1

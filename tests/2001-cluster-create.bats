@@ -9,6 +9,14 @@ load lib/lifecycle
 
 NS=org-001-alice-search
 
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
 setup() {
 	cluster_setup
 }
@@ -90,7 +98,7 @@ env_of() {
 	assert_equal "$(jq -r .spec.replicas <<<"$sts")" 2
 	assert_equal "$(jq -r '.metadata.annotations["es.yunpeng.cn/max-indices"]' <<<"$sts")" 10
 	assert_equal "$(jq -c '.spec.template.spec.containers[0].resources' <<<"$sts")" \
-	    '{"requests":{"cpu":"1","memory":"2Gi"},"limits":{"cpu":"4","memory":"8Gi","nvidia.com/gpu":"1"}}'
+	    '{"requests":{"cpu":"1","memory":"2Gi","nvidia.com/gpu":"1"},"limits":{"cpu":"4","memory":"8Gi","nvidia.com/gpu":"1"}}'
 	assert_equal "$(jq -r '.spec.volumeClaimTemplates[0].metadata.name' <<<"$sts")" elasticsearch-data
 	assert_equal "$(jq -r '.status.readyReplicas' <<<"$sts")" 2
 	# services, kibana and the data volume
@@ -147,6 +155,7 @@ env_of() {
 	assert_equal "$(kube_sim_count '*' '/api*')" 0
 	assert_equal "$(db_dump)" "$before"
 	# user level
+	run -0 esctl tenant quota set --org org-001 --max-cpu unlimited
 	run -0 esctl tenant quota set --org org-001 --user alice --max-clusters 1
 	run -0 esctl cluster create --org org-001 --user alice --service one
 	run -5 --separate-stderr esctl cluster create --org org-001 \
@@ -215,8 +224,10 @@ env_of() {
 	assert_equal "$(sql "SELECT group_concat(event) FROM usage_event")" "create,scale"
 	run -0 esctl tenant quota set --org org-001 --max-cpu 8
 	run -5 esctl cluster scale "$NS" --replicas 5
-	run -0 esctl cluster scale "$NS" --replicas 5 --dry-run -o json
-	assert_equal "$(jq -r '.items[0].spec.replicas' <<<"$output")" 5
+	run -5 esctl cluster scale "$NS" --replicas 5 --dry-run
+	run -0 --separate-stderr esctl cluster scale "$NS" --replicas 4 --dry-run -o json
+	assert_equal "$(jq -r '.items[0].spec.replicas' <<<"$output")" 4
+	assert_equal "$(sql "SELECT replicas FROM tenant_container")" 3
 }
 
 @test "restart deletes the pods and waits until new ones are ready" {
@@ -250,7 +261,7 @@ env_of() {
 	assert_equal "$(sql "SELECT count(*) FROM tenant_container")" 0
 	assert_equal "$(sql "SELECT group_concat(event) FROM usage_event")" "create,delete"
 	[ ! -e "$ESCTL_DATA_DIR/tenant_data/org-001_alice_search.json" ]
-	run -0 esctl deployment list
+	run -0 esctl deployment list -o name
 	assert_output ''
 	run -0 esctl deployment list --all -o name
 	assert_output "$NS"

@@ -10,6 +10,14 @@ load lib/lifecycle
 NS=org-001-alice-search
 STS=/apis/apps/v1/namespaces/$NS/statefulsets
 
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
 setup() {
 	cluster_setup
 	make_repo conf

@@ -8,6 +8,14 @@ load lib/lifecycle
 
 NS=org-001-alice-search
 
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
 setup() {
 	cluster_setup
 }

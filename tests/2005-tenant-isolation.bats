@@ -10,6 +10,14 @@ load lib/lifecycle
 NS1=org-001-alice-search
 NS2=org-002-alice-search
 
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
 setup() {
 	cluster_setup
 }

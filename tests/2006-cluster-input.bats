@@ -7,6 +7,14 @@ load lib/common
 load lib/kube
 load lib/lifecycle
 
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
 setup() {
 	cluster_setup
 	run -0 esctl tenant list	# the database exists

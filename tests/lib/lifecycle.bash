@@ -106,16 +106,48 @@ resources_configured disk_configured gpu_configured rollout_completed
 tenant_synced completed"
 TEN_STATUSES=$(echo $TEN_STATUSES)
 
-# cluster_setup [serve options...]: kube-sim with a short readiness delay,
-# a report receiver, and a config pointing reports at it.  Fast client
-# retries, so injected failures fail fast.
+# One API server and one report receiver per file (starting them takes
+# seconds); every test starts from a fresh cluster (kube_sim_reset), an
+# empty receiver log and its own database.
+#
+#	setup_file() { cluster_setup_file; }
+#	teardown_file() { cluster_teardown_file; }
+#	setup() { cluster_setup; }
+#	teardown() { cluster_teardown; }
+#
+# cluster_setup_file [serve options...]: kube-sim with short delays, and
+# the receiver (FILE_RECV_URL, FILE_RECV_LOG).
+cluster_setup_file() {
+	kube_sim_start --ready-delay 0.05 --ns-delete-delay 0.05 \
+	    --delete-delay 0.02 --bind-delay 0.02 "$@"
+	FILE_RECV_PORT=$(free_port)
+	FILE_RECV_LOG=$BATS_FILE_TMPDIR/receiver.jsonl
+	FILE_RECV_URL=http://127.0.0.1:$FILE_RECV_PORT
+	"$ESCTL_TOP/tests/lib/http-receiver" --port "$FILE_RECV_PORT" \
+	    --log "$FILE_RECV_LOG" --pidfile "$BATS_FILE_TMPDIR/receiver.pid" \
+	    3>&- &
+	wait_port "$FILE_RECV_PORT"
+	export FILE_RECV_PORT FILE_RECV_LOG FILE_RECV_URL
+}
+
+cluster_teardown_file() {
+	kube_sim_stop
+	[ -f "$BATS_FILE_TMPDIR/receiver.pid" ] &&
+	    kill "$(cat "$BATS_FILE_TMPDIR/receiver.pid")" 2>/dev/null
+	return 0
+}
+
+# Per test: fresh cluster, receiver log and config; fast client retries,
+# so injected failures fail fast.
 cluster_setup() {
 	common_setup
 	unset ESCTL_GITLAB_TOKEN
 	export ESCTL_KUBE_RETRY_BASE=5ms ESCTL_KUBE_RETRY_MAX_TIME=200ms
-	kube_sim_start --ready-delay 0.05 --ns-delete-delay 0.05 \
-	    --delete-delay 0.02 --bind-delay 0.02 "$@"
-	start_receiver
+	kube_sim_reset
+	RECV_PORT=$FILE_RECV_PORT RECV_LOG=$FILE_RECV_LOG RECV_URL=$FILE_RECV_URL
+	: > "$RECV_LOG"
+	curl -sS -X POST -d '{"status": 200, "fail_first": 0, "delay": 0}' \
+	    "$RECV_URL/__control" >/dev/null
 	write_config <<-EOF
 	report:
 	  url: $RECV_URL/report
@@ -124,7 +156,6 @@ cluster_setup() {
 }
 
 cluster_teardown() {
-	kube_sim_stop
 	stop_git_servers
 	stop_receivers
 }
@@ -143,7 +174,7 @@ file_statuses() {
 # Statuses in DATA/deployment.log for user/service, one line.
 log_statuses() {
 	grep -F " - User: $1, Service: $2, " "$ESCTL_DATA_DIR/deployment.log" |
-	    sed 's/.*, Status: \([a-z_]*\), Message: .*/\1/' | tr '\n' ' ' |
+	    sed 's/.*, Status: \([a-z0-9_]*\), Message: .*/\1/' | tr '\n' ' ' |
 	    sed 's/ $//'
 }
 
