@@ -24,6 +24,8 @@
 
 #define CLUSTER_NSTEPS		10
 #define CLUSTER_ROLLBACK_MS	60000	/* waiting for a namespace to go */
+/* the claims of the StatefulSet's replicas */
+#define CLUSTER_PVC_PREFIX	CLUSTEROBJ_VCT "-" CLUSTEROBJ_STS "-"
 
 /* One create: everything its steps and its rollback need. */
 struct cluster_run {
@@ -319,8 +321,8 @@ cluster_step_namespace(struct cluster_run *r, struct es_err *err)
 		break;
 	}
 	if (tries == 5) {
-		es_err_set(err, ES_ECONFLICT, "Conflict", "namespace '%s' keeps "
-		    "changing", r->spec.namespace);
+		es_err_set(err, ES_ECONFLICT, "Conflict",
+		    "namespace '%s' keeps changing", r->spec.namespace);
 		goto done;
 	}
 	r->ns_ours = ours;
@@ -352,8 +354,8 @@ cluster_step_gitlab(struct cluster_run *r, struct es_err *err)
 	int found = 0, rc;
 
 	if (r->git == NULL)
-		return cluster_report(r, 3, "GitLab pull skipped: no GitLab URL "
-		    "given", NULL, err);
+		return cluster_report(r, 3, "GitLab pull skipped: no GitLab "
+		    "URL given", NULL, err);
 	if (clusterobj_manifests(r->git, &r->env, &r->manifests, err) == -1)
 		return -1;
 	if (!gitcfg_builtin(r->git)) {
@@ -747,7 +749,7 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	cJSON *extra, *list = NULL, *o;
 	char *msg, *sel;
 	const char *step;
-	int i;
+	int i, sts_ours = 0;
 
 	step = r->step >= 1 && r->step <= CLUSTER_NSTEPS ?
 	    report_statuses[r->step - 1] : "metadata";
@@ -792,8 +794,8 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	if (r->ns_ours) {
 		if (cluster_delete_namespace(ctx, r->kc, r->spec.namespace,
 		    CLUSTER_ROLLBACK_MS, &e2) == -1)
-			ctx_warn(ctx, "cannot remove namespace '%s': %s; remove "
-			    "it with 'esctl cluster delete %s'",
+			ctx_warn(ctx, "cannot remove namespace '%s': %s; "
+			    "remove it with 'esctl cluster delete %s'",
 			    r->spec.namespace, e2.msg, r->spec.namespace);
 		return;
 	}
@@ -802,6 +804,9 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	d.ignore_not_found = 1;
 	for (i = cJSON_GetArraySize(r->owned) - 1; i >= 0; i--) {
 		o = cJSON_GetArrayItem(r->owned, i);
+		if (strcmp(kube_str(o, "resource"), "statefulsets") == 0 &&
+		    strcmp(kube_str(o, "name"), CLUSTEROBJ_STS) == 0)
+			sts_ours = 1;
 		memset(&ref, 0, sizeof ref);
 		ref.group = kube_str(o, "group");
 		ref.version = kube_str(o, "version");
@@ -824,7 +829,11 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	lo.label_selector = sel;
 	if (kube_list(r->kc, &ref, &lo, &list, &e2) == 0) {
 		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
-			if (!clusterobj_is_ours(o, r->meta.creation_id))
+			/* claims of our StatefulSet's replicas are ours too */
+			if (!clusterobj_is_ours(o, r->meta.creation_id) &&
+			    !(sts_ours && strncmp(kube_str(o, "metadata.name"),
+			    CLUSTER_PVC_PREFIX, strlen(CLUSTER_PVC_PREFIX)) ==
+			    0))
 				continue;
 			ref.name = kube_str(o, "metadata.name");
 			if (kube_delete(r->kc, &ref, &d, NULL, &e2) == -1)
@@ -1256,7 +1265,8 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 		}
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "method", "DELETE");
-		cJSON_AddStringToObject(p, "resource", "persistentvolumeclaims");
+		cJSON_AddStringToObject(p, "resource",
+		    "persistentvolumeclaims");
 		cJSON_AddStringToObject(p, "namespace", ns);
 		cJSON_AddStringToObject(p, "selector", "es-cluster=true");
 		cJSON_AddItemToArray(plan, p);
@@ -1384,8 +1394,8 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (cJSON_GetArraySize(pods) == 0) {
 		cJSON_Delete(pods);
-		es_err_set(err, ES_ENOTFOUND, "NotFound", "no Elasticsearch pods "
-		    "in namespace '%s'", ns);
+		es_err_set(err, ES_ENOTFOUND, "NotFound",
+		    "no Elasticsearch pods in namespace '%s'", ns);
 		goto done;
 	}
 	res = cJSON_CreateArray();

@@ -21,6 +21,8 @@ teardown_file() {
 setup() {
 	cluster_setup
 	make_repo conf
+	CREATE=(cluster create --org org-001 --user alice --service search
+	    --gpu-count 1 --gitlab-url "file://$REPO_BARE" --timeout 3s)
 }
 
 teardown() {
@@ -37,15 +39,21 @@ step_request() {
 	5) echo "PUT $STS/elasticsearch 0" ;;
 	6) echo "PATCH /api/v1/namespaces/$NS/persistentvolumeclaims/elasticsearch-data-elasticsearch-0 0" ;;
 	7) echo "PATCH $STS/elasticsearch 0" ;;
-	8) echo "GET $STS/elasticsearch 0" ;;
+	8) echo "GET /apis/apps/v1/namespaces/$NS/deployments/kibana 0" ;;
 	esac
 }
 
 # The create every case runs: a repository (step 3 has work to do) and
 # a GPU (so has step 7).
 create() {
-	esctl cluster create --org org-001 --user alice --service search \
-	    --gpu-count 1 --gitlab-url "file://$REPO_BARE" --timeout 3s "$@"
+	esctl "${CREATE[@]}" "$@"
+}
+
+# The same in the background, as a direct child (so kill -9 hits esctl);
+# sets PID.
+create_bg() {
+	"$ESCTL_BIN" "${CREATE[@]}" > "$BATS_TEST_TMPDIR/bg.out" 2>&1 &
+	PID=$!
 }
 
 # Checks the state a rolled-back create must leave.
@@ -147,8 +155,8 @@ kill_at() {
 	local step=$1 method path count pid i
 	read -r method path count <<<"$(step_request "$step")"
 	kube_sim_fault "$method" "$path" 500 1 delay=5
-	create > "$BATS_TEST_TMPDIR/bg.out" 2>&1 &
-	pid=$!
+	create_bg
+	pid=$PID
 	for ((i = 0; i < 150; i++)); do
 		[ "$(kube_sim_count "$method" "$path")" -ge 1 ] && break
 		sleep 0.1
@@ -167,7 +175,7 @@ kill_at() {
 	assert_equal "$(db_statuses alice search | tr ' ' '\n' | tail -10 | tr '\n' ' ' | sed 's/ $//')" \
 	    "$TEN_STATUSES"
 	run -0 kube_sim_api GET "$STS/elasticsearch"
-	assert_equal "$(jq -r .status.readyReplicas <<<"$output")" 1
+	assert_equal "$(jq -r .status.readyReplicas <<<"$output")" 2	# esctl.yaml: replicas 2
 	run -0 esctl cluster delete "$NS" --yes
 	run -1 kube_sim_api GET "/api/v1/namespaces/$NS"
 }
@@ -182,8 +190,8 @@ kill_at() {
 
 @test "kill -9 during a create, then delete without running it again" {
 	kube_sim_fault PUT "$STS/elasticsearch" 500 1 delay=5
-	create > /dev/null 2>&1 &
-	local pid=$! i
+	create_bg
+	local pid=$PID i
 	for ((i = 0; i < 150; i++)); do
 		[ "$(kube_sim_count PUT "$STS/elasticsearch")" -ge 1 ] && break
 		sleep 0.1
@@ -199,8 +207,8 @@ kill_at() {
 
 @test "a create of a service already being created is refused (exit 4)" {
 	kube_sim_fault PUT "$STS/elasticsearch" 0 1 delay=3
-	create > /dev/null 2>&1 &
-	local pid=$! i
+	create_bg
+	local pid=$PID i
 	for ((i = 0; i < 150; i++)); do
 		[ "$(kube_sim_count PUT "$STS/elasticsearch")" -ge 1 ] && break
 		sleep 0.1
