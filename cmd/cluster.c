@@ -818,9 +818,9 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 			ctx_warn(ctx, "cannot remove %s '%s': %s", ref.resource,
 			    ref.name, e2.msg);
 	}
-	/* and the data volumes the StatefulSet made for it */
-	if (kube_ref_init(&ref, "persistentvolumeclaims", r->spec.namespace,
-	    NULL, &e2) == -1)
+	/* and the data volumes our StatefulSet made */
+	if (!sts_ours || kube_ref_init(&ref, "persistentvolumeclaims",
+	    r->spec.namespace, NULL, &e2) == -1)
 		return;
 	sel = xasprintf("es-cluster=true,tenant-org-id=%s,user=%s,"
 	    "service-name=%s", r->spec.tenant_org_id, r->spec.user,
@@ -829,11 +829,10 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	lo.label_selector = sel;
 	if (kube_list(r->kc, &ref, &lo, &list, &e2) == 0) {
 		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
-			/* claims of our StatefulSet's replicas are ours too */
 			if (!clusterobj_is_ours(o, r->meta.creation_id) &&
-			    !(sts_ours && strncmp(kube_str(o, "metadata.name"),
-			    CLUSTER_PVC_PREFIX, strlen(CLUSTER_PVC_PREFIX)) ==
-			    0))
+			    strncmp(kube_str(o, "metadata.name"),
+			    CLUSTER_PVC_PREFIX,
+			    strlen(CLUSTER_PVC_PREFIX)) != 0)
 				continue;
 			ref.name = kube_str(o, "metadata.name");
 			if (kube_delete(r->kc, &ref, &d, NULL, &e2) == -1)

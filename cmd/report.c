@@ -339,18 +339,26 @@ cmd_report_stats(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	struct report_filter f;
 	char since[UTIL_TIME_LEN];
+	const char *v;
+	time_t t;
 	cJSON *rows;
 	int rc;
 
 	if (args->argc == 1)
 		return es_err_set(err, ES_EUSAGE, "MissingArgument", "give "
 		    "both USER and SERVICE, or neither");
-	if (report_filter_args(ctx, args, &f, since, sizeof since, err) == -1)
+	memset(&f, 0, sizeof f);
+	if (lc_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
+	    lc_user(ctx, args->argc == 2 ? args->argv[0] : NULL, &f.user,
+	    err) == -1)
 		return -1;
-	if (args->argc == 2) {
-		if (lc_user(ctx, args->argv[0], &f.user, err) == -1)
-			return -1;
+	if (args->argc == 2)
 		f.service = args->argv[1];
+	if ((v = args_get(args, "since")) != NULL) {
+		if (util_since_parse(v, "--since", ctx->now, &t, err) == -1)
+			return -1;
+		util_time_format(t, since);
+		f.since = since;
 	}
 	if (report_stats(ctx->store, &f, &rows, err) == -1)
 		return -1;

@@ -140,7 +140,7 @@ receiver_down() {
 
 @test "report log -f follows new lines" {
 	run -0 esctl cluster create --org org-001 --user alice --service search
-	esctl report log -f > "$BATS_TEST_TMPDIR/follow.out" &
+	"$ESCTL_BIN" report log -f > "$BATS_TEST_TMPDIR/follow.out" &
 	local pid=$!
 	sleep 0.5
 	run -0 esctl cluster create --org org-001 --user bob --service other

@@ -44,7 +44,7 @@ assert_nothing() {
 	assert_equal "$stderr" "esctl: error: tenant_org_id is required for multi-tenancy"
 	run -2 --separate-stderr esctl cluster create --org org-001 --user '' --service s
 	assert_equal "$stderr" "esctl: error: user is required"
-	run -2 esctl cluster create --user alice --service s -o json
+	run -2 --separate-stderr esctl cluster create --user alice --service s -o json
 	assert_equal "$(jq -r .error.message <<<"$output")" \
 	    "tenant_org_id is required for multi-tenancy"
 	assert_equal "$(jq -r .error.code <<<"$output")" 2
@@ -94,11 +94,11 @@ assert_nothing() {
 	[[ $stderr == *"invalid namespace 'Bad_NS'"* ]]
 	assert_nothing
 	# with --namespace it works; the derivation lower-cases and maps _ and .
-	run -0 esctl cluster create --org org-001 --user "$l30" --service "$l30" \
-	    --namespace long-one --dry-run -o json
+	run -0 --separate-stderr esctl cluster create --org org-001 \
+	    --user "$l30" --service "$l30" --namespace long-one --dry-run -o json
 	assert_equal "$(jq -r '.items[0].metadata.name' <<<"$output")" long-one
-	run -0 esctl cluster create --org Org_1 --user Alice.B --service My_Svc \
-	    --dry-run -o json
+	run -0 --separate-stderr esctl cluster create --org Org_1 \
+	    --user Alice.B --service My_Svc --dry-run -o json
 	assert_equal "$(jq -r '.items[0].metadata.name' <<<"$output")" org-1-alice-b-my-svc
 }
 
@@ -108,7 +108,8 @@ assert_nothing() {
 	 "replicas": 2, "cpu_request": "1", "cpu_limit": 4, "mem_limit": "8Gi",
 	 "gpu_count": 0, "index_limit": 5}
 	EOF
-	run -0 esctl cluster create -f "$BATS_TEST_TMPDIR/in.json" --dry-run -o json
+	run -0 --separate-stderr esctl cluster create -f "$BATS_TEST_TMPDIR/in.json" \
+	    --dry-run -o json
 	assert_equal "$(jq -r '.items[] | select(.kind == "StatefulSet") | .spec.replicas' <<<"$output")" 2
 	cat > "$BATS_TEST_TMPDIR/in.yaml" <<-'EOF'
 	tenant_org_id: org-001
@@ -117,8 +118,8 @@ assert_nothing() {
 	replicas: 3
 	EOF
 	# flags win over the file
-	run -0 esctl cluster create -f "$BATS_TEST_TMPDIR/in.yaml" --replicas 1 \
-	    --dry-run -o json
+	run -0 --separate-stderr esctl cluster create \
+	    -f "$BATS_TEST_TMPDIR/in.yaml" --replicas 1 --dry-run -o json
 	assert_equal "$(jq -r '.items[] | select(.kind == "StatefulSet") | .spec.replicas' <<<"$output")" 1
 	printf 'tenant_org_id: org-001\nuser: alice\nservice_name: s\nreplica: 3\n' \
 	    > "$BATS_TEST_TMPDIR/bad.yaml"
@@ -150,7 +151,8 @@ assert_nothing() {
 	    --gitlab-url "$GIT_URL/conf.git"
 	[[ $stderr == *"authentication failed"* && $stderr != *bad-token* ]]
 	run -3 --separate-stderr $c --gitlab-url "file://$REPO_BARE#no-such-branch"
-	run -6 --separate-stderr $c --gitlab-url "$GIT_URL/missing.git"
+	ESCTL_GITLAB_TOKEN=good-token run -6 --separate-stderr $c \
+	    --gitlab-url "$GIT_URL/missing.git"
 	assert_nothing
 }
 

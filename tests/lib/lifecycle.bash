@@ -188,7 +188,8 @@ db_statuses() {
 posted_statuses() {
 	[ -f "$RECV_LOG" ] || { echo; return; }
 	jq -r --arg u "$1" --arg s "$2" 'select(.method == "POST" and
-	    .json.user == $u and .json.service_name == $s) | .json.status' \
+	    .status < 300 and .json.user == $u and .json.service_name == $s) |
+	    .json.status' \
 	    "$RECV_LOG" | tr '\n' ' ' | sed 's/ $//'
 }
 
