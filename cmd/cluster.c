@@ -1597,11 +1597,15 @@ cluster_pct(double used, const char *limit, double replicas)
 	return (double)(long long)(used / total * 1000.0 + 0.5) / 10.0;
 }
 
+/* Sets a number, in place when the key exists (key order is kept). */
 static void
 cluster_set_num(cJSON *o, const char *key, double v)
 {
-	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-	cJSON_AddNumberToObject(o, key, v);
+	if (cJSON_GetObjectItemCaseSensitive(o, key) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(o, key,
+		    cJSON_CreateNumber(v));
+	else
+		cJSON_AddNumberToObject(o, key, v);
 }
 
 /*
