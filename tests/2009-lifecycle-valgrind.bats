@@ -46,6 +46,11 @@ vg() {
 }
 
 @test "valgrind: rollback, bad input, outbox, GitLab" {
+	# the report service is down: reports wait in the outbox
+	write_config <<-EOF
+	report:
+	  url: http://127.0.0.1:$(free_port)/report
+	EOF
 	kube_sim_fault PUT \
 	    /apis/apps/v1/namespaces/org-001-alice-search/statefulsets/elasticsearch 500 0
 	run -6 vg cluster create --org org-001 --user alice --service search
@@ -56,10 +61,6 @@ vg() {
 	run -2 vg cluster create -f "$BATS_TEST_TMPDIR/in.yaml"
 	run -0 vg cluster create --org org-001 --user alice --service search \
 	    --dry-run
-	write_config <<-EOF
-	report:
-	  url: http://127.0.0.1:$(free_port)/report
-	EOF
 	run -6 vg report flush
 	make_repo conf
 	start_git_server --token t0k
