@@ -7,8 +7,8 @@ load lib/kube
 load lib/lifecycle
 
 setup_file() {
-	[ "${ESCTL_SANITIZE:-0}" = 1 ] && skip "sanitizer build: ASan/LSan cover this"
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	[ "${ESCTL_SANITIZE:-0}" = 1 ] && return 0
+	command -v valgrind >/dev/null || return 0
 	cluster_setup_file
 }
 
@@ -17,6 +17,8 @@ teardown_file() {
 }
 
 setup() {
+	[ "${ESCTL_SANITIZE:-0}" = 1 ] && skip "sanitizer build: ASan/LSan cover this"
+	command -v valgrind >/dev/null || skip "valgrind not installed"
 	cluster_setup
 }
 
