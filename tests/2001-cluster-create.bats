@@ -251,6 +251,8 @@ env_of() {
 	[[ $stderr == *"pass --yes"* ]]
 	run -0 esctl cluster delete "$NS" --dry-run
 	assert_line "DELETE namespaces $NS"
+	assert_line "DELETE statefulsets elasticsearch"
+	assert_equal "$(kube_sim_count DELETE '/api*')" 0
 	run -0 kube_sim_api GET "/api/v1/namespaces/$NS"
 	run -0 esctl cluster delete "$NS" --yes
 	assert_output "ES service 'search' of user 'alice' deleted (namespace '$NS')"
@@ -265,8 +267,37 @@ env_of() {
 	assert_output ''
 	run -0 esctl deployment list --all -o name
 	assert_output "$NS"
-	# and it can be created again
+	# and it can be created again, and deleted without waiting
 	run -0 esctl cluster create --org org-001 --user alice --service search
+	run -0 esctl cluster delete --user alice --service search --yes \
+	    --wait=false
+	assert_equal "$(sql "SELECT status FROM deployment_status")" deleted
+}
+
+@test "deployment list, show and set-status" {
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	run -0 esctl deployment list -o json
+	assert_equal "$(jq -c '.[0] | keys_unsorted' <<<"$output")" \
+	    '["id","tenant_org_id","namespace","user","service_name","status","message","cpu_usage","memory_usage","disk_usage","qps","gpu_count","dimension","vector_count","replicas","created_at","updated_at","details"]'
+	run -0 esctl deployment set-status "$NS" running -m "checked by hand"
+	assert_output "deployment '$NS' is now running"
+	run -0 esctl deployment show "$NS" -o json
+	assert_equal "$(jq -r '"\(.status) \(.message)"' <<<"$output")" \
+	    "running checked by hand"
+	assert_equal "$(sql "SELECT status FROM tenant_container")" running
+	run -0 esctl deployment list --status running -o name
+	assert_output "$NS"
+	run -2 esctl deployment set-status "$NS" sleeping
+	run -3 esctl deployment set-status no-such-ns running
+	run -0 esctl deployment set-status "$NS" error --dry-run
+	assert_equal "$(sql "SELECT status FROM deployment_status")" running
+	# completion answers namespaces and report users and services
+	run -0 esctl __complete namespace
+	assert_output "$NS"
+	run -0 esctl __complete report-user
+	assert_output alice
+	run -0 esctl __complete report-service
+	assert_output search
 }
 
 @test "tenant usage: resource-hours from create, scale and delete" {

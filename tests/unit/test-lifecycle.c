@@ -16,6 +16,7 @@
 #include "gitcfg.h"
 #include "report.h"
 #include "usage.h"
+#include "util.h"
 #include "unit.h"
 
 /* A spec with the three required fields, finished. */
@@ -467,7 +468,77 @@ test_objects(struct unit_t *t)
 	cluster_spec_release(&s);
 }
 
+static const char *
+corpus_var(void *arg, const char *name)
+{
+	(void)arg;
+	return strcmp(name, "NAMESPACE") == 0 ? "ns" : NULL;
+}
+
+/*
+ * Replays the create fuzz corpus (testdata/fuzz/create) with the fuzz
+ * target's properties: no crash, errors carry a message, a validated
+ * spec has a DNS-1123 namespace and builds its objects.
+ */
+static void
+test_create_fuzz_corpus(struct unit_t *t)
+{
+	const char *top = getenv("ESCTL_TOP");
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT, out = ES_BUF_INIT;
+	struct doc_node *root;
+	struct cluster_spec s;
+	struct clusterobj_env e;
+	struct dirent *de;
+	char *dir, *path;
+	cJSON *objs;
+	DIR *d;
+	int n = 0;
+
+	dir = xasprintf("%s/testdata/fuzz/create", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = util_path_join(dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		free(path);
+		n++;
+		cluster_spec_init(&s);
+		if (doc_parse(b.data, b.len, "in", &root, &err) == 0) {
+			if (cluster_spec_from_doc(&s, root, "in", &err) == 0 &&
+			    cluster_spec_finish(&s, &err) == 0) {
+				UT_ASSERT(t, util_dns1123_label(s.namespace));
+				memset(&e, 0, sizeof e);
+				e.spec = &s;
+				objs = clusterobj_builtin(&e);
+				UT_ASSERT(t, cJSON_GetArraySize(objs) >= 3);
+				cJSON_Delete(objs);
+			} else
+				UT_ASSERT(t, err.msg[0] != '\0');
+			doc_free(root);
+		} else
+			UT_ASSERT(t, err.msg[0] != '\0');
+		cluster_spec_release(&s);
+		es_buf_reset(&out);
+		if (gitcfg_substitute(b.data, b.len, "m", corpus_var, NULL, &out,
+		    &err) == -1)
+			UT_ASSERT(t, strncmp(err.msg, "m:", 2) == 0);
+	}
+	closedir(d);
+	UT_ASSERT(t, n >= 4);
+	es_buf_release(&b);
+	es_buf_release(&out);
+	free(dir);
+}
+
 const struct unit_test unit_lifecycle_tests[] = {
+	{ "create_fuzz_corpus", test_create_fuzz_corpus },
 	{ "objects", test_objects },
 	{ "spec_required", test_spec_required },
 	{ "spec_defaults", test_spec_defaults },
