@@ -32,6 +32,7 @@ static const struct {
 	    "SELECT user FROM tenant_quota WHERE user <> '' ORDER BY 1" },
 	{ "service", "SELECT DISTINCT service_name FROM tenant_container "
 	    "ORDER BY 1" },
+	{ "index", "SELECT index_name FROM vector_index ORDER BY 1" },
 	{ NULL, NULL }
 };
 

@@ -14,6 +14,8 @@
 #include "util.h"
 
 extern const struct esctl_group esctl_group_tenant;
+extern const struct esctl_group esctl_group_index;
+extern const struct esctl_group esctl_group_search;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -21,6 +23,8 @@ extern const struct esctl_group esctl_group_man_synopsis;
 /* Every command group, in the order `esctl --help` lists them. */
 const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_tenant,
+	&esctl_group_index,
+	&esctl_group_search,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,

@@ -128,9 +128,59 @@ static const char schema_v2[] =
 "CREATE INDEX k8s_cluster_status ON k8s_cluster (status);"
 "CREATE INDEX k8s_cluster_type ON k8s_cluster (clustertype);";
 
+/*
+ * 3: vector indexes (seed 000 §7-§10, §14).  vector_index holds the
+ * metadata (ivf_params as nlist/nprobe columns) and the owner used by the
+ * max_indexes quota; vector_doc the documents (id and fields) by their
+ * position in the index's data file; vector_field the top-level scalar
+ * fields, indexed for the structured filters of search.  Index names are
+ * unique across the database.
+ */
+static const char schema_v3[] =
+"CREATE TABLE vector_index ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  index_name TEXT NOT NULL UNIQUE,"
+"  namespace TEXT,"
+"  tenant_org_id TEXT,"
+"  user TEXT,"
+"  dimension INTEGER NOT NULL CHECK (dimension BETWEEN 1 AND 65536),"
+"  metric TEXT NOT NULL CHECK (metric IN ('l2', 'cosine', 'dot')),"
+"  nlist INTEGER NOT NULL CHECK (nlist >= 0),"
+"  nprobe INTEGER NOT NULL CHECK (nprobe >= 1),"
+"  created_by TEXT,"
+"  status TEXT NOT NULL DEFAULT 'created',"
+"  vector_count INTEGER NOT NULL DEFAULT 0,"
+"  built_count INTEGER NOT NULL DEFAULT 0,"
+"  build TEXT,"
+"  built_at TEXT,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL"
+");"
+"CREATE INDEX vector_index_org ON vector_index (tenant_org_id, user);"
+"CREATE INDEX vector_index_namespace ON vector_index (namespace);"
+"CREATE INDEX vector_index_status ON vector_index (status);"
+"CREATE TABLE vector_doc ("
+"  index_id INTEGER NOT NULL REFERENCES vector_index (id) "
+"    ON DELETE CASCADE,"
+"  seq INTEGER NOT NULL,"
+"  doc_id TEXT NOT NULL,"
+"  fields TEXT,"
+"  PRIMARY KEY (index_id, seq)"
+") WITHOUT ROWID;"
+"CREATE UNIQUE INDEX vector_doc_id ON vector_doc (index_id, doc_id);"
+"CREATE TABLE vector_field ("
+"  index_id INTEGER NOT NULL REFERENCES vector_index (id) "
+"    ON DELETE CASCADE,"
+"  name TEXT NOT NULL,"
+"  value TEXT NOT NULL,"
+"  seq INTEGER NOT NULL,"
+"  PRIMARY KEY (index_id, name, value, seq)"
+") WITHOUT ROWID;";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
+	{ 3, "vector indexes, documents and fields", schema_v3 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

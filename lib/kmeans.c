@@ -1,0 +1,499 @@
+/*
+ * kmeans.c - Lloyd's k-means with sgemm assignment and pthreads.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kmeans.h"
+
+/* Floats of one block of the point x centroid product, at most. */
+#define KMEANS_BLOCK_FLOATS	(1u << 22)
+#define KMEANS_SPLIT_EPS	(1.0f / 1024.0f)
+
+struct kmeans_assign_job {
+	const struct blas	*blas;
+	const float		*x;
+	size_t			 n;
+	int			 d;
+	const float		*c;
+	const float		*cnorm;
+	int			 k;
+	size_t			 block;
+	int			 t;
+	int			 nthreads;
+	int32_t			*assign;
+	float			*dist;
+	double			 obj;
+};
+
+struct kmeans_update_job {
+	const float		*x;
+	size_t			 n;
+	int			 d;
+	const int32_t		*assign;
+	int			 k0, k1;
+	double			*sums;		/* k x d */
+	long long		*counts;
+};
+
+static void	*kmeans_assign_thread(void *);
+static void	*kmeans_update_thread(void *);
+static double	 kmeans_assign_obj(const struct blas *, const float *,
+		    size_t, int, const float *, const float *, int, int,
+		    int32_t *, float *);
+static int	 kmeans_init_pca(const struct blas *, const float *, size_t,
+		    int, int, struct kmeans_rng *, float *, float *,
+		    struct es_err *);
+
+static double
+kmeans_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t
+kmeans_splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void
+kmeans_rng_seed(struct kmeans_rng *r, uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = kmeans_splitmix(&seed);
+}
+
+static uint64_t
+kmeans_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t
+kmeans_rng_next(struct kmeans_rng *r)
+{
+	uint64_t *s = r->s, res = kmeans_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = kmeans_rotl(s[3], 45);
+	return res;
+}
+
+uint64_t
+kmeans_rng_below(struct kmeans_rng *r, uint64_t n)
+{
+	uint64_t x, lim;
+
+	if (n <= 1)
+		return 0;
+	lim = UINT64_MAX - UINT64_MAX % n;
+	do
+		x = kmeans_rng_next(r);
+	while (x >= lim);
+	return x % n;
+}
+
+double
+kmeans_rng_gauss(struct kmeans_rng *r)
+{
+	double u1, u2;
+
+	do
+		u1 = (double)(kmeans_rng_next(r) >> 11) * 0x1.0p-53;
+	while (u1 <= 0);
+	u2 = (double)(kmeans_rng_next(r) >> 11) * 0x1.0p-53;
+	return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+size_t *
+kmeans_sample(size_t n, size_t m, uint64_t seed)
+{
+	struct kmeans_rng r;
+	size_t *perm, *out, i, j, t;
+
+	kmeans_rng_seed(&r, seed);
+	perm = xreallocarray(NULL, n ? n : 1, sizeof *perm);
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	if (m > n)
+		m = n;
+	for (i = 0; i < m; i++) {
+		j = i + (size_t)kmeans_rng_below(&r, n - i);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	out = xreallocarray(NULL, m ? m : 1, sizeof *out);
+	memcpy(out, perm, m * sizeof *out);
+	free(perm);
+	return out;
+}
+
+/* Block size in points: fixed by k alone, so results do not depend on
+ * the number of threads. */
+static size_t
+kmeans_block(int k)
+{
+	size_t b = KMEANS_BLOCK_FLOATS / (size_t)k;
+
+	if (b > 1024)
+		b = 1024;
+	if (b < 16)
+		b = 16;
+	return b;
+}
+
+static void *
+kmeans_assign_thread(void *arg)
+{
+	struct kmeans_assign_job *j = arg;
+	size_t nblocks = (j->n + j->block - 1) / j->block, b, i, i0, nb;
+	float *g, *row, best, v, xn;
+	const float *xi;
+	int c, bc, dd;
+
+	g = xreallocarray(NULL, j->block * (size_t)j->k, sizeof(float));
+	j->obj = 0;
+	for (b = (size_t)j->t; b < nblocks; b += (size_t)j->nthreads) {
+		i0 = b * j->block;
+		nb = j->n - i0 < j->block ? j->n - i0 : j->block;
+		blas_sgemm_nt(j->blas, (int)nb, j->k, j->d, -2.0f,
+		    j->x + i0 * (size_t)j->d, j->d, j->c, j->d, 0.0f, g, j->k);
+		for (i = 0; i < nb; i++) {
+			row = g + i * (size_t)j->k;
+			best = row[0] + j->cnorm[0];
+			bc = 0;
+			for (c = 1; c < j->k; c++) {
+				v = row[c] + j->cnorm[c];
+				if (v < best) {
+					best = v;
+					bc = c;
+				}
+			}
+			xi = j->x + (i0 + i) * (size_t)j->d;
+			xn = 0;
+			for (dd = 0; dd < j->d; dd++)
+				xn += xi[dd] * xi[dd];
+			best += xn;
+			if (best < 0)
+				best = 0;
+			j->assign[i0 + i] = bc;
+			if (j->dist != NULL)
+				j->dist[i0 + i] = best;
+			j->obj += best;
+		}
+	}
+	free(g);
+	return NULL;
+}
+
+/* Assignment over threads; returns the objective (sum of distances). */
+static double
+kmeans_assign_obj(const struct blas *blas, const float *x, size_t n, int d,
+    const float *c, const float *cnorm, int k, int threads, int32_t *assign,
+    float *dist)
+{
+	struct kmeans_assign_job *jobs;
+	pthread_t *tids;
+	double obj = 0;
+	int t, saved;
+
+	if (threads < 1)
+		threads = 1;
+	saved = blas_get_threads(blas);
+	blas_set_threads(blas, 1);
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	tids = xcalloc((size_t)threads, sizeof *tids);
+	for (t = 0; t < threads; t++) {
+		jobs[t].blas = blas;
+		jobs[t].x = x;
+		jobs[t].n = n;
+		jobs[t].d = d;
+		jobs[t].c = c;
+		jobs[t].cnorm = cnorm;
+		jobs[t].k = k;
+		jobs[t].block = kmeans_block(k);
+		jobs[t].t = t;
+		jobs[t].nthreads = threads;
+		jobs[t].assign = assign;
+		jobs[t].dist = dist;
+	}
+	for (t = 1; t < threads; t++)
+		if (pthread_create(&tids[t], NULL, kmeans_assign_thread,
+		    &jobs[t]) != 0)
+			fatal("cannot create a thread");
+	kmeans_assign_thread(&jobs[0]);
+	for (t = 1; t < threads; t++)
+		pthread_join(tids[t], NULL);
+	for (t = 0; t < threads; t++)
+		obj += jobs[t].obj;
+	free(jobs);
+	free(tids);
+	blas_set_threads(blas, saved);
+	return obj;
+}
+
+void
+kmeans_assign(const struct blas *blas, const float *x, size_t n, int d,
+    const float *centroids, const float *cnorm, int k, int threads,
+    int32_t *assign, float *dist)
+{
+	kmeans_assign_obj(blas, x, n, d, centroids, cnorm, k, threads, assign,
+	    dist);
+}
+
+static void *
+kmeans_update_thread(void *arg)
+{
+	struct kmeans_update_job *j = arg;
+	const float *xi;
+	double *s;
+	size_t i;
+	int c, dd;
+
+	for (i = 0; i < j->n; i++) {
+		c = j->assign[i];
+		if (c < j->k0 || c >= j->k1)
+			continue;
+		xi = j->x + i * (size_t)j->d;
+		s = j->sums + (size_t)c * (size_t)j->d;
+		for (dd = 0; dd < j->d; dd++)
+			s[dd] += xi[dd];
+		j->counts[c]++;
+	}
+	return NULL;
+}
+
+static void
+kmeans_norms(const float *c, int k, int d, float *out)
+{
+	int i, j;
+	float s;
+
+	for (i = 0; i < k; i++) {
+		s = 0;
+		for (j = 0; j < d; j++)
+			s += c[(size_t)i * (size_t)d + (size_t)j] *
+			    c[(size_t)i * (size_t)d + (size_t)j];
+		out[i] = s;
+	}
+}
+
+/* Principal axis of the sample (LAPACKE_ssyevd), then stratified draws. */
+struct kmeans_proj {
+	float	p;
+	size_t	i;
+};
+
+static int
+kmeans_proj_cmp(const void *a, const void *b)
+{
+	const struct kmeans_proj *x = a, *y = b;
+
+	if (x->p != y->p)
+		return x->p < y->p ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int
+kmeans_init_pca(const struct blas *blas, const float *x, size_t n, int d,
+    int k, struct kmeans_rng *r, float *c, float *top, struct es_err *err)
+{
+	double *mean;
+	float *cov, *w, *v;
+	struct kmeans_proj *pr;
+	size_t i, s0, s1;
+	int a, b, cl;
+	float p;
+
+	mean = xcalloc((size_t)d, sizeof *mean);
+	for (i = 0; i < n; i++)
+		for (a = 0; a < d; a++)
+			mean[a] += x[i * (size_t)d + (size_t)a];
+	for (a = 0; a < d; a++)
+		mean[a] /= (double)n;
+	/* covariance = X^T X / n - mean mean^T */
+	cov = xcalloc((size_t)d * (size_t)d, sizeof *cov);
+	blas_sgemm_tn(blas, d, d, (int)n, 1.0f / (float)n, x, d, x, d, 0.0f,
+	    cov, d);
+	for (a = 0; a < d; a++)
+		for (b = 0; b < d; b++)
+			cov[(size_t)a * (size_t)d + (size_t)b] -=
+			    (float)(mean[a] * mean[b]);
+	w = xcalloc((size_t)d, sizeof *w);
+	if (blas_ssyevd(blas, d, cov, w, err) == -1) {
+		free(mean);
+		free(cov);
+		free(w);
+		return -1;
+	}
+	/* eigenvalues ascending: the principal axis is the last column */
+	*top = w[d - 1];
+	v = xcalloc((size_t)d, sizeof *v);
+	for (a = 0; a < d; a++)
+		v[a] = cov[(size_t)a * (size_t)d + (size_t)(d - 1)];
+	pr = xreallocarray(NULL, n, sizeof *pr);
+	for (i = 0; i < n; i++) {
+		p = 0;
+		for (a = 0; a < d; a++)
+			p += (x[i * (size_t)d + (size_t)a] - (float)mean[a]) *
+			    v[a];
+		pr[i].p = p;
+		pr[i].i = i;
+	}
+	qsort(pr, n, sizeof *pr, kmeans_proj_cmp);
+	for (cl = 0; cl < k; cl++) {
+		s0 = n * (size_t)cl / (size_t)k;
+		s1 = n * ((size_t)cl + 1) / (size_t)k;
+		i = pr[s0 + (size_t)kmeans_rng_below(r, s1 - s0)].i;
+		memcpy(c + (size_t)cl * (size_t)d, x + i * (size_t)d,
+		    (size_t)d * sizeof(float));
+	}
+	free(pr);
+	free(v);
+	free(w);
+	free(cov);
+	free(mean);
+	return 0;
+}
+
+int
+kmeans_train(const struct blas *blas, const float *x, size_t n, int d, int k,
+    const struct kmeans_opts *o, float *c, struct kmeans_stats *st,
+    struct es_err *err)
+{
+	struct kmeans_update_job *jobs;
+	struct kmeans_rng r;
+	pthread_t *tids;
+	int32_t *assign;
+	long long *counts;
+	double *sums, obj, prev = 0, t0 = kmeans_now();
+	float *cnorm;
+	size_t *perm;
+	int it, t, cl, big, dd, threads = o->threads < 1 ? 1 : o->threads;
+
+	memset(st, 0, sizeof *st);
+	if (k < 1 || (size_t)k > n)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "k-means needs at "
+		    "least as many points (%zu) as clusters (%d)", n, k);
+	kmeans_rng_seed(&r, o->seed);
+	if (o->init == KMEANS_INIT_PCA) {
+		if (kmeans_init_pca(blas, x, n, d, k, &r, c,
+		    &st->pca_top_eigenvalue, err) == -1)
+			return -1;
+	} else {
+		perm = kmeans_sample(n, (size_t)k, o->seed ^
+		    0x5eedc0ffee11ULL);
+		for (cl = 0; cl < k; cl++)
+			memcpy(c + (size_t)cl * (size_t)d, x + perm[cl] *
+			    (size_t)d, (size_t)d * sizeof(float));
+		free(perm);
+	}
+	st->init_seconds = kmeans_now() - t0;
+	assign = xreallocarray(NULL, n, sizeof *assign);
+	cnorm = xreallocarray(NULL, (size_t)k, sizeof *cnorm);
+	sums = xreallocarray(NULL, (size_t)k * (size_t)d, sizeof *sums);
+	counts = xreallocarray(NULL, (size_t)k, sizeof *counts);
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	tids = xcalloc((size_t)threads, sizeof *tids);
+	for (it = 0; it < o->iters; it++) {
+		kmeans_norms(c, k, d, cnorm);
+		obj = kmeans_assign_obj(blas, x, n, d, c, cnorm, k, threads,
+		    assign, NULL);
+		if (it == 0)
+			st->obj_first = obj;
+		st->obj_final = obj;
+		st->iters_run = it + 1;
+		if (it > 0)
+			st->rel_change = prev > 0 ? (prev - obj) / prev : 0;
+		prev = obj;
+		if (o->progress != NULL)
+			o->progress(o->arg, it + 1, o->iters, obj);
+		if (it > 0 && o->tol > 0 && st->rel_change >= 0 &&
+		    st->rel_change < o->tol) {
+			st->converged = 1;
+			break;
+		}
+		if (it == o->iters - 1)
+			break;	/* the centroids of the last assignment */
+		memset(sums, 0, (size_t)k * (size_t)d * sizeof *sums);
+		memset(counts, 0, (size_t)k * sizeof *counts);
+		for (t = 0; t < threads; t++) {
+			jobs[t].x = x;
+			jobs[t].n = n;
+			jobs[t].d = d;
+			jobs[t].assign = assign;
+			jobs[t].k0 = (int)((long long)k * t / threads);
+			jobs[t].k1 = (int)((long long)k * (t + 1) / threads);
+			jobs[t].sums = sums;
+			jobs[t].counts = counts;
+		}
+		for (t = 1; t < threads; t++)
+			if (pthread_create(&tids[t], NULL,
+			    kmeans_update_thread, &jobs[t]) != 0)
+				fatal("cannot create a thread");
+		kmeans_update_thread(&jobs[0]);
+		for (t = 1; t < threads; t++)
+			pthread_join(tids[t], NULL);
+		for (cl = 0; cl < k; cl++) {
+			if (counts[cl] == 0)
+				continue;
+			for (dd = 0; dd < d; dd++)
+				c[(size_t)cl * (size_t)d + (size_t)dd] =
+				    (float)(sums[(size_t)cl * (size_t)d +
+				    (size_t)dd] / (double)counts[cl]);
+		}
+		/* empty clusters: split the largest */
+		for (cl = 0; cl < k; cl++) {
+			float *ci, *cj;
+			int j2;
+
+			if (counts[cl] != 0)
+				continue;
+			big = 0;
+			for (j2 = 1; j2 < k; j2++)
+				if (counts[j2] > counts[big])
+					big = j2;
+			ci = c + (size_t)cl * (size_t)d;
+			cj = c + (size_t)big * (size_t)d;
+			memcpy(ci, cj, (size_t)d * sizeof(float));
+			for (dd = 0; dd < d; dd++) {
+				if (dd % 2 == 0) {
+					ci[dd] *= 1 + KMEANS_SPLIT_EPS;
+					cj[dd] *= 1 - KMEANS_SPLIT_EPS;
+				} else {
+					ci[dd] *= 1 - KMEANS_SPLIT_EPS;
+					cj[dd] *= 1 + KMEANS_SPLIT_EPS;
+				}
+			}
+			counts[cl] = counts[big] / 2;
+			counts[big] -= counts[cl];
+			st->empty_splits++;
+		}
+	}
+	free(jobs);
+	free(tids);
+	free(assign);
+	free(cnorm);
+	free(sums);
+	free(counts);
+	st->seconds = kmeans_now() - t0;
+	return 0;
+}
