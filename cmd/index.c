@@ -478,6 +478,9 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 		    v->name);
 		goto done;
 	}
+	if (vindex_clean_tmp(ctx->data_dir, v->name) > 0)
+		ctx_info(ctx, "removed the temporary file of an interrupted "
+		    "build of '%s'", v->name);
 	if (vindex_data_map(ctx->data_dir, v, &dm, err) == -1 ||
 	    blas_open(&blas, err) == -1)
 		goto done;

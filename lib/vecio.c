@@ -543,6 +543,8 @@ vecio_cells_free(char **cells, int n)
 {
 	int i;
 
+	if (cells == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		free(cells[i]);
 	free(cells);

@@ -151,6 +151,32 @@ vindex_remove_files(const char *data_dir, const char *name,
 }
 
 int
+vindex_clean_tmp(const char *data_dir, const char *name)
+{
+	DIR *dp;
+	struct dirent *de;
+	char *dir = vindex_dir(data_dir, name), *p;
+	int n = 0;
+
+	if ((dp = opendir(dir)) == NULL) {
+		free(dir);
+		return 0;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (strncmp(de->d_name, VINDEX_IVF_FILE ".tmp.",
+		    strlen(VINDEX_IVF_FILE ".tmp.")) != 0)
+			continue;
+		p = util_path_join(dir, de->d_name);
+		if (unlink(p) == 0)
+			n++;
+		free(p);
+	}
+	closedir(dp);
+	free(dir);
+	return n;
+}
+
+int
 vindex_create(struct store *st, const char *data_dir,
     const struct vindex_new *nw, time_t now, long long *id,
     struct es_err *err)

@@ -55,6 +55,12 @@ char	*vindex_dir(const char *data_dir, const char *name);
 char	*vindex_path(const char *data_dir, const char *name,
 	    const char *file);
 
+/*
+ * Removes temporary index files left by a build that was killed (call
+ * with the build lock held).  Returns how many were removed.
+ */
+int	 vindex_clean_tmp(const char *data_dir, const char *name);
+
 /* Fields of a new index (vindex_create). */
 struct vindex_new {
 	const char	*name;
