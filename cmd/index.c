@@ -814,19 +814,23 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 		for (qi = 0; qi < qs->n; qi++) {
 			int hit = 0;
 
-			for (a = 0; a < k; a++)
+			for (a = 0; a < k; a++) {
+				int64_t id = hits[qi * (size_t)k +
+				    (size_t)a].id;
+
 				for (b = 0; b < k; b++)
-					if (hits[qi * (size_t)k + (size_t)a].id ==
-					    gt[qi * (size_t)kgt + (size_t)b]) {
+					if (id == gt[qi * (size_t)kgt +
+					    (size_t)b]) {
 						hit++;
 						break;
 					}
+			}
 			recall += (double)hit / (double)k;
 		}
 		recall /= (double)qs->n;
 		r = cJSON_CreateObject();
-		cJSON_AddNumberToObject(r, "nprobe", o.nprobe > ivf_nlist(e.ivf) ?
-		    ivf_nlist(e.ivf) : o.nprobe);
+		cJSON_AddNumberToObject(r, "nprobe", o.nprobe >
+		    ivf_nlist(e.ivf) ? ivf_nlist(e.ivf) : o.nprobe);
 		cJSON_AddNumberToObject(r, "k", (double)k);
 		cJSON_AddNumberToObject(r, "recall", round(recall * 10000) /
 		    10000);

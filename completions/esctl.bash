@@ -38,6 +38,37 @@ _esctl_takes_value() {
 		--max-storage) return 0 ;;
 		--max-gpu) return 0 ;;
 		--org) return 0 ;;
+		--dimension) return 0 ;;
+		--metric) return 0 ;;
+		--nlist) return 0 ;;
+		--nprobe) return 0 ;;
+		--namespace) return 0 ;;
+		--format) return 0 ;;
+		--nlist) return 0 ;;
+		--iters) return 0 ;;
+		--sample) return 0 ;;
+		--seed) return 0 ;;
+		--threads) return 0 ;;
+		--init) return 0 ;;
+		--tol) return 0 ;;
+		--namespace) return 0 ;;
+		--org) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--queries) return 0 ;;
+		--groundtruth) return 0 ;;
+		--topk) return 0 ;;
+		--nprobe) return 0 ;;
+		--threads) return 0 ;;
+		--mode) return 0 ;;
+		--warmup) return 0 ;;
+		--vector) return 0 ;;
+		--query-file) return 0 ;;
+		--topk) return 0 ;;
+		--nprobe) return 0 ;;
+		--filter) return 0 ;;
+		--threads) return 0 ;;
+		--mode) return 0 ;;
 	esac
 	return 1
 }
@@ -87,13 +118,44 @@ _esctl() {
 		"tenant quota set --max-storage") return 0 ;;
 		"tenant quota set --max-gpu") return 0 ;;
 		"tenant quota list --org") _esctl_dynamic org; return 0 ;;
+		"index create --dimension"|"index create -d") return 0 ;;
+		"index create --metric"|"index create -m") COMPREPLY=($(compgen -W 'l2 cosine dot' -- "$cur")); return 0 ;;
+		"index create --nlist") return 0 ;;
+		"index create --nprobe") return 0 ;;
+		"index create --namespace"|"index create -n") _esctl_dynamic namespace; return 0 ;;
+		"index add --format"|"index add -f") COMPREPLY=($(compgen -W 'fvecs bvecs npy jsonl csv' -- "$cur")); return 0 ;;
+		"index build --nlist") return 0 ;;
+		"index build --iters") return 0 ;;
+		"index build --sample") return 0 ;;
+		"index build --seed") return 0 ;;
+		"index build --threads"|"index build -t") return 0 ;;
+		"index build --init") COMPREPLY=($(compgen -W 'random pca' -- "$cur")); return 0 ;;
+		"index build --tol") return 0 ;;
+		"index list --namespace"|"index list -n") _esctl_dynamic namespace; return 0 ;;
+		"index list --org") _esctl_dynamic org; return 0 ;;
+		"index data --limit") return 0 ;;
+		"index data --offset") return 0 ;;
+		"index eval --queries") _esctl_files; return 0 ;;
+		"index eval --groundtruth") _esctl_files; return 0 ;;
+		"index eval --topk"|"index eval -k") return 0 ;;
+		"index eval --nprobe") return 0 ;;
+		"index eval --threads"|"index eval -t") return 0 ;;
+		"index eval --mode") COMPREPLY=($(compgen -W 'auto sq8 flat gemm' -- "$cur")); return 0 ;;
+		"index eval --warmup") return 0 ;;
+		"search --vector") return 0 ;;
+		"search --query-file") _esctl_files; return 0 ;;
+		"search --topk"|"search -k") return 0 ;;
+		"search --nprobe") return 0 ;;
+		"search --filter") return 0 ;;
+		"search --threads"|"search -t") return 0 ;;
+		"search --mode") COMPREPLY=($(compgen -W 'auto sq8 flat gemm' -- "$cur")); return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'tenant completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'tenant index search completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -104,7 +166,12 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant completion ' -- "$cur")); return 0 ;;
+	index)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create add build list show delete data stats eval' -- "$cur"))
+			return 0
+		fi ;;
+	help) COMPREPLY=($(compgen -W 'tenant index search completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -159,6 +226,84 @@ _esctl() {
 			case "$npos" in
 			esac
 		fi ;;
+	"index create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -d --dimension -m --metric --nlist --nprobe -n --namespace $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"index add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --format $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index build")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --nlist --iters --sample --seed -t --threads --init --tol $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -n --namespace --org $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"index show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index data")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index stats")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --no-verify $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index eval")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --queries --groundtruth -k --topk --nprobe --batch -t --threads --mode --warmup $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"search")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --vector --query-file -k --topk --nprobe --filter --exact -t --threads --mode $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -172,6 +317,7 @@ _esctl() {
 
 _esctl_single() {
 	case $1 in
+		search) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1

@@ -1137,8 +1137,8 @@ ivf_scan_thread(void *arg)
 						kn->l2_rows(q, ix->vecs + p *
 						    d, nb, d, a);
 					for (i = 0; i < nb; i++)
-						if (a[i] <= ivf_heap_worst(&h) &&
-						    ivf_filter_ok(o,
+						if (a[i] <= ivf_heap_worst(
+						    &h) && ivf_filter_ok(o,
 						    ix->ids[p + i]))
 							ivf_heap_push(&h, a[i],
 							    ix->ids[p + i]);
@@ -1379,8 +1379,9 @@ ivf_gemm_thread(void *arg)
 		if (e == b || qoff[l + 1] == qoff[l])
 			continue;
 		for (qb = qoff[l]; qb < qoff[l + 1]; qb += nbq) {
-			nbq = qoff[l + 1] - qb < IVF_GEMM_QB ? qoff[l + 1] - qb :
-			    IVF_GEMM_QB;
+			nbq = qoff[l + 1] - qb;
+			if (nbq > IVF_GEMM_QB)
+				nbq = IVF_GEMM_QB;
 			for (r = 0; r < nbq; r++)
 				memcpy(qbuf + r * d, j->q + (j->q0 +
 				    qlist[qb + r]) * d, d * sizeof(float));
