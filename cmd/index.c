@@ -772,6 +772,8 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (blas_open(&e.blas, err) == -1)
 			goto done;
 	}
+	/* measure a warm index: every page read once */
+	ivf_warm(e.ivf);
 	hits = xreallocarray(NULL, qs->n * (size_t)k, sizeof *hits);
 	lat = xreallocarray(NULL, qs->n, sizeof *lat);
 	list = cJSON_CreateArray();
@@ -911,7 +913,8 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	long long k, nprobe, threads;
 	int nf, m, exact = args_has(args, "exact"), sim, rc = -1;
 	enum ivf_mode mode;
-	cJSON *list = NULL, *r, *doc;
+	cJSON *list = NULL, *r, *doc, *docs = NULL;
+	int64_t *seqs = NULL;
 	double t0 = index_now();
 
 	if ((vec == NULL) == (qf == NULL))
@@ -976,28 +979,32 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    index_mode_name(st.mode), nprobe, (unsigned long long)st.scanned,
 	    (unsigned long long)st.rescored);
 	sim = ivf_metric_is_similarity(e.v->metric);
+	seqs = xreallocarray(NULL, nq * (size_t)k, sizeof *seqs);
+	for (qi = 0; qi < nq * (size_t)k; qi++)
+		seqs[qi] = hits[qi].id;
+	if (vindex_docs_by_seq(ctx->store, e.v->id, seqs, nq * (size_t)k,
+	    &docs, err) == -1)
+		goto done;
 	list = cJSON_CreateArray();
 	for (qi = 0; qi < nq; qi++)
 		for (m = 0; m < k; m++) {
 			const struct ivf_hit *h = &hits[qi * (size_t)k +
 			    (size_t)m];
+			cJSON *id, *f;
 
 			if (h->id < 0)
 				break;
+			doc = cJSON_GetArrayItem(docs, (int)(qi * (size_t)k +
+			    (size_t)m));
 			r = cJSON_CreateObject();
 			if (qf != NULL)
 				cJSON_AddNumberToObject(r, "query",
 				    (double)qi + 1);
 			cJSON_AddNumberToObject(r, "rank", m + 1);
-			if (vindex_doc_by_seq(ctx->store, e.v->id, h->id, &doc,
-			    err) == -1) {
-				cJSON_Delete(r);
-				goto done;
-			}
-			if (doc != NULL) {
-				cJSON_AddItemToObject(r, "id",
-				    cJSON_DetachItemFromObject(doc, "id"));
-			} else
+			if ((id = cJSON_DetachItemFromObject(doc, "id")) !=
+			    NULL)
+				cJSON_AddItemToObject(r, "id", id);
+			else
 				cJSON_AddNumberToObject(r, "id", (double)h->id);
 			if (sim)
 				cJSON_AddNumberToObject(r, "score",
@@ -1005,13 +1012,11 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 			else
 				cJSON_AddNumberToObject(r, "distance",
 				    (double)h->dist);
-			if (doc != NULL && cJSON_GetObjectItem(doc, "fields") !=
+			if ((f = cJSON_DetachItemFromObject(doc, "fields")) !=
 			    NULL)
-				cJSON_AddItemToObject(r, "fields",
-				    cJSON_DetachItemFromObject(doc, "fields"));
+				cJSON_AddItemToObject(r, "fields", f);
 			else
 				cJSON_AddNullToObject(r, "fields");
-			cJSON_Delete(doc);
 			cJSON_AddItemToArray(list, r);
 		}
 	if (qf == NULL) {
@@ -1025,10 +1030,12 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 done:
 	index_engine_close(&e);
 	cJSON_Delete(list);
+	cJSON_Delete(docs);
 	vecio_set_free(qs);
 	free(q);
 	free(hits);
 	free(bits);
+	free(seqs);
 	return rc;
 }
 

@@ -1019,6 +1019,19 @@ ivf_metric(const struct ivf_index *ix)
 	return (enum ivf_metric)ix->h.metric;
 }
 
+uint64_t
+ivf_warm(const struct ivf_index *ix)
+{
+	const volatile unsigned char *p = ix->map;
+	uint64_t sum = 0;
+	size_t i;
+
+	madvise(ix->map, ix->size, MADV_WILLNEED);
+	for (i = 0; i < ix->size; i += 4096)
+		sum += p[i];
+	return sum;
+}
+
 const float *
 ivf_centroids(const struct ivf_index *ix)
 {

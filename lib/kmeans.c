@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ivf_kernels.h"
 #include "kmeans.h"
 
 /* Floats of one block of the point x centroid product, at most. */
@@ -374,6 +375,223 @@ kmeans_init_pca(const struct blas *blas, const float *x, size_t n, int d,
 	return 0;
 }
 
+/* Points per chunk of the bound check (fixed: sums do not depend on
+ * the number of threads). */
+#define KMEANS_CHUNK	4096
+
+/*
+ * Hamerly's bounds: u >= distance to the assigned centroid, l <= distance
+ * to any other.  A point whose bounds still separate after the centroids
+ * moved keeps its assignment without a full distance computation.
+ */
+struct kmeans_ham_job {
+	const struct blas	*blas;
+	const struct ivf_kern	*kern;
+	const float		*x;
+	size_t			 n;
+	int			 d;
+	const float		*c;
+	const float		*cnorm;
+	int			 k;
+	int			 t;
+	int			 nthreads;
+	int32_t			*assign;
+	float			*u;
+	float			*l;
+	const float		*drift;
+	float			 maxdrift;
+	uint8_t			*todo;
+	double			*chunk_obj;
+	const uint32_t		*list;		/* NULL: every point */
+	size_t			 nl;
+	size_t			 block;
+	double			*block_obj;
+};
+
+/* Phase 1: move the bounds by the drift; check the still-valid ones. */
+static void *
+kmeans_ham_check(void *arg)
+{
+	struct kmeans_ham_job *j = arg;
+	size_t nch = (j->n + KMEANS_CHUNK - 1) / KMEANS_CHUNK, ch, i, e;
+	const float *ci;
+	float d2, uu;
+
+	for (ch = (size_t)j->t; ch < nch; ch += (size_t)j->nthreads) {
+		j->chunk_obj[ch] = 0;
+		e = (ch + 1) * KMEANS_CHUNK < j->n ? (ch + 1) * KMEANS_CHUNK :
+		    j->n;
+		for (i = ch * KMEANS_CHUNK; i < e; i++) {
+			j->l[i] -= j->maxdrift;
+			ci = j->c + (size_t)j->assign[i] * (size_t)j->d;
+			j->kern->l2_rows(ci, j->x + i * (size_t)j->d, 1,
+			    (size_t)j->d, &d2);
+			uu = sqrtf(d2);
+			j->u[i] = uu;
+			if (uu <= j->l[i]) {
+				j->todo[i] = 0;
+				j->chunk_obj[ch] += d2;
+			} else
+				j->todo[i] = 1;
+		}
+	}
+	return NULL;
+}
+
+/* Phase 2: full distances (sgemm) for the listed points. */
+static void *
+kmeans_ham_full(void *arg)
+{
+	struct kmeans_ham_job *j = arg;
+	size_t nb = (j->nl + j->block - 1) / j->block, b, i, i0, m, pi;
+	float *g, *buf, *row, b1, b2, v, xn;
+	const float *xs, *xi;
+	int c, bc, dd;
+
+	g = xreallocarray(NULL, j->block * (size_t)j->k, sizeof(float));
+	buf = j->list != NULL ? xreallocarray(NULL, j->block * (size_t)j->d,
+	    sizeof(float)) : NULL;
+	for (b = (size_t)j->t; b < nb; b += (size_t)j->nthreads) {
+		i0 = b * j->block;
+		m = j->nl - i0 < j->block ? j->nl - i0 : j->block;
+		if (j->list != NULL) {
+			for (i = 0; i < m; i++)
+				memcpy(buf + i * (size_t)j->d, j->x +
+				    (size_t)j->list[i0 + i] * (size_t)j->d,
+				    (size_t)j->d * sizeof(float));
+			xs = buf;
+		} else
+			xs = j->x + i0 * (size_t)j->d;
+		blas_sgemm_nt(j->blas, (int)m, j->k, j->d, -2.0f, xs, j->d,
+		    j->c, j->d, 0.0f, g, j->k);
+		j->block_obj[b] = 0;
+		for (i = 0; i < m; i++) {
+			row = g + i * (size_t)j->k;
+			b1 = b2 = INFINITY;
+			bc = 0;
+			for (c = 0; c < j->k; c++) {
+				v = row[c] + j->cnorm[c];
+				if (v < b1) {
+					b2 = b1;
+					b1 = v;
+					bc = c;
+				} else if (v < b2)
+					b2 = v;
+			}
+			xi = xs + i * (size_t)j->d;
+			xn = 0;
+			for (dd = 0; dd < j->d; dd++)
+				xn += xi[dd] * xi[dd];
+			b1 += xn;
+			b2 += xn;
+			if (b1 < 0)
+				b1 = 0;
+			if (b2 < 0)
+				b2 = 0;
+			pi = j->list != NULL ? j->list[i0 + i] : i0 + i;
+			j->assign[pi] = bc;
+			j->u[pi] = sqrtf(b1);
+			j->l[pi] = sqrtf(b2);
+			j->block_obj[b] += b1;
+		}
+	}
+	free(g);
+	free(buf);
+	return NULL;
+}
+
+static void
+kmeans_ham_run(void *(*fn)(void *), struct kmeans_ham_job *jobs,
+    int threads)
+{
+	pthread_t *tids;
+	int t;
+
+	tids = xcalloc((size_t)threads, sizeof *tids);
+	for (t = 1; t < threads; t++)
+		if (pthread_create(&tids[t], NULL, fn, &jobs[t]) != 0)
+			fatal("cannot create a thread");
+	fn(&jobs[0]);
+	for (t = 1; t < threads; t++)
+		pthread_join(tids[t], NULL);
+	free(tids);
+}
+
+/*
+ * One assignment step with bounds; first: every point is computed.
+ * Returns the objective; *full gets the number of points computed fully.
+ */
+static double
+kmeans_ham_assign(const struct blas *blas, const float *x, size_t n, int d,
+    const float *c, const float *cnorm, int k, int threads, int first,
+    int32_t *assign, float *u, float *l, const float *drift, float maxdrift,
+    size_t *full)
+{
+	struct kmeans_ham_job *jobs;
+	size_t nch = (n + KMEANS_CHUNK - 1) / KMEANS_CHUNK, i, nl = 0, nb;
+	uint8_t *todo = NULL;
+	uint32_t *list = NULL;
+	double *chunk_obj, *block_obj, obj = 0;
+	int t, saved;
+
+	saved = blas_get_threads(blas);
+	blas_set_threads(blas, 1);
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	chunk_obj = xcalloc(nch + 1, sizeof *chunk_obj);
+	for (t = 0; t < threads; t++) {
+		jobs[t].blas = blas;
+		jobs[t].kern = ivf_kern_select();
+		jobs[t].x = x;
+		jobs[t].n = n;
+		jobs[t].d = d;
+		jobs[t].c = c;
+		jobs[t].cnorm = cnorm;
+		jobs[t].k = k;
+		jobs[t].t = t;
+		jobs[t].nthreads = threads;
+		jobs[t].assign = assign;
+		jobs[t].u = u;
+		jobs[t].l = l;
+		jobs[t].drift = drift;
+		jobs[t].maxdrift = maxdrift;
+		jobs[t].chunk_obj = chunk_obj;
+		jobs[t].block = kmeans_block(k);
+	}
+	if (first) {
+		nl = n;
+	} else {
+		todo = xreallocarray(NULL, n, 1);
+		for (t = 0; t < threads; t++)
+			jobs[t].todo = todo;
+		kmeans_ham_run(kmeans_ham_check, jobs, threads);
+		for (i = 0; i < nch; i++)
+			obj += chunk_obj[i];
+		list = xreallocarray(NULL, n, sizeof *list);
+		for (i = 0; i < n; i++)
+			if (todo[i])
+				list[nl++] = (uint32_t)i;
+	}
+	nb = (nl + jobs[0].block - 1) / jobs[0].block;
+	block_obj = xcalloc(nb + 1, sizeof *block_obj);
+	for (t = 0; t < threads; t++) {
+		jobs[t].list = list;
+		jobs[t].nl = nl;
+		jobs[t].block_obj = block_obj;
+	}
+	if (nl > 0)
+		kmeans_ham_run(kmeans_ham_full, jobs, threads);
+	for (i = 0; i < nb; i++)
+		obj += block_obj[i];
+	*full = nl;
+	free(block_obj);
+	free(chunk_obj);
+	free(list);
+	free(todo);
+	free(jobs);
+	blas_set_threads(blas, saved);
+	return obj;
+}
+
 int
 kmeans_train(const struct blas *blas, const float *x, size_t n, int d, int k,
     const struct kmeans_opts *o, float *c, struct kmeans_stats *st,
@@ -385,8 +603,8 @@ kmeans_train(const struct blas *blas, const float *x, size_t n, int d, int k,
 	int32_t *assign;
 	long long *counts;
 	double *sums, obj, prev = 0, t0 = kmeans_now();
-	float *cnorm;
-	size_t *perm;
+	float *cnorm, *ub, *lb, *drift, *old, maxdrift = 0;
+	size_t *perm, nfull;
 	int it, t, cl, big, dd, threads = o->threads < 1 ? 1 : o->threads;
 
 	memset(st, 0, sizeof *st);
@@ -413,10 +631,15 @@ kmeans_train(const struct blas *blas, const float *x, size_t n, int d, int k,
 	counts = xreallocarray(NULL, (size_t)k, sizeof *counts);
 	jobs = xcalloc((size_t)threads, sizeof *jobs);
 	tids = xcalloc((size_t)threads, sizeof *tids);
+	ub = xreallocarray(NULL, n, sizeof *ub);
+	lb = xreallocarray(NULL, n, sizeof *lb);
+	drift = xcalloc((size_t)k, sizeof *drift);
+	old = xreallocarray(NULL, (size_t)k * (size_t)d, sizeof *old);
 	for (it = 0; it < o->iters; it++) {
 		kmeans_norms(c, k, d, cnorm);
-		obj = kmeans_assign_obj(blas, x, n, d, c, cnorm, k, threads,
-		    assign, NULL);
+		obj = kmeans_ham_assign(blas, x, n, d, c, cnorm, k, threads,
+		    it == 0, assign, ub, lb, drift, maxdrift, &nfull);
+		st->full_computations += (long long)nfull;
 		if (it == 0)
 			st->obj_first = obj;
 		st->obj_final = obj;
@@ -433,6 +656,7 @@ kmeans_train(const struct blas *blas, const float *x, size_t n, int d, int k,
 		}
 		if (it == o->iters - 1)
 			break;	/* the centroids of the last assignment */
+		memcpy(old, c, (size_t)k * (size_t)d * sizeof *old);
 		memset(sums, 0, (size_t)k * (size_t)d * sizeof *sums);
 		memset(counts, 0, (size_t)k * sizeof *counts);
 		for (t = 0; t < threads; t++) {
@@ -487,7 +711,27 @@ kmeans_train(const struct blas *blas, const float *x, size_t n, int d, int k,
 			counts[big] -= counts[cl];
 			st->empty_splits++;
 		}
+		/* how far each centroid moved, for the bounds */
+		maxdrift = 0;
+		for (cl = 0; cl < k; cl++) {
+			double m = 0, t2;
+
+			for (dd = 0; dd < d; dd++) {
+				t2 = (double)c[(size_t)cl * (size_t)d +
+				    (size_t)dd] - (double)old[(size_t)cl *
+				    (size_t)d + (size_t)dd];
+				m += t2 * t2;
+			}
+			/* rounded up, with room for float rounding */
+			drift[cl] = (float)(sqrt(m) * (1 + 1e-5)) + 1e-30f;
+			if (drift[cl] > maxdrift)
+				maxdrift = drift[cl];
+		}
 	}
+	free(ub);
+	free(lb);
+	free(drift);
+	free(old);
 	free(jobs);
 	free(tids);
 	free(assign);

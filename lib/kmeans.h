@@ -12,6 +12,12 @@
  * training points (as FAISS does) or "pca": LAPACKE_ssyevd finds the
  * principal axis of the sample, the points are ordered along it, and one
  * random point is drawn from each of k equal-count strata.
+ *
+ * After the first iteration, Hamerly's bounds (an upper bound on the
+ * distance to the assigned centroid, a lower bound on the distance to any
+ * other, moved by how far the centroids moved) let a point keep its
+ * assignment after one distance computation instead of k; only the
+ * others go through sgemm.
  */
 #ifndef ESCTL_KMEANS_H
 #define ESCTL_KMEANS_H
@@ -50,6 +56,11 @@ struct kmeans_stats {
 	double		 init_seconds;
 	double		 seconds;
 	float		 pca_top_eigenvalue;	/* KMEANS_INIT_PCA only */
+	long long	 full_computations;	/* points whose distances to
+						   every centroid were
+						   computed (the rest kept
+						   their assignment by the
+						   bounds) */
 };
 
 /*

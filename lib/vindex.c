@@ -610,12 +610,46 @@ vindex_docs_json(struct store *st, long long id, long long limit,
 }
 
 int
-vindex_doc_by_seq(struct store *st, long long id, long long seq,
-    cJSON **out, struct es_err *err)
+vindex_docs_by_seq(struct store *st, long long id, const int64_t *seqs,
+    size_t n, cJSON **out, struct es_err *err)
 {
-	return store_query_row_json(st, err, out, "SELECT doc_id AS id, "
-	    "fields AS fields__json FROM vector_doc WHERE index_id = ? AND "
-	    "seq = ?", "ii", id, seq);
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s;
+	const unsigned char *t;
+	cJSON *arr, *o, *f;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT doc_id, fields FROM vector_doc "
+	    "WHERE index_id = ? AND seq = ?", -1, &s, NULL) != SQLITE_OK)
+		return store_error(st, err, "cannot read documents");
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		if (seqs[i] < 0)
+			continue;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, seqs[i]);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			cJSON_AddStringToObject(o, "id", (const char *)
+			    sqlite3_column_text(s, 0));
+			t = sqlite3_column_text(s, 1);
+			f = t != NULL ? cJSON_Parse((const char *)t) : NULL;
+			cJSON_AddItemToObject(o, "fields", f != NULL ? f :
+			    cJSON_CreateNull());
+		} else if (rc != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			cJSON_Delete(arr);
+			return store_error(st, err, "cannot read documents");
+		}
+	}
+	sqlite3_finalize(s);
+	*out = arr;
+	return 0;
 }
 
 int

@@ -126,9 +126,12 @@ int	 vindex_list_json(struct store *, const char *org, const char *user,
 /* Stored documents: [{seq, id, fields}] ordered by position. */
 int	 vindex_docs_json(struct store *, long long id, long long limit,
 	    long long offset, cJSON **out, struct es_err *err);
-/* Id and fields of one document by position: {id, fields}. */
-int	 vindex_doc_by_seq(struct store *, long long id, long long seq,
-	    cJSON **out, struct es_err *err);
+/*
+ * Ids and fields of documents by position: an array of n objects {id,
+ * fields} (empty objects for negative or unknown positions).
+ */
+int	 vindex_docs_by_seq(struct store *, long long id, const int64_t *seqs,
+	    size_t n, cJSON **out, struct es_err *err);
 
 /*
  * Bitmap over positions [0, n) of the documents matching every
