@@ -801,9 +801,10 @@ vecio_parse(const unsigned char *p, size_t len, const char *name,
 		for (i = 0; i < s->n; i++)
 			s->where[i] = i + 1;
 	}
+	s->unit = fmt == VECIO_JSONL || fmt == VECIO_CSV ? "line" :
+	    fmt == VECIO_NPY ? "row" : "record";
 	if (rc == 0)
-		rc = vecio_check_ids(s, name, fmt == VECIO_JSONL ||
-		    fmt == VECIO_CSV ? "line" : "record", err);
+		rc = vecio_check_ids(s, name, s->unit, err);
 	if (rc == -1) {
 		vecio_set_free(s);
 		return -1;

@@ -53,6 +53,7 @@ struct vecio_set {
 					   NULL), or NULL when none */
 	size_t		*where;		/* n line numbers (text formats) or
 					   record numbers, for messages */
+	const char	*unit;		/* "line" or "record" */
 };
 
 /* Format from a name ("x.fvecs" -> VECIO_FVECS); VECIO_AUTO if unknown. */

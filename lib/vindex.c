@@ -258,7 +258,7 @@ vindex_field_row(sqlite3 *db, sqlite3_stmt *ins, long long id,
 	sqlite3_bind_int64(ins, 4, seq);
 	rc = sqlite3_step(ins);
 	free(txt);
-	if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT)
+	if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
 		return es_err_set(err, ES_EFAIL, NULL, "cannot record fields: "
 		    "%s", sqlite3_errmsg(db));
 	return 0;
@@ -369,8 +369,8 @@ vindex_add(struct store *st, const char *data_dir, struct vindex *v,
 		return es_err_set(err, ES_EUSAGE, "DimensionMismatch", "the "
 		    "vectors have dimension %d, index '%s' has %d", s->dim,
 		    v->name, v->dim);
-	if (s->ids != NULL || s->fields != NULL)
-		unit = "line";
+	if (s->unit != NULL)
+		unit = s->unit;
 	for (i = 0; i < s->n; i++)
 		if (ivf_normalize(v->metric, s->vectors + i * (size_t)s->dim,
 		    s->dim, err) == -1)
@@ -403,7 +403,7 @@ vindex_add(struct store *st, const char *data_dir, struct vindex *v,
 		else
 			sqlite3_bind_null(ins, 4);
 		rc = sqlite3_step(ins);
-		if (rc == SQLITE_CONSTRAINT) {
+		if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 			es_err_set(err, ES_EUSAGE, "DuplicateId", "%s %zu: "
 			    "duplicate id '%s': index '%s' already has a "
 			    "document with this id", unit, s->where[i], idbuf,
