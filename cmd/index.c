@@ -518,6 +518,9 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON_AddBoolToObject(b, "converged", bs.km.converged);
 	cJSON_AddNumberToObject(b, "empty_splits",
 	    (double)bs.km.empty_splits);
+	cJSON_AddNumberToObject(b, "full_assignments", round(
+	    (double)bs.km.full_computations / ((double)bs.sample *
+	    bs.km.iters_run) * 1000) / 1000);
 	cJSON_AddNumberToObject(b, "train_seconds",
 	    round(bs.train_seconds * 1000) / 1000);
 	cJSON_AddNumberToObject(b, "add_seconds",
@@ -735,7 +738,9 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 	size_t ngt = 0, qi, i;
 	int kgt = 0, *nprobes = NULL, nnp = 0, p, a, b, batch;
 	long long k, threads, warm;
-	double *lat = NULL, t0, total, recall;
+	double *lat = NULL, *lat1 = NULL, t0, total, recall;
+	long long repeat;
+	int rep;
 	cJSON *list = NULL, *r;
 	enum ivf_mode mode;
 	int rc = -1;
@@ -743,6 +748,7 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (args_int(args, "topk", 1, 10000, 10, &k, err) == -1 ||
 	    index_threads(args, &threads, err) == -1 ||
 	    args_int(args, "warmup", 0, 1000000, 0, &warm, err) == -1 ||
+	    args_int(args, "repeat", 1, 100, 1, &repeat, err) == -1 ||
 	    index_mode(args_get(args, "mode"), &mode, err) == -1 ||
 	    index_int_list(args_get(args, "nprobe") ? args_get(args,
 	    "nprobe") : "1,2,4,8,16,32,64,128", "--nprobe", &nprobes, &nnp,
@@ -776,6 +782,7 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 	ivf_warm(e.ivf);
 	hits = xreallocarray(NULL, qs->n * (size_t)k, sizeof *hits);
 	lat = xreallocarray(NULL, qs->n, sizeof *lat);
+	lat1 = xreallocarray(NULL, qs->n, sizeof *lat1);
 	list = cJSON_CreateArray();
 	for (p = 0; p < nnp; p++) {
 		memset(&o, 0, sizeof o);
@@ -789,28 +796,37 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 			if (index_engine_search(&e, qs->vectors + qi *
 			    (size_t)e.v->dim, 1, &o, hits, &st1, err) == -1)
 				goto done;
-		memset(&st, 0, sizeof st);
-		t0 = index_now();
-		if (batch) {
-			if (index_engine_search(&e, qs->vectors, qs->n, &o,
-			    hits, &st, err) == -1)
-				goto done;
-			total = index_now() - t0;
-		} else {
-			o.threads = 1;
-			for (qi = 0; qi < qs->n; qi++) {
-				double tq = index_now();
-
-				if (index_engine_search(&e, qs->vectors + qi *
-				    (size_t)e.v->dim, 1, &o, hits + qi *
-				    (size_t)k, &st1, err) == -1)
+		/* best of --repeat runs: contention only ever slows down */
+		total = INFINITY;
+		for (rep = 0; rep < repeat; rep++) {
+			memset(&st, 0, sizeof st);
+			t0 = index_now();
+			if (batch) {
+				if (index_engine_search(&e, qs->vectors, qs->n,
+				    &o, hits, &st, err) == -1)
 					goto done;
-				lat[qi] = index_now() - tq;
-				st.scanned += st1.scanned;
-				st.rescored += st1.rescored;
-				st.mode = st1.mode;
+				t0 = index_now() - t0;
+			} else {
+				o.threads = 1;
+				for (qi = 0; qi < qs->n; qi++) {
+					double tq = index_now();
+
+					if (index_engine_search(&e,
+					    qs->vectors + qi * (size_t)e.v->dim,
+					    1, &o, hits + qi * (size_t)k, &st1,
+					    err) == -1)
+						goto done;
+					lat1[qi] = index_now() - tq;
+					st.scanned += st1.scanned;
+					st.rescored += st1.rescored;
+					st.mode = st1.mode;
+				}
+				t0 = index_now() - t0;
 			}
-			total = index_now() - t0;
+			if (t0 < total) {
+				total = t0;
+				memcpy(lat, lat1, qs->n * sizeof *lat);
+			}
 		}
 		recall = 0;
 		for (qi = 0; qi < qs->n; qi++) {
@@ -869,6 +885,7 @@ out:
 	free(gt);
 	free(hits);
 	free(lat);
+	free(lat1);
 	free(nprobes);
 	return rc;
 }
@@ -1116,6 +1133,8 @@ static const struct esctl_opt eval_opts[] = {
 	    "=auto sq8 flat gemm" },
 	{ 0, "warmup", "N", "queries run before measuring", OPT_INT, 0,
 	    NULL },
+	{ 0, "repeat", "N", "measure N times, report the fastest",
+	    OPT_INT, 0, NULL },
 	OPT_END
 };
 

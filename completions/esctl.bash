@@ -62,6 +62,7 @@ _esctl_takes_value() {
 		--threads) return 0 ;;
 		--mode) return 0 ;;
 		--warmup) return 0 ;;
+		--repeat) return 0 ;;
 		--vector) return 0 ;;
 		--query-file) return 0 ;;
 		--topk) return 0 ;;
@@ -142,6 +143,7 @@ _esctl() {
 		"index eval --threads"|"index eval -t") return 0 ;;
 		"index eval --mode") COMPREPLY=($(compgen -W 'auto sq8 flat gemm' -- "$cur")); return 0 ;;
 		"index eval --warmup") return 0 ;;
+		"index eval --repeat") return 0 ;;
 		"search --vector") return 0 ;;
 		"search --query-file") _esctl_files; return 0 ;;
 		"search --topk"|"search -k") return 0 ;;
@@ -290,7 +292,7 @@ _esctl() {
 		fi ;;
 	"index eval")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --queries --groundtruth -k --topk --nprobe --batch -t --threads --mode --warmup $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " --queries --groundtruth -k --topk --nprobe --batch -t --threads --mode --warmup --repeat $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 		*) _esctl_dynamic index; return 0 ;;

@@ -18,7 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --vector --query-file --topk --nprobe --filter --threads --mode
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode
 		return 0
 	end
 	return 1
@@ -127,6 +127,7 @@ complete -c esctl -n '__esctl_is index eval' -l batch -d 'answer all queries in 
 complete -c esctl -n '__esctl_is index eval' -s t -l threads -r -f -d 'threads of the batch path'
 complete -c esctl -n '__esctl_is index eval' -l mode -r -f -a 'auto sq8 flat gemm' -d 'auto, sq8, flat or gemm'
 complete -c esctl -n '__esctl_is index eval' -l warmup -r -f -d 'queries run before measuring'
+complete -c esctl -n '__esctl_is index eval' -l repeat -r -f -d 'measure N times, report the fastest'
 complete -c esctl -n '__esctl_is index eval' -a '(esctl __complete index 2>/dev/null)'
 complete -c esctl -n '__esctl_is search' -l vector -r -f -d 'the query: \'[0.1, 0.2, ...]\''
 complete -c esctl -n '__esctl_is search' -l query-file -r -F -d 'a batch of queries (fvecs, npy, jsonl, csv)'

@@ -559,7 +559,7 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	struct kmeans_opts ko;
 	struct ivf_encode_job *jobs = NULL;
 	struct ivf_lmeta *lmeta = NULL;
-	size_t m, i, *samp = NULL, nl, p;
+	size_t m, i, *samp = NULL, nl, p, b0, cnt;
 	uint64_t *lists = NULL, *fill = NULL, hsum;
 	int64_t *order = NULL;
 	int32_t *assign = NULL;
@@ -733,34 +733,13 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	h.off_errs = ivf_align(h.off_codes + (uint64_t)n * (uint64_t)d, 4096);
 	h.file_size = ivf_align(h.off_errs + (uint64_t)n * 4, 4096);
 
-	/* per-list checksums, over the data as laid out in the file */
+	/* largest list, for the gather buffers */
 	nl = 0;
 	for (l = 0; l < k; l++)
 		if (lists[l + 1] - lists[l] > nl)
 			nl = lists[l + 1] - lists[l];
 	gbuf = xreallocarray(NULL, nl * (size_t)d + 1, sizeof(float));
 	cbuf = xreallocarray(NULL, nl * (size_t)d + 1, 1);
-	for (l = 0; l < k; l++) {
-		size_t b = lists[l], cnt = lists[l + 1] - b;
-		float *nb = xreallocarray(NULL, cnt + 1, sizeof(float));
-		float *eb = xreallocarray(NULL, cnt + 1, sizeof(float));
-
-		for (p = 0; p < cnt; p++) {
-			i = (size_t)order[b + p];
-			memcpy(gbuf + p * (size_t)d, x + i * (size_t)d,
-			    (size_t)d * sizeof(float));
-			memcpy(cbuf + p * (size_t)d, codes + i * (size_t)d,
-			    (size_t)d);
-			nb[p] = norms[i];
-			eb[p] = errs[i];
-		}
-		lmeta[l].sum = ivf_xxh64(order + b, cnt * 8, 0) ^
-		    ivf_xxh64(gbuf, cnt * (size_t)d * 4, 1) ^
-		    ivf_xxh64(cbuf, cnt * (size_t)d, 2) ^
-		    ivf_xxh64(nb, cnt * 4, 3) ^ ivf_xxh64(eb, cnt * 4, 4);
-		free(nb);
-		free(eb);
-	}
 
 	/* write the temporary file */
 	dir = util_dirname(path);
@@ -788,22 +767,55 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	ivf_writer_pad(&w, h.off_sq);
 	ivf_writer_put(&w, vmin, (size_t)d * 4);
 	ivf_writer_put(&w, step, (size_t)d * 4);
+	/*
+	 * The sections, list by list: each list's data is gathered once,
+	 * hashed (the list's checksum combines its sections) and written.
+	 */
 	ivf_writer_pad(&w, h.off_ids);
-	ivf_writer_put(&w, order, n * 8);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		lmeta[l].sum = ivf_xxh64(order + b0, cnt * 8, 0);
+		ivf_writer_put(&w, order + b0, cnt * 8);
+	}
 	ivf_writer_pad(&w, h.off_vecs);
-	for (p = 0; p < n; p++)
-		ivf_writer_put(&w, x + (size_t)order[p] * (size_t)d,
-		    (size_t)d * 4);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			memcpy(gbuf + p * (size_t)d, x + (size_t)order[b0 + p] *
+			    (size_t)d, (size_t)d * sizeof(float));
+		lmeta[l].sum ^= ivf_xxh64(gbuf, cnt * (size_t)d * 4, 1);
+		ivf_writer_put(&w, gbuf, cnt * (size_t)d * 4);
+	}
 	ivf_writer_pad(&w, h.off_norms);
-	for (p = 0; p < n; p++)
-		ivf_writer_put(&w, norms + order[p], 4);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			gbuf[p] = norms[order[b0 + p]];
+		lmeta[l].sum ^= ivf_xxh64(gbuf, cnt * 4, 3);
+		ivf_writer_put(&w, gbuf, cnt * 4);
+	}
 	ivf_writer_pad(&w, h.off_codes);
-	for (p = 0; p < n; p++)
-		ivf_writer_put(&w, codes + (size_t)order[p] * (size_t)d,
-		    (size_t)d);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			memcpy(cbuf + p * (size_t)d, codes +
+			    (size_t)order[b0 + p] * (size_t)d, (size_t)d);
+		lmeta[l].sum ^= ivf_xxh64(cbuf, cnt * (size_t)d, 2);
+		ivf_writer_put(&w, cbuf, cnt * (size_t)d);
+	}
 	ivf_writer_pad(&w, h.off_errs);
-	for (p = 0; p < n; p++)
-		ivf_writer_put(&w, errs + order[p], 4);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			gbuf[p] = errs[order[b0 + p]];
+		lmeta[l].sum ^= ivf_xxh64(gbuf, cnt * 4, 4);
+		ivf_writer_put(&w, gbuf, cnt * 4);
+	}
 	ivf_writer_pad(&w, h.file_size);
 	ivf_writer_flush(&w);
 	if (w.failed) {
@@ -811,7 +823,13 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 		    strerror(w.errnum));
 		goto done;
 	}
-	/* metadata checksum over what was just written, then the header */
+	/* the list checksums, then the metadata checksum, then the header */
+	if (pwrite(fd, lmeta, (size_t)k * sizeof *lmeta, (off_t)h.off_lmeta) !=
+	    (ssize_t)((size_t)k * sizeof *lmeta)) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot write '%s': %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
 	{
 		size_t ml = (size_t)(h.off_ids - h.off_centroids);
 		unsigned char *mb = xmalloc(ml);
@@ -1026,7 +1044,12 @@ ivf_warm(const struct ivf_index *ix)
 	uint64_t sum = 0;
 	size_t i;
 
+	/*
+	 * Locked when permitted, so that page cache reclaim cannot turn a
+	 * measurement into one of the disk; touched in any case.
+	 */
 	madvise(ix->map, ix->size, MADV_WILLNEED);
+	(void)mlock(ix->map, ix->size);
 	for (i = 0; i < ix->size; i += 4096)
 		sum += p[i];
 	return sum;
@@ -1345,7 +1368,7 @@ ivf_gemm_thread(void *arg)
 	struct ivf_heap ch, h;
 	size_t *cnt, *qoff, *qlist;
 	int *probe;
-	float *cdist, *qbuf, *g, a, lim, exact, gamma;
+	float *cdist, *qbuf, *g, *lims, a, lim, exact, gamma;
 	const float *q;
 
 	gamma = (float)((double)(d + 16) * IVF_U * 2);
@@ -1384,6 +1407,7 @@ ivf_gemm_thread(void *arg)
 			qlist[cnt[probe[qi * (size_t)nprobe + (size_t)pi]]++] =
 			    qi;
 	qbuf = xreallocarray(NULL, IVF_GEMM_QB * d, sizeof(float));
+	lims = xreallocarray(NULL, IVF_GEMM_QB, sizeof(float));
 	g = xreallocarray(NULL, (size_t)IVF_GEMM_QB * IVF_GEMM_XB,
 	    sizeof(float));
 	for (l = 0; l < nlist; l++) {
@@ -1401,45 +1425,39 @@ ivf_gemm_thread(void *arg)
 			for (xb = b; xb < e; xb += nbx) {
 				nbx = e - xb < IVF_GEMM_XB ? e - xb :
 				    IVF_GEMM_XB;
-				blas_sgemm_nt(o->blas, (int)nbq, (int)nbx,
-				    (int)d, sim ? -1.0f : -2.0f, qbuf, (int)d,
-				    ix->vecs + xb * d, (int)d, 0.0f, g,
-				    (int)nbx);
+				/*
+				 * G^T = X Q^T: the list's vectors are the
+				 * side BLAS packs once per call, the few
+				 * queries the side it repacks.
+				 */
+				blas_sgemm_nt(o->blas, (int)nbx, (int)nbq,
+				    (int)d, sim ? -1.0f : -2.0f,
+				    ix->vecs + xb * d, (int)d, qbuf, (int)d,
+				    0.0f, g, (int)nbq);
 				j->scanned += nbq * nbx;
 				for (r = 0; r < nbq; r++) {
 					struct ivf_gq *s = &gq[qlist[qb + r]];
-					const float *gr = g + r * nbx;
 
-					lim = ivf_gq_worst(s, k) + s->margin;
-					if (sim) {
-						for (i = 0; i < nbx; i++) {
-							a = gr[i];
-							if (a > lim)
-								continue;
-							if (!ivf_filter_ok(o,
-							    ix->ids[xb + i]))
-								continue;
-							ivf_gq_add(s, k, xb + i,
-							    a);
-							lim = ivf_gq_worst(s,
-							    k) + s->margin;
-						}
-					} else {
-						const float *xn = ix->norms +
-						    xb;
+					lims[r] = ivf_gq_worst(s, k) +
+					    s->margin;
+				}
+				for (i = 0; i < nbx; i++) {
+					const float *gr = g + i * nbq;
+					float xn = sim ? 0 : ix->norms[xb + i];
 
-						for (i = 0; i < nbx; i++) {
-							a = gr[i] + xn[i];
-							if (a > lim)
-								continue;
-							if (!ivf_filter_ok(o,
-							    ix->ids[xb + i]))
-								continue;
-							ivf_gq_add(s, k, xb + i,
-							    a);
-							lim = ivf_gq_worst(s,
-							    k) + s->margin;
-						}
+					for (r = 0; r < nbq; r++) {
+						struct ivf_gq *s;
+
+						a = gr[r] + xn;
+						if (a > lims[r])
+							continue;
+						if (!ivf_filter_ok(o,
+						    ix->ids[xb + i]))
+							continue;
+						s = &gq[qlist[qb + r]];
+						ivf_gq_add(s, k, xb + i, a);
+						lims[r] = ivf_gq_worst(s, k) +
+						    s->margin;
 					}
 				}
 			}
@@ -1479,6 +1497,7 @@ ivf_gemm_thread(void *arg)
 	free(qoff);
 	free(qlist);
 	free(qbuf);
+	free(lims);
 	free(g);
 	return NULL;
 }

@@ -125,8 +125,9 @@ int		 ivf_nlist(const struct ivf_index *);
 size_t		 ivf_ntotal(const struct ivf_index *);
 enum ivf_metric	 ivf_metric(const struct ivf_index *);
 /*
- * Reads the whole mapping into the page cache and page tables (for
- * measurements of a warm index); returns a checksum of the bytes read.
+ * Reads the whole mapping into memory and locks it there when the process
+ * may (mlock), for measurements of a warm index; returns a checksum of
+ * the bytes read.
  */
 uint64_t	 ivf_warm(const struct ivf_index *);
 /* The centroids (nlist x d), borrowed from the mapping. */

@@ -1,6 +1,7 @@
 /*
  * ivf_kernels.c - portable distance kernels and the run-time choice.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ static void	gen_sq8_l2_rows(const float *, const float *, const uint8_t *,
 		    size_t, size_t, float *);
 static void	gen_sq8_ndot_rows(const float *, const uint8_t *, size_t,
 		    size_t, float *);
+static void	gen_argmin2(const float *, const float *, size_t, float *,
+		    int *, float *);
 
 /* Four partial sums per row, combined in a fixed order. */
 static void
@@ -95,9 +98,31 @@ gen_sq8_ndot_rows(const float *qw, const uint8_t *c, size_t n, size_t d,
 	}
 }
 
+static void
+gen_argmin2(const float *row, const float *add, size_t k, float *b1,
+    int *i1, float *b2)
+{
+	float x = INFINITY, y = INFINITY, v;
+	size_t c;
+	int bi = 0;
+
+	for (c = 0; c < k; c++) {
+		v = row[c] + add[c];
+		if (v < x) {
+			y = x;
+			x = v;
+			bi = (int)c;
+		} else if (v < y)
+			y = v;
+	}
+	*b1 = x;
+	*i1 = bi;
+	*b2 = y;
+}
+
 const struct ivf_kern ivf_kern_generic = {
 	"generic", gen_l2_rows, gen_ndot_rows, gen_sq8_l2_rows,
-	gen_sq8_ndot_rows
+	gen_sq8_ndot_rows, gen_argmin2
 };
 
 const struct ivf_kern *

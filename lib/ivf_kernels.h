@@ -31,6 +31,12 @@ struct ivf_kern {
 	/* out[i] = -sum_j qw_j c_ij */
 	void	(*sq8_ndot_rows)(const float *qw, const uint8_t *c,
 		    size_t n, size_t d, float *out);
+	/*
+	 * Smallest and second smallest of v_c = row[c] + add[c] over k
+	 * values; *i1 the index of the smallest (the lowest on ties).
+	 */
+	void	(*argmin2)(const float *row, const float *add, size_t k,
+		    float *b1, int *i1, float *b2);
 };
 
 extern const struct ivf_kern ivf_kern_generic;

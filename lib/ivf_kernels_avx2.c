@@ -6,6 +6,7 @@
  * query loads, remainder rows through the same code with repeated
  * pointers, masked loads for a dimension that is not a multiple of 8.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,8 +24,10 @@ static void	k256_sq8_l2_rows(const float *, const float *,
 		    const uint8_t *, size_t, size_t, float *);
 static void	k256_sq8_ndot_rows(const float *, const uint8_t *, size_t,
 		    size_t, float *);
+static void	k256_argmin2(const float *, const float *, size_t, float *,
+		    int *, float *);
 
-#define PF_AHEAD	8
+#define PF_BYTES	2048	/* prefetch distance */
 
 static inline __m256i
 k256_mask(size_t left)
@@ -119,12 +122,13 @@ k256_dot_4(const float *q, const float *x0, const float *x1,
 static void
 k256_l2_rows(const float *q, const float *x, size_t n, size_t d, float *out)
 {
-	size_t i;
+	size_t i, j;
 	float o[4];
 
 	for (i = 0; i + 4 <= n; i += 4) {
-		_mm_prefetch((const char *)(x + (i + PF_AHEAD) * d),
-		    _MM_HINT_T0);
+		for (j = 0; j < 4 * d * sizeof(float); j += 64)
+			_mm_prefetch((const char *)(x + i * d) + PF_BYTES + j,
+			    _MM_HINT_T0);
 		k256_l2_4(q, x + i * d, x + (i + 1) * d, x + (i + 2) * d,
 		    x + (i + 3) * d, d, out + i);
 	}
@@ -178,7 +182,9 @@ k256_sq8_l2_rows(const float *qs, const float *w, const uint8_t *c,
 	size_t i, j;
 
 	for (i = 0; i < n; i++, c += d) {
-		_mm_prefetch((const char *)(c + PF_AHEAD * d), _MM_HINT_T0);
+		for (j = 0; j < d; j += 64)
+			_mm_prefetch((const char *)(c + PF_BYTES + j),
+			    _MM_HINT_T0);
 		a0 = _mm256_setzero_ps();
 		a1 = a0;
 		for (j = 0; j + 16 <= d; j += 16) {
@@ -212,7 +218,9 @@ k256_sq8_ndot_rows(const float *qw, const uint8_t *c, size_t n, size_t d,
 	size_t i, j;
 
 	for (i = 0; i < n; i++, c += d) {
-		_mm_prefetch((const char *)(c + PF_AHEAD * d), _MM_HINT_T0);
+		for (j = 0; j < d; j += 64)
+			_mm_prefetch((const char *)(c + PF_BYTES + j),
+			    _MM_HINT_T0);
 		a0 = _mm256_setzero_ps();
 		a1 = a0;
 		for (j = 0; j + 16 <= d; j += 16) {
@@ -230,10 +238,61 @@ k256_sq8_ndot_rows(const float *qw, const uint8_t *c, size_t n, size_t d,
 	}
 }
 
+/* Per-lane best, its index and second best, then across the lanes. */
+static void
+k256_argmin2(const float *row, const float *add, size_t k, float *b1,
+    int *i1, float *b2)
+{
+	__m256 best = _mm256_set1_ps(INFINITY), sec = best, v, lt, inf = best;
+	__m256i bidx = _mm256_setzero_si256(), idx, step, m;
+	float bv[8], sv[8], x = INFINITY, y = INFINITY;
+	int iv[8], l, bi = 0;
+	size_t c;
+
+	idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	step = _mm256_set1_epi32(8);
+	for (c = 0; c < k; c += 8) {
+		if (k - c >= 8)
+			v = _mm256_add_ps(_mm256_loadu_ps(row + c),
+			    _mm256_loadu_ps(add + c));
+		else {
+			m = k256_mask(k - c);
+			v = _mm256_add_ps(_mm256_maskload_ps(row + c, m),
+			    _mm256_maskload_ps(add + c, m));
+			v = _mm256_blendv_ps(inf, v, _mm256_castsi256_ps(m));
+		}
+		lt = _mm256_cmp_ps(v, best, _CMP_LT_OQ);
+		sec = _mm256_min_ps(sec, _mm256_max_ps(v, best));
+		best = _mm256_blendv_ps(best, v, lt);
+		bidx = _mm256_castps_si256(_mm256_blendv_ps(
+		    _mm256_castsi256_ps(bidx), _mm256_castsi256_ps(idx), lt));
+		idx = _mm256_add_epi32(idx, step);
+	}
+	_mm256_storeu_ps(bv, best);
+	_mm256_storeu_ps(sv, sec);
+	_mm256_storeu_si256((__m256i *)iv, bidx);
+	for (l = 0; l < 8; l++)
+		if (bv[l] < x || (bv[l] == x && iv[l] < bi)) {
+			x = bv[l];
+			bi = iv[l];
+		}
+	for (l = 0; l < 8; l++) {
+		if (sv[l] < y)
+			y = sv[l];
+		if (iv[l] != bi && bv[l] < y)
+			y = bv[l];
+	}
+	*b1 = x;
+	*i1 = bi;
+	*b2 = y;
+}
+
 const struct ivf_kern ivf_kern_avx2 = {
 	"avx2", k256_l2_rows, k256_ndot_rows, k256_sq8_l2_rows,
-	k256_sq8_ndot_rows
+	k256_sq8_ndot_rows, k256_argmin2
 };
 #else
-const struct ivf_kern ivf_kern_avx2 = { NULL, NULL, NULL, NULL, NULL };
+const struct ivf_kern ivf_kern_avx2 = {
+	NULL, NULL, NULL, NULL, NULL, NULL
+};
 #endif

@@ -6,6 +6,7 @@
  * rows of a block go through the same four-row code with repeated
  * pointers, so every row's arithmetic is identical wherever it sits.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,10 @@ static void	k512_sq8_l2_rows(const float *, const float *,
 		    const uint8_t *, size_t, size_t, float *);
 static void	k512_sq8_ndot_rows(const float *, const uint8_t *, size_t,
 		    size_t, float *);
+static void	k512_argmin2(const float *, const float *, size_t, float *,
+		    int *, float *);
 
-#define PF_AHEAD	8	/* rows prefetched ahead */
+#define PF_BYTES	2048	/* prefetch distance */
 
 static inline __mmask16
 k512_mask(size_t left)
@@ -86,12 +89,13 @@ k512_dot_4(const float *q, const float *x0, const float *x1, const float *x2,
 static void
 k512_l2_rows(const float *q, const float *x, size_t n, size_t d, float *out)
 {
-	size_t i;
+	size_t i, j;
 	float o[4];
 
 	for (i = 0; i + 4 <= n; i += 4) {
-		_mm_prefetch((const char *)(x + (i + PF_AHEAD) * d),
-		    _MM_HINT_T0);
+		for (j = 0; j < 4 * d * sizeof(float); j += 64)
+			_mm_prefetch((const char *)(x + i * d) + PF_BYTES + j,
+			    _MM_HINT_T0);
 		k512_l2_4(q, x + i * d, x + (i + 1) * d, x + (i + 2) * d,
 		    x + (i + 3) * d, d, out + i);
 	}
@@ -134,10 +138,9 @@ k512_sq8_l2_rows(const float *qs, const float *w, const uint8_t *c,
 	size_t i, j;
 
 	for (i = 0; i + 4 <= n; i += 4, c += 4 * d) {
-		_mm_prefetch((const char *)(c + PF_AHEAD * 4 * d),
-		    _MM_HINT_T0);
-		_mm_prefetch((const char *)(c + PF_AHEAD * 4 * d + 64),
-		    _MM_HINT_T0);
+		for (j = 0; j < 4 * d; j += 64)
+			_mm_prefetch((const char *)(c + PF_BYTES + j),
+			    _MM_HINT_T0);
 		a0 = _mm512_setzero_ps();
 		a1 = a2 = a3 = a0;
 		for (j = 0; j < d; j += 16) {
@@ -180,8 +183,9 @@ k512_sq8_ndot_rows(const float *qw, const uint8_t *c, size_t n, size_t d,
 	size_t i, j;
 
 	for (i = 0; i + 4 <= n; i += 4, c += 4 * d) {
-		_mm_prefetch((const char *)(c + PF_AHEAD * 4 * d),
-		    _MM_HINT_T0);
+		for (j = 0; j < 4 * d; j += 64)
+			_mm_prefetch((const char *)(c + PF_BYTES + j),
+			    _MM_HINT_T0);
 		a0 = _mm512_setzero_ps();
 		a1 = a2 = a3 = a0;
 		for (j = 0; j < d; j += 16) {
@@ -210,10 +214,57 @@ k512_sq8_ndot_rows(const float *qw, const uint8_t *c, size_t n, size_t d,
 	}
 }
 
+/* Per-lane best, its index and second best, then across the lanes. */
+static void
+k512_argmin2(const float *row, const float *add, size_t k, float *b1,
+    int *i1, float *b2)
+{
+	__m512 best = _mm512_set1_ps(INFINITY), sec = best, v;
+	__m512i bidx = _mm512_setzero_si512(), idx, step;
+	__mmask16 m, lt;
+	float bv[16], sv[16], x = INFINITY, y = INFINITY;
+	int iv[16], l, bi = 0;
+	size_t c;
+
+	idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	    13, 14, 15);
+	step = _mm512_set1_epi32(16);
+	for (c = 0; c < k; c += 16) {
+		m = k512_mask(k - c);
+		v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + c),
+		    _mm512_maskz_loadu_ps(m, add + c));
+		v = _mm512_mask_blend_ps(m, _mm512_set1_ps(INFINITY), v);
+		lt = _mm512_cmp_ps_mask(v, best, _CMP_LT_OQ);
+		sec = _mm512_min_ps(sec, _mm512_max_ps(v, best));
+		best = _mm512_mask_blend_ps(lt, best, v);
+		bidx = _mm512_mask_blend_epi32(lt, bidx, idx);
+		idx = _mm512_add_epi32(idx, step);
+	}
+	_mm512_storeu_ps(bv, best);
+	_mm512_storeu_ps(sv, sec);
+	_mm512_storeu_si512(iv, bidx);
+	for (l = 0; l < 16; l++)
+		if (bv[l] < x || (bv[l] == x && iv[l] < bi)) {
+			x = bv[l];
+			bi = iv[l];
+		}
+	for (l = 0; l < 16; l++) {
+		if (sv[l] < y)
+			y = sv[l];
+		if (iv[l] != bi && bv[l] < y)
+			y = bv[l];
+	}
+	*b1 = x;
+	*i1 = bi;
+	*b2 = y;
+}
+
 const struct ivf_kern ivf_kern_avx512 = {
 	"avx512", k512_l2_rows, k512_ndot_rows, k512_sq8_l2_rows,
-	k512_sq8_ndot_rows
+	k512_sq8_ndot_rows, k512_argmin2
 };
 #else
-const struct ivf_kern ivf_kern_avx512 = { NULL, NULL, NULL, NULL, NULL };
+const struct ivf_kern ivf_kern_avx512 = {
+	NULL, NULL, NULL, NULL, NULL, NULL
+};
 #endif

@@ -166,9 +166,10 @@ kmeans_assign_thread(void *arg)
 {
 	struct kmeans_assign_job *j = arg;
 	size_t nblocks = (j->n + j->block - 1) / j->block, b, i, i0, nb;
+	const struct ivf_kern *kern = ivf_kern_select();
 	float *g, *row, best, v, xn;
 	const float *xi;
-	int c, bc, dd;
+	int bc, dd;
 
 	g = xreallocarray(NULL, j->block * (size_t)j->k, sizeof(float));
 	j->obj = 0;
@@ -179,15 +180,8 @@ kmeans_assign_thread(void *arg)
 		    j->x + i0 * (size_t)j->d, j->d, j->c, j->d, 0.0f, g, j->k);
 		for (i = 0; i < nb; i++) {
 			row = g + i * (size_t)j->k;
-			best = row[0] + j->cnorm[0];
-			bc = 0;
-			for (c = 1; c < j->k; c++) {
-				v = row[c] + j->cnorm[c];
-				if (v < best) {
-					best = v;
-					bc = c;
-				}
-			}
+			kern->argmin2(row, j->cnorm, (size_t)j->k, &best, &bc,
+			    &v);
 			xi = j->x + (i0 + i) * (size_t)j->d;
 			xn = 0;
 			for (dd = 0; dd < j->d; dd++)
@@ -444,9 +438,9 @@ kmeans_ham_full(void *arg)
 {
 	struct kmeans_ham_job *j = arg;
 	size_t nb = (j->nl + j->block - 1) / j->block, b, i, i0, m, pi;
-	float *g, *buf, *row, b1, b2, v, xn;
+	float *g, *buf, *row, b1, b2, xn;
 	const float *xs, *xi;
-	int c, bc, dd;
+	int bc, dd;
 
 	g = xreallocarray(NULL, j->block * (size_t)j->k, sizeof(float));
 	buf = j->list != NULL ? xreallocarray(NULL, j->block * (size_t)j->d,
@@ -467,17 +461,8 @@ kmeans_ham_full(void *arg)
 		j->block_obj[b] = 0;
 		for (i = 0; i < m; i++) {
 			row = g + i * (size_t)j->k;
-			b1 = b2 = INFINITY;
-			bc = 0;
-			for (c = 0; c < j->k; c++) {
-				v = row[c] + j->cnorm[c];
-				if (v < b1) {
-					b2 = b1;
-					b1 = v;
-					bc = c;
-				} else if (v < b2)
-					b2 = v;
-			}
+			j->kern->argmin2(row, j->cnorm, (size_t)j->k, &b1, &bc,
+			    &b2);
 			xi = xs + i * (size_t)j->d;
 			xn = 0;
 			for (dd = 0; dd < j->d; dd++)

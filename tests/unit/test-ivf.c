@@ -335,6 +335,25 @@ test_kernels_agree(struct unit_t *t)
 					    bad);
 			}
 		}
+		/* argmin2, with ties: the lowest index wins */
+		for (k = 0; k < 3; k++) {
+			float row[37], add[37], b1, b2;
+			int i1;
+
+			if (ks[k]->name == NULL)
+				continue;
+			for (i = 0; i < d; i++) {
+				row[i] = (float)((i * 7) % 5);
+				add[i] = 1;
+			}
+			ks[k]->argmin2(row, add, d, &b1, &i1, &b2);
+			UT_NEAR(t, b1, 1, 0);
+			UT_EQ_INT(t, i1, 0);
+			if (d == 1)
+				UT_ASSERT(t, isinf(b2));
+			else
+				UT_NEAR(t, b2, 1, 0);
+		}
 		/* one row alone gives the same bits as inside a block */
 		sel->l2_rows(q, x, 50, d, o[1]);
 		for (i = 0; i < 50; i++) {
