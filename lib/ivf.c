@@ -105,6 +105,7 @@ static void	 ivf_coarse(const struct ivf_index *, const float *, int,
 static int	 ivf_search_gemm(const struct ivf_index *, const float *,
 		    size_t, const struct ivf_search_opts *, struct ivf_hit *,
 		    struct ivf_search_stats *);
+static void	 ivf_run_threads(void *(*)(void *), void *, size_t, int);
 static int	 ivf_search_scan(const struct ivf_index *, const float *,
 		    size_t, const struct ivf_search_opts *, struct ivf_hit *,
 		    struct ivf_search_stats *);
@@ -1342,87 +1343,114 @@ ivf_gq_add(struct ivf_gq *g, int k, size_t pos, float a)
 	g->cand_a[g->ncand++] = a;
 }
 
-struct ivf_gemm_job {
+/* One batch of the sgemm path, shared by its threads. */
+struct ivf_gemm_batch {
 	const struct ivf_index		*ix;
-	const float			*q;
-	size_t				 q0, q1;
+	const float			*q;	/* prepared queries */
+	size_t				 nq;
 	const struct ivf_search_opts	*o;
 	struct ivf_hit			*out;
+	int				 threads;
+	int				*probe;	/* nq x nprobe */
+	float				*margin; /* per query: 2E */
+	size_t				*qoff;	/* queries of each list */
+	size_t				*qlist;
+	struct ivf_gq			*gq;	/* threads x nq */
+	int				 next;	/* next list to take */
+};
+
+struct ivf_gemm_job {
+	struct ivf_gemm_batch		*b;
+	int				 t;
 	uint64_t			 scanned;
 	uint64_t			 rescored;
 };
 
-/* Batch path for a range of queries: list by list, sgemm, re-score. */
+/* Phase 1, over queries: the probed lists and the error margins. */
 static void *
-ivf_gemm_thread(void *arg)
+ivf_gemm_coarse(void *arg)
 {
 	struct ivf_gemm_job *j = arg;
-	const struct ivf_index *ix = j->ix;
-	const struct ivf_search_opts *o = j->o;
-	const struct ivf_kern *kn = ix->kern;
-	size_t d = ix->h.dim, nq = j->q1 - j->q0, i, r, qi, p, b, e, xb;
-	size_t nbx, qb, nbq;
-	int k = o->k, nprobe = o->nprobe, nlist = (int)ix->h.nlist, l, pi;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	size_t d = ix->h.dim, q0, q1, qi, i;
+	int nprobe = b->o->nprobe;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
-	struct ivf_gq *gq;
-	struct ivf_heap ch, h;
-	size_t *cnt, *qoff, *qlist;
-	int *probe;
-	float *cdist, *qbuf, *g, *lims, a, lim, exact, gamma;
+	struct ivf_heap ch;
+	float *cdist, qn, xq, gamma;
 	const float *q;
 
 	gamma = (float)((double)(d + 16) * IVF_U * 2);
-	gq = xcalloc(nq, sizeof *gq);
-	probe = xreallocarray(NULL, nq * (size_t)nprobe, sizeof *probe);
-	cdist = xreallocarray(NULL, (size_t)nlist, sizeof *cdist);
+	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
+	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
+	cdist = xreallocarray(NULL, ix->h.nlist, sizeof *cdist);
 	ivf_heap_init(&ch, nprobe);
-	cnt = xcalloc((size_t)nlist + 1, sizeof *cnt);
-	for (qi = 0; qi < nq; qi++) {
-		float qn = 0, xq;
-
-		q = j->q + (j->q0 + qi) * d;
-		ivf_coarse(ix, q, nprobe, probe + qi * (size_t)nprobe, cdist,
-		    &ch);
-		for (pi = 0; pi < nprobe; pi++)
-			cnt[probe[qi * (size_t)nprobe + (size_t)pi] + 1]++;
+	for (qi = q0; qi < q1; qi++) {
+		q = b->q + qi * d;
+		ivf_coarse(ix, q, nprobe, b->probe + qi * (size_t)nprobe,
+		    cdist, &ch);
+		qn = 0;
 		for (i = 0; i < d; i++)
 			qn += q[i] * q[i];
-		gq[qi].qn = qn;
 		xq = sqrtf(qn) + ix->xmax;
-		gq[qi].margin = sim ? 4 * gamma * sqrtf(qn) * ix->xmax :
+		b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) * ix->xmax :
 		    4 * gamma * xq * xq;
-		gq[qi].top = xreallocarray(NULL, (size_t)k, sizeof(float));
-		gq[qi].cap = (size_t)k * 4 + 64;
-		gq[qi].cand = xreallocarray(NULL, gq[qi].cap, sizeof(uint32_t));
-		gq[qi].cand_a = xreallocarray(NULL, gq[qi].cap, sizeof(float));
 	}
-	/* queries of each list (CSR) */
-	qoff = xreallocarray(NULL, (size_t)nlist + 1, sizeof *qoff);
-	for (l = 0; l < nlist; l++)
-		cnt[l + 1] += cnt[l];
-	memcpy(qoff, cnt, ((size_t)nlist + 1) * sizeof *qoff);
-	qlist = xreallocarray(NULL, nq * (size_t)nprobe + 1, sizeof *qlist);
-	for (qi = 0; qi < nq; qi++)
-		for (pi = 0; pi < nprobe; pi++)
-			qlist[cnt[probe[qi * (size_t)nprobe + (size_t)pi]]++] =
-			    qi;
+	ivf_heap_release(&ch);
+	free(cdist);
+	return NULL;
+}
+
+/*
+ * Phase 2, over lists (taken in turn by the threads): all queries probing
+ * a list scored against it with one sgemm; candidates kept per thread.
+ */
+static void *
+ivf_gemm_lists(void *arg)
+{
+	struct ivf_gemm_job *j = arg;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_search_opts *o = b->o;
+	size_t d = ix->h.dim, i, r, qb, nbq, xb, nbx, e, bg;
+	int k = o->k, nlist = (int)ix->h.nlist, l;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_gq *gq = b->gq + (size_t)j->t * b->nq, *s;
+	float *qbuf, *g, *lims, a;
+	const float *gr;
+	size_t *qs;
+
 	qbuf = xreallocarray(NULL, IVF_GEMM_QB * d, sizeof(float));
 	lims = xreallocarray(NULL, IVF_GEMM_QB, sizeof(float));
 	g = xreallocarray(NULL, (size_t)IVF_GEMM_QB * IVF_GEMM_XB,
 	    sizeof(float));
-	for (l = 0; l < nlist; l++) {
-		b = ix->lists[l];
+	while ((l = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
+	    nlist) {
+		bg = ix->lists[l];
 		e = ix->lists[l + 1];
-		if (e == b || qoff[l + 1] == qoff[l])
+		if (e == bg || b->qoff[l + 1] == b->qoff[l])
 			continue;
-		for (qb = qoff[l]; qb < qoff[l + 1]; qb += nbq) {
-			nbq = qoff[l + 1] - qb;
+		for (qb = b->qoff[l]; qb < b->qoff[l + 1]; qb += nbq) {
+			nbq = b->qoff[l + 1] - qb;
 			if (nbq > IVF_GEMM_QB)
 				nbq = IVF_GEMM_QB;
-			for (r = 0; r < nbq; r++)
-				memcpy(qbuf + r * d, j->q + (j->q0 +
-				    qlist[qb + r]) * d, d * sizeof(float));
-			for (xb = b; xb < e; xb += nbx) {
+			qs = b->qlist + qb;
+			for (r = 0; r < nbq; r++) {
+				memcpy(qbuf + r * d, b->q + qs[r] * d,
+				    d * sizeof(float));
+				s = &gq[qs[r]];
+				if (s->top == NULL) {
+					s->top = xreallocarray(NULL, (size_t)k,
+					    sizeof(float));
+					s->margin = b->margin[qs[r]];
+					s->cap = (size_t)k * 4 + 64;
+					s->cand = xreallocarray(NULL, s->cap,
+					    sizeof(uint32_t));
+					s->cand_a = xreallocarray(NULL, s->cap,
+					    sizeof(float));
+				}
+			}
+			for (xb = bg; xb < e; xb += nbx) {
 				nbx = e - xb < IVF_GEMM_XB ? e - xb :
 				    IVF_GEMM_XB;
 				/*
@@ -1435,26 +1463,21 @@ ivf_gemm_thread(void *arg)
 				    ix->vecs + xb * d, (int)d, qbuf, (int)d,
 				    0.0f, g, (int)nbq);
 				j->scanned += nbq * nbx;
-				for (r = 0; r < nbq; r++) {
-					struct ivf_gq *s = &gq[qlist[qb + r]];
-
-					lims[r] = ivf_gq_worst(s, k) +
-					    s->margin;
-				}
+				for (r = 0; r < nbq; r++)
+					lims[r] = ivf_gq_worst(&gq[qs[r]], k) +
+					    gq[qs[r]].margin;
 				for (i = 0; i < nbx; i++) {
-					const float *gr = g + i * nbq;
 					float xn = sim ? 0 : ix->norms[xb + i];
 
+					gr = g + i * nbq;
 					for (r = 0; r < nbq; r++) {
-						struct ivf_gq *s;
-
 						a = gr[r] + xn;
 						if (a > lims[r])
 							continue;
 						if (!ivf_filter_ok(o,
 						    ix->ids[xb + i]))
 							continue;
-						s = &gq[qlist[qb + r]];
+						s = &gq[qs[r]];
 						ivf_gq_add(s, k, xb + i, a);
 						lims[r] = ivf_gq_worst(s, k) +
 						    s->margin;
@@ -1463,42 +1486,76 @@ ivf_gemm_thread(void *arg)
 			}
 		}
 	}
-	/* exact re-score of the candidates */
-	ivf_heap_init(&h, k);
-	for (qi = 0; qi < nq; qi++) {
-		struct ivf_gq *s = &gq[qi];
-
-		q = j->q + (j->q0 + qi) * d;
-		lim = ivf_gq_worst(s, k) + s->margin;
-		h.n = 0;
-		for (i = 0; i < s->ncand; i++) {
-			if (s->cand_a[i] > lim)
-				continue;
-			p = s->cand[i];
-			if (sim)
-				kn->ndot_rows(q, ix->vecs + p * d, 1, d,
-				    &exact);
-			else
-				kn->l2_rows(q, ix->vecs + p * d, 1, d, &exact);
-			j->rescored++;
-			ivf_heap_push(&h, exact, ix->ids[p]);
-		}
-		ivf_heap_sorted(&h, j->out + (j->q0 + qi) * (size_t)k);
-		free(s->top);
-		free(s->cand);
-		free(s->cand_a);
-	}
-	ivf_heap_release(&h);
-	ivf_heap_release(&ch);
-	free(gq);
-	free(probe);
-	free(cdist);
-	free(cnt);
-	free(qoff);
-	free(qlist);
 	free(qbuf);
 	free(lims);
 	free(g);
+	return NULL;
+}
+
+static int
+ivf_float_cmp(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Phase 3, over queries: the threads' candidates within the margin of
+ * the k-th best approximate distance are re-scored exactly.
+ */
+static void *
+ivf_gemm_rescore(void *arg)
+{
+	struct ivf_gemm_job *j = arg;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_kern *kn = ix->kern;
+	size_t d = ix->h.dim, q0, q1, qi, i, p, nt;
+	int k = b->o->k, t, m;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_heap h;
+	struct ivf_gq *s;
+	float *tops, lim, exact;
+	const float *q;
+
+	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
+	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
+	tops = xreallocarray(NULL, (size_t)k * (size_t)b->threads,
+	    sizeof(float));
+	ivf_heap_init(&h, k);
+	for (qi = q0; qi < q1; qi++) {
+		q = b->q + qi * d;
+		nt = 0;
+		for (t = 0; t < b->threads; t++) {
+			s = &b->gq[(size_t)t * b->nq + qi];
+			for (m = 0; m < s->ntop; m++)
+				tops[nt++] = s->top[m];
+		}
+		qsort(tops, nt, sizeof *tops, ivf_float_cmp);
+		lim = nt >= (size_t)k ? tops[k - 1] + b->margin[qi] :
+		    INFINITY;
+		h.n = 0;
+		for (t = 0; t < b->threads; t++) {
+			s = &b->gq[(size_t)t * b->nq + qi];
+			for (i = 0; i < s->ncand; i++) {
+				if (s->cand_a[i] > lim)
+					continue;
+				p = s->cand[i];
+				if (sim)
+					kn->ndot_rows(q, ix->vecs + p * d, 1, d,
+					    &exact);
+				else
+					kn->l2_rows(q, ix->vecs + p * d, 1, d,
+					    &exact);
+				j->rescored++;
+				ivf_heap_push(&h, exact, ix->ids[p]);
+			}
+		}
+		ivf_heap_sorted(&h, b->out + qi * (size_t)k);
+	}
+	ivf_heap_release(&h);
+	free(tops);
 	return NULL;
 }
 
@@ -1507,31 +1564,68 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
     const struct ivf_search_opts *o, struct ivf_hit *out,
     struct ivf_search_stats *st)
 {
+	struct ivf_gemm_batch b;
 	struct ivf_gemm_job *jobs;
-	int t, threads = o->threads < 1 ? 1 : o->threads, saved;
+	size_t qi, i, *cnt;
+	int t, threads = o->threads < 1 ? 1 : o->threads, saved, l, pi;
+	int nlist = (int)ix->h.nlist;
 
 	if (ix->h.ntotal >= UINT32_MAX)
 		return ivf_search_scan(ix, q, nq, o, out, st);
 	if ((size_t)threads > nq)
 		threads = (int)nq;
-	saved = blas_get_threads(o->blas);
-	blas_set_threads(o->blas, 1);
+	memset(&b, 0, sizeof b);
+	b.ix = ix;
+	b.q = q;
+	b.nq = nq;
+	b.o = o;
+	b.out = out;
+	b.threads = threads;
+	b.probe = xreallocarray(NULL, nq * (size_t)o->nprobe,
+	    sizeof *b.probe);
+	b.margin = xreallocarray(NULL, nq, sizeof *b.margin);
+	b.gq = xcalloc(nq * (size_t)threads, sizeof *b.gq);
 	jobs = xcalloc((size_t)threads, sizeof *jobs);
 	for (t = 0; t < threads; t++) {
-		jobs[t].ix = ix;
-		jobs[t].q = q;
-		jobs[t].q0 = nq * (size_t)t / (size_t)threads;
-		jobs[t].q1 = nq * ((size_t)t + 1) / (size_t)threads;
-		jobs[t].o = o;
-		jobs[t].out = out;
+		jobs[t].b = &b;
+		jobs[t].t = t;
 	}
-	ivf_run_threads(ivf_gemm_thread, jobs, sizeof *jobs, threads);
+	saved = blas_get_threads(o->blas);
+	blas_set_threads(o->blas, 1);
+	ivf_run_threads(ivf_gemm_coarse, jobs, sizeof *jobs, threads);
+	/* the queries of each list, in query order */
+	cnt = xcalloc((size_t)nlist + 1, sizeof *cnt);
+	for (qi = 0; qi < nq * (size_t)o->nprobe; qi++)
+		cnt[b.probe[qi] + 1]++;
+	for (l = 0; l < nlist; l++)
+		cnt[l + 1] += cnt[l];
+	b.qoff = xreallocarray(NULL, (size_t)nlist + 1, sizeof *b.qoff);
+	memcpy(b.qoff, cnt, ((size_t)nlist + 1) * sizeof *cnt);
+	b.qlist = xreallocarray(NULL, nq * (size_t)o->nprobe + 1,
+	    sizeof *b.qlist);
+	for (qi = 0; qi < nq; qi++)
+		for (pi = 0; pi < o->nprobe; pi++)
+			b.qlist[cnt[b.probe[qi * (size_t)o->nprobe +
+			    (size_t)pi]]++] = qi;
+	ivf_run_threads(ivf_gemm_lists, jobs, sizeof *jobs, threads);
+	ivf_run_threads(ivf_gemm_rescore, jobs, sizeof *jobs, threads);
+	blas_set_threads(o->blas, saved);
 	for (t = 0; t < threads; t++) {
 		st->scanned += jobs[t].scanned;
 		st->rescored += jobs[t].rescored;
 	}
+	for (i = 0; i < nq * (size_t)threads; i++) {
+		free(b.gq[i].top);
+		free(b.gq[i].cand);
+		free(b.gq[i].cand_a);
+	}
+	free(b.gq);
+	free(b.probe);
+	free(b.margin);
+	free(b.qoff);
+	free(b.qlist);
+	free(cnt);
 	free(jobs);
-	blas_set_threads(o->blas, saved);
 	return 0;
 }
 
