@@ -87,6 +87,7 @@ struct ivf_index {
 	const struct ivf_kern	*kern;
 	float			 xmax;
 	char			*path;
+	int			 warm;		/* ivf_warm was called */
 };
 
 /* A bounded max-heap of (distance, id): the worst of the best k on top. */
@@ -1051,6 +1052,7 @@ ivf_warm(const struct ivf_index *ix)
 	 */
 	madvise(ix->map, ix->size, MADV_WILLNEED);
 	(void)mlock(ix->map, ix->size);
+	((struct ivf_index *)(uintptr_t)ix)->warm = 1;
 	for (i = 0; i < ix->size; i += 4096)
 		sum += p[i];
 	return sum;
@@ -1092,7 +1094,84 @@ struct ivf_scan_job {
 	struct ivf_hit			*out;
 	uint64_t			 scanned;
 	uint64_t			 rescored;
+	int				 cold;	/* few queries, cold index */
 };
+
+/*
+ * Maps the probed lists' pages in one call each (MADV_POPULATE_READ), so
+ * that a process searching once does not take a page fault every 64 KiB.
+ */
+static void
+ivf_populate(const struct ivf_index *ix, const int *probe, int nprobe,
+    int flat)
+{
+#ifdef MADV_POPULATE_READ
+	const unsigned char *base = flat ? (const unsigned char *)ix->vecs :
+	    ix->codes;
+	size_t row = flat ? (size_t)ix->h.dim * 4 : ix->h.dim, b, e;
+	uintptr_t a0, a1;
+	int pi;
+
+	for (pi = 0; pi < nprobe; pi++) {
+		b = ix->lists[probe[pi]];
+		e = ix->lists[probe[pi] + 1];
+		if (e == b)
+			continue;
+		a0 = (uintptr_t)(base + b * row) & ~(uintptr_t)4095;
+		a1 = (uintptr_t)(base + e * row);
+		(void)madvise((void *)a0, a1 - a0, MADV_POPULATE_READ);
+	}
+#else
+	(void)ix;
+	(void)probe;
+	(void)nprobe;
+	(void)flat;
+#endif
+}
+
+/*
+ * Reads the probed lists' codes with pread into one buffer backed by
+ * transparent huge pages, for a process that searches once: the copy goes
+ * through the kernel's large-page mapping, where touching the file's
+ * mapping would cost a page walk every 4 KiB.  off[pi] receives where
+ * list probe[pi] starts.  Returns the buffer, or NULL (then the mapping
+ * is used).
+ */
+static uint8_t *
+ivf_read_codes(const struct ivf_index *ix, const int *probe, int nprobe,
+    size_t *off, uint8_t **buf, size_t *cap)
+{
+	size_t d = ix->h.dim, total = 0, len, done;
+	ssize_t r;
+	void *p;
+	int pi;
+
+	for (pi = 0; pi < nprobe; pi++) {
+		off[pi] = total;
+		total += (ix->lists[probe[pi] + 1] - ix->lists[probe[pi]]) * d;
+	}
+	if (total > *cap) {
+		free(*buf);
+		*cap = (total + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+		if (posix_memalign(&p, 2u << 20, *cap) != 0)
+			fatal("out of memory");
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, *cap, MADV_HUGEPAGE);
+#endif
+		*buf = p;
+	}
+	for (pi = 0; pi < nprobe; pi++) {
+		len = (ix->lists[probe[pi] + 1] - ix->lists[probe[pi]]) * d;
+		for (done = 0; done < len; done += (size_t)r) {
+			r = pread(ix->fd, *buf + off[pi] + done, len - done,
+			    (off_t)(ix->h.off_codes + ix->lists[probe[pi]] * d +
+			    done));
+			if (r <= 0)
+				return NULL;
+		}
+	}
+	return *buf;
+}
 
 /* Per-query scan of the probed lists (sq8 with exact re-score, or flat). */
 static void *
@@ -1110,6 +1189,9 @@ ivf_scan_thread(void *arg)
 	float qnorm = 0, qconst = 0, eq = 0;
 	double delta = (double)(d + 16) * IVF_U * 4, s, sabs;
 	const float *q;
+	const uint8_t *cl;
+	uint8_t *cbuf = NULL, *rbuf;
+	size_t ccap = 0, *roff;
 	int *probe, changed;
 
 	ivf_heap_init(&h, o->k);
@@ -1119,6 +1201,7 @@ ivf_scan_thread(void *arg)
 	a = xreallocarray(NULL, IVF_SCAN_BLOCK, sizeof(float));
 	cdist = xreallocarray(NULL, ix->h.nlist, sizeof(float));
 	probe = xreallocarray(NULL, (size_t)nprobe, sizeof(int));
+	roff = xreallocarray(NULL, (size_t)nprobe, sizeof *roff);
 	for (qi = j->q0; qi < j->q1; qi++) {
 		q = j->q + qi * d;
 		ivf_coarse(ix, q, nprobe, probe, cdist, &ch);
@@ -1149,10 +1232,17 @@ ivf_scan_thread(void *arg)
 			slack = (float)(8.0 * (double)(d + 16) * IVF_U * sabs);
 		} else
 			eq = (float)(8.0 * IVF_U * sqrt(s));
+		rbuf = NULL;
+		if (j->cold && !flat)
+			rbuf = ivf_read_codes(ix, probe, nprobe, roff, &cbuf,
+			    &ccap);
+		else if (!ix->warm)
+			ivf_populate(ix, probe, nprobe, flat);
 		for (pi = 0; pi < nprobe; pi++) {
 			l = probe[pi];
 			b = ix->lists[l];
 			e = ix->lists[l + 1];
+			cl = rbuf != NULL ? rbuf + roff[pi] - b * d : ix->codes;
 			if (pi + 1 < nprobe) {
 				size_t nb2 = ix->lists[probe[pi + 1]];
 
@@ -1182,11 +1272,11 @@ ivf_scan_thread(void *arg)
 					continue;
 				}
 				if (sim)
-					kn->sq8_ndot_rows(qs, ix->codes + p * d,
-					    nb, d, a);
+					kn->sq8_ndot_rows(qs, cl + p * d, nb, d,
+					    a);
 				else
-					kn->sq8_l2_rows(qs, w, ix->codes + p *
-					    d, nb, d, a);
+					kn->sq8_l2_rows(qs, w, cl + p * d, nb,
+					    d, a);
 				changed = 1;
 				for (i = 0; i < nb; i++) {
 					if (changed) {
@@ -1235,6 +1325,8 @@ ivf_scan_thread(void *arg)
 	free(a);
 	free(cdist);
 	free(probe);
+	free(roff);
+	free(cbuf);
 	return NULL;
 }
 
@@ -1256,6 +1348,7 @@ ivf_search_scan(const struct ivf_index *ix, const float *q, size_t nq,
 		jobs[t].q1 = nq * ((size_t)t + 1) / (size_t)threads;
 		jobs[t].o = o;
 		jobs[t].out = out;
+		jobs[t].cold = !ix->warm && nq <= 4;
 	}
 	ivf_run_threads(ivf_scan_thread, jobs, sizeof *jobs, threads);
 	for (t = 0; t < threads; t++) {
