@@ -33,6 +33,8 @@ static const struct {
 	{ "service", "SELECT DISTINCT service_name FROM tenant_container "
 	    "ORDER BY 1" },
 	{ "index", "SELECT index_name FROM vector_index ORDER BY 1" },
+	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
+	    "deleted_at IS NULL ORDER BY 1" },
 	{ NULL, NULL }
 };
 

@@ -26,6 +26,7 @@ extern const struct unit_test unit_quantity_tests[];
 extern const struct unit_test unit_store_tests[];
 extern const struct unit_test unit_config_tests[];
 extern const struct unit_test unit_ivf_tests[];
+extern const struct unit_test unit_kube_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -35,6 +36,7 @@ static const struct unit_suite suites[] = {
 	{ "store", unit_store_tests },
 	{ "config", unit_config_tests },
 	{ "ivf", unit_ivf_tests },
+	{ "kube", unit_kube_tests },
 };
 
 void
