@@ -2,6 +2,7 @@
  * test-ivf.c - unit tests for the vector readers (including a fuzz-style
  * robustness test), the kernels, k-means and the IVF index.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "blas.h"
+#include "buf.h"
 #include "ivf.h"
 #include "ivf_kernels.h"
 #include "kmeans.h"
@@ -282,6 +284,65 @@ test_vecio_fuzz(struct unit_t *t)
 		free(in[f]);
 	}
 	UT_ASSERT(t, ok > 0 && bad > 0);
+}
+
+/*
+ * Replays the fuzz corpus (testdata/fuzz/vecio) with the fuzz target's
+ * properties, and checks that each seed reads in its own format.
+ */
+static void
+test_vecio_corpus(struct unit_t *t)
+{
+	static const char *names[] = { "in.fvecs", "in.bvecs", "in.ivecs",
+	    "in.npy", "in.jsonl", "in.csv" };
+	const char *top = getenv("ESCTL_TOP");
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+	struct vecio_set *s;
+	struct dirent *de;
+	char *dir, *path;
+	size_t f, i;
+	DIR *d;
+	int n = 0, own;
+
+	dir = xasprintf("%s/testdata/fuzz/vecio", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		/* the seed in its own format */
+		s = NULL;
+		own = vecio_read_mem(b.data, b.len, path, VECIO_AUTO, 4, &s,
+		    &err);
+		if (strncmp(de->d_name, "crash-", 6) != 0 && own != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: %s", path,
+			    err.msg);
+		vecio_set_free(s);
+		free(path);
+		n++;
+		for (f = 0; f < sizeof names / sizeof names[0]; f++) {
+			s = NULL;
+			if (vecio_read_mem(b.data, b.len, names[f], VECIO_AUTO,
+			    0, &s, &err) == -1) {
+				UT_EQ_INT(t, err.code, ES_EUSAGE);
+				continue;
+			}
+			for (i = 0; i < s->n * (size_t)s->dim; i++)
+				UT_ASSERT(t, isfinite(s->vectors[i]));
+			vecio_set_free(s);
+		}
+	}
+	closedir(d);
+	es_buf_release(&b);
+	free(dir);
+	UT_ASSERT(t, n >= 5);
 }
 
 static void
@@ -665,6 +726,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "vecio_formats", test_vecio_formats },
 	{ "vecio_errors", test_vecio_errors },
 	{ "vecio_fuzz", test_vecio_fuzz },
+	{ "vecio_corpus", test_vecio_corpus },
 	{ "kernels_agree", test_kernels_agree },
 	{ "kmeans", test_kmeans },
 	{ "exact_and_recall", test_ivf_exact_and_recall },
