@@ -14,6 +14,11 @@
 #include "util.h"
 
 extern const struct esctl_group esctl_group_tenant;
+extern const struct esctl_group esctl_group_snapshot;
+extern const struct esctl_group esctl_group_strategy;
+extern const struct esctl_group esctl_group_order;
+extern const struct esctl_group esctl_group_duty;
+extern const struct esctl_group esctl_group_notify;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -21,6 +26,11 @@ extern const struct esctl_group esctl_group_man_synopsis;
 /* Every command group, in the order `esctl --help` lists them. */
 const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_tenant,
+	&esctl_group_snapshot,
+	&esctl_group_strategy,
+	&esctl_group_order,
+	&esctl_group_duty,
+	&esctl_group_notify,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,

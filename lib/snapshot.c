@@ -1,0 +1,688 @@
+/*
+ * snapshot.c - cluster resource snapshots: derivation, storage, import
+ * from CSV / JSON and listing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "pool.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* Largest ratio accepted (usage can exceed allocatable a little). */
+#define SNAPSHOT_RATIO_MAX	1000.0
+/* Largest amount accepted (cores or GB). */
+#define SNAPSHOT_AMOUNT_MAX	1e12
+
+enum snapshot_kind {
+	SK_AMOUNT,	/* non-negative double */
+	SK_RATIO,	/* percentage */
+	SK_COUNT,	/* non-negative integer */
+	SK_IGNORE	/* accepted and ignored (columns of list output) */
+};
+
+struct snapshot_field {
+	const char		*name;
+	enum snapshot_kind	 kind;
+	size_t			 off;
+};
+
+#define SF(n, k)	{ #n, k, offsetof(struct snapshot, n) }
+
+static const struct snapshot_field snapshot_fields[] = {
+	SF(cpu_capacity, SK_AMOUNT),
+	SF(mem_capacity, SK_AMOUNT),
+	SF(cpu_allocatable, SK_AMOUNT),
+	SF(mem_allocatable, SK_AMOUNT),
+	SF(cpu_request, SK_AMOUNT),
+	SF(mem_request, SK_AMOUNT),
+	SF(cpu_usage, SK_AMOUNT),
+	SF(mem_usage, SK_AMOUNT),
+	SF(max_cpu, SK_RATIO),
+	SF(max_memory, SK_RATIO),
+	SF(cpu_allocation_ratio, SK_RATIO),
+	SF(mem_allocation_ratio, SK_RATIO),
+	SF(per_node_cpu_req, SK_AMOUNT),
+	SF(per_node_mem_req, SK_AMOUNT),
+	SF(node_count, SK_COUNT),
+	SF(ready_node_count, SK_COUNT),
+	SF(unschedulable_node_count, SK_COUNT),
+	SF(bm_count, SK_COUNT),
+	SF(vm_count, SK_COUNT),
+	SF(pod_count, SK_COUNT),
+	{ "id", SK_IGNORE, 0 },
+	{ "updated_at", SK_IGNORE, 0 },
+	{ "deleted_at", SK_IGNORE, 0 },
+	{ "source", SK_IGNORE, 0 },
+	{ "cluster_name", SK_IGNORE, 0 },
+	{ "clustername", SK_IGNORE, 0 },
+	{ NULL, SK_IGNORE, 0 }
+};
+
+/* One row being read: the snapshot plus what identifies its cluster. */
+struct snapshot_in {
+	struct snapshot	 s;
+	char		*cluster;	/* name, UUID or id as given */
+	char		*time;		/* collected_at as given */
+	char		*created_at;	/* fallback time */
+	unsigned	 line;
+};
+
+static int	 snapshot_set(struct snapshot_in *, const char *,
+		    const char *, const char *, struct es_err *);
+static int	 snapshot_finish(struct store *, struct snapshot_in *,
+		    long long, time_t, const char *, struct es_err *);
+static int	 snapshot_parse_csv(const char *, size_t, const char *,
+		    struct snapshot_in **, size_t *, struct es_err *);
+static int	 snapshot_parse_json(const char *, size_t, const char *,
+		    struct snapshot_in **, size_t *, struct es_err *);
+static int	 snapshot_from_doc(const struct doc_node *, const char *,
+		    unsigned, struct snapshot_in *, struct es_err *);
+static void	 snapshot_in_release(struct snapshot_in *);
+static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
+
+void
+snapshot_init(struct snapshot *s)
+{
+	memset(s, 0, sizeof *s);
+	s->cluster_id = -1;
+	snprintf(s->resource_type, sizeof s->resource_type, "cluster");
+	s->source = "import";
+	s->cpu_capacity = s->mem_capacity = NAN;
+	s->cpu_allocatable = s->mem_allocatable = NAN;
+	s->cpu_request = s->mem_request = NAN;
+	s->cpu_usage = s->mem_usage = NAN;
+	s->max_cpu = s->max_memory = NAN;
+	s->cpu_allocation_ratio = s->mem_allocation_ratio = NAN;
+	s->per_node_cpu_req = s->per_node_mem_req = NAN;
+	s->node_count = s->ready_node_count = -1;
+	s->unschedulable_node_count = -1;
+	s->bm_count = s->vm_count = s->pod_count = -1;
+}
+
+/* Derives one resource's values (CPU or memory). */
+static void
+snapshot_derive_one(double *cap, double *alloc, double *req, double *use,
+    double *max, double *ratio, double *per_node, long long nodes)
+{
+	if (isnan(*alloc))
+		*alloc = *cap;
+	if (isnan(*cap))
+		*cap = *alloc;
+	if (isnan(*ratio) && !isnan(*req) && !isnan(*alloc) && *alloc > 0)
+		*ratio = *req / *alloc * 100.0;
+	if (isnan(*max) && !isnan(*use) && !isnan(*alloc) && *alloc > 0)
+		*max = *use / *alloc * 100.0;
+	if (isnan(*per_node))
+		*per_node = !isnan(*req) && nodes > 0 ? *req / (double)nodes :
+		    0;
+	if (isnan(*cap))
+		*cap = 0;
+	if (isnan(*alloc))
+		*alloc = 0;
+	if (isnan(*req))
+		*req = 0;
+}
+
+void
+snapshot_derive(struct snapshot *s)
+{
+	if (s->node_count < 0)
+		s->node_count = s->ready_node_count >= 0 ?
+		    s->ready_node_count : 0;
+	snapshot_derive_one(&s->cpu_capacity, &s->cpu_allocatable,
+	    &s->cpu_request, &s->cpu_usage, &s->max_cpu,
+	    &s->cpu_allocation_ratio, &s->per_node_cpu_req, s->node_count);
+	snapshot_derive_one(&s->mem_capacity, &s->mem_allocatable,
+	    &s->mem_request, &s->mem_usage, &s->max_memory,
+	    &s->mem_allocation_ratio, &s->per_node_mem_req, s->node_count);
+	if (s->ready_node_count < 0)
+		s->ready_node_count = s->node_count;
+	if (s->unschedulable_node_count < 0)
+		s->unschedulable_node_count = 0;
+	if (s->bm_count < 0)
+		s->bm_count = 0;
+	if (s->vm_count < 0)
+		s->vm_count = 0;
+	if (s->pod_count < 0)
+		s->pod_count = 0;
+}
+
+static void
+snapshot_bind_double(sqlite3_stmt *stmt, int i, double d)
+{
+	if (isnan(d))
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_double(stmt, i, d);
+}
+
+int
+snapshot_insert(struct store *st, const struct snapshot *s, time_t now,
+    int *inserted, struct es_err *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, resource_type, source, cpu_capacity, "
+	    "mem_capacity, cpu_allocatable, mem_allocatable, cpu_request, "
+	    "mem_request, cpu_usage, mem_usage, max_cpu, max_memory, "
+	    "cpu_allocation_ratio, mem_allocation_ratio, per_node_cpu_req, "
+	    "per_node_mem_req, node_count, ready_node_count, "
+	    "unschedulable_node_count, bm_count, vm_count, pod_count) VALUES "
+	    "(?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+	const double d[] = { s->cpu_capacity, s->mem_capacity,
+	    s->cpu_allocatable, s->mem_allocatable, s->cpu_request,
+	    s->mem_request, s->cpu_usage, s->mem_usage, s->max_cpu,
+	    s->max_memory, s->cpu_allocation_ratio, s->mem_allocation_ratio,
+	    s->per_node_cpu_req, s->per_node_mem_req };
+	const long long c[] = { s->node_count, s->ready_node_count,
+	    s->unschedulable_node_count, s->bm_count, s->vm_count,
+	    s->pod_count };
+	char created[UTIL_TIME_LEN], collected[UTIL_TIME_LEN];
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc;
+
+	util_time_format(now, created);
+	util_time_format(s->collected_at, collected);
+	stmt = store_prepare(st, err, sql, "sisssnnnnnnnnnnnnnnnnnnnn",
+	    created, s->cluster_id, collected, s->resource_type, s->source);
+	if (stmt == NULL)
+		return -1;
+	for (i = 0; i < sizeof d / sizeof d[0]; i++)
+		snapshot_bind_double(stmt, 6 + (int)i, d[i]);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++)
+		sqlite3_bind_int64(stmt, 20 + (int)i, c[i] < 0 ? 0 : c[i]);
+	rc = store_step(st, stmt, err);
+	sqlite3_finalize(stmt);
+	if (rc == -1) {
+		es_err_prefix(err, "cannot store snapshot");
+		return -1;
+	}
+	if (inserted != NULL)
+		*inserted = sqlite3_changes(store_db(st)) > 0;
+	return 0;
+}
+
+static void
+snapshot_in_release(struct snapshot_in *in)
+{
+	free(in->cluster);
+	free(in->time);
+	free(in->created_at);
+	memset(in, 0, sizeof *in);
+}
+
+/* Sets one named field from its text (NULL or "" = unknown). */
+static int
+snapshot_set(struct snapshot_in *in, const char *key, const char *val,
+    const char *where, struct es_err *err)
+{
+	const struct snapshot_field *f;
+	const char *errstr;
+	char *end;
+	double d;
+	long long ll;
+
+	if (strcmp(key, "cluster") == 0 || strcmp(key, "cluster_id") == 0) {
+		free(in->cluster);
+		in->cluster = val && *val ? xstrdup(val) : NULL;
+		return 0;
+	}
+	if (strcmp(key, "collected_at") == 0 || strcmp(key, "time") == 0 ||
+	    strcmp(key, "timestamp") == 0) {
+		free(in->time);
+		in->time = val && *val ? xstrdup(val) : NULL;
+		return 0;
+	}
+	if (strcmp(key, "created_at") == 0) {
+		free(in->created_at);
+		in->created_at = val && *val ? xstrdup(val) : NULL;
+		return 0;
+	}
+	if (strcmp(key, "resource_type") == 0) {
+		if (val == NULL || *val == '\0')
+			return 0;
+		if (!util_valid_name(val, SNAPSHOT_TYPE_MAX - 1))
+			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
+			    "invalid resource_type '%s': use [A-Za-z0-9._-]",
+			    where, val);
+		snprintf(in->s.resource_type, sizeof in->s.resource_type,
+		    "%s", val);
+		return 0;
+	}
+	for (f = snapshot_fields; f->name != NULL; f++)
+		if (strcmp(f->name, key) == 0)
+			break;
+	if (f->name == NULL)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: unknown "
+		    "field '%s'", where, key);
+	if (f->kind == SK_IGNORE || val == NULL || *val == '\0')
+		return 0;
+	if (f->kind == SK_COUNT) {
+		ll = util_strtonum(val, 0, 100000000, &errstr);
+		if (errstr != NULL)
+			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
+			    "invalid %s '%s': must be a whole number between 0 "
+			    "and 100000000", where, key, val);
+		*(long long *)(void *)((char *)&in->s + f->off) = ll;
+		return 0;
+	}
+	errno = 0;
+	d = strtod(val, &end);
+	if (*end != '\0' || end == val || errno == ERANGE || !isfinite(d) ||
+	    isspace((unsigned char)*val))
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: invalid %s "
+		    "'%s': not a number", where, key, val);
+	if (d < 0 || d > (f->kind == SK_RATIO ? SNAPSHOT_RATIO_MAX :
+	    SNAPSHOT_AMOUNT_MAX))
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: invalid %s "
+		    "'%s': must be between 0 and %g", where, key, val,
+		    f->kind == SK_RATIO ? SNAPSHOT_RATIO_MAX :
+		    SNAPSHOT_AMOUNT_MAX);
+	*(double *)(void *)((char *)&in->s + f->off) = d;
+	return 0;
+}
+
+/* Resolves the cluster and the time of a parsed row, then derives. */
+static int
+snapshot_finish(struct store *st, struct snapshot_in *in,
+    long long default_cluster, time_t now, const char *where,
+    struct es_err *err)
+{
+	const char *t = in->time ? in->time : in->created_at;
+
+	if (in->cluster != NULL) {
+		if (pool_cluster_find(st, in->cluster, &in->s.cluster_id, NULL,
+		    err) == -1)
+			return es_err_prefix(err, "%s", where);
+	} else if (default_cluster >= 0)
+		in->s.cluster_id = default_cluster;
+	else
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: no cluster: "
+		    "give a 'cluster' field or --cluster", where);
+	if (t == NULL)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: no "
+		    "collected_at time", where);
+	if (util_time_parse(t, "collected_at", now, &in->s.collected_at,
+	    err) == -1)
+		return es_err_prefix(err, "%s", where);
+	if (in->s.collected_at < 0)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: time '%s' "
+		    "is before 1970", where, t);
+	snapshot_derive(&in->s);
+	return 0;
+}
+
+/*
+ * Reads one CSV record (RFC 4180: quotes, doubled quotes, CRLF) starting
+ * at *p; fields are new strings in *fields.  Returns 1 for a record, 0 at
+ * the end, -1 on an unterminated quote.  *line advances over newlines.
+ */
+static int
+snapshot_csv_record(const char **p, const char *end, char ***fields,
+    size_t *n, unsigned *line)
+{
+	struct es_buf f = ES_BUF_INIT;
+	const char *s = *p;
+	size_t alloc = 0;
+	int quoted;
+
+	*fields = NULL;
+	*n = 0;
+	/* skip blank lines */
+	while (s < end && (*s == '\n' || *s == '\r')) {
+		if (*s == '\n')
+			(*line)++;
+		s++;
+	}
+	if (s >= end) {
+		*p = s;
+		return 0;
+	}
+	for (;;) {
+		es_buf_reset(&f);
+		quoted = 0;
+		if (s < end && *s == '"') {
+			quoted = 1;
+			s++;
+			for (;;) {
+				if (s >= end) {
+					es_buf_release(&f);
+					*p = s;
+					return -1;
+				}
+				if (*s == '"') {
+					if (s + 1 < end && s[1] == '"') {
+						es_buf_addch(&f, '"');
+						s += 2;
+						continue;
+					}
+					s++;
+					break;
+				}
+				if (*s == '\n')
+					(*line)++;
+				es_buf_addch(&f, *s++);
+			}
+		}
+		while (s < end && *s != ',' && *s != '\n' && *s != '\r') {
+			if (!quoted)
+				es_buf_addch(&f, *s);
+			s++;
+		}
+		if (*n + 1 >= alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			*fields = xreallocarray(*fields, alloc,
+			    sizeof **fields);
+		}
+		/* trim unquoted blanks */
+		if (!quoted) {
+			while (f.len > 0 && (f.data[f.len - 1] == ' ' ||
+			    f.data[f.len - 1] == '\t'))
+				es_buf_truncate(&f, f.len - 1);
+		}
+		{
+			const char *b = f.data;
+
+			while (!quoted && (*b == ' ' || *b == '\t'))
+				b++;
+			(*fields)[(*n)++] = xstrdup(b);
+		}
+		if (s < end && *s == ',') {
+			s++;
+			continue;
+		}
+		break;
+	}
+	if (s < end && *s == '\r')
+		s++;
+	if (s < end && *s == '\n') {
+		s++;
+		(*line)++;
+	}
+	es_buf_release(&f);
+	*p = s;
+	return 1;
+}
+
+static void
+snapshot_free_fields(char **fields, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(fields[i]);
+	free(fields);
+}
+
+static int
+snapshot_parse_csv(const char *buf, size_t len, const char *path,
+    struct snapshot_in **rows, size_t *nrows, struct es_err *err)
+{
+	const char *p = buf, *end = buf + len;
+	char **hdr = NULL, **fields, where[512];
+	size_t nhdr = 0, nf, i, alloc = 0;
+	unsigned line = 1, start;
+	int rc;
+
+	/* a UTF-8 byte order mark is not part of the first name */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	start = line;
+	rc = snapshot_csv_record(&p, end, &hdr, &nhdr, &line);
+	if (rc <= 0) {
+		snapshot_free_fields(hdr, nhdr);
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: %s", path,
+		    rc == 0 ? "empty file: expected a header row" :
+		    "unterminated quote in the header row");
+	}
+	for (i = 0; i < nhdr; i++) {
+		struct snapshot_in probe;
+
+		memset(&probe, 0, sizeof probe);
+		snapshot_init(&probe.s);
+		snprintf(where, sizeof where, "%s:%u", path, start);
+		if (snapshot_set(&probe, hdr[i], NULL, where, err) == -1) {
+			snapshot_in_release(&probe);
+			snapshot_free_fields(hdr, nhdr);
+			return -1;
+		}
+		snapshot_in_release(&probe);
+	}
+	for (;;) {
+		start = line;
+		rc = snapshot_csv_record(&p, end, &fields, &nf, &line);
+		if (rc == 0)
+			break;
+		snprintf(where, sizeof where, "%s:%u", path, start);
+		if (rc == -1) {
+			snapshot_free_fields(hdr, nhdr);
+			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
+			    "unterminated quote", where);
+		}
+		if (nf != nhdr) {
+			snapshot_free_fields(fields, nf);
+			snapshot_free_fields(hdr, nhdr);
+			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: %zu "
+			    "fields, but the header has %zu", where, nf, nhdr);
+		}
+		if (*nrows == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			*rows = xreallocarray(*rows, alloc, sizeof **rows);
+		}
+		memset(&(*rows)[*nrows], 0, sizeof **rows);
+		snapshot_init(&(*rows)[*nrows].s);
+		(*rows)[*nrows].line = start;
+		(*nrows)++;
+		for (i = 0; i < nf; i++)
+			if (snapshot_set(&(*rows)[*nrows - 1], hdr[i],
+			    fields[i], where, err) == -1) {
+				snapshot_free_fields(fields, nf);
+				snapshot_free_fields(hdr, nhdr);
+				return -1;
+			}
+		snapshot_free_fields(fields, nf);
+	}
+	snapshot_free_fields(hdr, nhdr);
+	return 0;
+}
+
+/* Fills a row from one JSON object (line: its line, 0 = from the node). */
+static int
+snapshot_from_doc(const struct doc_node *obj, const char *path,
+    unsigned line, struct snapshot_in *in, struct es_err *err)
+{
+	const struct doc_node *c;
+	char where[512];
+
+	snprintf(where, sizeof where, "%s:%u", path, line ? line : obj->line);
+	if (obj->type != DOC_MAP)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: expected an "
+		    "object, not a %s", where, doc_type_name(obj->type));
+	in->line = line ? line : obj->line;
+	for (c = obj->child; c != NULL; c = c->next) {
+		snprintf(where, sizeof where, "%s:%u", path, line ? line :
+		    c->line);
+		if (c->type == DOC_SEQ || c->type == DOC_MAP)
+			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
+			    "field '%s' must be a scalar", where, c->key);
+		if (c->type == DOC_BOOL)
+			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
+			    "field '%s' must be a number or a string", where,
+			    c->key);
+		if (snapshot_set(in, c->key, doc_scalar(c), where, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+snapshot_parse_json(const char *buf, size_t len, const char *path,
+    struct snapshot_in **rows, size_t *nrows, struct es_err *err)
+{
+	struct doc_node *root = NULL, *one;
+	const struct doc_node *c;
+	const char *p = buf, *end = buf + len, *nl;
+	size_t alloc = 0;
+	unsigned line = 1;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p < end && *p == '{') {
+		/* JSON Lines: one object per line */
+		p = buf;
+		while (p < end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL)
+				nl = end;
+			while (p < nl && isspace((unsigned char)*p))
+				p++;
+			if (p < nl) {
+				char name[512];
+
+				snprintf(name, sizeof name, "%s:%u", path,
+				    line);
+				if (doc_parse(p, (size_t)(nl - p), name, &one,
+				    err) == -1)
+					return -1;
+				if (*nrows == alloc) {
+					alloc = alloc ? alloc * 2 : 64;
+					*rows = xreallocarray(*rows, alloc,
+					    sizeof **rows);
+				}
+				memset(&(*rows)[*nrows], 0, sizeof **rows);
+				snapshot_init(&(*rows)[*nrows].s);
+				(*nrows)++;
+				if (snapshot_from_doc(one, path, line,
+				    &(*rows)[*nrows - 1], err) == -1) {
+					doc_free(one);
+					return -1;
+				}
+				doc_free(one);
+			}
+			p = nl + 1;
+			line++;
+		}
+		return 0;
+	}
+	if (doc_parse(buf, len, path, &root, err) == -1)
+		return -1;
+	if (root->type != DOC_SEQ) {
+		es_err_set(err, ES_EUSAGE, "Invalid", "%s: expected a JSON "
+		    "array of snapshot objects, not a %s", path,
+		    doc_type_name(root->type));
+		doc_free(root);
+		return -1;
+	}
+	*rows = xcalloc(root->nchild ? root->nchild : 1, sizeof **rows);
+	for (c = root->child; c != NULL; c = c->next) {
+		snapshot_init(&(*rows)[*nrows].s);
+		(*nrows)++;
+		if (snapshot_from_doc(c, path, 0, &(*rows)[*nrows - 1], err) ==
+		    -1) {
+			doc_free(root);
+			return -1;
+		}
+	}
+	doc_free(root);
+	return 0;
+}
+
+int
+snapshot_parse_file(struct store *st, const char *path, const char *format,
+    long long default_cluster, time_t now, struct snapshot **out,
+    size_t *n, struct es_err *err)
+{
+	struct es_buf b = ES_BUF_INIT;
+	struct snapshot_in *rows = NULL;
+	size_t nrows = 0, i;
+	const char *ext, *p;
+	char where[512];
+	int csv, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (format != NULL && strcmp(format, "csv") != 0 &&
+	    strcmp(format, "json") != 0)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid format "
+		    "'%s': use csv or json", format);
+	if (es_buf_read_file(&b, path) == -1) {
+		rc = errno;
+		es_buf_release(&b);
+		return es_err_set(err, rc == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
+		    rc == ENOENT ? "NotFound" : NULL, "cannot read '%s': %s",
+		    path, strerror(rc));
+	}
+	if (format != NULL)
+		csv = strcmp(format, "csv") == 0;
+	else {
+		ext = strrchr(path, '.');
+		if (ext != NULL && strcasecmp(ext, ".csv") == 0)
+			csv = 1;
+		else if (ext != NULL && (strcasecmp(ext, ".json") == 0 ||
+		    strcasecmp(ext, ".jsonl") == 0))
+			csv = 0;
+		else {
+			for (p = b.data; isspace((unsigned char)*p); p++)
+				;
+			csv = *p != '[' && *p != '{';
+		}
+	}
+	rc = csv ? snapshot_parse_csv(b.data, b.len, path, &rows, &nrows,
+	    err) : snapshot_parse_json(b.data, b.len, path, &rows, &nrows,
+	    err);
+	es_buf_release(&b);
+	for (i = 0; rc == 0 && i < nrows; i++) {
+		snprintf(where, sizeof where, "%s:%u", path, rows[i].line);
+		rc = snapshot_finish(st, &rows[i], default_cluster, now, where,
+		    err);
+	}
+	if (rc == 0 && nrows > 0) {
+		*out = xcalloc(nrows, sizeof **out);
+		for (i = 0; i < nrows; i++)
+			(*out)[i] = rows[i].s;
+		*n = nrows;
+	}
+	for (i = 0; i < nrows; i++)
+		snapshot_in_release(&rows[i]);
+	free(rows);
+	return rc;
+}
+
+int
+snapshot_list(struct store *st, const struct snapshot_filter *f,
+    cJSON **out, struct es_err *err)
+{
+	char since[UTIL_TIME_LEN], until[UTIL_TIME_LEN];
+
+	util_time_format(f->since, since);
+	util_time_format(f->until, until);
+	return store_query_json(st, err, out,
+	    "SELECT s.id, s.cluster_id, c.clustername AS cluster_name, "
+	    "s.collected_at, s.resource_type, s.source, s.node_count, "
+	    "s.ready_node_count, s.unschedulable_node_count, s.bm_count, "
+	    "s.vm_count, s.pod_count, s.cpu_capacity, s.cpu_allocatable, "
+	    "s.cpu_request, s.cpu_usage, s.mem_capacity, s.mem_allocatable, "
+	    "s.mem_request, s.mem_usage, s.max_cpu, s.max_memory, "
+	    "s.cpu_allocation_ratio, s.mem_allocation_ratio, "
+	    "s.per_node_cpu_req, s.per_node_mem_req, s.created_at, "
+	    "s.updated_at FROM k8s_cluster_resource_snapshot s "
+	    "JOIN k8s_cluster c ON c.id = s.cluster_id "
+	    "WHERE s.deleted_at IS NULL AND (?1 < 0 OR s.cluster_id = ?1) "
+	    "AND (?2 = 0 OR s.collected_at >= ?3) "
+	    "AND (?4 = 0 OR s.collected_at <= ?5) "
+	    "AND (?6 IS NULL OR s.resource_type = ?6) "
+	    "ORDER BY s.collected_at DESC, s.cluster_id "
+	    "LIMIT ?7 OFFSET ?8", "iisissii", f->cluster_id,
+	    (long long)f->since, since, (long long)f->until, until,
+	    f->resource_type, f->limit > 0 ? f->limit : -1LL, f->offset);
+}
