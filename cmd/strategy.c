@@ -200,8 +200,8 @@ strategy_from_file(struct esctl_ctx *ctx, const char *path,
 		goto done;
 	}
 	for (c = root->child; c != NULL; c = c->next) {
-		snprintf(where, sizeof where, "%s:%u:%u", path, c->line,
-		    c->col);
+		snprintf(where, sizeof where, "%s:%u:%u", path, c->key_line,
+		    c->key_col);
 		v = doc_scalar(c);
 		if (strcmp(c->key, "clusters") == 0 ||
 		    strcmp(c->key, "cluster_ids") == 0) {

@@ -116,10 +116,11 @@ snapshot_derive_one(double *cap, double *alloc, double *req, double *use,
 		*alloc = *cap;
 	if (isnan(*cap))
 		*cap = *alloc;
+	/* ratios keep four decimals: 33 / 60 is 55, not 55.000000000001 */
 	if (isnan(*ratio) && !isnan(*req) && !isnan(*alloc) && *alloc > 0)
-		*ratio = *req / *alloc * 100.0;
+		*ratio = round(*req / *alloc * 1e6) / 1e4;
 	if (isnan(*max) && !isnan(*use) && !isnan(*alloc) && *alloc > 0)
-		*max = *use / *alloc * 100.0;
+		*max = round(*use / *alloc * 1e6) / 1e4;
 	if (isnan(*per_node))
 		*per_node = !isnan(*req) && nodes > 0 ? *req / (double)nodes :
 		    0;

@@ -1,0 +1,57 @@
+# tests/lib/pool.bash - helpers for the elastic node-pool suites
+# (snapshots, strategies, orders, duty, notifications):
+#
+#	load lib/common
+#	load lib/pool
+
+# Registers a Kubernetes cluster directly in the k8s_cluster table (the
+# seed's columns), as `esctl k8s add` would.  Prints nothing.
+#	add_cluster NAME [PROMSERVER]
+add_cluster() {
+	esctl tenant list >/dev/null 2>&1 || true	# creates the schema
+	sql "INSERT INTO k8s_cluster (created_at, updated_at, cluster_id,
+	    clustername, promserver, status) VALUES ('2024-01-01T00:00:00Z',
+	    '2024-01-01T00:00:00Z', lower(hex(randomblob(16))), '$1',
+	    '${2:-}', 'running')"
+}
+
+# Writes a snapshot timeline as CSV (header included) to FILE:
+#	timeline FILE CLUSTER START STEP_MINUTES SERIES...
+# Each SERIES is NAME=v1,v2,... with NAME one of cpu (CPU usage %), mem
+# (memory usage %), cpualloc and memalloc (allocation %); all series have
+# the same length, one value per snapshot slot.  A value "-" leaves the
+# metric empty (unknown); "x" in any series drops that slot (a gap).
+# Unlisted metrics are 30.  Capacities are 100 cores / 100 GB so the
+# percentages are the raw values.  Appends when FILE exists.
+timeline() {
+	"$PYTHON" - "$@" <<'PY'
+import datetime, os, sys
+path, cluster, start, step = sys.argv[1:5]
+series = {}
+for a in sys.argv[5:]:
+    k, v = a.split("=", 1)
+    series[k] = v.split(",")
+n = max(len(v) for v in series.values())
+t0 = datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ")
+new = not os.path.exists(path)
+with open(path, "a") as f:
+    if new:
+        f.write("cluster,collected_at,node_count,pod_count,cpu_capacity,"
+                "cpu_allocatable,cpu_request,cpu_usage,mem_capacity,"
+                "mem_allocatable,mem_request,mem_usage\n")
+    for i in range(n):
+        val = {k: (v[i] if i < len(v) else v[-1]) for k, v in series.items()}
+        if "x" in val.values():
+            continue
+        g = lambda k: "" if val.get(k, "30") == "-" else val.get(k, "30")
+        t = (t0 + datetime.timedelta(minutes=int(step) * i))
+        f.write("%s,%s,10,100,100,100,%s,%s,100,100,%s,%s\n" % (
+            cluster, t.strftime("%Y-%m-%dT%H:%M:%SZ"), g("cpualloc"),
+            g("cpu"), g("memalloc"), g("mem")))
+PY
+}
+
+# The number of rows of a query.
+count() {
+	sql "SELECT count(*) FROM $1"
+}
