@@ -24,6 +24,7 @@ duty_parse_date(const char *s, char out[11], struct es_err *err)
 	struct tm tm, chk;
 	const char *p;
 	time_t t;
+	int mday, mon;
 
 	memset(&tm, 0, sizeof tm);
 	p = s != NULL ? strptime(s, "%Y-%m-%d", &tm) : NULL;
@@ -32,9 +33,11 @@ duty_parse_date(const char *s, char out[11], struct es_err *err)
 		    "'%s': use YYYY-MM-DD", s ? s : "");
 	/* reject 2024-02-30: a round trip must give the same day */
 	tm.tm_hour = 12;
-	t = timegm(&tm);
+	mday = tm.tm_mday;
+	mon = tm.tm_mon;
+	t = timegm(&tm);		/* normalises tm too */
 	gmtime_r(&t, &chk);
-	if (chk.tm_mday != tm.tm_mday || chk.tm_mon != tm.tm_mon)
+	if (chk.tm_mday != mday || chk.tm_mon != mon)
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid date "
 		    "'%s': no such day", s);
 	strftime(out, 11, "%Y-%m-%d", &chk);

@@ -55,3 +55,29 @@ PY
 count() {
 	sql "SELECT count(*) FROM $1"
 }
+
+# Starts a real SMTP sink (Debian's python3-aiosmtpd) on a free loopback
+# port that stores every message in the Maildir $SMTP_DIR; sets SMTP_PORT
+# and SMTP_URL.  Stopped by stop_smtp_sink (call it from teardown).
+start_smtp_sink() {
+	SMTP_PORT=$(free_port)
+	SMTP_DIR=$BATS_TEST_TMPDIR/maildir
+	SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+	"$PYTHON" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
+	    -c aiosmtpd.handlers.Mailbox "$SMTP_DIR" \
+	    >"$BATS_TEST_TMPDIR/smtp.log" 2>&1 3>&- &
+	echo $! > "$BATS_TEST_TMPDIR/smtp.pid"
+	wait_port "$SMTP_PORT"
+}
+
+stop_smtp_sink() {
+	if [ -f "$BATS_TEST_TMPDIR/smtp.pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/smtp.pid")" 2>/dev/null || true
+		rm -f "$BATS_TEST_TMPDIR/smtp.pid"
+	fi
+}
+
+# Messages the SMTP sink received (files of the Maildir), oldest first.
+smtp_messages() {
+	ls -tr "$SMTP_DIR"/new/* 2>/dev/null
+}
