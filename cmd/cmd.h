@@ -6,7 +6,7 @@
  *  1. Verb: in cmd/<group>.c write
  *
  *	static const struct esctl_opt foo_opts[] = {
- *		{ 'r', "replicas", "N", "number of replicas", OPT_INT, 0, NULL },
+ *		{ 'r', "replicas", "N", "replica count", OPT_INT, 0, NULL },
  *		{ 0, "selector", "SEL", "label selector", OPT_STRING, 0, NULL },
  *		OPT_END
  *	};

@@ -117,8 +117,8 @@ completion_bash_kind(FILE *fp, const char *pat, const char *kind)
 	else if (strcmp(kind, "dir") == 0)
 		fprintf(fp, "\t\t%s) _esctl_dirs; return 0 ;;\n", pat);
 	else if (kind[0] == '=')
-		fprintf(fp, "\t\t%s) COMPREPLY=($(compgen -W '%s' -- \"$cur\"));"
-		    " return 0 ;;\n", pat, kind + 1);
+		fprintf(fp, "\t\t%s) COMPREPLY=($(compgen -W '%s' -- "
+		    "\"$cur\")); return 0 ;;\n", pat, kind + 1);
 	else
 		fprintf(fp, "\t\t%s) _esctl_dynamic %s; return 0 ;;\n", pat,
 		    kind);
@@ -192,8 +192,9 @@ completion_bash(FILE *fp)
 			char pat[128];
 
 			if (o->short_name)
-				snprintf(pat, sizeof pat, "*\" --%s\"|*\" -%c\"",
-				    o->long_name, o->short_name);
+				snprintf(pat, sizeof pat,
+				    "*\" --%s\"|*\" -%c\"", o->long_name,
+				    o->short_name);
 			else
 				snprintf(pat, sizeof pat, "*\" --%s\"",
 				    o->long_name);
@@ -224,7 +225,8 @@ completion_bash(FILE *fp)
 	fprintf(fp, "\tesac\n\n");
 
 	/* the group, then the verb */
-	fprintf(fp, "\tif [[ -z $group ]]; then\n\t\tif [[ $cur == -* ]]; then\n"
+	fprintf(fp, "\tif [[ -z $group ]]; then\n"
+	    "\t\tif [[ $cur == -* ]]; then\n"
 	    "\t\t\tCOMPREPLY=($(compgen -W \"$_esctl_global_opts\" -- "
 	    "\"$cur\"))\n\t\telse\n\t\t\tCOMPREPLY=($(compgen -W '");
 	for (i = 0; (g = esctl_groups[i]) != NULL; i++)
@@ -462,8 +464,8 @@ completion_zsh(FILE *fp)
 			if (v->flags & CMD_HIDDEN || strchr(v->name, ' '))
 				continue;
 			completion_ident(id, sizeof id, g->name, v->name);
-			fprintf(fp, "\t\t\t\t\"%s \"*) shift words; (( CURRENT-- "
-			    ")); _esctl_%s ;;\n", v->name, id);
+			fprintf(fp, "\t\t\t\t\"%s \"*) shift words; "
+			    "(( CURRENT-- )); _esctl_%s ;;\n", v->name, id);
 		}
 		fprintf(fp, "\t\t\t\tesac\n\t\t\tfi ;;\n");
 	}
@@ -497,8 +499,8 @@ completion_fish_opt(FILE *fp, const char *cond, const struct esctl_opt *o)
 		else if (o->complete[0] == '=')
 			fprintf(fp, " -f -a '%s'", o->complete + 1);
 		else
-			fprintf(fp, " -f -a '(esctl __complete %s 2>/dev/null)'",
-			    o->complete);
+			fprintf(fp, " -f -a '(esctl __complete %s "
+			    "2>/dev/null)'", o->complete);
 	}
 	fputs(" -d '", fp);
 	completion_fish_escape(fp, o->help);
@@ -622,8 +624,8 @@ completion_exec(struct esctl_ctx *ctx, struct esctl_args *args,
 	else if (strcmp(sh, "fish") == 0)
 		completion_fish(ctx->out);
 	else
-		return es_err_set(err, ES_EUSAGE, "Invalid", "unsupported shell "
-		    "'%s': use bash, zsh or fish", sh);
+		return es_err_set(err, ES_EUSAGE, "Invalid", "unsupported "
+		    "shell '%s': use bash, zsh or fish", sh);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * doc.c - YAML/JSON documents with positions, over libyaml.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -428,8 +429,8 @@ doc_run(struct doc_parser *p, int stream, struct doc_node **out,
 		case YAML_ALIAS_EVENT:
 			n = NULL;
 			for (k = p->nanchors; k > 0; k--)
-				if (strcmp(p->anchors[k - 1].name, (const char *)
-				    ev.data.alias.anchor) == 0) {
+				if (strcmp(p->anchors[k - 1].name,
+				    (const char *)ev.data.alias.anchor) == 0) {
 					n = p->anchors[k - 1].node;
 					break;
 				}
@@ -682,6 +683,14 @@ doc_plain_is_string(const char *s)
 	if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "no") == 0 ||
 	    strcasecmp(s, "on") == 0 || strcasecmp(s, "off") == 0 ||
 	    strcasecmp(s, "y") == 0 || strcasecmp(s, "n") == 0)
+		return 0;
+	/* ... and these as numbers (0777, 1_000, 0b1, 1:30) or dates */
+	if (strchr("0123456789+-.", s[0]) != NULL &&
+	    strspn(s, "0123456789abcdefABCDEFxXoO_:.+-") == strlen(s))
+		return 0;
+	if (strlen(s) >= 8 && isdigit((unsigned char)s[0]) &&
+	    isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
+	    isdigit((unsigned char)s[3]) && s[4] == '-')
 		return 0;
 	return 1;
 }

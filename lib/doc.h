@@ -43,18 +43,18 @@ enum doc_type {
 
 struct doc_node {
 	enum doc_type	 type;
-	char		*key;		/* member name inside a map, else NULL */
+	char		*key;		/* member name in a map, else NULL */
 	char		*str;		/* scalar text; NULL for seq and map */
-	int		 quoted;	/* scalar was quoted or a block scalar */
+	int		 quoted;	/* quoted or block scalar */
 	int		 boolean;	/* DOC_BOOL */
 	long long	 integer;	/* DOC_INT */
 	double		 number;	/* DOC_INT and DOC_FLOAT */
 	unsigned	 line;		/* 1-based */
 	unsigned	 col;		/* 1-based */
-	unsigned	 key_line;	/* position of the key, for map members */
+	unsigned	 key_line;	/* position of the key (map members) */
 	unsigned	 key_col;
 	size_t		 nchild;
-	struct doc_node	*child;		/* first child (seq items, map members) */
+	struct doc_node	*child;		/* first child (items, members) */
 	struct doc_node	*last;
 	struct doc_node	*next;		/* next sibling */
 };
