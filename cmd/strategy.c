@@ -206,9 +206,9 @@ strategy_from_file(struct esctl_ctx *ctx, const char *path,
 		if (strcmp(c->key, "clusters") == 0 ||
 		    strcmp(c->key, "cluster_ids") == 0) {
 			if (c->type != DOC_SEQ) {
-				es_err_set(err, ES_EUSAGE, "Invalid", "%s: '%s' "
-				    "must be a list of cluster names or ids",
-				    where, c->key);
+				es_err_set(err, ES_EUSAGE, "Invalid",
+				    "%s: '%s' must be a list of cluster names "
+				    "or ids", where, c->key);
 				goto done;
 			}
 			for (e = c->child; e != NULL; e = e->next) {
@@ -246,8 +246,8 @@ strategy_from_file(struct esctl_ctx *ctx, const char *path,
 		if (c->type == DOC_NULL)
 			continue;
 		if (v == NULL) {
-			es_err_set(err, ES_EUSAGE, "Invalid", "%s: '%s' must be "
-			    "a scalar", where, c->key);
+			es_err_set(err, ES_EUSAGE, "Invalid", "%s: '%s' must "
+			    "be a scalar", where, c->key);
 			goto done;
 		}
 		if (strcmp(c->key, "name") == 0) {

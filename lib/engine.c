@@ -224,8 +224,8 @@ engine_evaluate(const struct engine_rule *r, const struct engine_sample *s,
 			engine_fmt_dur(now - s[0].t, d1, sizeof d1);
 			engine_fmt_dur(max_gap, d3, sizeof d3);
 			util_time_format(s[0].t, t2);
-			snprintf(reason, len, "not proven: snapshots cover only "
-			    "%s of the required %s (no snapshot within %s "
+			snprintf(reason, len, "not proven: snapshots cover "
+			    "only %s of the required %s (no snapshot within %s "
 			    "before %s)", d1, d2, d3, t2);
 			return ENGINE_FAILED_CHECK;
 		}
@@ -243,8 +243,8 @@ engine_evaluate(const struct engine_rule *r, const struct engine_sample *s,
 		if (c == TRI_FALSE) {
 			engine_fmt_dur(now - s[i].t, d1, sizeof d1);
 			util_time_format(s[i].t, t1);
-			snprintf(reason, len, "condition held for %s, less than "
-			    "the required %s (since %s): %s", d1, d2, t1,
+			snprintf(reason, len, "condition held for %s, less "
+			    "than the required %s (since %s): %s", d1, d2, t1,
 			    what);
 			return ENGINE_SKIPPED;
 		}

@@ -437,8 +437,9 @@ notify_send(struct store *st, const struct notify_config *nc,
 			if (npeople == 0)
 				notify_attempt_add(res, ch, "", NULL);
 			cJSON_ArrayForEach(p, people)
-				notify_attempt_add(res, ch, cJSON_GetStringValue(
-				    cJSON_GetObjectItem(p, "user_id")), NULL);
+				notify_attempt_add(res, ch,
+				    cJSON_GetStringValue(cJSON_GetObjectItem(p,
+				    "user_id")), NULL);
 			break;
 		case NOTIFY_IM:
 			if (nc->im_url == NULL) {
@@ -543,7 +544,8 @@ notify_send(struct store *st, const struct notify_config *nc,
 		    "content, status, send_time, error_message) VALUES "
 		    "(?, ?, ?, ?, ?, ?, ?, ?)", "IIssssss", msg->order_id > 0 ?
 		    msg->order_id : -1, msg->strategy_id > 0 ?
-		    msg->strategy_id : -1, notify_channel_name(res->v[i].channel),
+		    msg->strategy_id : -1,
+		    notify_channel_name(res->v[i].channel),
 		    res->v[i].recipient, msg->text, res->v[i].ok ? "sent" :
 		    "failed", ts, res->v[i].error) == -1) {
 			store_rollback(st);
