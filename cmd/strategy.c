@@ -22,6 +22,8 @@
 #define STRATEGY_LOCK_WAIT	55
 /* Default longest gap between snapshots that still covers a window. */
 #define STRATEGY_MAX_GAP	600
+/* Default age at which skipped and failed_check history goes: 30 days. */
+#define STRATEGY_RETENTION	(30 * 86400)
 
 static int	cmd_strategy_create(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
@@ -56,9 +58,9 @@ static int	strategy_row(struct esctl_ctx *, long long, cJSON **,
 		    struct es_err *);
 static int	strategy_set_enabled(struct esctl_ctx *, struct esctl_args *,
 		    int, struct es_err *);
-static void	strategy_notify_order(struct esctl_ctx *,
+static void	strategy_notify(struct esctl_ctx *,
 		    const struct notify_config *, const cJSON *,
-		    const struct engine_result *, time_t, cJSON *);
+		    const struct engine_report *, time_t, cJSON *);
 static const char *strategy_who(struct esctl_ctx *);
 
 static const struct out_col strategy_cols[] = {
@@ -747,25 +749,31 @@ cmd_strategy_history(struct esctl_ctx *ctx, struct esctl_args *args,
 	return rc;
 }
 
-/* Tells whoever is on duty about a new order; records each attempt. */
-static void
-strategy_notify_order(struct esctl_ctx *ctx, const struct notify_config *nc,
-    const cJSON *people, const struct engine_result *r, time_t now,
-    cJSON *json)
-{
-	struct notify_message m;
-	struct notify_result res;
-	struct es_err e2 = ES_ERR_INIT;
-	struct es_buf text = ES_BUF_INIT;
-	char subject[256], ts[UTIL_TIME_LEN];
-	cJSON *fields, *attempts, *a;
-	const char *action = strategy_action_name(r->action);
-	size_t i;
+/* One new order's notification: what is sent and how it went. */
+struct strategy_note {
+	struct notify_message	 m;
+	struct notify_result	 res;
+	char			 subject[256];
+	struct es_buf		 text;
+	cJSON			*fields;
+	const struct engine_result *r;
+};
 
+/* Builds the message about a new order. */
+static void
+strategy_note_init(struct strategy_note *n, const struct engine_result *r,
+    time_t now)
+{
+	char ts[UTIL_TIME_LEN];
+	const char *action = strategy_action_name(r->action);
+
+	memset(n, 0, sizeof *n);
+	es_buf_init(&n->text);
+	n->r = r;
 	util_time_format(now, ts);
-	snprintf(subject, sizeof subject, "[esctl] %s order %s for cluster "
-	    "%s", action, r->order_number, r->cluster_name);
-	es_buf_addf(&text, "New elastic scaling order %s (pending)\n"
+	snprintf(n->subject, sizeof n->subject, "[esctl] %s order %s for "
+	    "cluster %s", action, r->order_number, r->cluster_name);
+	es_buf_addf(&n->text, "New elastic scaling order %s (pending)\n"
 	    "Action: %s, %lld device%s\nCluster: %s\nStrategy: %s (id %lld)\n"
 	    "Triggered: %s (threshold %s)\nReason: %s\nCreated: %s\n"
 	    "Review: esctl order show %s\n", r->order_number, action,
@@ -773,56 +781,110 @@ strategy_notify_order(struct esctl_ctx *ctx, const struct notify_config *nc,
 	    r->cluster_name, r->strategy_name, r->strategy_id,
 	    r->triggered_value, r->threshold_value, r->reason, ts,
 	    r->order_number);
-	fields = cJSON_CreateObject();
-	cJSON_AddStringToObject(fields, "order_number", r->order_number);
-	cJSON_AddNumberToObject(fields, "order_id", (double)r->order_id);
-	cJSON_AddStringToObject(fields, "action_type", action);
-	cJSON_AddNumberToObject(fields, "device_count",
+	n->fields = cJSON_CreateObject();
+	cJSON_AddStringToObject(n->fields, "order_number", r->order_number);
+	cJSON_AddNumberToObject(n->fields, "order_id", (double)r->order_id);
+	cJSON_AddStringToObject(n->fields, "action_type", action);
+	cJSON_AddNumberToObject(n->fields, "device_count",
 	    (double)r->device_count);
-	cJSON_AddNumberToObject(fields, "cluster_id", (double)r->cluster_id);
-	cJSON_AddStringToObject(fields, "cluster_name", r->cluster_name);
-	cJSON_AddNumberToObject(fields, "strategy_id",
+	cJSON_AddNumberToObject(n->fields, "cluster_id",
+	    (double)r->cluster_id);
+	cJSON_AddStringToObject(n->fields, "cluster_name", r->cluster_name);
+	cJSON_AddNumberToObject(n->fields, "strategy_id",
 	    (double)r->strategy_id);
-	cJSON_AddStringToObject(fields, "strategy_name", r->strategy_name);
-	cJSON_AddStringToObject(fields, "triggered_value", r->triggered_value);
-	cJSON_AddStringToObject(fields, "threshold_value", r->threshold_value);
-	cJSON_AddStringToObject(fields, "created_at", ts);
-	memset(&m, 0, sizeof m);
-	m.order_id = r->order_id;
-	m.strategy_id = r->strategy_id;
-	m.event = "order_created";
-	m.subject = subject;
-	m.text = text.data;
-	m.fields = fields;
-	if (notify_send(ctx->store, nc, &m, people, -1, now, &res, &e2) == -1)
-		ctx_warn(ctx, "cannot record notifications of order %s: %s",
-		    r->order_number, e2.msg);
-	attempts = json != NULL ? cJSON_AddArrayToObject(json,
-	    "notifications") : NULL;
-	for (i = 0; i < res.n; i++) {
-		if (!res.v[i].ok)
-			ctx_warn(ctx, "notification of order %s by %s to '%s' "
-			    "failed: %s", r->order_number, notify_channel_name(
-			    res.v[i].channel), res.v[i].recipient,
-			    res.v[i].error);
-		if (attempts == NULL)
+	cJSON_AddStringToObject(n->fields, "strategy_name", r->strategy_name);
+	cJSON_AddStringToObject(n->fields, "triggered_value",
+	    r->triggered_value);
+	cJSON_AddStringToObject(n->fields, "threshold_value",
+	    r->threshold_value);
+	cJSON_AddStringToObject(n->fields, "created_at", ts);
+	n->m.order_id = r->order_id;
+	n->m.strategy_id = r->strategy_id;
+	n->m.event = "order_created";
+	n->m.subject = n->subject;
+	n->m.text = n->text.data;
+	n->m.fields = n->fields;
+}
+
+static void
+strategy_note_release(struct strategy_note *n)
+{
+	notify_result_release(&n->res);
+	cJSON_Delete(n->fields);
+	es_buf_release(&n->text);
+}
+
+/*
+ * Tells whoever is on duty about every new order of the report: all the
+ * network work first, then every attempt recorded in one transaction.
+ * Failures are warnings; the attempts go into each result's JSON.
+ */
+static void
+strategy_notify(struct esctl_ctx *ctx, const struct notify_config *nc,
+    const cJSON *people, const struct engine_report *rep, time_t now,
+    cJSON *json)
+{
+	struct strategy_note *notes;
+	struct es_err e2 = ES_ERR_INIT;
+	const struct notify_attempt *t;
+	cJSON *item, *attempts, *a;
+	size_t i, j, k, n = 0;
+
+	notes = xcalloc(rep->created ? rep->created : 1, sizeof *notes);
+	for (k = 0; k < rep->n; k++) {
+		if (rep->results[k].order_id <= 0)
 			continue;
-		a = cJSON_CreateObject();
-		cJSON_AddStringToObject(a, "notification_type",
-		    notify_channel_name(res.v[i].channel));
-		cJSON_AddStringToObject(a, "recipient", res.v[i].recipient);
-		cJSON_AddStringToObject(a, "status", res.v[i].ok ? "sent" :
-		    "failed");
-		if (res.v[i].error != NULL)
-			cJSON_AddStringToObject(a, "error_message",
-			    res.v[i].error);
-		else
-			cJSON_AddNullToObject(a, "error_message");
-		cJSON_AddItemToArray(attempts, a);
+		strategy_note_init(&notes[n], &rep->results[k], now);
+		notify_deliver(nc, &notes[n].m, people, -1, now,
+		    &notes[n].res);
+		n++;
 	}
-	notify_result_release(&res);
-	cJSON_Delete(fields);
-	es_buf_release(&text);
+	if (store_begin(ctx->store, &e2) == 0) {
+		for (i = 0; i < n; i++)
+			if (notify_record(ctx->store, &notes[i].m,
+			    &notes[i].res, now, &e2) == -1)
+				break;
+		if (i < n)
+			store_rollback(ctx->store);
+		else
+			store_commit(ctx->store, &e2);
+	}
+	if (e2.code != 0)
+		ctx_warn(ctx, "cannot record notifications: %s", e2.msg);
+	item = json != NULL ? json->child : NULL;
+	for (k = 0, i = 0; k < rep->n; k++, item = item ? item->next : NULL) {
+		if (rep->results[k].order_id <= 0)
+			continue;
+		attempts = item != NULL ? cJSON_AddArrayToObject(item,
+		    "notifications") : NULL;
+		for (j = 0; j < notes[i].res.n; j++) {
+			t = &notes[i].res.v[j];
+			if (!t->ok)
+				ctx_warn(ctx, "notification of order %s by %s "
+				    "to '%s' failed: %s",
+				    notes[i].r->order_number,
+				    notify_channel_name(t->channel),
+				    t->recipient, t->error);
+			if (attempts == NULL)
+				continue;
+			a = cJSON_CreateObject();
+			cJSON_AddStringToObject(a, "notification_type",
+			    notify_channel_name(t->channel));
+			cJSON_AddStringToObject(a, "recipient", t->recipient);
+			cJSON_AddStringToObject(a, "status", t->ok ? "sent" :
+			    "failed");
+			if (t->error != NULL)
+				cJSON_AddStringToObject(a, "error_message",
+				    t->error);
+			else
+				cJSON_AddNullToObject(a, "error_message");
+			cJSON_AddItemToArray(attempts, a);
+		}
+		i++;
+	}
+	for (i = 0; i < n; i++)
+		strategy_note_release(&notes[i]);
+	free(notes);
 }
 
 static int
@@ -838,7 +900,6 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON *json = NULL, *people = NULL;
 	char at_s[UTIL_TIME_LEN];
 	int i, n, lock = -1, rc = -1, notify;
-	size_t k;
 
 	memset(&o, 0, sizeof o);
 	memset(&nc, 0, sizeof nc);
@@ -852,7 +913,9 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (config_get_duration(ctx->cfg, "strategy.max_snapshot_gap",
 	    STRATEGY_MAX_GAP, &o.max_gap, err) == -1 ||
 	    config_get_duration(ctx->cfg, "strategy.lock_timeout",
-	    STRATEGY_LOCK_WAIT, &wait_s, err) == -1)
+	    STRATEGY_LOCK_WAIT, &wait_s, err) == -1 ||
+	    config_get_duration(ctx->cfg, "strategy.history_retention",
+	    STRATEGY_RETENTION, &o.retention, err) == -1)
 		return -1;
 	if ((v = args_get(args, "wait")) != NULL && util_parse_duration(v,
 	    "--wait", &wait_s, err) == -1)
@@ -914,11 +977,7 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (cJSON_GetArraySize(people) == 0)
 			ctx_warn(ctx, "nobody is on duty now: new orders are "
 			    "notified without a recipient");
-		for (k = 0; k < rep->n; k++)
-			if (rep->results[k].order_id > 0)
-				strategy_notify_order(ctx, &nc, people,
-				    &rep->results[k], o.now,
-				    cJSON_GetArrayItem(json, (int)k));
+		strategy_notify(ctx, &nc, people, rep, o.now, json);
 	}
 	if (out_list(ctx, json, check_cols, err) == -1)
 		goto done;

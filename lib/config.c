@@ -54,6 +54,8 @@ const struct config_key config_keys[] = {
 	    "longest gap between snapshots that still covers a window" },
 	{ "strategy.lock_timeout", CONFIG_DURATION, NULL,
 	    "how long a check waits for a running one" },
+	{ "strategy.history_retention", CONFIG_DURATION, NULL,
+	    "age at which skipped and failed_check history is deleted" },
 	{ "notify", CONFIG_SECTION, NULL, "notifications to the people on "
 	    "duty" },
 	{ "notify.channels", CONFIG_LIST, NULL,

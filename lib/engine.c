@@ -19,13 +19,19 @@ enum tri { TRI_FALSE, TRI_TRUE, TRI_UNKNOWN };
 /* One strategy x cluster pair to evaluate. */
 struct engine_pair {
 	long long		 strategy_id;
-	char			*strategy_name;
+	const char		*strategy_name;	/* in the report's names */
 	struct engine_rule	 rule;
 	long long		 cooldown;	/* seconds */
 	long long		 device_count;
 	long long		 cluster_id;
-	char			*cluster_name;
+	const char		*cluster_name;	/* in the report's names */
 	int			 cluster_deleted;
+};
+
+/* A cluster's name, shared by all its pairs. */
+struct engine_name {
+	long long		 id;
+	const char		*name;
 };
 
 /* The snapshots of one cluster, loaded once for all its strategies. */
@@ -44,10 +50,14 @@ static int	 engine_cond(const struct engine_rule *,
 static void	 engine_describe(const struct engine_rule *,
 		    const struct engine_sample *, char *, size_t);
 static int	 engine_load_pairs(struct store *, const struct engine_opts *,
-		    struct engine_pair **, size_t *, struct es_err *);
+		    struct engine_report *, struct engine_pair **, size_t *,
+		    struct es_err *);
+static const char *engine_keep(struct engine_report *, const char *);
+static int	 engine_cmp_name(const void *, const void *);
 static int	 engine_load_series(struct store *, time_t, long long,
 		    struct engine_series *, struct es_err *);
 static int	 engine_cmp_series(const void *, const void *);
+static void	 engine_json_ref(cJSON *, const char *, const char *);
 static void	 engine_result_add(struct engine_report *,
 		    const struct engine_pair *, int, const char *);
 
@@ -261,15 +271,40 @@ engine_evaluate(const struct engine_rule *r, const struct engine_sample *s,
 	return ENGINE_ORDER_CREATED;
 }
 
-/* Reads the enabled strategy x cluster pairs the options select. */
+/* Keeps a copy of s in the report; returns it. */
+static const char *
+engine_keep(struct engine_report *rep, const char *s)
+{
+	if ((rep->nnames & (rep->nnames - 1)) == 0)
+		rep->names = xreallocarray(rep->names, rep->nnames ?
+		    rep->nnames * 2 : 1, sizeof *rep->names);
+	rep->names[rep->nnames] = xstrdup(s ? s : "");
+	return rep->names[rep->nnames++];
+}
+
+static int
+engine_cmp_name(const void *a, const void *b)
+{
+	const struct engine_name *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Reads the enabled strategy x cluster pairs the options select.  Names
+ * are kept once per strategy and cluster in the report.
+ */
 static int
 engine_load_pairs(struct store *st, const struct engine_opts *o,
-    struct engine_pair **out, size_t *n, struct es_err *err)
+    struct engine_report *rep, struct engine_pair **out, size_t *n,
+    struct es_err *err)
 {
 	sqlite3_stmt *stmt;
 	struct engine_pair *p;
-	size_t alloc = 0, k;
-	long long sid;
+	struct engine_name *cl = NULL, key, *hit;
+	size_t alloc = 0, k, ncl = 0, acl = 0;
+	long long sid, prev = 0;
+	const char *sname = NULL;
 	int rc, keep;
 
 	*out = NULL;
@@ -299,9 +334,32 @@ engine_load_pairs(struct store *st, const struct engine_opts *o,
 		}
 		p = &(*out)[(*n)++];
 		memset(p, 0, sizeof *p);
+		if (sname == NULL || sid != prev)
+			sname = engine_keep(rep, (const char *)
+			    sqlite3_column_text(stmt, 1));
+		prev = sid;
+		p->strategy_name = sname;
+		key.id = sqlite3_column_int64(stmt, 11);
+		hit = ncl ? bsearch(&key, cl, ncl, sizeof *cl,
+		    engine_cmp_name) : NULL;
+		if (hit == NULL) {
+			if (ncl == acl) {
+				acl = acl ? acl * 2 : 64;
+				cl = xreallocarray(cl, acl, sizeof *cl);
+			}
+			cl[ncl].id = key.id;
+			cl[ncl].name = engine_keep(rep, (const char *)
+			    sqlite3_column_text(stmt, 12));
+			hit = &cl[ncl++];
+			if (ncl > 1 && cl[ncl - 2].id > key.id) {
+				key.name = hit->name;
+				qsort(cl, ncl, sizeof *cl, engine_cmp_name);
+				hit = bsearch(&key, cl, ncl, sizeof *cl,
+				    engine_cmp_name);
+			}
+		}
+		p->cluster_name = hit->name;
 		p->strategy_id = sid;
-		p->strategy_name = xstrdup((const char *)sqlite3_column_text(
-		    stmt, 1));
 		strategy_action_parse((const char *)sqlite3_column_text(stmt,
 		    2), &p->rule.action, NULL);
 		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
@@ -323,12 +381,11 @@ engine_load_pairs(struct store *st, const struct engine_opts *o,
 		p->rule.duration = sqlite3_column_int64(stmt, 8) * 60;
 		p->cooldown = sqlite3_column_int64(stmt, 9) * 60;
 		p->device_count = sqlite3_column_int64(stmt, 10);
-		p->cluster_id = sqlite3_column_int64(stmt, 11);
-		p->cluster_name = xstrdup((const char *)sqlite3_column_text(
-		    stmt, 12));
+		p->cluster_id = key.id;
 		p->cluster_deleted = sqlite3_column_int(stmt, 13);
 	}
 	sqlite3_finalize(stmt);
+	free(cl);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -394,14 +451,17 @@ engine_result_add(struct engine_report *rep, const struct engine_pair *p,
 {
 	struct engine_result *r;
 
-	rep->results = xreallocarray(rep->results, rep->n + 1,
-	    sizeof *rep->results);
+	if (rep->n == rep->alloc) {
+		rep->alloc = rep->alloc ? rep->alloc * 2 : 64;
+		rep->results = xreallocarray(rep->results, rep->alloc,
+		    sizeof *rep->results);
+	}
 	r = &rep->results[rep->n++];
 	memset(r, 0, sizeof *r);
 	r->strategy_id = p->strategy_id;
-	r->strategy_name = xstrdup(p->strategy_name);
+	r->strategy_name = p->strategy_name;
 	r->cluster_id = p->cluster_id;
-	r->cluster_name = xstrdup(p->cluster_name);
+	r->cluster_name = p->cluster_name;
 	r->outcome = outcome;
 	r->reason = xstrdup(reason);
 	r->action = p->rule.action;
@@ -421,6 +481,7 @@ engine_check(struct store *st, const struct engine_opts *o,
 	char reason[1024], now_s[UTIL_TIME_LEN], t[UTIL_TIME_LEN];
 	char d1[32];
 	size_t npairs = 0, nseries = 0, i;
+	long long seq = 0;
 	double cpu, mem;
 	int outcome, rc = -1, in_txn = 0;
 
@@ -428,12 +489,13 @@ engine_check(struct store *st, const struct engine_opts *o,
 	rep = xcalloc(1, sizeof *rep);
 	rep->at = o->now;
 	util_time_format(o->now, now_s);
+	snprintf(rep->at_text, sizeof rep->at_text, "%s", now_s);
 	if (!o->dry_run) {
 		if (store_begin(st, err) == -1)
 			goto done;
 		in_txn = 1;
 	}
-	if (engine_load_pairs(st, o, &pairs, &npairs, err) == -1)
+	if (engine_load_pairs(st, o, rep, &pairs, &npairs, err) == -1)
 		goto done;
 
 	/* each cluster's snapshots once, for its longest window */
@@ -544,9 +606,11 @@ engine_check(struct store *st, const struct engine_opts *o,
 		if (outcome == ENGINE_ORDER_CREATED && o->dry_run)
 			r->would_create = 1;
 		else if (outcome == ENGINE_ORDER_CREATED) {
-			if (order_next_number(st, o->now, r->order_number,
+			/* numbers of one run: look up once, then count on */
+			if (seq == 0 && order_next_sequence(st, o->now, &seq,
 			    err) == -1)
 				goto done;
+			order_number_format(o->now, seq++, r->order_number);
 			sqlite3_reset(order_q);
 			sqlite3_bind_text(order_q, 1, r->order_number, -1,
 			    SQLITE_TRANSIENT);
@@ -598,6 +662,13 @@ engine_check(struct store *st, const struct engine_opts *o,
 	sqlite3_finalize(hist_q);
 	sqlite3_finalize(order_q);
 	last_q = open_q = hist_q = order_q = NULL;
+	if (!o->dry_run && o->retention > 0) {
+		util_time_format(o->now - (time_t)o->retention, t);
+		if (store_exec(st, err, "DELETE FROM "
+		    "strategy_execution_history WHERE execution_time < ? AND "
+		    "result <> 'order_created'", "s", t) == -1)
+			goto done;
+	}
 	if (in_txn) {
 		in_txn = 0;
 		if (store_commit(st, err) == -1)
@@ -611,10 +682,6 @@ done:
 	sqlite3_finalize(order_q);
 	if (in_txn)
 		store_rollback(st);
-	for (i = 0; i < npairs; i++) {
-		free(pairs[i].strategy_name);
-		free(pairs[i].cluster_name);
-	}
 	free(pairs);
 	for (i = 0; i < nseries; i++)
 		free(series[i].v);
@@ -633,52 +700,56 @@ engine_report_free(struct engine_report *rep)
 
 	if (rep == NULL)
 		return;
-	for (i = 0; i < rep->n; i++) {
-		free(rep->results[i].strategy_name);
-		free(rep->results[i].cluster_name);
+	for (i = 0; i < rep->n; i++)
 		free(rep->results[i].reason);
-	}
 	free(rep->results);
+	for (i = 0; i < rep->nnames; i++)
+		free(rep->names[i]);
+	free(rep->names);
 	free(rep);
+}
+
+/* Adds a member with a constant key and a borrowed string value. */
+static void
+engine_json_ref(cJSON *o, const char *key, const char *v)
+{
+	cJSON_AddItemToObjectCS(o, key, v != NULL ?
+	    cJSON_CreateStringReference(v) : cJSON_CreateNull());
 }
 
 cJSON *
 engine_report_json(const struct engine_report *rep)
 {
 	const struct engine_result *r;
-	char at[UTIL_TIME_LEN];
 	cJSON *arr, *o;
 	size_t i;
 
-	util_time_format(rep->at, at);
 	arr = cJSON_CreateArray();
 	for (i = 0; i < rep->n; i++) {
 		r = &rep->results[i];
 		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "strategy_id",
-		    (double)r->strategy_id);
-		cJSON_AddStringToObject(o, "strategy_name", r->strategy_name);
-		cJSON_AddNumberToObject(o, "cluster_id", (double)r->cluster_id);
-		cJSON_AddStringToObject(o, "cluster_name", r->cluster_name);
-		cJSON_AddStringToObject(o, "result",
-		    engine_outcome_name(r->outcome));
-		cJSON_AddStringToObject(o, "reason", r->reason);
-		cJSON_AddStringToObject(o, "triggered_value",
-		    r->triggered_value);
-		cJSON_AddStringToObject(o, "threshold_value",
-		    r->threshold_value);
+		cJSON_AddItemToObjectCS(o, "strategy_id",
+		    cJSON_CreateNumber((double)r->strategy_id));
+		engine_json_ref(o, "strategy_name", r->strategy_name);
+		cJSON_AddItemToObjectCS(o, "cluster_id",
+		    cJSON_CreateNumber((double)r->cluster_id));
+		engine_json_ref(o, "cluster_name", r->cluster_name);
+		engine_json_ref(o, "result", engine_outcome_name(r->outcome));
+		engine_json_ref(o, "reason", r->reason);
+		engine_json_ref(o, "triggered_value", r->triggered_value);
+		engine_json_ref(o, "threshold_value", r->threshold_value);
 		if (r->order_id > 0) {
-			cJSON_AddNumberToObject(o, "order_id",
-			    (double)r->order_id);
-			cJSON_AddStringToObject(o, "order_number",
-			    r->order_number);
+			cJSON_AddItemToObjectCS(o, "order_id",
+			    cJSON_CreateNumber((double)r->order_id));
+			engine_json_ref(o, "order_number", r->order_number);
 		} else {
-			cJSON_AddNullToObject(o, "order_id");
-			cJSON_AddNullToObject(o, "order_number");
+			engine_json_ref(o, "order_id", NULL);
+			engine_json_ref(o, "order_number", NULL);
 		}
-		cJSON_AddStringToObject(o, "execution_time", at);
+		engine_json_ref(o, "execution_time", rep->at_text);
 		if (r->would_create)
-			cJSON_AddBoolToObject(o, "dry_run", 1);
+			cJSON_AddItemToObjectCS(o, "dry_run",
+			    cJSON_CreateTrue());
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

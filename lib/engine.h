@@ -27,7 +27,9 @@
  *
  * Every evaluated pair gets a strategy_execution_history row (order
  * created, skipped or failed_check) with the values in the seed's format
- * ("CPU:85.0%,MEM:N/A") and the reason.  The whole run is one BEGIN
+ * ("CPU:85.0%,MEM:N/A") and the reason; skipped and failed_check rows
+ * older than opts->retention are deleted (order_created rows are kept
+ * for good).  The whole run is one BEGIN
  * IMMEDIATE transaction, so it sees and writes a consistent state; a
  * partial unique index on open orders makes a second order for the same
  * strategy and cluster impossible whatever else runs.  Each cluster's
@@ -59,13 +61,15 @@ struct engine_opts {
 	size_t		 nstrategy;
 	long long	 cluster_id;	/* only this cluster; -1: all */
 	const char	*created_by;	/* orders' created_by */
+	long long	 retention;	/* seconds of skipped and failed_check
+					   history kept; 0: forever */
 };
 
 struct engine_result {
 	long long	 strategy_id;
-	char		*strategy_name;
+	const char	*strategy_name;		/* owned by the report */
 	long long	 cluster_id;
-	char		*cluster_name;
+	const char	*cluster_name;		/* owned by the report */
 	int		 outcome;		/* enum engine_outcome */
 	char		*reason;
 	char		 triggered_value[48];
@@ -81,7 +85,11 @@ struct engine_report {
 	time_t			 at;
 	struct engine_result	*results;
 	size_t			 n;
+	size_t			 alloc;
 	size_t			 created, skipped, failed;
+	char			 at_text[48];	/* RFC 3339 of at */
+	char			**names;	/* strategy and cluster names */
+	size_t			 nnames;
 };
 
 /*
@@ -94,7 +102,9 @@ void	engine_report_free(struct engine_report *);
 /*
  * The results as a JSON array of {strategy_id, strategy_name, cluster_id,
  * cluster_name, result, reason, triggered_value, threshold_value,
- * order_id, order_number, execution_time}.  New; caller frees.
+ * order_id, order_number, execution_time}.  New; caller frees.  Its
+ * strings are borrowed from the report (a large check makes a large
+ * array): free the array before, or with, the report.
  */
 cJSON	*engine_report_json(const struct engine_report *);
 const char *engine_outcome_name(int);

@@ -415,17 +415,16 @@ notify_contact(const cJSON *person, const char *what)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-int
-notify_send(struct store *st, const struct notify_config *nc,
+void
+notify_deliver(const struct notify_config *nc,
     const struct notify_message *msg, const cJSON *people, int only,
-    time_t now, struct notify_result *res, struct es_err *err)
+    time_t now, struct notify_result *res)
 {
 	const cJSON *p, *f;
 	struct es_buf who = ES_BUF_INIT;
 	cJSON *body, *text, *at, *ids;
-	char ts[UTIL_TIME_LEN], *json, *error;
+	char *json, *error;
 	const char *user, *addr;
-	size_t i;
 	int ch, npeople = cJSON_GetArraySize(people);
 
 	memset(res, 0, sizeof *res);
@@ -531,13 +530,16 @@ notify_send(struct store *st, const struct notify_config *nc,
 		}
 	}
 	es_buf_release(&who);
+}
 
-	/* the log, after the network work: one short write transaction */
+int
+notify_record(struct store *st, const struct notify_message *msg,
+    struct notify_result *res, time_t now, struct es_err *err)
+{
+	char ts[UTIL_TIME_LEN];
+	size_t i;
+
 	util_time_format(now, ts);
-	if (res->n == 0)
-		return 0;
-	if (store_begin(st, err) == -1)
-		return -1;
 	for (i = 0; i < res->n; i++) {
 		if (store_exec(st, err, "INSERT INTO notification_log "
 		    "(order_id, strategy_id, notification_type, recipient, "
@@ -547,11 +549,27 @@ notify_send(struct store *st, const struct notify_config *nc,
 		    msg->strategy_id : -1,
 		    notify_channel_name(res->v[i].channel),
 		    res->v[i].recipient, msg->text, res->v[i].ok ? "sent" :
-		    "failed", ts, res->v[i].error) == -1) {
-			store_rollback(st);
+		    "failed", ts, res->v[i].error) == -1)
 			return -1;
-		}
 		res->v[i].log_id = store_last_insert_id(st);
+	}
+	return 0;
+}
+
+int
+notify_send(struct store *st, const struct notify_config *nc,
+    const struct notify_message *msg, const cJSON *people, int only,
+    time_t now, struct notify_result *res, struct es_err *err)
+{
+	/* the log after the network work: one short write transaction */
+	notify_deliver(nc, msg, people, only, now, res);
+	if (res->n == 0)
+		return 0;
+	if (store_begin(st, err) == -1)
+		return -1;
+	if (notify_record(st, msg, res, now, err) == -1) {
+		store_rollback(st);
+		return -1;
 	}
 	return store_commit(st, err);
 }

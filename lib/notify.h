@@ -100,6 +100,17 @@ struct notify_result {
 int	 notify_send(struct store *, const struct notify_config *,
 	    const struct notify_message *, const cJSON *people, int only,
 	    time_t now, struct notify_result *res, struct es_err *err);
+/*
+ * The two halves of notify_send: notify_deliver() does the network work
+ * and fills res (it never fails); notify_record() writes res to
+ * notification_log (call it inside a transaction; it sets log_id), so
+ * that many notifications can be recorded in one transaction.
+ */
+void	 notify_deliver(const struct notify_config *,
+	    const struct notify_message *, const cJSON *people, int only,
+	    time_t now, struct notify_result *res);
+int	 notify_record(struct store *, const struct notify_message *,
+	    struct notify_result *res, time_t now, struct es_err *err);
 void	 notify_result_release(struct notify_result *);
 
 struct notify_filter {

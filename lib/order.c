@@ -20,40 +20,75 @@
 	"LEFT JOIN k8s_cluster c ON c.id = o.cluster_id " \
 	"LEFT JOIN elastic_scaling_strategy s ON s.id = o.strategy_id "
 
+void
+order_number_format(time_t when, long long seq, char buf[ORDER_NUMBER_LEN])
+{
+	char day[16];
+	struct tm tm;
+
+	gmtime_r(&when, &tm);
+	if (strftime(day, sizeof day, "%Y%m%d", &tm) == 0)
+		day[0] = '\0';
+	day[8] = '\0';			/* a year of four digits */
+	snprintf(buf, ORDER_NUMBER_LEN, "ESO-%.8s-%06lld", day,
+	    seq % 1000000000LL);
+}
+
 int
-order_next_number(struct store *st, time_t when, char buf[ORDER_NUMBER_LEN],
+order_next_sequence(struct store *st, time_t when, long long *seq,
     struct es_err *err)
 {
-	char prefix[24], hi[24];
-	long long seq = 0;
+	char prefix[24], hi[24], num[ORDER_NUMBER_LEN];
 	struct tm tm;
 	sqlite3_stmt *stmt;
-	const char *last;
-	const char *errstr;
+	const char *last, *errstr;
+	long long n = 0, taken;
 	int rc;
 
 	gmtime_r(&when, &tm);
 	strftime(prefix, sizeof prefix, "ESO-%Y%m%d-", &tm);
 	/* '.' sorts right after '-': the range is exactly this day's */
 	strftime(hi, sizeof hi, "ESO-%Y%m%d.", &tm);
+	/* the highest six-digit number of the day, straight off the index */
 	stmt = store_prepare(st, err, "SELECT order_number FROM "
 	    "elastic_scaling_order WHERE order_number >= ? AND order_number < "
-	    "? ORDER BY length(order_number) DESC, order_number DESC LIMIT 1",
-	    "ss", prefix, hi);
+	    "? ORDER BY order_number DESC LIMIT 1", "ss", prefix, hi);
 	if (stmt == NULL)
 		return -1;
 	rc = store_step(st, stmt, err);
 	if (rc == 1) {
 		last = (const char *)sqlite3_column_text(stmt, 0);
-		seq = util_strtonum(last + strlen(prefix), 0, 999999999LL,
+		n = util_strtonum(last + strlen(prefix), 0, 999999999LL,
 		    &errstr);
 		if (errstr != NULL)
-			seq = 0;
+			n = 0;
 	}
 	sqlite3_finalize(stmt);
 	if (rc == -1)
 		return -1;
-	snprintf(buf, ORDER_NUMBER_LEN, "%s%06lld", prefix, seq + 1);
+	/* past 999999 a day, seven digits sort before six: skip the taken */
+	for (n++;; n++) {
+		order_number_format(when, n, num);
+		if (store_query_int(st, err, &taken, 0, "SELECT count(*) FROM "
+		    "elastic_scaling_order WHERE order_number = ?", "s",
+		    num) == -1)
+			return -1;
+		if (taken == 0)
+			break;
+	}
+	*seq = n;
+	return 0;
+}
+
+int
+order_next_number(struct store *st, time_t when, char buf[ORDER_NUMBER_LEN],
+    struct es_err *err)
+{
+	long long seq;
+
+	if (order_next_sequence(st, when, &seq, err) == -1)
+		return -1;
+	order_number_format(when, seq, buf);
 	return 0;
 }
 

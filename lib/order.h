@@ -28,6 +28,15 @@
  */
 int	order_next_number(struct store *, time_t when,
 	    char buf[ORDER_NUMBER_LEN], struct es_err *err);
+/*
+ * The same in two steps, for many orders in one transaction: the next
+ * free sequence number of the day of `when` (then seq + 1, seq + 2, ...
+ * within the same transaction), and its order number.
+ */
+int	order_next_sequence(struct store *, time_t when, long long *seq,
+	    struct es_err *err);
+void	order_number_format(time_t when, long long seq,
+	    char buf[ORDER_NUMBER_LEN]);
 
 /* Finds an order by order number or numeric id; ES_ENOTFOUND. */
 int	order_find(struct store *, const char *ref, long long *id,

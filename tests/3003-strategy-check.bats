@@ -259,3 +259,20 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	[ "$(jq -r '.[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
 	run -2 esctl strategy check --at tomorrowish
 }
+
+@test "old skipped and failed_check history is pruned; order rows stay" {
+	tl "$BREACH"
+	cpu_strategy
+	check_json 2024-01-01T00:35:00Z >/dev/null
+	check_json 2024-01-01T00:45:00Z >/dev/null
+	check_json 2024-01-01T00:50:00Z >/dev/null
+	[ "$(count strategy_execution_history)" = 3 ]
+	# a month later (the default retention is 30 days) the order's row
+	# is left, with the new check's own
+	check_json 2024-02-01T00:00:00Z >/dev/null
+	[ "$(sql "SELECT group_concat(result) FROM (SELECT result FROM strategy_execution_history ORDER BY id)")" = order_created,failed_check ]
+	mkdir -p "$XDG_CONFIG_HOME/esctl"
+	printf 'strategy:\n  history_retention: 0\n' > "$XDG_CONFIG_HOME/esctl/config.yaml"
+	check_json 2025-01-01T00:00:00Z >/dev/null
+	[ "$(count strategy_execution_history)" = 3 ]
+}
