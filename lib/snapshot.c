@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "pool.h"
+#include "quantity.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -87,6 +88,9 @@ static int	 snapshot_from_doc(const struct doc_node *, const char *,
 		    unsigned, struct snapshot_in *, struct es_err *);
 static void	 snapshot_in_release(struct snapshot_in *);
 static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
+static double	 snapshot_qty(const cJSON *, const char *);
+static const cJSON *snapshot_at(const cJSON *, const char *);
+static int	 snapshot_schedulable(const cJSON *, int *, int *);
 
 void
 snapshot_init(struct snapshot *s)
@@ -686,4 +690,163 @@ snapshot_list(struct store *st, const struct snapshot_filter *f,
 	    "LIMIT ?7 OFFSET ?8", "iisissii", f->cluster_id,
 	    (long long)f->since, since, (long long)f->until, until,
 	    f->resource_type, f->limit > 0 ? f->limit : -1LL, f->offset);
+}
+
+/* Member at a dotted path, or NULL. */
+static const cJSON *
+snapshot_at(const cJSON *j, const char *path)
+{
+	char part[128];
+	const char *dot;
+	size_t len;
+
+	while (j != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		len = dot ? (size_t)(dot - path) : strlen(path);
+		if (len >= sizeof part)
+			return NULL;
+		memcpy(part, path, len);
+		part[len] = '\0';
+		j = cJSON_GetObjectItemCaseSensitive(j, part);
+		path += len + (dot != NULL);
+	}
+	return j;
+}
+
+/* A quantity member of a resource map in units (cores, bytes); 0 if bad. */
+static double
+snapshot_qty(const cJSON *map, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(map, name);
+	int64_t milli;
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (!cJSON_IsString(v) || quantity_parse(v->valuestring, name, 0,
+	    &milli, NULL) == -1)
+		return 0;
+	return quantity_to_double(milli);
+}
+
+/* 1 when a node takes pods (Ready and not cordoned); sets the flags. */
+static int
+snapshot_schedulable(const cJSON *node, int *ready, int *cordoned)
+{
+	const cJSON *c;
+
+	*ready = 0;
+	cJSON_ArrayForEach(c, snapshot_at(node, "status.conditions")) {
+		const char *type = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(c, "type"));
+		const char *st = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(c, "status"));
+
+		if (type != NULL && strcmp(type, "Ready") == 0)
+			*ready = st != NULL && strcmp(st, "True") == 0;
+	}
+	*cordoned = cJSON_IsTrue(snapshot_at(node, "spec.unschedulable"));
+	return *ready && !*cordoned;
+}
+
+void
+snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
+    const cJSON *metrics, struct snapshot *s)
+{
+	const cJSON *n, *p, *c, *m, *labels;
+	const char *name, *phase, *kind, *node;
+	char **sched = NULL;
+	size_t nsched = 0, i;
+	int ready, cordoned, on;
+	double gib = 1024.0 * 1024 * 1024;
+
+	snapshot_init(s);
+	s->source = "kube";
+	s->cpu_capacity = s->mem_capacity = 0;
+	s->cpu_allocatable = s->mem_allocatable = 0;
+	s->cpu_request = s->mem_request = 0;
+	s->node_count = s->ready_node_count = 0;
+	s->unschedulable_node_count = s->bm_count = s->vm_count = 0;
+	s->pod_count = 0;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItem(nodes, "items")) {
+		name = cJSON_GetStringValue(snapshot_at(n, "metadata.name"));
+		s->node_count++;
+		s->cpu_capacity += snapshot_qty(snapshot_at(n,
+		    "status.capacity"), "cpu");
+		s->mem_capacity += snapshot_qty(snapshot_at(n,
+		    "status.capacity"), "memory") / gib;
+		labels = snapshot_at(n, "metadata.labels");
+		kind = cJSON_GetStringValue(cJSON_GetObjectItem(labels,
+		    SNAPSHOT_MACHINE_LABEL));
+		if (kind != NULL ? strcmp(kind, "vm") == 0 :
+		    cJSON_GetObjectItem(labels,
+		    "node.kubernetes.io/instance-type") != NULL)
+			s->vm_count++;
+		else
+			s->bm_count++;
+		on = snapshot_schedulable(n, &ready, &cordoned);
+		s->ready_node_count += ready;
+		s->unschedulable_node_count += cordoned;
+		if (!on || name == NULL)
+			continue;
+		s->cpu_allocatable += snapshot_qty(snapshot_at(n,
+		    "status.allocatable"), "cpu");
+		s->mem_allocatable += snapshot_qty(snapshot_at(n,
+		    "status.allocatable"), "memory") / gib;
+		sched = xreallocarray(sched, nsched + 1, sizeof *sched);
+		sched[nsched++] = xstrdup(name);
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(pods, "items")) {
+		double cpu = 0, mem = 0, icpu = 0, imem = 0, v;
+
+		phase = cJSON_GetStringValue(snapshot_at(p, "status.phase"));
+		if (phase != NULL && (strcmp(phase, "Succeeded") == 0 ||
+		    strcmp(phase, "Failed") == 0))
+			continue;
+		s->pod_count++;
+		node = cJSON_GetStringValue(snapshot_at(p, "spec.nodeName"));
+		for (i = 0; node != NULL && i < nsched; i++)
+			if (strcmp(sched[i], node) == 0)
+				break;
+		if (node == NULL || i == nsched)
+			continue;
+		cJSON_ArrayForEach(c, snapshot_at(p, "spec.containers")) {
+			cpu += snapshot_qty(snapshot_at(c,
+			    "resources.requests"), "cpu");
+			mem += snapshot_qty(snapshot_at(c,
+			    "resources.requests"), "memory");
+		}
+		cJSON_ArrayForEach(c, snapshot_at(p, "spec.initContainers")) {
+			v = snapshot_qty(snapshot_at(c, "resources.requests"),
+			    "cpu");
+			icpu = v > icpu ? v : icpu;
+			v = snapshot_qty(snapshot_at(c, "resources.requests"),
+			    "memory");
+			imem = v > imem ? v : imem;
+		}
+		s->cpu_request += (cpu > icpu ? cpu : icpu) +
+		    snapshot_qty(snapshot_at(p, "spec.overhead"), "cpu");
+		s->mem_request += ((mem > imem ? mem : imem) +
+		    snapshot_qty(snapshot_at(p, "spec.overhead"), "memory")) /
+		    gib;
+	}
+	if (metrics != NULL) {
+		s->cpu_usage = s->mem_usage = 0;
+		cJSON_ArrayForEach(m, cJSON_GetObjectItem(metrics, "items")) {
+			name = cJSON_GetStringValue(snapshot_at(m,
+			    "metadata.name"));
+			for (i = 0; name != NULL && i < nsched; i++)
+				if (strcmp(sched[i], name) == 0)
+					break;
+			if (name == NULL || i == nsched)
+				continue;
+			s->cpu_usage += snapshot_qty(cJSON_GetObjectItem(m,
+			    "usage"), "cpu");
+			s->mem_usage += snapshot_qty(cJSON_GetObjectItem(m,
+			    "usage"), "memory") / gib;
+		}
+	}
+	for (i = 0; i < nsched; i++)
+		free(sched[i]);
+	free(sched);
+	snapshot_derive(s);
 }

@@ -76,6 +76,27 @@ int	snapshot_parse_file(struct store *, const char *path,
 	    const char *format, long long default_cluster, time_t now,
 	    struct snapshot **out, size_t *n, struct es_err *err);
 
+/* The node label saying "bm" or "vm" (physical or virtual machine). */
+#define SNAPSHOT_MACHINE_LABEL	"es.yunpeng.cn/machine-type"
+
+/*
+ * Computes a snapshot from a cluster's API objects: nodes (a NodeList),
+ * pods (a PodList of every namespace) and metrics (a metrics.k8s.io
+ * NodeMetricsList, or NULL when the cluster has no metrics API).
+ *  - capacity: every node; allocatable, requests and usage: the
+ *    schedulable nodes (Ready and not cordoned);
+ *  - a pod's request is max(sum of its containers, largest init
+ *    container) plus its overhead; pods that have terminated (Succeeded,
+ *    Failed) do not count, nor pods not bound to a node;
+ *  - bm/vm: the SNAPSHOT_MACHINE_LABEL label, else a node with the label
+ *    node.kubernetes.io/instance-type is virtual, else physical;
+ *  - CPU in cores, memory in GiB.
+ * Fills s (initialised here) except cluster_id and collected_at, and
+ * derives the ratios.  Quantities that do not parse count as 0.
+ */
+void	snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
+	    const cJSON *metrics, struct snapshot *s);
+
 struct snapshot_filter {
 	long long	 cluster_id;	/* -1: every cluster */
 	time_t		 since;		/* 0: no bound */

@@ -81,3 +81,59 @@ stop_smtp_sink() {
 smtp_messages() {
 	ls -tr "$SMTP_DIR"/new/* 2>/dev/null
 }
+
+# Starts tests/lib/node-exporter (a node_exporter stand-in) and Debian's
+# real prometheus scraping it every second, both on free loopback ports.
+# Arguments are node specs for the exporter (NAME:CPUS:BUSY:MEM_GIB:
+# USED_GIB).  Sets EXPORTER_PORT, PROM_PORT and PROM_URL, and waits until
+# Prometheus answers the CPU query with data.  Stopped by stop_prometheus.
+start_prometheus() {
+	local a args=() i
+	for a in "$@"; do
+		args+=(--node "$a")
+	done
+	EXPORTER_PORT=$(free_port)
+	"$ESCTL_TOP/tests/lib/node-exporter" --port "$EXPORTER_PORT" \
+	    --pidfile "$BATS_TEST_TMPDIR/exporter.pid" "${args[@]}" 3>&- &
+	wait_port "$EXPORTER_PORT"
+	PROM_PORT=$(free_port)
+	PROM_URL=http://127.0.0.1:$PROM_PORT
+	cat > "$BATS_TEST_TMPDIR/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ['127.0.0.1:$EXPORTER_PORT']
+YAML
+	prometheus --config.file="$BATS_TEST_TMPDIR/prometheus.yml" \
+	    --storage.tsdb.path="$BATS_TEST_TMPDIR/prometheus-data" \
+	    --web.listen-address="127.0.0.1:$PROM_PORT" \
+	    >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 3>&- &
+	echo $! > "$BATS_TEST_TMPDIR/prometheus.pid"
+	wait_port "$PROM_PORT" 30
+	# two scrapes are needed before irate() has a value
+	for ((i = 0; i < 300; i++)); do
+		if curl -sf "$PROM_URL/api/v1/query" --data-urlencode \
+		    'query=sum(irate(node_cpu_seconds_total[2m]))' |
+		    grep -q '"value"'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "prometheus has no data after 30s" >&2
+	cat "$BATS_TEST_TMPDIR/prometheus.log" >&2
+	return 1
+}
+
+stop_prometheus() {
+	local f
+	for f in "$BATS_TEST_TMPDIR/prometheus.pid" \
+	    "$BATS_TEST_TMPDIR/exporter.pid"; do
+		if [ -f "$f" ]; then
+			kill "$(cat "$f")" 2>/dev/null || true
+			rm -f "$f"
+		fi
+	done
+}

@@ -317,6 +317,97 @@ test_snapshot_csv(struct unit_t *t)
 }
 
 static void
+test_snapshot_kube(struct unit_t *t)
+{
+	static const char nodes_json[] =
+	    "{\"items\": ["
+	    "{\"metadata\": {\"name\": \"n1\", \"labels\": "
+	    "{\"es.yunpeng.cn/machine-type\": \"bm\"}},"
+	    " \"status\": {\"capacity\": {\"cpu\": \"16\", \"memory\": "
+	    "\"64Gi\"}, \"allocatable\": {\"cpu\": \"15500m\", "
+	    "\"memory\": \"62Gi\"}, \"conditions\": [{\"type\": "
+	    "\"Ready\", \"status\": \"True\"}]}},"
+	    "{\"metadata\": {\"name\": \"n2\", \"labels\": "
+	    "{\"node.kubernetes.io/instance-type\": \"c5\"}},"
+	    " \"status\": {\"capacity\": {\"cpu\": \"16\", \"memory\": "
+	    "\"64Gi\"}, \"allocatable\": {\"cpu\": \"16\", "
+	    "\"memory\": \"64Gi\"}, \"conditions\": [{\"type\": "
+	    "\"Ready\", \"status\": \"True\"}]}},"
+	    "{\"metadata\": {\"name\": \"n3\"}, \"spec\": "
+	    "{\"unschedulable\": true},"
+	    " \"status\": {\"capacity\": {\"cpu\": \"8\", \"memory\": "
+	    "\"32Gi\"}, \"allocatable\": {\"cpu\": \"8\", "
+	    "\"memory\": \"32Gi\"}, \"conditions\": [{\"type\": "
+	    "\"Ready\", \"status\": \"True\"}]}},"
+	    "{\"metadata\": {\"name\": \"n4\"},"
+	    " \"status\": {\"capacity\": {\"cpu\": \"8\", \"memory\": "
+	    "\"32Gi\"}, \"allocatable\": {\"cpu\": \"8\", "
+	    "\"memory\": \"32Gi\"}, \"conditions\": [{\"type\": "
+	    "\"Ready\", \"status\": \"False\"}]}}]}";
+	static const char pods_json[] =
+	    "{\"items\": ["
+	    "{\"spec\": {\"nodeName\": \"n1\", \"containers\": ["
+	    "{\"resources\": {\"requests\": {\"cpu\": \"2\", "
+	    "\"memory\": \"4Gi\"}}}, {\"resources\": {\"requests\": "
+	    "{\"cpu\": \"500m\"}}}], \"initContainers\": ["
+	    "{\"resources\": {\"requests\": {\"cpu\": \"4\", "
+	    "\"memory\": \"1Gi\"}}}], \"overhead\": {\"cpu\": "
+	    "\"250m\"}}, \"status\": {\"phase\": \"Running\"}},"
+	    "{\"spec\": {\"nodeName\": \"n2\", \"containers\": ["
+	    "{\"resources\": {\"requests\": {\"cpu\": \"1\", "
+	    "\"memory\": \"2Gi\"}}}]}, \"status\": {\"phase\": "
+	    "\"Succeeded\"}},"
+	    "{\"spec\": {\"nodeName\": \"n3\", \"containers\": ["
+	    "{\"resources\": {\"requests\": {\"cpu\": \"3\"}}}]}, "
+	    "\"status\": {\"phase\": \"Running\"}},"
+	    "{\"spec\": {\"containers\": [{\"resources\": {\"requests\": "
+	    "{\"cpu\": \"9\"}}}]}, \"status\": {\"phase\": "
+	    "\"Pending\"}}]}";
+	static const char metrics_json[] =
+	    "{\"items\": [{\"metadata\": {\"name\": \"n1\"}, \"usage\": "
+	    "{\"cpu\": \"7750m\", \"memory\": \"31Gi\"}}, "
+	    "{\"metadata\": {\"name\": \"n2\"}, \"usage\": {\"cpu\": "
+	    "\"8\", \"memory\": \"32Gi\"}}, {\"metadata\": {\"name\": "
+	    "\"n3\"}, \"usage\": {\"cpu\": \"8\", \"memory\": "
+	    "\"32Gi\"}}]}";
+	cJSON *nodes, *pods, *metrics;
+	struct snapshot s;
+
+	nodes = cJSON_Parse(nodes_json);
+	pods = cJSON_Parse(pods_json);
+	metrics = cJSON_Parse(metrics_json);
+	UT_ASSERT(t, nodes != NULL && pods != NULL && metrics != NULL);
+	snapshot_from_kube(nodes, pods, metrics, &s);
+	UT_EQ_INT(t, s.node_count, 4);
+	UT_EQ_INT(t, s.ready_node_count, 3);
+	UT_EQ_INT(t, s.unschedulable_node_count, 1);
+	UT_EQ_INT(t, s.bm_count, 3);
+	UT_EQ_INT(t, s.vm_count, 1);
+	UT_EQ_INT(t, s.pod_count, 3);
+	UT_NEAR(t, s.cpu_capacity, 48, 1e-9);
+	UT_NEAR(t, s.mem_capacity, 192, 1e-9);
+	/* n1 and n2 only: n3 is cordoned, n4 not Ready */
+	UT_NEAR(t, s.cpu_allocatable, 31.5, 1e-9);
+	UT_NEAR(t, s.mem_allocatable, 126, 1e-9);
+	/* max(2 + 0.5, 4) + 0.25 on n1; memory max(4Gi, 1Gi) */
+	UT_NEAR(t, s.cpu_request, 4.25, 1e-9);
+	UT_NEAR(t, s.mem_request, 4, 1e-9);
+	UT_NEAR(t, s.cpu_usage, 15.75, 1e-9);
+	UT_NEAR(t, s.mem_usage, 63, 1e-9);
+	UT_NEAR(t, s.max_cpu, 50, 1e-9);
+	UT_NEAR(t, s.max_memory, 50, 1e-9);
+	UT_NEAR(t, s.cpu_allocation_ratio, 13.4921, 1e-4);
+	UT_EQ_STR(t, s.source, "kube");
+	/* no metrics API: usage unknown */
+	snapshot_from_kube(nodes, pods, NULL, &s);
+	UT_ASSERT(t, isnan(s.cpu_usage) && isnan(s.max_cpu));
+	UT_NEAR(t, s.cpu_allocation_ratio, 13.4921, 1e-4);
+	cJSON_Delete(nodes);
+	cJSON_Delete(pods);
+	cJSON_Delete(metrics);
+}
+
+static void
 test_notify_config(struct unit_t *t)
 {
 	static const char good[] =
@@ -361,6 +452,7 @@ const struct unit_test unit_pool_tests[] = {
 	{ "duty_times", test_duty_times },
 	{ "snapshot_derive", test_snapshot_derive },
 	{ "snapshot_csv", test_snapshot_csv },
+	{ "snapshot_kube", test_snapshot_kube },
 	{ "notify_config", test_notify_config },
 	{ NULL, NULL }
 };
