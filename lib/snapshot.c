@@ -78,8 +78,11 @@ struct snapshot_in {
 
 static int	 snapshot_set(struct snapshot_in *, const char *,
 		    const char *, const char *, struct es_err *);
-static int	 snapshot_finish(struct store *, struct snapshot_in *,
-		    long long, time_t, const char *, struct es_err *);
+static int	 snapshot_finish(struct snapshot_in *, long long, time_t,
+		    int (*)(void *, const char *, long long *,
+		    struct es_err *), void *, const char *, struct es_err *);
+static int	 snapshot_resolve_store(void *, const char *, long long *,
+		    struct es_err *);
 static int	 snapshot_parse_csv(const char *, size_t, const char *,
 		    struct snapshot_in **, size_t *, struct es_err *);
 static int	 snapshot_parse_json(const char *, size_t, const char *,
@@ -87,6 +90,7 @@ static int	 snapshot_parse_json(const char *, size_t, const char *,
 static int	 snapshot_from_doc(const struct doc_node *, const char *,
 		    unsigned, struct snapshot_in *, struct es_err *);
 static void	 snapshot_in_release(struct snapshot_in *);
+static void	 snapshot_free_fields(char **, size_t);
 static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
 static double	 snapshot_qty(const cJSON *, const char *);
 static const cJSON *snapshot_at(const cJSON *, const char *);
@@ -299,15 +303,14 @@ snapshot_set(struct snapshot_in *in, const char *key, const char *val,
 
 /* Resolves the cluster and the time of a parsed row, then derives. */
 static int
-snapshot_finish(struct store *st, struct snapshot_in *in,
-    long long default_cluster, time_t now, const char *where,
-    struct es_err *err)
+snapshot_finish(struct snapshot_in *in, long long default_cluster,
+    time_t now, int (*resolve)(void *, const char *, long long *,
+    struct es_err *), void *arg, const char *where, struct es_err *err)
 {
 	const char *t = in->time ? in->time : in->created_at;
 
 	if (in->cluster != NULL) {
-		if (pool_cluster_find(st, in->cluster, &in->s.cluster_id, NULL,
-		    err) == -1)
+		if (resolve(arg, in->cluster, &in->s.cluster_id, err) == -1)
 			return es_err_prefix(err, "%s", where);
 	} else if (default_cluster >= 0)
 		in->s.cluster_id = default_cluster;
@@ -320,11 +323,19 @@ snapshot_finish(struct store *st, struct snapshot_in *in,
 	if (util_time_parse(t, "collected_at", now, &in->s.collected_at,
 	    err) == -1)
 		return es_err_prefix(err, "%s", where);
-	if (in->s.collected_at < 0)
+	if (in->s.collected_at < 0 || in->s.collected_at > 253402300799LL)
 		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: time '%s' "
-		    "is before 1970", where, t);
+		    "is out of range", where, t);
 	snapshot_derive(&in->s);
 	return 0;
+}
+
+/* The store's resolver: live registered clusters. */
+static int
+snapshot_resolve_store(void *arg, const char *ref, long long *id,
+    struct es_err *err)
+{
+	return pool_cluster_find(arg, ref, id, NULL, err);
 }
 
 /*
@@ -362,6 +373,9 @@ snapshot_csv_record(const char **p, const char *end, char ***fields,
 			for (;;) {
 				if (s >= end) {
 					es_buf_release(&f);
+					snapshot_free_fields(*fields, *n);
+					*fields = NULL;
+					*n = 0;
 					*p = s;
 					return -1;
 				}
@@ -608,9 +622,32 @@ snapshot_parse_file(struct store *st, const char *path, const char *format,
     size_t *n, struct es_err *err)
 {
 	struct es_buf b = ES_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (es_buf_read_file(&b, path) == -1) {
+		rc = errno;
+		es_buf_release(&b);
+		return es_err_set(err, rc == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
+		    rc == ENOENT ? "NotFound" : NULL, "cannot read '%s': %s",
+		    path, strerror(rc));
+	}
+	rc = snapshot_parse(b.data, b.len, path, format, default_cluster,
+	    now, snapshot_resolve_store, st, out, n, err);
+	es_buf_release(&b);
+	return rc;
+}
+
+int
+snapshot_parse(const char *buf, size_t len, const char *name,
+    const char *format, long long default_cluster, time_t now,
+    int (*resolve)(void *, const char *, long long *, struct es_err *),
+    void *arg, struct snapshot **out, size_t *n, struct es_err *err)
+{
 	struct snapshot_in *rows = NULL;
 	size_t nrows = 0, i;
-	const char *ext, *p;
+	const char *ext, *p, *end = buf + len;
 	char where[512];
 	int csv, rc;
 
@@ -620,36 +657,31 @@ snapshot_parse_file(struct store *st, const char *path, const char *format,
 	    strcmp(format, "json") != 0)
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid format "
 		    "'%s': use csv or json", format);
-	if (es_buf_read_file(&b, path) == -1) {
-		rc = errno;
-		es_buf_release(&b);
-		return es_err_set(err, rc == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    rc == ENOENT ? "NotFound" : NULL, "cannot read '%s': %s",
-		    path, strerror(rc));
-	}
+	if (memchr(buf, '\0', len) != NULL)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: not a text "
+		    "file (NUL bytes)", name);
 	if (format != NULL)
 		csv = strcmp(format, "csv") == 0;
 	else {
-		ext = strrchr(path, '.');
+		ext = strrchr(name, '.');
 		if (ext != NULL && strcasecmp(ext, ".csv") == 0)
 			csv = 1;
 		else if (ext != NULL && (strcasecmp(ext, ".json") == 0 ||
 		    strcasecmp(ext, ".jsonl") == 0))
 			csv = 0;
 		else {
-			for (p = b.data; isspace((unsigned char)*p); p++)
+			for (p = buf; p < end && isspace((unsigned char)*p);
+			    p++)
 				;
-			csv = *p != '[' && *p != '{';
+			csv = p == end || (*p != '[' && *p != '{');
 		}
 	}
-	rc = csv ? snapshot_parse_csv(b.data, b.len, path, &rows, &nrows,
-	    err) : snapshot_parse_json(b.data, b.len, path, &rows, &nrows,
-	    err);
-	es_buf_release(&b);
+	rc = csv ? snapshot_parse_csv(buf, len, name, &rows, &nrows, err) :
+	    snapshot_parse_json(buf, len, name, &rows, &nrows, err);
 	for (i = 0; rc == 0 && i < nrows; i++) {
-		snprintf(where, sizeof where, "%s:%u", path, rows[i].line);
-		rc = snapshot_finish(st, &rows[i], default_cluster, now, where,
-		    err);
+		snprintf(where, sizeof where, "%s:%u", name, rows[i].line);
+		rc = snapshot_finish(&rows[i], default_cluster, now, resolve,
+		    arg, where, err);
 	}
 	if (rc == 0 && nrows > 0) {
 		*out = xcalloc(nrows, sizeof **out);

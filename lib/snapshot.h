@@ -75,6 +75,16 @@ int	snapshot_insert(struct store *, const struct snapshot *, time_t now,
 int	snapshot_parse_file(struct store *, const char *path,
 	    const char *format, long long default_cluster, time_t now,
 	    struct snapshot **out, size_t *n, struct es_err *err);
+/*
+ * The same on text in memory (name stands for the file in messages and
+ * picks the format by extension), with clusters named by rows resolved
+ * through resolve(arg, ref, &id, err).
+ */
+int	snapshot_parse(const char *buf, size_t len, const char *name,
+	    const char *format, long long default_cluster, time_t now,
+	    int (*resolve)(void *, const char *, long long *,
+	    struct es_err *), void *arg, struct snapshot **out, size_t *n,
+	    struct es_err *err);
 
 /* The node label saying "bm" or "vm" (physical or virtual machine). */
 #define SNAPSHOT_MACHINE_LABEL	"es.yunpeng.cn/machine-type"
