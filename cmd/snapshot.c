@@ -15,6 +15,8 @@ static int	cmd_snapshot_import(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_snapshot_list(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static int	cmd_snapshot_prune(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
 
 static const struct out_col snapshot_cols[] = {
 	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_WIDE },
@@ -119,6 +121,50 @@ cmd_snapshot_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	return rc;
 }
 
+static int
+cmd_snapshot_prune(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	const char *v;
+	long long cluster = -1, secs, count;
+	char when[UTIL_TIME_LEN];
+	cJSON *obj;
+	int rc;
+
+	if (util_parse_duration(args_get(args, "older-than"),
+	    "--older-than", &secs, err) == -1)
+		return -1;
+	if (secs < 3600)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
+		    "--older-than '%s': at least 1h", args_get(args,
+		    "older-than"));
+	if ((v = args_get(args, "cluster")) != NULL &&
+	    pool_cluster_find(ctx->store, v, &cluster, NULL, err) == -1)
+		return -1;
+	util_time_format(ctx->now - (time_t)secs, when);
+	if (ctx_confirm(ctx, err, "delete the snapshots collected before %s",
+	    when) == -1)
+		return -1;
+	if (!ctx->dry_run && store_begin(ctx->store, err) == -1)
+		return -1;
+	if (snapshot_prune(ctx->store, ctx->now - (time_t)secs, cluster,
+	    ctx->dry_run, &count, err) == -1) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	if (!ctx->dry_run && store_commit(ctx->store, err) == -1)
+		return -1;
+	obj = cJSON_CreateObject();
+	cJSON_AddNumberToObject(obj, ctx->dry_run ? "would_delete" :
+	    "deleted", (double)count);
+	cJSON_AddStringToObject(obj, "before", when);
+	rc = out_ok(ctx, obj, "%s%lld snapshot%s collected before %s %s",
+	    ctx->dry_run ? "dry run: " : "", count, count == 1 ? "" : "s",
+	    when, ctx->dry_run ? "would be deleted" : "deleted");
+	cJSON_Delete(obj);
+	return rc;
+}
+
 static const struct esctl_opt import_opts[] = {
 	{ 'c', "cluster", "CLUSTER", "cluster of rows without a cluster "
 	    "field", OPT_STRING, 0, "k8s-cluster" },
@@ -142,6 +188,14 @@ static const struct esctl_opt list_opts[] = {
 	OPT_END
 };
 
+static const struct esctl_opt prune_opts[] = {
+	{ 0, "older-than", "DURATION", "delete snapshots older than this "
+	    "(90d)", OPT_STRING, OPT_REQUIRED, NULL },
+	{ 'c', "cluster", "CLUSTER", "only this cluster's", OPT_STRING, 0,
+	    "k8s-cluster" },
+	OPT_END
+};
+
 static const struct esctl_verb snapshot_verbs[] = {
 	{ "import", "FILE", "import snapshots from CSV or JSON",
 	    "For clusters without live access, or history from elsewhere.  "
@@ -154,6 +208,11 @@ static const struct esctl_verb snapshot_verbs[] = {
 	    cmd_snapshot_import },
 	{ "list", NULL, "list snapshots, newest first", NULL, list_opts, 0, 0,
 	    CMD_NEEDS_DB | CMD_OFFLINE, NULL, cmd_snapshot_list },
+	{ "prune", NULL, "delete old snapshots",
+	    "Snapshots add up: 288 a day per cluster at 5-minute intervals.  "
+	    "Run this daily\nfrom cron (with --yes) to keep, say, 90 days.",
+	    prune_opts, 0, 0, CMD_NEEDS_DB | CMD_MUTATES | CMD_CONFIRM |
+	    CMD_OFFLINE, NULL, cmd_snapshot_prune },
 	VERB_END
 };
 

@@ -46,6 +46,8 @@ _esctl_takes_value() {
 		--resource-type) return 0 ;;
 		--limit) return 0 ;;
 		--offset) return 0 ;;
+		--older-than) return 0 ;;
+		--cluster) return 0 ;;
 		--cluster) return 0 ;;
 		--action) return 0 ;;
 		--cpu-threshold) return 0 ;;
@@ -174,6 +176,8 @@ _esctl() {
 		"snapshot list --resource-type") return 0 ;;
 		"snapshot list --limit") return 0 ;;
 		"snapshot list --offset") return 0 ;;
+		"snapshot prune --older-than") return 0 ;;
+		"snapshot prune --cluster"|"snapshot prune -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"strategy create --cluster"|"strategy create -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"strategy create --action"|"strategy create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
 		"strategy create --cpu-threshold") return 0 ;;
@@ -264,7 +268,7 @@ _esctl() {
 		fi ;;
 	snapshot)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list prune' -- "$cur"))
 			return 0
 		fi ;;
 	strategy)
@@ -353,6 +357,13 @@ _esctl() {
 	"snapshot list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -c --cluster --since --until --resource-type --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"snapshot prune")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --older-than -c --cluster $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

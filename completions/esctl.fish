@@ -18,7 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --cluster --format --cluster --since --until --resource-type --limit --offset --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message
 		return 0
 	end
 	return 1
@@ -100,6 +100,9 @@ complete -c esctl -n '__esctl_is snapshot list' -l until -r -f -d 'collected at 
 complete -c esctl -n '__esctl_is snapshot list' -l resource-type -r -f -d 'only this resource_type (cluster)'
 complete -c esctl -n '__esctl_is snapshot list' -l limit -r -f -d 'at most N rows, newest first (default 100, 0: all)'
 complete -c esctl -n '__esctl_is snapshot list' -l offset -r -f -d 'skip the first N'
+complete -c esctl -n '__esctl_at snapshot' -a prune -d 'delete old snapshots'
+complete -c esctl -n '__esctl_is snapshot prune' -l older-than -r -f -d 'delete snapshots older than this (90d)'
+complete -c esctl -n '__esctl_is snapshot prune' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'only this cluster\'s'
 complete -c esctl -n '__esctl_at strategy' -a create -d 'create an elastic scaling strategy'
 complete -c esctl -n '__esctl_is strategy create' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'associated cluster: name, UUID or id (repeat or comma-separate)'
 complete -c esctl -n '__esctl_is strategy create' -s a -l action -r -f -a 'pool_entry pool_exit' -d 'threshold_trigger_action: pool_entry or pool_exit'

@@ -696,6 +696,27 @@ snapshot_parse(const char *buf, size_t len, const char *name,
 }
 
 int
+snapshot_prune(struct store *st, time_t before, long long cluster_id,
+    int dry_run, long long *count, struct es_err *err)
+{
+	char t[UTIL_TIME_LEN];
+	int n;
+
+	util_time_format(before, t);
+	if (dry_run)
+		return store_query_int(st, err, count, 0, "SELECT count(*) "
+		    "FROM k8s_cluster_resource_snapshot WHERE collected_at < "
+		    "?1 AND (?2 < 0 OR cluster_id = ?2)", "si", t, cluster_id);
+	n = store_exec(st, err, "DELETE FROM k8s_cluster_resource_snapshot "
+	    "WHERE collected_at < ?1 AND (?2 < 0 OR cluster_id = ?2)", "si",
+	    t, cluster_id);
+	if (n == -1)
+		return -1;
+	*count = n;
+	return 0;
+}
+
+int
 snapshot_list(struct store *st, const struct snapshot_filter *f,
     cJSON **out, struct es_err *err)
 {

@@ -117,6 +117,14 @@ struct snapshot_filter {
 };
 
 /*
+ * Deletes (for good) the snapshots collected before `before`, of one
+ * cluster (>= 0) or all; *count gets how many (with dry_run: how many
+ * would go, nothing deleted).
+ */
+int	snapshot_prune(struct store *, time_t before, long long cluster_id,
+	    int dry_run, long long *count, struct es_err *err);
+
+/*
  * Snapshots as a JSON array (newest first), every column plus
  * cluster_name.
  */

@@ -157,3 +157,22 @@ JSON
 	run -3 --separate-stderr esctl snapshot import "$BATS_TEST_TMPDIR/t.csv"
 	[[ $stderr == *"cluster 'prod-b' not found"* ]]
 }
+
+@test "prune deletes old snapshots, of one cluster or all" {
+	timeline "$BATS_TEST_TMPDIR/t.csv" prod-a 2024-01-01T00:00:00Z 1440 cpu=1,2,3,4,5
+	timeline "$BATS_TEST_TMPDIR/t.csv" prod-b 2024-01-01T00:00:00Z 1440 cpu=1,2,3,4,5
+	esctl snapshot import "$BATS_TEST_TMPDIR/t.csv" >/dev/null
+	export ESCTL_NOW=2024-01-06T00:00:00Z
+	run -2 --separate-stderr esctl snapshot prune --older-than 3d
+	[[ $stderr == *"refusing to delete the snapshots collected before 2024-01-03T00:00:00Z without confirmation"* ]]
+	run -0 esctl --dry-run snapshot prune --older-than 3d --cluster prod-a
+	assert_output "dry run: 2 snapshots collected before 2024-01-03T00:00:00Z would be deleted"
+	[ "$(count k8s_cluster_resource_snapshot)" = 10 ]
+	run -0 esctl snapshot prune --older-than 3d --cluster prod-a --yes
+	assert_output "2 snapshots collected before 2024-01-03T00:00:00Z deleted"
+	run -0 esctl -o json snapshot prune --older-than 2d --yes
+	[ "$(jq -r .deleted <<<"$output")" = 4 ]
+	[ "$(sql "SELECT group_concat(x, ' ') FROM (SELECT c.clustername || '@' || substr(s.collected_at, 9, 2) AS x FROM k8s_cluster_resource_snapshot s JOIN k8s_cluster c ON c.id = s.cluster_id ORDER BY 1)")" = "prod-a@04 prod-a@05 prod-b@04 prod-b@05" ]
+	run -2 esctl snapshot prune --older-than 10m --yes
+	run -2 esctl snapshot prune --yes
+}
