@@ -41,6 +41,22 @@
  *			(call ctx_confirm from exec with the object named)
  *	CMD_OFFLINE	never opens a socket
  *	CMD_HIDDEN	not listed in help or completion
+ *	CMD_NEEDS_KUBE	loads the kubeconfig (--kubeconfig, KUBECONFIG,
+ *			kube.kubeconfig; --context) and opens ctx->kube
+ *			before exec, so a bad kubeconfig fails before any
+ *			work.  Opening sends nothing to the server.
+ *
+ * Kubernetes from a command (lib/kube.h):
+ *	struct kube_client *kc;
+ *	if (ctx_kube(ctx, &kc, err) == -1)	the ambient context; the
+ *		return -1;			client is owned by ctx
+ *	kube_ref_init(&r, "pods", kube_namespace(kc), NULL, err); ...
+ *   A registered cluster (esctl k8s add) instead:
+ *	if (ctx_kube_cluster(ctx, "prod-1", &kc, err) == -1)
+ *		return -1;			caller closes: kube_close(kc)
+ *   Both honour --request-timeout, -v logging (secrets redacted) and the
+ *   kube.* retry settings.  Mutating commands must honour --dry-run
+ *   themselves before sending anything.
  */
 #ifndef ESCTL_CMD_H
 #define ESCTL_CMD_H
@@ -53,6 +69,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "kube.h"
 #include "log.h"
 #include "store.h"
 
@@ -162,6 +179,7 @@ struct esctl_ctx {
 
 	struct config		*cfg;
 	struct store		*store;
+	struct kube_client	*kube;		/* see ctx_kube() */
 
 	const struct esctl_group *group;
 	const struct esctl_verb	*verb;
@@ -209,6 +227,35 @@ int		 ctx_scope_check(struct esctl_ctx *, const char *org,
 void		 ctx_progress(struct esctl_ctx *, const char *fmt, ...)
 		    ES_PRINTF(2, 3);
 void		 ctx_progress_done(struct esctl_ctx *);
+/*
+ * Kubernetes clients (cmd/kubectx.c).  ctx_kube opens, once, the client of
+ * the ambient kubeconfig and context (flag > KUBECONFIG > kube.kubeconfig;
+ * --context > kube.context > current-context); ctx owns it.
+ * ctx_kube_cluster opens a new client for a cluster of the registry
+ * (esctl k8s add), opening the store read-only if the verb has none; the
+ * caller closes it.  ctx_kube_opts fills client options from the global
+ * options, the config (kube.request_timeout, kube.connect_timeout,
+ * kube.retry_base, kube.retry_max_time, kube.retries) and, for tests,
+ * ESCTL_KUBE_RETRY_BASE / ESCTL_KUBE_RETRY_MAX_TIME.
+ */
+int		 ctx_kube(struct esctl_ctx *, struct kube_client **,
+		    struct es_err *);
+int		 ctx_kube_cluster(struct esctl_ctx *, const char *name,
+		    struct kube_client **, struct es_err *);
+int		 ctx_kube_opts(struct esctl_ctx *, struct kube_opts *,
+		    struct es_err *);
+/*
+ * Tenant scope in Kubernetes: with an identity (--as-org/--as-user),
+ * ctx_kube_ns_check answers ES_EPERM unless namespace ns carries the
+ * labels tenant-org-id (and user) of the identity, and ES_ENOTFOUND when it
+ * does not exist; without one it does nothing.  ctx_kube_ns_selector puts
+ * the namespace label selector of the identity in sel ("" without one).
+ */
+int		 ctx_kube_ns_check(struct esctl_ctx *, struct kube_client *,
+		    const char *ns, struct es_err *);
+void		 ctx_kube_ns_selector(struct esctl_ctx *, struct es_buf *sel);
+/* Progress callback for kube_wait: arg is the ctx (TTY stderr only). */
+void		 ctx_kube_progress(void *ctx, const char *line);
 /* Notice to stderr unless -q. */
 void		 ctx_info(struct esctl_ctx *, const char *fmt, ...)
 		    ES_PRINTF(2, 3);

@@ -32,12 +32,12 @@ static const struct {
 	    "SELECT user FROM tenant_quota WHERE user <> '' ORDER BY 1" },
 	{ "service", "SELECT DISTINCT service_name FROM tenant_container "
 	    "ORDER BY 1" },
+	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
+	    "deleted_at IS NULL ORDER BY 1" },
 	{ "strategy", "SELECT name FROM elastic_scaling_strategy UNION ALL "
 	    "SELECT CAST(id AS TEXT) FROM elastic_scaling_strategy" },
 	{ "order", "SELECT order_number FROM elastic_scaling_order "
 	    "ORDER BY 1 DESC LIMIT 1000" },
-	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
-	    "deleted_at IS NULL AND clustername <> '' ORDER BY 1" },
 	{ "duty-user", "SELECT DISTINCT user_id FROM duty_roster ORDER BY 1" },
 	{ NULL, NULL }
 };

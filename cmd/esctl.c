@@ -14,6 +14,9 @@
 #include "util.h"
 
 extern const struct esctl_group esctl_group_tenant;
+extern const struct esctl_group esctl_group_k8s;
+extern const struct esctl_group esctl_group_container;
+extern const struct esctl_group esctl_group_logs;
 extern const struct esctl_group esctl_group_snapshot;
 extern const struct esctl_group esctl_group_strategy;
 extern const struct esctl_group esctl_group_order;
@@ -22,10 +25,14 @@ extern const struct esctl_group esctl_group_notify;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
+extern const struct esctl_group esctl_group_kubereq;
 
 /* Every command group, in the order `esctl --help` lists them. */
 const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_tenant,
+	&esctl_group_k8s,
+	&esctl_group_container,
+	&esctl_group_logs,
 	&esctl_group_snapshot,
 	&esctl_group_strategy,
 	&esctl_group_order,
@@ -34,6 +41,7 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,
+	&esctl_group_kubereq,
 	NULL
 };
 
@@ -678,6 +686,12 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 		if (store_open(ctx->db_path, flags, &ctx->store, err) == -1)
 			return -1;
 	}
+	if (p->verb != NULL && (p->verb->flags & CMD_NEEDS_KUBE)) {
+		struct kube_client *kc;
+
+		if (ctx_kube(ctx, &kc, err) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -801,6 +815,7 @@ main(int argc, char **argv)
 	rc = v->exec(&ctx, &p.args, &err);
 done:
 	code = esctl_finish(&ctx, rc, &err);
+	kube_close(ctx.kube);
 	store_close(ctx.store);
 	config_free(ctx.cfg);
 	for (i = 0; i < ctx.nowned; i++)

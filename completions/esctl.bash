@@ -38,6 +38,50 @@ _esctl_takes_value() {
 		--max-storage) return 0 ;;
 		--max-gpu) return 0 ;;
 		--org) return 0 ;;
+		--kubeconfig-file) return 0 ;;
+		--context) return 0 ;;
+		--prometheus) return 0 ;;
+		--thanos) return 0 ;;
+		--idc) return 0 ;;
+		--zone) return 0 ;;
+		--type) return 0 ;;
+		--status) return 0 ;;
+		--alias) return 0 ;;
+		--cn-name) return 0 ;;
+		--desc) return 0 ;;
+		--cluster-id) return 0 ;;
+		--level) return 0 ;;
+		--es-server) return 0 ;;
+		--cluster-group) return 0 ;;
+		--apiserver-vip) return 0 ;;
+		--idc) return 0 ;;
+		--zone) return 0 ;;
+		--type) return 0 ;;
+		--status) return 0 ;;
+		--kubeconfig-file) return 0 ;;
+		--context) return 0 ;;
+		--prometheus) return 0 ;;
+		--thanos) return 0 ;;
+		--idc) return 0 ;;
+		--zone) return 0 ;;
+		--type) return 0 ;;
+		--status) return 0 ;;
+		--alias) return 0 ;;
+		--cn-name) return 0 ;;
+		--desc) return 0 ;;
+		--cluster-id) return 0 ;;
+		--level) return 0 ;;
+		--es-server) return 0 ;;
+		--cluster-group) return 0 ;;
+		--apiserver-vip) return 0 ;;
+		--namespace) return 0 ;;
+		--selector) return 0 ;;
+		--field-selector) return 0 ;;
+		--since) return 0 ;;
+		--container) return 0 ;;
+		--tail) return 0 ;;
+		--selector) return 0 ;;
+		--max-streams) return 0 ;;
 		--cluster) return 0 ;;
 		--format) return 0 ;;
 		--cluster) return 0 ;;
@@ -119,6 +163,14 @@ _esctl_takes_value() {
 		--limit) return 0 ;;
 		--to) return 0 ;;
 		--message) return 0 ;;
+		--data) return 0 ;;
+		--content-type) return 0 ;;
+		--for) return 0 ;;
+		--timeout) return 0 ;;
+		--size) return 0 ;;
+		--data) return 0 ;;
+		--propagation) return 0 ;;
+		--grace) return 0 ;;
 	esac
 	return 1
 }
@@ -168,6 +220,50 @@ _esctl() {
 		"tenant quota set --max-storage") return 0 ;;
 		"tenant quota set --max-gpu") return 0 ;;
 		"tenant quota list --org") _esctl_dynamic org; return 0 ;;
+		"k8s add --kubeconfig-file"|"k8s add -f") _esctl_files; return 0 ;;
+		"k8s add --context") _esctl_dynamic context; return 0 ;;
+		"k8s add --prometheus") return 0 ;;
+		"k8s add --thanos") return 0 ;;
+		"k8s add --idc") return 0 ;;
+		"k8s add --zone") return 0 ;;
+		"k8s add --type") COMPREPLY=($(compgen -W 'tool work game cloud' -- "$cur")); return 0 ;;
+		"k8s add --status") COMPREPLY=($(compgen -W 'pending running maintaining offline' -- "$cur")); return 0 ;;
+		"k8s add --alias") return 0 ;;
+		"k8s add --cn-name") return 0 ;;
+		"k8s add --desc") return 0 ;;
+		"k8s add --cluster-id") return 0 ;;
+		"k8s add --level") return 0 ;;
+		"k8s add --es-server") return 0 ;;
+		"k8s add --cluster-group") return 0 ;;
+		"k8s add --apiserver-vip") return 0 ;;
+		"k8s list --idc") return 0 ;;
+		"k8s list --zone") return 0 ;;
+		"k8s list --type") COMPREPLY=($(compgen -W 'tool work game cloud' -- "$cur")); return 0 ;;
+		"k8s list --status") COMPREPLY=($(compgen -W 'pending running maintaining offline' -- "$cur")); return 0 ;;
+		"k8s update --kubeconfig-file"|"k8s update -f") _esctl_files; return 0 ;;
+		"k8s update --context") _esctl_dynamic context; return 0 ;;
+		"k8s update --prometheus") return 0 ;;
+		"k8s update --thanos") return 0 ;;
+		"k8s update --idc") return 0 ;;
+		"k8s update --zone") return 0 ;;
+		"k8s update --type") COMPREPLY=($(compgen -W 'tool work game cloud' -- "$cur")); return 0 ;;
+		"k8s update --status") COMPREPLY=($(compgen -W 'pending running maintaining offline' -- "$cur")); return 0 ;;
+		"k8s update --alias") return 0 ;;
+		"k8s update --cn-name") return 0 ;;
+		"k8s update --desc") return 0 ;;
+		"k8s update --cluster-id") return 0 ;;
+		"k8s update --level") return 0 ;;
+		"k8s update --es-server") return 0 ;;
+		"k8s update --cluster-group") return 0 ;;
+		"k8s update --apiserver-vip") return 0 ;;
+		"container list --namespace"|"container list -n") _esctl_dynamic namespace; return 0 ;;
+		"container list --selector"|"container list -l") return 0 ;;
+		"container list --field-selector") return 0 ;;
+		"logs --since") return 0 ;;
+		"logs --container"|"logs -c") return 0 ;;
+		"logs --tail") return 0 ;;
+		"logs --selector"|"logs -l") return 0 ;;
+		"logs --max-streams") return 0 ;;
 		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
 		"snapshot list --cluster"|"snapshot list -c") _esctl_dynamic k8s-cluster; return 0 ;;
@@ -255,7 +351,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'tenant snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'tenant k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -264,6 +360,16 @@ _esctl() {
 	tenant)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota' -- "$cur"))
+			return 0
+		fi ;;
+	k8s)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'add list show update remove ping' -- "$cur"))
+			return 0
+		fi ;;
+	container)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
 			return 0
 		fi ;;
 	snapshot)
@@ -291,7 +397,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'tenant k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -344,6 +450,67 @@ _esctl() {
 			COMPREPLY=($(compgen -W " --org $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
+			esac
+		fi ;;
+	"k8s add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"k8s list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --idc --zone --type --status $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"k8s show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"k8s update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --kubeconfig-file --context --ambient --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"k8s remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"k8s ping")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic k8s-cluster; return 0 ;;
+			esac
+		fi ;;
+	"container list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -n --namespace -A --all-namespaces -l --selector --field-selector $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"logs")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --follow --since -c --container --tail --timestamps --previous -l --selector --max-streams $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
 			esac
 		fi ;;
 	"snapshot import")
@@ -516,6 +683,7 @@ _esctl() {
 
 _esctl_single() {
 	case $1 in
+		logs) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1

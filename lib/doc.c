@@ -16,6 +16,7 @@
 struct doc_anchor {
 	char		*name;
 	struct doc_node	*node;
+	int		 owned;		/* node is a copy owned here */
 };
 
 struct doc_parser {
@@ -252,6 +253,7 @@ doc_add(struct doc_parser *p, struct doc_node *n, struct es_err *err)
 {
 	struct doc_node *parent, *c;
 	int d = p->depth;
+	size_t i;
 
 	if (d == 0) {
 		p->stack[0] = n;
@@ -277,6 +279,16 @@ doc_add(struct doc_parser *p, struct doc_node *n, struct es_err *err)
 						doc_free(n);
 						return -1;
 					}
+			}
+			/* an anchored key outlives its node: keep a copy */
+			for (i = 0; i < p->nanchors; i++) {
+				size_t one = 1;
+
+				if (p->anchors[i].node != n ||
+				    p->anchors[i].owned)
+					continue;
+				p->anchors[i].node = doc_copy(n, &one);
+				p->anchors[i].owned = 1;
 			}
 			p->key[d] = n->str != NULL ? n->str : xstrdup("");
 			n->str = NULL;
@@ -309,6 +321,7 @@ doc_anchor_add(struct doc_parser *p, const yaml_char_t *anchor,
 	    sizeof *p->anchors);
 	p->anchors[p->nanchors].name = xstrdup((const char *)anchor);
 	p->anchors[p->nanchors].node = n;
+	p->anchors[p->nanchors].owned = 0;
 	p->nanchors++;
 	return 0;
 }
@@ -374,8 +387,11 @@ doc_run(struct doc_parser *p, int stream, struct doc_node **out,
 				}
 				p->stack[0] = NULL;
 			}
-			for (k = 0; k < p->nanchors; k++)
+			for (k = 0; k < p->nanchors; k++) {
 				free(p->anchors[k].name);
+				if (p->anchors[k].owned)
+					doc_free(p->anchors[k].node);
+			}
 			p->nanchors = 0;
 			break;
 		case YAML_SCALAR_EVENT:
@@ -484,8 +500,11 @@ out:
 			free(p->key[i]);
 	}
 	doc_free(docs);
-	for (k = 0; k < p->nanchors; k++)
+	for (k = 0; k < p->nanchors; k++) {
 		free(p->anchors[k].name);
+		if (p->anchors[k].owned)
+			doc_free(p->anchors[k].node);
+	}
 	free(p->anchors);
 	return rc;
 }

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# 0720: the local Kubernetes API server itself - the recorded exchanges
+# replayed, the real kubectl against it, its controllers, fault injection
+# and clean start/stop.
+
+load lib/common
+load lib/kube
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	kube_sim_stop
+}
+
+sts_replicas_is() {
+	kube_sim_api GET "/apis/apps/v1/namespaces/default/statefulsets/$1" |
+	    jq -e ".status.replicas == $2"
+}
+
+ns_gone() {
+	! kube_sim_api GET "/api/v1/namespaces/$1" >/dev/null 2>&1
+}
+
+@test "every recorded kube-apiserver exchange replays with the same shape" {
+	kube_sim_start --ns-delete-delay 1.5
+	run -0 "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" \
+	    --fixtures "$ESCTL_TOP/testdata/k8s-recorded" --url "$KUBE_SIM_URL" \
+	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json"
+	assert_equal "$(grep -c '^ok ' <<<"$output")" \
+	    "$(ls "$ESCTL_TOP"/testdata/k8s-recorded/*.json | wc -l)"
+	refute_output --partial 'not ok'
+}
+
+@test "kubectl get ns,sts,pods -A works" {
+	kube_sim_start
+	kube_sim_namespace es-one '{"es-cluster": "true"}'
+	kube_sim_statefulset es-one elasticsearch 2
+	esctl __kube wait statefulsets es-one elasticsearch --for rollout \
+	    --timeout 20s >/dev/null
+	run -0 kube_sim_kubectl get ns,sts,pods -A
+	assert_line --regexp '^namespace/es-one +Active '
+	assert_line --regexp '^namespace/default +Active '
+	assert_line --regexp '^es-one +statefulset.apps/elasticsearch +2/2 '
+	assert_line --regexp '^es-one +pod/elasticsearch-0 +1/1 +Running +0 '
+	assert_line --regexp '^es-one +pod/elasticsearch-1 +1/1 +Running +0 '
+}
+
+@test "kubectl get ns -l es-cluster=true -o json works" {
+	kube_sim_start
+	kube_sim_namespace es-one '{"es-cluster": "true", "tenant-org-id": "o1"}'
+	kube_sim_namespace es-two '{"es-cluster": "true"}'
+	kube_sim_namespace other
+	run -0 kube_sim_kubectl get ns -l es-cluster=true -o json
+	assert_equal "$(jq -r '.kind' <<<"$output")" List
+	assert_equal "$(jq -r '[.items[].metadata.name] | join(",")' \
+	    <<<"$output")" es-one,es-two
+	assert_equal "$(jq -r '.items[0].kind, .items[0].status.phase,
+	    .items[0].metadata.labels["tenant-org-id"]' <<<"$output")" \
+	    $'Namespace\nActive\no1'
+	run -0 kube_sim_kubectl get ns -l 'es-cluster=true,tenant-org-id!=o1' \
+	    -o name
+	assert_output namespace/es-two
+	# the selector went to the server
+	run -0 kube_sim_requests '[.[] | select(.method == "GET" and .path == "/api/v1/namespaces")
+	    | .query] | .[0]'
+	[[ $output == *"labelSelector=es-cluster%3Dtrue"* ]]
+}
+
+@test "a newer kubectl works too, when installed" {
+	[ -x /usr/bin/kubectl ] || skip "no /usr/bin/kubectl"
+	[ "$(readlink -f /usr/bin/kubectl)" != "$(readlink -f "$KUBECTL")" ] ||
+	    skip "/usr/bin/kubectl is the one already tested"
+	kube_sim_start
+	kube_sim_namespace es-one '{"es-cluster": "true"}'
+	kube_sim_statefulset es-one elasticsearch 1
+	esctl __kube wait statefulsets es-one elasticsearch --for rollout \
+	    --timeout 20s >/dev/null
+	run -0 /usr/bin/kubectl --kubeconfig "$KUBE_SIM_KUBECONFIG" \
+	    get ns,sts,pods -A
+	assert_line --regexp '^es-one +pod/elasticsearch-0 +1/1 +Running'
+	run -0 /usr/bin/kubectl --kubeconfig "$KUBE_SIM_KUBECONFIG" \
+	    get ns -l es-cluster=true -o json
+	assert_equal "$(jq -r '.items[].metadata.name' <<<"$output")" es-one
+}
+
+@test "controllers: pods, status counters, PVCs, scaling and metrics" {
+	kube_sim_start --ready-delay 0.1
+	kube_sim_statefulset default es 3
+	esctl __kube wait statefulsets default es --for rollout --timeout 20s \
+	    >/dev/null
+	run -0 kube_sim_api GET /apis/apps/v1/namespaces/default/statefulsets/es
+	assert_equal "$(jq -c '.status | [.replicas, .readyReplicas,
+	    .updatedReplicas, .availableReplicas, .observedGeneration]' \
+	    <<<"$output")" '[3,3,3,3,1]'
+	run -0 kube_sim_api GET /api/v1/namespaces/default/persistentvolumeclaims
+	assert_equal "$(jq -r '[.items[] | .metadata.name + ":" +
+	    .status.phase + ":" + .status.capacity.storage] | join(" ")' \
+	    <<<"$output")" "data-es-0:Bound:1Gi data-es-1:Bound:1Gi data-es-2:Bound:1Gi"
+	# the scale subresource: spec at once, status later
+	run -0 kube_sim_api PATCH \
+	    /apis/apps/v1/namespaces/default/statefulsets/es/scale \
+	    '{"spec": {"replicas": 1}}'
+	assert_equal "$(jq -c '[.kind, .spec.replicas, .status.replicas,
+	    .status.selector]' <<<"$output")" '["Scale",1,3,"app=es"]'
+	kube_sim_wait 20 sts_replicas_is es 1
+	# metrics.k8s.io from the pods' requests, overridable
+	kube_sim_metrics '{"pods": {"default/es-0": {"cpu": "750m",
+	    "memory": "1Gi"}}}'
+	run -0 kube_sim_api GET /apis/metrics.k8s.io/v1beta1/namespaces/default/pods/es-0
+	assert_equal "$(jq -r '.containers[0].usage | .cpu + " " + .memory' \
+	    <<<"$output")" "750000000n 1048576Ki"
+	run -0 kube_sim_api GET /apis/metrics.k8s.io/v1beta1/nodes
+	assert_equal "$(jq '.items | length' <<<"$output")" 3
+}
+
+@test "namespace deletion: Terminating, then gone with its contents" {
+	kube_sim_start --ns-delete-delay 2
+	kube_sim_namespace doomed
+	kube_sim_statefulset doomed es 2
+	esctl __kube wait statefulsets doomed es --for rollout --timeout 20s \
+	    >/dev/null
+	run -0 kube_sim_api DELETE /api/v1/namespaces/doomed
+	assert_equal "$(jq -r '.kind, .status.phase' <<<"$output")" \
+	    $'Namespace\nTerminating'
+	# no new content while terminating
+	run -1 kube_sim_api POST /api/v1/namespaces/doomed/configmaps \
+	    '{"metadata": {"name": "x"}}'
+	assert_equal "$(jq -r .reason <<<"$output")" Forbidden
+	kube_sim_wait 20 ns_gone doomed
+	run -0 kube_sim_api GET /api/v1/persistentvolumeclaims
+	assert_equal "$(jq '.items | length' <<<"$output")" 0
+	run -0 kube_sim_api GET /api/v1/pods
+	assert_equal "$(jq '.items | length' <<<"$output")" 0
+}
+
+@test "eviction honours PodDisruptionBudgets with 429" {
+	kube_sim_start
+	kube_sim_statefulset default web 2
+	esctl __kube wait statefulsets default web --for rollout --timeout 20s \
+	    >/dev/null
+	kube_sim_api POST /apis/policy/v1/namespaces/default/poddisruptionbudgets \
+	    '{"metadata": {"name": "web"}, "spec": {"minAvailable": 2,
+	      "selector": {"matchLabels": {"app": "web"}}}}' >/dev/null
+	run -1 kube_sim_api POST /api/v1/namespaces/default/pods/web-0/eviction \
+	    '{"apiVersion": "policy/v1", "kind": "Eviction",
+	      "metadata": {"name": "web-0", "namespace": "default"}}'
+	assert_equal "$(jq -r '.code, .reason, .details.causes[0].reason,
+	    .details.causes[0].message' <<<"$output")" "429
+TooManyRequests
+DisruptionBudget
+The disruption budget web needs 2 healthy pods and has 2 currently"
+	kube_sim_api PATCH /apis/policy/v1/namespaces/default/poddisruptionbudgets/web \
+	    '{"spec": {"minAvailable": 1}}' >/dev/null
+	run -0 kube_sim_api POST /api/v1/namespaces/default/pods/web-0/eviction \
+	    '{"apiVersion": "policy/v1", "kind": "Eviction",
+	      "metadata": {"name": "web-0", "namespace": "default"}}'
+	assert_equal "$(jq -c '[.kind, .status, .code]' <<<"$output")" \
+	    '["Status","Success",201]'
+}
+
+@test "fault injection: status, count, after, method and path patterns" {
+	kube_sim_start
+	kube_sim_fault GET '/api/v1/namespaces/*' 500 2 after=1
+	run -0 kube_sim_api GET /api/v1/namespaces/default
+	run -1 kube_sim_api GET /api/v1/namespaces/default
+	assert_equal "$(jq -r '.code, .reason' <<<"$output")" $'500\nInternalError'
+	run -1 kube_sim_api GET /api/v1/namespaces/kube-system
+	run -0 kube_sim_api GET /api/v1/namespaces/default
+	run -0 kube_sim_api POST /api/v1/namespaces '{"metadata": {"name": "n"}}'
+	run -0 kube_sim_requests '[.[] | .status] | join(",")'
+	assert_output '"200,500,500,200,201"'
+	run -0 kube_sim_requests '[.[] | select(.fault != null)] | length'
+	assert_output 2
+	kube_sim_requests_clear
+	run -0 kube_sim_requests length
+	assert_output 0
+}
+
+@test "401 and 403 answers are real Status bodies" {
+	kube_sim_start
+	run -22 curl -sf --cacert "$KUBE_SIM_CA" -H 'Authorization: Bearer nope' \
+	    "$KUBE_SIM_URL/api/v1/namespaces"
+	run -0 curl -s --cacert "$KUBE_SIM_CA" -H 'Authorization: Bearer nope' \
+	    "$KUBE_SIM_URL/api/v1/namespaces"
+	assert_equal "$(jq -c . <<<"$output")" \
+	    '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}'
+	run -0 curl -s --cacert "$KUBE_SIM_CA" \
+	    -H "Authorization: Bearer $KUBE_SIM_NOBODY_TOKEN" \
+	    "$KUBE_SIM_URL/apis/apps/v1/namespaces/default/statefulsets/x"
+	assert_equal "$(jq -c '[.code, .reason, .message, .details]' \
+	    <<<"$output")" '[403,"Forbidden","statefulsets.apps \"x\" is forbidden: User \"token-nobody\" cannot get resource \"statefulsets\" in API group \"apps\" in the namespace \"default\"",{"name":"x","group":"apps","kind":"statefulsets"}]'
+}
+
+@test "start-up writes a kubeconfig; stop leaves no process behind" {
+	kube_sim_start
+	[ -f "$KUBE_SIM_KUBECONFIG" ]
+	[ "$(stat -c %a "$KUBE_SIM_KUBECONFIG")" = 600 ]
+	pid=$(cat "$KUBE_SIM_DIR/pid")
+	kill -0 "$pid"
+	run -0 grep -c '^- name: sim' "$KUBE_SIM_KUBECONFIG"
+	kube_sim_stop
+	run -1 kill -0 "$pid"
+	[ ! -f "$KUBE_SIM_DIR/pid" ]
+	# on its own, it prints the kubeconfig path first
+	port=$(free_port)
+	"$PYTHON" "$ESCTL_TOP/tests/kube-sim/serve" --state \
+	    "$BATS_TEST_TMPDIR/own" --port "$port" --pki \
+	    "$(dirname "$KUBE_SIM_CA")" > "$BATS_TEST_TMPDIR/own.out" 3>&- &
+	own=$!
+	wait_port "$port"
+	kube_sim_wait 10 test -s "$BATS_TEST_TMPDIR/own.out"
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/own.out")" \
+	    "$BATS_TEST_TMPDIR/own/kubeconfig"
+	run -0 esctl --kubeconfig "$BATS_TEST_TMPDIR/own/kubeconfig" k8s ping
+	kill "$own"
+	wait "$own" || true
+	run -1 kill -0 "$own"
+}
+
+@test "the server exits when the process that started it is gone" {
+	port=$(free_port)
+	sh -c '"$1" "$2" --state "$3" --port "$4" --parent-pid $$ \
+	    >/dev/null 2>&1 & echo $! > "$3.pid"; sleep 2' _ "$PYTHON" \
+	    "$ESCTL_TOP/tests/kube-sim/serve" "$BATS_TEST_TMPDIR/w" "$port" 3>&-
+	pid=$(cat "$BATS_TEST_TMPDIR/w.pid")
+	kube_sim_wait 15 sh -c "! kill -0 $pid 2>/dev/null"
+}
