@@ -83,6 +83,7 @@ _esctl_takes_value() {
 		--selector) return 0 ;;
 		--max-streams) return 0 ;;
 		--cluster) return 0 ;;
+		--cluster) return 0 ;;
 		--format) return 0 ;;
 		--cluster) return 0 ;;
 		--since) return 0 ;;
@@ -264,6 +265,7 @@ _esctl() {
 		"logs --tail") return 0 ;;
 		"logs --selector"|"logs -l") return 0 ;;
 		"logs --max-streams") return 0 ;;
+		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
 		"snapshot list --cluster"|"snapshot list -c") _esctl_dynamic k8s-cluster; return 0 ;;
@@ -374,7 +376,7 @@ _esctl() {
 		fi ;;
 	snapshot)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list prune' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
 			return 0
 		fi ;;
 	strategy)
@@ -511,6 +513,13 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"snapshot collect")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 			esac
 		fi ;;
 	"snapshot import")

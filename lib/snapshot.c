@@ -95,6 +95,7 @@ static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
 static double	 snapshot_qty(const cJSON *, const char *);
 static const cJSON *snapshot_at(const cJSON *, const char *);
 static int	 snapshot_schedulable(const cJSON *, int *, int *);
+static void	 snapshot_copy(cJSON *, const cJSON *, const char *);
 
 void
 snapshot_init(struct snapshot *s)
@@ -902,4 +903,41 @@ snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
 		free(sched[i]);
 	free(sched);
 	snapshot_derive(s);
+}
+
+/* Copies member key of from into to, when present. */
+static void
+snapshot_copy(cJSON *to, const cJSON *from, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, key);
+
+	if (v != NULL)
+		cJSON_AddItemToObject(to, key, cJSON_Duplicate(v, 1));
+}
+
+cJSON *
+snapshot_pod_brief(const cJSON *pod)
+{
+	const cJSON *spec = cJSON_GetObjectItem(pod, "spec"), *c;
+	cJSON *out, *ospec, *arr, *one, *res;
+	const char *lists[] = { "containers", "initContainers" };
+	size_t i;
+
+	out = cJSON_CreateObject();
+	ospec = cJSON_AddObjectToObject(out, "spec");
+	snapshot_copy(ospec, spec, "nodeName");
+	snapshot_copy(ospec, spec, "overhead");
+	for (i = 0; i < 2; i++) {
+		arr = cJSON_AddArrayToObject(ospec, lists[i]);
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, lists[i])) {
+			one = cJSON_CreateObject();
+			res = cJSON_AddObjectToObject(one, "resources");
+			snapshot_copy(res, cJSON_GetObjectItem(c, "resources"),
+			    "requests");
+			cJSON_AddItemToArray(arr, one);
+		}
+	}
+	one = cJSON_AddObjectToObject(out, "status");
+	snapshot_copy(one, cJSON_GetObjectItem(pod, "status"), "phase");
+	return out;
 }

@@ -106,6 +106,12 @@ int	snapshot_parse(const char *buf, size_t len, const char *name,
  */
 void	snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
 	    const cJSON *metrics, struct snapshot *s);
+/*
+ * The parts of a Pod snapshot_from_kube reads (phase, node, requests of
+ * containers and init containers, overhead), as a new object: collecting
+ * a large cluster keeps these instead of whole pods.
+ */
+cJSON	*snapshot_pod_brief(const cJSON *pod);
 
 struct snapshot_filter {
 	long long	 cluster_id;	/* -1: every cluster */

@@ -113,10 +113,11 @@ YAML
 	    >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 3>&- &
 	echo $! > "$BATS_TEST_TMPDIR/prometheus.pid"
 	wait_port "$PROM_PORT" 30
-	# two scrapes are needed before irate() has a value
+	# a few scrapes are needed before the default CPU query of
+	# snapshot collect (irate in a subquery) has a value
 	for ((i = 0; i < 300; i++)); do
 		if curl -sf "$PROM_URL/api/v1/query" --data-urlencode \
-		    'query=sum(irate(node_cpu_seconds_total[2m]))' |
+		    'query=max_over_time(sum(irate(node_cpu_seconds_total{mode!="idle"}[2m]))[5m:])' |
 		    grep -q '"value"'; then
 			return 0
 		fi
