@@ -3,6 +3,7 @@
 # (the sanitizer build runs everything under ASan/LSan instead).
 
 load lib/common
+load lib/kube
 load lib/pool
 
 setup() {
@@ -12,6 +13,10 @@ setup() {
 	export TZ=UTC
 	add_cluster prod-a
 	timeline "$BATS_TEST_TMPDIR/t.csv" prod-a 2024-01-01T00:00:00Z 5 cpu=90,90,90,90 mem=-,20,20,20
+}
+
+teardown() {
+	kube_sim_stop
 }
 
 vg() {
@@ -44,4 +49,14 @@ vg() {
 	run -6 vg notify test email --to b@example.com
 	run -0 vg duty now --at 2024-01-01T12:00:00Z
 	run -4 vg strategy delete --yes hot
+}
+
+@test "valgrind: snapshot collect from the API server, with a dead Prometheus" {
+	kube_sim_start --ready-delay 0.05
+	kube_sim_metrics '{"nodes": {"sim-node-1": {"cpu": "3", "memory": "8Gi"}}}'
+	run -0 esctl k8s add sim --context sim
+	run -0 esctl k8s add sim-prom --context sim --prometheus "http://127.0.0.1:$(free_port)"
+	run -0 vg snapshot collect --cluster sim -o json
+	run -6 vg snapshot collect
+	run -0 vg snapshot prune --older-than 1d --yes
 }
