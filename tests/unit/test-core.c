@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -152,7 +153,69 @@ test_doc_stream(struct unit_t *t)
 	UT_EQ_INT(t, doc_parse(y, sizeof y - 1, "s", &root, &err), -1);
 }
 
+/*
+ * Replays the fuzz corpus (testdata/fuzz/doc) with the fuzz target's
+ * properties: no crash, errors carry a message, and what parses survives
+ * JSON -> YAML -> parse unchanged.
+ */
+static void
+test_doc_fuzz_corpus(struct unit_t *t)
+{
+	const char *top = getenv("ESCTL_TOP");
+	struct doc_node *root, *again;
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT, y = ES_BUF_INIT;
+	struct dirent *de;
+	cJSON *j, *j2;
+	char *dir, *path;
+	DIR *d;
+	int n = 0;
+
+	dir = xasprintf("%s/testdata/fuzz/doc", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = util_path_join(dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		free(path);
+		n++;
+		if (doc_parse(b.data, b.len, de->d_name, &root, &err) == -1) {
+			UT_ASSERT(t, err.msg[0] != '\0');
+			continue;
+		}
+		j = doc_to_json(root);
+		es_buf_reset(&y);
+		if (doc_emit_yaml(j, &y, &err) == 0) {
+			UT_EQ_INT(t, doc_parse(y.data, y.len, "emitted", &again,
+			    &err), 0);
+			if (again != NULL) {
+				j2 = doc_to_json(again);
+				if (!cJSON_Compare(j, j2, 1))
+					unit_fail(t, __FILE__, __LINE__, "%s: "
+					    "YAML round trip changed the data",
+					    de->d_name);
+				cJSON_Delete(j2);
+				doc_free(again);
+			}
+		}
+		cJSON_Delete(j);
+		doc_free(root);
+	}
+	closedir(d);
+	UT_ASSERT(t, n >= 4);
+	es_buf_release(&b);
+	es_buf_release(&y);
+	free(dir);
+}
+
 const struct unit_test unit_doc_tests[] = {
+	{ "fuzz-corpus", test_doc_fuzz_corpus },
 	{ "yaml", test_doc_yaml },
 	{ "errors", test_doc_errors },
 	{ "json-roundtrip", test_doc_json_roundtrip },
