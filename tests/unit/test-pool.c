@@ -3,6 +3,7 @@
  * evaluation engine's window logic, strategy form rules, order numbers,
  * duty times, snapshot derivation and import, notification settings.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "store.h"
 #include "strategy.h"
 #include "unit.h"
+#include "util.h"
 
 #define T0	1704067200	/* 2024-01-01T00:00:00Z */
 
@@ -407,6 +409,86 @@ test_snapshot_kube(struct unit_t *t)
 	cJSON_Delete(metrics);
 }
 
+/* Clusters 1 to 9 exist, by id or as "c1" to "c9" (as in fuzz-snapshot). */
+static int
+corpus_resolve(void *arg, const char *ref, long long *id,
+    struct es_err *err)
+{
+	(void)arg;
+	if (ref[0] == 'c' && ref[1] >= '1' && ref[1] <= '9' && !ref[2]) {
+		*id = ref[1] - '0';
+		return 0;
+	}
+	if (ref[0] >= '1' && ref[0] <= '9' && ref[1] == '\0') {
+		*id = ref[0] - '0';
+		return 0;
+	}
+	return es_err_set(err, ES_ENOTFOUND, "NotFound", "cluster '%s' not "
+	    "found", ref);
+}
+
+/*
+ * Replays the fuzz corpus (testdata/fuzz/snapshot) with the fuzz target's
+ * properties: no crash or leak, errors carry a message, parsed rows have a
+ * known cluster and sane derived values.
+ */
+static void
+test_snapshot_fuzz_corpus(struct unit_t *t)
+{
+	static const char *names[] = { "f.csv", "f.json", "f.jsonl", "f" };
+	static const char *formats[] = { NULL, NULL, NULL, NULL, "csv",
+	    "json" };
+	const char *top = getenv("ESCTL_TOP");
+	struct es_buf b = ES_BUF_INIT;
+	struct es_err err = ES_ERR_INIT;
+	struct snapshot *rows;
+	struct dirent *de;
+	char *dir, *path;
+	size_t n, i;
+	unsigned pick;
+	int files = 0, parsed = 0;
+	DIR *d;
+
+	dir = xasprintf("%s/testdata/fuzz/snapshot", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = util_path_join(dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		free(path);
+		files++;
+		pick = b.len > 0 ? (unsigned char)b.data[0] : 0;
+		es_err_clear(&err);
+		if (snapshot_parse(b.len ? b.data + 1 : b.data, b.len ? b.len -
+		    1 : 0, names[pick % 4], formats[pick % 6], pick & 0x80 ?
+		    1 : -1, T0, corpus_resolve, NULL, &rows, &n, &err) == -1) {
+			UT_ASSERT(t, err.code != 0 && err.msg[0] != '\0');
+			continue;
+		}
+		parsed++;
+		for (i = 0; i < n; i++) {
+			UT_ASSERT(t, rows[i].cluster_id >= 1 &&
+			    rows[i].cluster_id <= 9);
+			UT_ASSERT(t, rows[i].cpu_request >= 0 &&
+			    rows[i].node_count >= 0);
+			UT_ASSERT(t, isnan(rows[i].max_cpu) ||
+			    (isfinite(rows[i].max_cpu) && rows[i].max_cpu >= 0));
+		}
+		free(rows);
+	}
+	closedir(d);
+	UT_ASSERT(t, files >= 4);
+	UT_ASSERT(t, parsed >= 4);
+	es_buf_release(&b);
+	free(dir);
+}
+
 static void
 test_notify_config(struct unit_t *t)
 {
@@ -453,6 +535,7 @@ const struct unit_test unit_pool_tests[] = {
 	{ "snapshot_derive", test_snapshot_derive },
 	{ "snapshot_csv", test_snapshot_csv },
 	{ "snapshot_kube", test_snapshot_kube },
+	{ "snapshot_fuzz_corpus", test_snapshot_fuzz_corpus },
 	{ "notify_config", test_notify_config },
 	{ NULL, NULL }
 };
