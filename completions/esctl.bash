@@ -114,6 +114,88 @@ _esctl_takes_value() {
 		--tail) return 0 ;;
 		--selector) return 0 ;;
 		--max-streams) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--format) return 0 ;;
+		--cluster) return 0 ;;
+		--since) return 0 ;;
+		--until) return 0 ;;
+		--resource-type) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--older-than) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--action) return 0 ;;
+		--cpu-threshold) return 0 ;;
+		--cpu-type) return 0 ;;
+		--memory-threshold) return 0 ;;
+		--memory-type) return 0 ;;
+		--logic) return 0 ;;
+		--duration) return 0 ;;
+		--cooldown) return 0 ;;
+		--device-count) return 0 ;;
+		--node-selector) return 0 ;;
+		--description) return 0 ;;
+		--status) return 0 ;;
+		--from-file) return 0 ;;
+		--name) return 0 ;;
+		--cluster) return 0 ;;
+		--action) return 0 ;;
+		--cpu-threshold) return 0 ;;
+		--cpu-type) return 0 ;;
+		--memory-threshold) return 0 ;;
+		--memory-type) return 0 ;;
+		--logic) return 0 ;;
+		--duration) return 0 ;;
+		--cooldown) return 0 ;;
+		--device-count) return 0 ;;
+		--node-selector) return 0 ;;
+		--description) return 0 ;;
+		--status) return 0 ;;
+		--from-file) return 0 ;;
+		--name) return 0 ;;
+		--status) return 0 ;;
+		--action) return 0 ;;
+		--cluster) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--history) return 0 ;;
+		--cluster) return 0 ;;
+		--result) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--at) return 0 ;;
+		--strategy) return 0 ;;
+		--cluster) return 0 ;;
+		--wait) return 0 ;;
+		--status) return 0 ;;
+		--action) return 0 ;;
+		--cluster) return 0 ;;
+		--strategy) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--date) return 0 ;;
+		--start) return 0 ;;
+		--end) return 0 ;;
+		--days) return 0 ;;
+		--email) return 0 ;;
+		--phone) return 0 ;;
+		--im) return 0 ;;
+		--user) return 0 ;;
+		--from) return 0 ;;
+		--to) return 0 ;;
+		--limit) return 0 ;;
+		--at) return 0 ;;
+		--status) return 0 ;;
+		--type) return 0 ;;
+		--order) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--to) return 0 ;;
+		--message) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -247,13 +329,95 @@ _esctl() {
 		"logs --tail") return 0 ;;
 		"logs --selector"|"logs -l") return 0 ;;
 		"logs --max-streams") return 0 ;;
+		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
+		"snapshot list --cluster"|"snapshot list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"snapshot list --since") return 0 ;;
+		"snapshot list --until") return 0 ;;
+		"snapshot list --resource-type") return 0 ;;
+		"snapshot list --limit") return 0 ;;
+		"snapshot list --offset") return 0 ;;
+		"snapshot prune --older-than") return 0 ;;
+		"snapshot prune --cluster"|"snapshot prune -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy create --cluster"|"strategy create -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy create --action"|"strategy create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"strategy create --cpu-threshold") return 0 ;;
+		"strategy create --cpu-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy create --memory-threshold") return 0 ;;
+		"strategy create --memory-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy create --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
+		"strategy create --duration") return 0 ;;
+		"strategy create --cooldown") return 0 ;;
+		"strategy create --device-count"|"strategy create -n") return 0 ;;
+		"strategy create --node-selector") return 0 ;;
+		"strategy create --description"|"strategy create -d") return 0 ;;
+		"strategy create --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
+		"strategy create --from-file"|"strategy create -f") _esctl_files; return 0 ;;
+		"strategy update --name") return 0 ;;
+		"strategy update --cluster"|"strategy update -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy update --action"|"strategy update -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"strategy update --cpu-threshold") return 0 ;;
+		"strategy update --cpu-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy update --memory-threshold") return 0 ;;
+		"strategy update --memory-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy update --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
+		"strategy update --duration") return 0 ;;
+		"strategy update --cooldown") return 0 ;;
+		"strategy update --device-count"|"strategy update -n") return 0 ;;
+		"strategy update --node-selector") return 0 ;;
+		"strategy update --description"|"strategy update -d") return 0 ;;
+		"strategy update --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
+		"strategy update --from-file"|"strategy update -f") _esctl_files; return 0 ;;
+		"strategy list --name") return 0 ;;
+		"strategy list --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
+		"strategy list --action"|"strategy list -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"strategy list --cluster"|"strategy list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy list --limit") return 0 ;;
+		"strategy list --offset") return 0 ;;
+		"strategy show --history") return 0 ;;
+		"strategy history --cluster"|"strategy history -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy history --result") COMPREPLY=($(compgen -W 'order_created skipped failed_check' -- "$cur")); return 0 ;;
+		"strategy history --since") return 0 ;;
+		"strategy history --limit") return 0 ;;
+		"strategy history --offset") return 0 ;;
+		"strategy check --at") return 0 ;;
+		"strategy check --strategy"|"strategy check -s") _esctl_dynamic strategy; return 0 ;;
+		"strategy check --cluster"|"strategy check -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy check --wait") return 0 ;;
+		"order list --status") COMPREPLY=($(compgen -W 'pending processing completed failed cancelled pending_confirmation scheduled_for_maintenance maintenance_in_progress' -- "$cur")); return 0 ;;
+		"order list --action"|"order list -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit maintenance_request maintenance_uncordon' -- "$cur")); return 0 ;;
+		"order list --cluster"|"order list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"order list --strategy"|"order list -s") _esctl_dynamic strategy; return 0 ;;
+		"order list --since") return 0 ;;
+		"order list --limit") return 0 ;;
+		"order list --offset") return 0 ;;
+		"duty add --date") return 0 ;;
+		"duty add --start") return 0 ;;
+		"duty add --end") return 0 ;;
+		"duty add --days") return 0 ;;
+		"duty add --email") return 0 ;;
+		"duty add --phone") return 0 ;;
+		"duty add --im") return 0 ;;
+		"duty list --user"|"duty list -u") _esctl_dynamic duty-user; return 0 ;;
+		"duty list --from") return 0 ;;
+		"duty list --to") return 0 ;;
+		"duty list --limit") return 0 ;;
+		"duty now --at") return 0 ;;
+		"notify list --status") COMPREPLY=($(compgen -W 'sent failed read' -- "$cur")); return 0 ;;
+		"notify list --type"|"notify list -t") COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
+		"notify list --order") _esctl_dynamic order; return 0 ;;
+		"notify list --since") return 0 ;;
+		"notify list --limit") return 0 ;;
+		"notify test --to") return 0 ;;
+		"notify test --message"|"notify test -m") return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'tenant index search k8s container logs completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -279,7 +443,32 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant index search k8s container logs completion ' -- "$cur")); return 0 ;;
+	snapshot)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
+			return 0
+		fi ;;
+	strategy)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create update list show enable disable delete history check' -- "$cur"))
+			return 0
+		fi ;;
+	order)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show' -- "$cur"))
+			return 0
+		fi ;;
+	duty)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'add list remove now' -- "$cur"))
+			return 0
+		fi ;;
+	notify)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
+			return 0
+		fi ;;
+	help) COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -471,6 +660,170 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"snapshot collect")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"snapshot import")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --format $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"snapshot list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --since --until --resource-type --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"snapshot prune")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --older-than -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"strategy create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"strategy update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --name -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --name --status -a --action -c --cluster --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"strategy show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --history $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy enable")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy disable")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy history")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --result --since --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy check")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --at -s --strategy -c --cluster --wait --no-notify $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"order list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --status -a --action -c --cluster -s --strategy --since --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"order show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"duty add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --date --start --end --days --email --phone --im $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic duty-user; return 0 ;;
+			esac
+		fi ;;
+	"duty list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -u --user --from --to --all --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"duty remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"duty now")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --at $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"notify list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --unread --status -t --type --order --since --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"notify read")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"notify test")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --to -m --message $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
 			esac
 		fi ;;
 	"completion")

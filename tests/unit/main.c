@@ -27,6 +27,7 @@ extern const struct unit_test unit_store_tests[];
 extern const struct unit_test unit_config_tests[];
 extern const struct unit_test unit_ivf_tests[];
 extern const struct unit_test unit_kube_tests[];
+extern const struct unit_test unit_pool_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -37,6 +38,7 @@ static const struct unit_suite suites[] = {
 	{ "config", unit_config_tests },
 	{ "ivf", unit_ivf_tests },
 	{ "kube", unit_kube_tests },
+	{ "pool", unit_pool_tests },
 };
 
 void
