@@ -36,8 +36,14 @@ static const struct {
 	    "ORDER BY 1" },
 	{ "report-service", "SELECT DISTINCT service_name FROM "
 	    "deployment_report ORDER BY 1" },
+	{ "index", "SELECT index_name FROM vector_index ORDER BY 1" },
 	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
 	    "deleted_at IS NULL ORDER BY 1" },
+	{ "strategy", "SELECT name FROM elastic_scaling_strategy UNION ALL "
+	    "SELECT CAST(id AS TEXT) FROM elastic_scaling_strategy" },
+	{ "order", "SELECT order_number FROM elastic_scaling_order "
+	    "ORDER BY 1 DESC LIMIT 1000" },
+	{ "duty-user", "SELECT DISTINCT user_id FROM duty_roster ORDER BY 1" },
 	{ NULL, NULL }
 };
 

@@ -18,9 +18,16 @@ extern const struct esctl_group esctl_group_tenant;
 extern const struct esctl_group esctl_group_config;
 extern const struct esctl_group esctl_group_report;
 extern const struct esctl_group esctl_group_deployment;
+extern const struct esctl_group esctl_group_index;
+extern const struct esctl_group esctl_group_search;
 extern const struct esctl_group esctl_group_k8s;
 extern const struct esctl_group esctl_group_container;
 extern const struct esctl_group esctl_group_logs;
+extern const struct esctl_group esctl_group_snapshot;
+extern const struct esctl_group esctl_group_strategy;
+extern const struct esctl_group esctl_group_order;
+extern const struct esctl_group esctl_group_duty;
+extern const struct esctl_group esctl_group_notify;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -33,9 +40,16 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_deployment,
 	&esctl_group_report,
 	&esctl_group_config,
+	&esctl_group_index,
+	&esctl_group_search,
 	&esctl_group_k8s,
 	&esctl_group_container,
 	&esctl_group_logs,
+	&esctl_group_snapshot,
+	&esctl_group_strategy,
+	&esctl_group_order,
+	&esctl_group_duty,
+	&esctl_group_notify,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,

@@ -22,10 +22,11 @@ help_opt_usage(struct es_buf *b, const struct esctl_opt *o)
 	es_buf_addf(b, "--%s", o->long_name);
 	if (o->argname != NULL)
 		es_buf_addf(b, " %s", o->argname);
+	/* as the man SYNOPSIS renders it: [--opt ARG ...] */
+	if (o->type == OPT_LIST)
+		es_buf_adds(b, " ...");
 	if (!req)
 		es_buf_addch(b, ']');
-	if (o->type == OPT_LIST)
-		es_buf_adds(b, "...");
 }
 
 void

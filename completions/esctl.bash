@@ -83,6 +83,7 @@ _esctl_takes_value() {
 		--max-storage) return 0 ;;
 		--max-gpu) return 0 ;;
 		--org) return 0 ;;
+<<<<<<< HEAD
 		--org) return 0 ;;
 		--user) return 0 ;;
 		--since) return 0 ;;
@@ -105,6 +106,40 @@ _esctl_takes_value() {
 		--since) return 0 ;;
 		--ref) return 0 ;;
 		--path) return 0 ;;
+=======
+		--dimension) return 0 ;;
+		--metric) return 0 ;;
+		--nlist) return 0 ;;
+		--nprobe) return 0 ;;
+		--namespace) return 0 ;;
+		--format) return 0 ;;
+		--nlist) return 0 ;;
+		--iters) return 0 ;;
+		--sample) return 0 ;;
+		--seed) return 0 ;;
+		--threads) return 0 ;;
+		--init) return 0 ;;
+		--tol) return 0 ;;
+		--namespace) return 0 ;;
+		--org) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--queries) return 0 ;;
+		--groundtruth) return 0 ;;
+		--topk) return 0 ;;
+		--nprobe) return 0 ;;
+		--threads) return 0 ;;
+		--mode) return 0 ;;
+		--warmup) return 0 ;;
+		--repeat) return 0 ;;
+		--vector) return 0 ;;
+		--query-file) return 0 ;;
+		--topk) return 0 ;;
+		--nprobe) return 0 ;;
+		--filter) return 0 ;;
+		--threads) return 0 ;;
+		--mode) return 0 ;;
+>>>>>>> main
 		--kubeconfig-file) return 0 ;;
 		--context) return 0 ;;
 		--prometheus) return 0 ;;
@@ -149,6 +184,88 @@ _esctl_takes_value() {
 		--tail) return 0 ;;
 		--selector) return 0 ;;
 		--max-streams) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--format) return 0 ;;
+		--cluster) return 0 ;;
+		--since) return 0 ;;
+		--until) return 0 ;;
+		--resource-type) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--older-than) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--action) return 0 ;;
+		--cpu-threshold) return 0 ;;
+		--cpu-type) return 0 ;;
+		--memory-threshold) return 0 ;;
+		--memory-type) return 0 ;;
+		--logic) return 0 ;;
+		--duration) return 0 ;;
+		--cooldown) return 0 ;;
+		--device-count) return 0 ;;
+		--node-selector) return 0 ;;
+		--description) return 0 ;;
+		--status) return 0 ;;
+		--from-file) return 0 ;;
+		--name) return 0 ;;
+		--cluster) return 0 ;;
+		--action) return 0 ;;
+		--cpu-threshold) return 0 ;;
+		--cpu-type) return 0 ;;
+		--memory-threshold) return 0 ;;
+		--memory-type) return 0 ;;
+		--logic) return 0 ;;
+		--duration) return 0 ;;
+		--cooldown) return 0 ;;
+		--device-count) return 0 ;;
+		--node-selector) return 0 ;;
+		--description) return 0 ;;
+		--status) return 0 ;;
+		--from-file) return 0 ;;
+		--name) return 0 ;;
+		--status) return 0 ;;
+		--action) return 0 ;;
+		--cluster) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--history) return 0 ;;
+		--cluster) return 0 ;;
+		--result) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--at) return 0 ;;
+		--strategy) return 0 ;;
+		--cluster) return 0 ;;
+		--wait) return 0 ;;
+		--status) return 0 ;;
+		--action) return 0 ;;
+		--cluster) return 0 ;;
+		--strategy) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--offset) return 0 ;;
+		--date) return 0 ;;
+		--start) return 0 ;;
+		--end) return 0 ;;
+		--days) return 0 ;;
+		--email) return 0 ;;
+		--phone) return 0 ;;
+		--im) return 0 ;;
+		--user) return 0 ;;
+		--from) return 0 ;;
+		--to) return 0 ;;
+		--limit) return 0 ;;
+		--at) return 0 ;;
+		--status) return 0 ;;
+		--type) return 0 ;;
+		--order) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--to) return 0 ;;
+		--message) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -251,6 +368,7 @@ _esctl() {
 		"tenant quota set --max-storage") return 0 ;;
 		"tenant quota set --max-gpu") return 0 ;;
 		"tenant quota list --org") _esctl_dynamic org; return 0 ;;
+<<<<<<< HEAD
 		"tenant usage --org") _esctl_dynamic org; return 0 ;;
 		"tenant usage --user"|"tenant usage -u") _esctl_dynamic user; return 0 ;;
 		"tenant usage --since") return 0 ;;
@@ -273,6 +391,40 @@ _esctl() {
 		"report stats --since") return 0 ;;
 		"config pull --ref") return 0 ;;
 		"config pull --path") return 0 ;;
+=======
+		"index create --dimension"|"index create -d") return 0 ;;
+		"index create --metric"|"index create -m") COMPREPLY=($(compgen -W 'l2 cosine dot' -- "$cur")); return 0 ;;
+		"index create --nlist") return 0 ;;
+		"index create --nprobe") return 0 ;;
+		"index create --namespace"|"index create -n") _esctl_dynamic namespace; return 0 ;;
+		"index add --format"|"index add -f") COMPREPLY=($(compgen -W 'fvecs bvecs npy jsonl csv' -- "$cur")); return 0 ;;
+		"index build --nlist") return 0 ;;
+		"index build --iters") return 0 ;;
+		"index build --sample") return 0 ;;
+		"index build --seed") return 0 ;;
+		"index build --threads"|"index build -t") return 0 ;;
+		"index build --init") COMPREPLY=($(compgen -W 'random pca' -- "$cur")); return 0 ;;
+		"index build --tol") return 0 ;;
+		"index list --namespace"|"index list -n") _esctl_dynamic namespace; return 0 ;;
+		"index list --org") _esctl_dynamic org; return 0 ;;
+		"index data --limit") return 0 ;;
+		"index data --offset") return 0 ;;
+		"index eval --queries") _esctl_files; return 0 ;;
+		"index eval --groundtruth") _esctl_files; return 0 ;;
+		"index eval --topk"|"index eval -k") return 0 ;;
+		"index eval --nprobe") return 0 ;;
+		"index eval --threads"|"index eval -t") return 0 ;;
+		"index eval --mode") COMPREPLY=($(compgen -W 'auto sq8 flat gemm' -- "$cur")); return 0 ;;
+		"index eval --warmup") return 0 ;;
+		"index eval --repeat") return 0 ;;
+		"search --vector") return 0 ;;
+		"search --query-file") _esctl_files; return 0 ;;
+		"search --topk"|"search -k") return 0 ;;
+		"search --nprobe") return 0 ;;
+		"search --filter") return 0 ;;
+		"search --threads"|"search -t") return 0 ;;
+		"search --mode") COMPREPLY=($(compgen -W 'auto sq8 flat gemm' -- "$cur")); return 0 ;;
+>>>>>>> main
 		"k8s add --kubeconfig-file"|"k8s add -f") _esctl_files; return 0 ;;
 		"k8s add --context") _esctl_dynamic context; return 0 ;;
 		"k8s add --prometheus") return 0 ;;
@@ -317,13 +469,99 @@ _esctl() {
 		"logs --tail") return 0 ;;
 		"logs --selector"|"logs -l") return 0 ;;
 		"logs --max-streams") return 0 ;;
+		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
+		"snapshot list --cluster"|"snapshot list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"snapshot list --since") return 0 ;;
+		"snapshot list --until") return 0 ;;
+		"snapshot list --resource-type") return 0 ;;
+		"snapshot list --limit") return 0 ;;
+		"snapshot list --offset") return 0 ;;
+		"snapshot prune --older-than") return 0 ;;
+		"snapshot prune --cluster"|"snapshot prune -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy create --cluster"|"strategy create -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy create --action"|"strategy create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"strategy create --cpu-threshold") return 0 ;;
+		"strategy create --cpu-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy create --memory-threshold") return 0 ;;
+		"strategy create --memory-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy create --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
+		"strategy create --duration") return 0 ;;
+		"strategy create --cooldown") return 0 ;;
+		"strategy create --device-count"|"strategy create -n") return 0 ;;
+		"strategy create --node-selector") return 0 ;;
+		"strategy create --description"|"strategy create -d") return 0 ;;
+		"strategy create --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
+		"strategy create --from-file"|"strategy create -f") _esctl_files; return 0 ;;
+		"strategy update --name") return 0 ;;
+		"strategy update --cluster"|"strategy update -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy update --action"|"strategy update -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"strategy update --cpu-threshold") return 0 ;;
+		"strategy update --cpu-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy update --memory-threshold") return 0 ;;
+		"strategy update --memory-type") COMPREPLY=($(compgen -W 'usage allocated' -- "$cur")); return 0 ;;
+		"strategy update --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
+		"strategy update --duration") return 0 ;;
+		"strategy update --cooldown") return 0 ;;
+		"strategy update --device-count"|"strategy update -n") return 0 ;;
+		"strategy update --node-selector") return 0 ;;
+		"strategy update --description"|"strategy update -d") return 0 ;;
+		"strategy update --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
+		"strategy update --from-file"|"strategy update -f") _esctl_files; return 0 ;;
+		"strategy list --name") return 0 ;;
+		"strategy list --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
+		"strategy list --action"|"strategy list -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"strategy list --cluster"|"strategy list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy list --limit") return 0 ;;
+		"strategy list --offset") return 0 ;;
+		"strategy show --history") return 0 ;;
+		"strategy history --cluster"|"strategy history -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy history --result") COMPREPLY=($(compgen -W 'order_created skipped failed_check' -- "$cur")); return 0 ;;
+		"strategy history --since") return 0 ;;
+		"strategy history --limit") return 0 ;;
+		"strategy history --offset") return 0 ;;
+		"strategy check --at") return 0 ;;
+		"strategy check --strategy"|"strategy check -s") _esctl_dynamic strategy; return 0 ;;
+		"strategy check --cluster"|"strategy check -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"strategy check --wait") return 0 ;;
+		"order list --status") COMPREPLY=($(compgen -W 'pending processing completed failed cancelled pending_confirmation scheduled_for_maintenance maintenance_in_progress' -- "$cur")); return 0 ;;
+		"order list --action"|"order list -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit maintenance_request maintenance_uncordon' -- "$cur")); return 0 ;;
+		"order list --cluster"|"order list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"order list --strategy"|"order list -s") _esctl_dynamic strategy; return 0 ;;
+		"order list --since") return 0 ;;
+		"order list --limit") return 0 ;;
+		"order list --offset") return 0 ;;
+		"duty add --date") return 0 ;;
+		"duty add --start") return 0 ;;
+		"duty add --end") return 0 ;;
+		"duty add --days") return 0 ;;
+		"duty add --email") return 0 ;;
+		"duty add --phone") return 0 ;;
+		"duty add --im") return 0 ;;
+		"duty list --user"|"duty list -u") _esctl_dynamic duty-user; return 0 ;;
+		"duty list --from") return 0 ;;
+		"duty list --to") return 0 ;;
+		"duty list --limit") return 0 ;;
+		"duty now --at") return 0 ;;
+		"notify list --status") COMPREPLY=($(compgen -W 'sent failed read' -- "$cur")); return 0 ;;
+		"notify list --type"|"notify list -t") COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
+		"notify list --order") _esctl_dynamic order; return 0 ;;
+		"notify list --since") return 0 ;;
+		"notify list --limit") return 0 ;;
+		"notify test --to") return 0 ;;
+		"notify test --message"|"notify test -m") return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
+<<<<<<< HEAD
 			COMPREPLY=($(compgen -W 'cluster tenant deployment report config k8s container logs completion help' -- "$cur"))
+=======
+			COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+>>>>>>> main
 		fi
 		return 0
 	fi
@@ -354,6 +592,11 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'pull' -- "$cur"))
 			return 0
 		fi ;;
+	index)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create add build list show delete data stats eval' -- "$cur"))
+			return 0
+		fi ;;
 	k8s)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'add list show update remove ping' -- "$cur"))
@@ -364,7 +607,36 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
 			return 0
 		fi ;;
+<<<<<<< HEAD
 	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config k8s container logs completion ' -- "$cur")); return 0 ;;
+=======
+	snapshot)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
+			return 0
+		fi ;;
+	strategy)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create update list show enable disable delete history check' -- "$cur"))
+			return 0
+		fi ;;
+	order)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show' -- "$cur"))
+			return 0
+		fi ;;
+	duty)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'add list remove now' -- "$cur"))
+			return 0
+		fi ;;
+	notify)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
+			return 0
+		fi ;;
+	help) COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+>>>>>>> main
 	esac
 
 	case "$group $verb" in
@@ -465,25 +737,58 @@ _esctl() {
 			case "$npos" in
 			esac
 		fi ;;
+<<<<<<< HEAD
 	"tenant usage")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user --since --until $_esctl_global_opts" -- "$cur"))
+=======
+	"index create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -d --dimension -m --metric --nlist --nprobe -n --namespace $_esctl_global_opts" -- "$cur"))
+>>>>>>> main
 		else
 			case "$npos" in
 			esac
 		fi ;;
+<<<<<<< HEAD
 	"deployment list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user -s --service --status -A --all $_esctl_global_opts" -- "$cur"))
+=======
+	"index add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --format $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index build")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --nlist --iters --sample --seed -t --threads --init --tol $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -n --namespace --org $_esctl_global_opts" -- "$cur"))
+>>>>>>> main
 		else
 			case "$npos" in
 			esac
 		fi ;;
+<<<<<<< HEAD
 	"deployment show")
+=======
+	"index show")
+>>>>>>> main
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
+<<<<<<< HEAD
 		*) _esctl_dynamic namespace; return 0 ;;
 			esac
 		fi ;;
@@ -526,10 +831,17 @@ _esctl() {
 			esac
 		fi ;;
 	"report flush")
+=======
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index delete")
+>>>>>>> main
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
+<<<<<<< HEAD
 			esac
 		fi ;;
 	"config pull")
@@ -537,6 +849,41 @@ _esctl() {
 			COMPREPLY=($(compgen -W " --ref --path $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
+=======
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index data")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index stats")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --no-verify $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index eval")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --queries --groundtruth -k --topk --nprobe --batch -t --threads --mode --warmup --repeat $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"search")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --vector --query-file -k --topk --nprobe --filter --exact -t --threads --mode $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+>>>>>>> main
 			esac
 		fi ;;
 	"k8s add")
@@ -600,6 +947,170 @@ _esctl() {
 		*) _esctl_dynamic namespace; return 0 ;;
 			esac
 		fi ;;
+	"snapshot collect")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"snapshot import")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --format $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"snapshot list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --since --until --resource-type --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"snapshot prune")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --older-than -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"strategy create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"strategy update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --name -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --name --status -a --action -c --cluster --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"strategy show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --history $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy enable")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy disable")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy history")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --result --since --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic strategy; return 0 ;;
+			esac
+		fi ;;
+	"strategy check")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --at -s --strategy -c --cluster --wait --no-notify $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"order list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --status -a --action -c --cluster -s --strategy --since --limit --offset $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"order show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"duty add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --date --start --end --days --email --phone --im $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic duty-user; return 0 ;;
+			esac
+		fi ;;
+	"duty list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -u --user --from --to --all --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"duty remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"duty now")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --at $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"notify list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --unread --status -t --type --order --since --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"notify read")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"notify test")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --to -m --message $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -613,6 +1124,7 @@ _esctl() {
 
 _esctl_single() {
 	case $1 in
+		search) return 0 ;;
 		logs) return 0 ;;
 		completion) return 0 ;;
 	esac

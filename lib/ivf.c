@@ -1,0 +1,1943 @@
+/*
+ * ivf.c - IVF index: k-means coarse quantizer, file format, search.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ivf.h"
+#include "ivf_kernels.h"
+#include "util.h"
+
+#define IVF_HEADER_SIZE		4096
+#define IVF_FLAG_SQ8		0x1
+/* vectors per block of the 8-bit scan */
+#define IVF_SCAN_BLOCK		128
+/* sgemm tiles of the batch path: queries x list vectors */
+#define IVF_GEMM_QB		256
+#define IVF_GEMM_XB		2048
+/* unit roundoff of float32 */
+#define IVF_U			(1.0 / 16777216.0)
+
+/* On-disk header (little-endian; padded to IVF_HEADER_SIZE). */
+struct ivf_header {
+	char		magic[8];
+	uint32_t	version;
+	uint32_t	header_size;
+	uint32_t	dim;
+	uint32_t	metric;
+	uint32_t	nlist;
+	uint32_t	flags;
+	uint64_t	ntotal;
+	uint64_t	index_uid;
+	uint64_t	seed;
+	uint32_t	iters;
+	uint32_t	init;
+	uint64_t	sample;
+	double		objective;
+	double		created;	/* Unix time */
+	uint64_t	off_centroids;
+	uint64_t	off_cnorm;
+	uint64_t	off_lists;
+	uint64_t	off_lmeta;
+	uint64_t	off_sq;
+	uint64_t	off_ids;
+	uint64_t	off_vecs;
+	uint64_t	off_norms;
+	uint64_t	off_codes;
+	uint64_t	off_errs;
+	uint64_t	file_size;
+	uint64_t	sum_meta;	/* XXH64 of [off_centroids, off_ids) */
+	uint64_t	sum_header;	/* XXH64 of the bytes above */
+};
+
+/* Per-list metadata. */
+struct ivf_lmeta {
+	float		xmax;		/* largest ||x|| in the list */
+	float		emax;		/* largest quantization error */
+	uint64_t	sum;		/* XXH64 of the list's data */
+};
+
+struct ivf_index {
+	int			 fd;
+	unsigned char		*map;
+	size_t			 size;
+	struct ivf_header	 h;
+	const float		*centroids;
+	const float		*cnorm;
+	const uint64_t		*lists;
+	const struct ivf_lmeta	*lmeta;
+	const float		*sq_min;
+	const float		*sq_step;
+	const int64_t		*ids;
+	const float		*vecs;
+	const float		*norms;
+	const uint8_t		*codes;
+	const float		*errs;
+	const struct ivf_kern	*kern;
+	float			 xmax;
+	char			*path;
+	int			 warm;		/* ivf_warm was called */
+};
+
+/* A bounded max-heap of (distance, id): the worst of the best k on top. */
+struct ivf_heap {
+	int		 k;
+	int		 n;
+	float		*d;
+	int64_t		*id;
+};
+
+static uint64_t	 ivf_xxh_round(uint64_t, uint64_t);
+static int	 ivf_heap_push(struct ivf_heap *, float, int64_t);
+static void	 ivf_heap_sorted(struct ivf_heap *, struct ivf_hit *);
+static void	 ivf_coarse(const struct ivf_index *, const float *, int,
+		    int *, float *, struct ivf_heap *);
+static int	 ivf_search_gemm(const struct ivf_index *, const float *,
+		    size_t, const struct ivf_search_opts *, struct ivf_hit *,
+		    struct ivf_search_stats *);
+static void	 ivf_run_threads(void *(*)(void *), void *, size_t, int);
+static int	 ivf_search_scan(const struct ivf_index *, const float *,
+		    size_t, const struct ivf_search_opts *, struct ivf_hit *,
+		    struct ivf_search_stats *);
+
+/* ---------------------------------------------------------------- */
+/* metrics */
+
+static const char *const ivf_metric_names[] = { "l2", "dot", "cosine" };
+
+int
+ivf_metric_parse(const char *s, enum ivf_metric *m, struct es_err *err)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(s, ivf_metric_names[i]) == 0) {
+			*m = (enum ivf_metric)i;
+			return 0;
+		}
+	return es_err_set(err, ES_EUSAGE, "Invalid", "invalid metric '%s': "
+	    "use l2, cosine or dot", s);
+}
+
+const char *
+ivf_metric_name(enum ivf_metric m)
+{
+	return (unsigned)m < 3 ? ivf_metric_names[m] : "unknown";
+}
+
+int
+ivf_metric_is_similarity(enum ivf_metric m)
+{
+	return m == IVF_DOT || m == IVF_COSINE;
+}
+
+int
+ivf_normalize(enum ivf_metric m, float *v, int d, struct es_err *err)
+{
+	double s = 0;
+	float inv;
+	int j;
+
+	if (m != IVF_COSINE)
+		return 0;
+	for (j = 0; j < d; j++)
+		s += (double)v[j] * (double)v[j];
+	if (!(s > 0) || !isfinite(s))
+		return es_err_set(err, ES_EUSAGE, "ZeroVector", "a zero "
+		    "vector has no direction and cannot be used with the "
+		    "cosine metric");
+	inv = (float)(1.0 / sqrt(s));
+	for (j = 0; j < d; j++)
+		v[j] *= inv;
+	return 0;
+}
+
+int
+ivf_prepare_queries(enum ivf_metric m, const float *q, size_t nq, int d,
+    float **out, struct es_err *err)
+{
+	float *c;
+	size_t i;
+
+	c = xreallocarray(NULL, nq * (size_t)d + 1, sizeof(float));
+	memcpy(c, q, nq * (size_t)d * sizeof(float));
+	for (i = 0; i < nq; i++)
+		if (ivf_normalize(m, c + i * (size_t)d, d, err) == -1) {
+			free(c);
+			return es_err_prefix(err, "query %zu", i + 1);
+		}
+	*out = c;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* XXH64 */
+
+#define XXH_P1	11400714785074694791ULL
+#define XXH_P2	14029467366897019727ULL
+#define XXH_P3	1609587929392839161ULL
+#define XXH_P4	9650029242287828579ULL
+#define XXH_P5	2870177450012600261ULL
+
+static uint64_t
+ivf_rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t
+ivf_xxh_round(uint64_t acc, uint64_t in)
+{
+	acc += in * XXH_P2;
+	acc = ivf_rotl(acc, 31);
+	return acc * XXH_P1;
+}
+
+static uint64_t
+ivf_xxh_merge(uint64_t acc, uint64_t v)
+{
+	acc ^= ivf_xxh_round(0, v);
+	return acc * XXH_P1 + XXH_P4;
+}
+
+uint64_t
+ivf_xxh64(const void *buf, size_t len, uint64_t seed)
+{
+	const unsigned char *p = buf, *end = p + len;
+	uint64_t h, v1, v2, v3, v4, k;
+	uint32_t w;
+
+	if (len >= 32) {
+		v1 = seed + XXH_P1 + XXH_P2;
+		v2 = seed + XXH_P2;
+		v3 = seed;
+		v4 = seed - XXH_P1;
+		do {
+			memcpy(&k, p, 8);
+			v1 = ivf_xxh_round(v1, k);
+			memcpy(&k, p + 8, 8);
+			v2 = ivf_xxh_round(v2, k);
+			memcpy(&k, p + 16, 8);
+			v3 = ivf_xxh_round(v3, k);
+			memcpy(&k, p + 24, 8);
+			v4 = ivf_xxh_round(v4, k);
+			p += 32;
+		} while ((size_t)(end - p) >= 32);
+		h = ivf_rotl(v1, 1) + ivf_rotl(v2, 7) + ivf_rotl(v3, 12) +
+		    ivf_rotl(v4, 18);
+		h = ivf_xxh_merge(h, v1);
+		h = ivf_xxh_merge(h, v2);
+		h = ivf_xxh_merge(h, v3);
+		h = ivf_xxh_merge(h, v4);
+	} else
+		h = seed + XXH_P5;
+	h += (uint64_t)len;
+	while ((size_t)(end - p) >= 8) {
+		memcpy(&k, p, 8);
+		h ^= ivf_xxh_round(0, k);
+		h = ivf_rotl(h, 27) * XXH_P1 + XXH_P4;
+		p += 8;
+	}
+	if ((size_t)(end - p) >= 4) {
+		memcpy(&w, p, 4);
+		h ^= (uint64_t)w * XXH_P1;
+		h = ivf_rotl(h, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	while (p < end) {
+		h ^= (uint64_t)*p * XXH_P5;
+		h = ivf_rotl(h, 11) * XXH_P1;
+		p++;
+	}
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
+/* ---------------------------------------------------------------- */
+/* heap */
+
+static int
+ivf_better(float d1, int64_t i1, float d2, int64_t i2)
+{
+	return d1 < d2 || (d1 == d2 && i1 < i2);
+}
+
+static void
+ivf_heap_init(struct ivf_heap *h, int k)
+{
+	h->k = k;
+	h->n = 0;
+	h->d = xreallocarray(NULL, (size_t)k, sizeof *h->d);
+	h->id = xreallocarray(NULL, (size_t)k, sizeof *h->id);
+}
+
+static void
+ivf_heap_release(struct ivf_heap *h)
+{
+	free(h->d);
+	free(h->id);
+}
+
+static float
+ivf_heap_worst(const struct ivf_heap *h)
+{
+	return h->n < h->k ? INFINITY : h->d[0];
+}
+
+/* Returns 1 when (dist, id) entered the heap. */
+static int
+ivf_heap_push(struct ivf_heap *h, float dist, int64_t id)
+{
+	int i, c, p;
+
+	if (h->n < h->k) {
+		i = h->n++;
+		while (i > 0) {
+			p = (i - 1) / 2;
+			if (!ivf_better(h->d[p], h->id[p], dist, id))
+				break;
+			h->d[i] = h->d[p];
+			h->id[i] = h->id[p];
+			i = p;
+		}
+		h->d[i] = dist;
+		h->id[i] = id;
+		return 1;
+	}
+	if (!ivf_better(dist, id, h->d[0], h->id[0]))
+		return 0;
+	i = 0;
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && ivf_better(h->d[c], h->id[c], h->d[c + 1],
+		    h->id[c + 1]))
+			c++;
+		if (!ivf_better(dist, id, h->d[c], h->id[c]))
+			break;
+		h->d[i] = h->d[c];
+		h->id[i] = h->id[c];
+		i = c;
+	}
+	h->d[i] = dist;
+	h->id[i] = id;
+	return 1;
+}
+
+static int
+ivf_hit_cmp(const void *a, const void *b)
+{
+	const struct ivf_hit *x = a, *y = b;
+
+	if (ivf_better(x->dist, x->id, y->dist, y->id))
+		return -1;
+	if (ivf_better(y->dist, y->id, x->dist, x->id))
+		return 1;
+	return 0;
+}
+
+/* Writes the heap's entries best first into out[0..k), padding. */
+static void
+ivf_heap_sorted(struct ivf_heap *h, struct ivf_hit *out)
+{
+	int i;
+
+	for (i = 0; i < h->n; i++) {
+		out[i].dist = h->d[i];
+		out[i].id = h->id[i];
+	}
+	qsort(out, (size_t)h->n, sizeof *out, ivf_hit_cmp);
+	for (; i < h->k; i++) {
+		out[i].dist = INFINITY;
+		out[i].id = -1;
+	}
+}
+
+void
+ivf_hits_init(struct ivf_hit *out, size_t nq, int k)
+{
+	size_t i;
+
+	for (i = 0; i < nq * (size_t)k; i++) {
+		out[i].dist = INFINITY;
+		out[i].id = -1;
+	}
+}
+
+static int
+ivf_filter_ok(const struct ivf_search_opts *o, int64_t id)
+{
+	if (o->filter == NULL)
+		return 1;
+	if (id < 0 || (size_t)id >= o->filter_bits)
+		return 0;
+	return (o->filter[(size_t)id >> 6] >> ((size_t)id & 63)) & 1;
+}
+
+/* ---------------------------------------------------------------- */
+/* build */
+
+static double
+ivf_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t
+ivf_align(uint64_t off, uint64_t a)
+{
+	return (off + a - 1) / a * a;
+}
+
+/* Buffered writer of the temporary file (with the crash hook). */
+struct ivf_writer {
+	int		 fd;
+	unsigned char	*buf;
+	size_t		 len;
+	size_t		 cap;
+	uint64_t	 pos;
+	uint64_t	 crash_after;	/* 0: never */
+	int		 failed;
+	int		 errnum;
+};
+
+static void
+ivf_writer_flush(struct ivf_writer *w)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < w->len && !w->failed) {
+		r = write(w->fd, w->buf + off, w->len - off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			w->failed = 1;
+			w->errnum = errno;
+			break;
+		}
+		off += (size_t)r;
+		if (w->crash_after != 0 && w->pos + off >= w->crash_after) {
+			/*
+			 * Test hook (ESCTL_IVF_CRASH_AFTER_BYTES): die like a
+			 * killed process, mid-write.
+			 */
+			raise(SIGKILL);
+		}
+	}
+	w->pos += w->len;
+	w->len = 0;
+}
+
+static void
+ivf_writer_put(struct ivf_writer *w, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t c;
+
+	while (n > 0) {
+		if (w->len == w->cap)
+			ivf_writer_flush(w);
+		c = w->cap - w->len < n ? w->cap - w->len : n;
+		memcpy(w->buf + w->len, s, c);
+		w->len += c;
+		s += c;
+		n -= c;
+	}
+}
+
+static void
+ivf_writer_pad(struct ivf_writer *w, uint64_t to)
+{
+	static const unsigned char zero[4096];
+	uint64_t at = w->pos + w->len, n;
+
+	while (at < to) {
+		n = to - at < sizeof zero ? to - at : sizeof zero;
+		ivf_writer_put(w, zero, (size_t)n);
+		at += n;
+	}
+}
+
+struct ivf_encode_job {
+	const float	*x;
+	int		 d;
+	size_t		 i0, i1;
+	const float	*vmin, *step;
+	uint8_t		*codes;		/* by id */
+	float		*errs;		/* by id */
+	float		*norms;		/* by id */
+};
+
+/* Codes, quantization error bounds and norms of a range of vectors. */
+static void *
+ivf_encode_thread(void *arg)
+{
+	struct ivf_encode_job *j = arg;
+	const float *x;
+	size_t i;
+	double e, t, dec;
+	float n, c;
+	int k;
+
+	for (i = j->i0; i < j->i1; i++) {
+		x = j->x + i * (size_t)j->d;
+		e = 0;
+		n = 0;
+		for (k = 0; k < j->d; k++) {
+			c = rintf((x[k] - j->vmin[k]) / j->step[k]);
+			if (c < 0)
+				c = 0;
+			if (c > 255)
+				c = 255;
+			j->codes[i * (size_t)j->d + (size_t)k] = (uint8_t)c;
+			dec = (double)j->vmin[k] + (double)c *
+			    (double)j->step[k];
+			t = (double)x[k] - dec;
+			e += t * t;
+			n += x[k] * x[k];
+		}
+		/* round the bound up, with room for the decode rounding */
+		j->errs[i] = nextafterf((float)(sqrt(e) * (1 + 1e-6)),
+		    INFINITY);
+		j->norms[i] = n;
+	}
+	return NULL;
+}
+
+static void
+ivf_run_threads(void *(*fn)(void *), void *jobs, size_t jobsize,
+    int threads)
+{
+	pthread_t *tids;
+	int t;
+
+	tids = xcalloc((size_t)threads, sizeof *tids);
+	for (t = 1; t < threads; t++)
+		if (pthread_create(&tids[t], NULL, fn, (char *)jobs +
+		    (size_t)t * jobsize) != 0)
+			fatal("cannot create a thread");
+	fn(jobs);
+	for (t = 1; t < threads; t++)
+		pthread_join(tids[t], NULL);
+	free(tids);
+}
+
+static void
+ivf_km_progress(void *arg, int it, int iters, double obj)
+{
+	const struct ivf_build_opts *o = arg;
+
+	if (o->progress != NULL)
+		o->progress(o->arg, "train", it, iters, obj);
+}
+
+int
+ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
+    const struct ivf_build_opts *o, const char *path,
+    struct ivf_build_stats *st, struct es_err *err)
+{
+	struct ivf_header h;
+	struct ivf_writer w;
+	struct kmeans_opts ko;
+	struct ivf_encode_job *jobs = NULL;
+	struct ivf_lmeta *lmeta = NULL;
+	size_t m, i, *samp = NULL, nl, p, b0, cnt;
+	uint64_t *lists = NULL, *fill = NULL, hsum;
+	int64_t *order = NULL;
+	int32_t *assign = NULL;
+	float *sample = NULL, *cent = NULL, *cnorm = NULL, *vmin = NULL;
+	float *step = NULL, *vmax = NULL, *norms = NULL, *errs = NULL;
+	float *gbuf = NULL, xn;
+	uint8_t *codes = NULL, *cbuf = NULL;
+	unsigned char hdr[IVF_HEADER_SIZE];
+	char *tmp = NULL, *dir = NULL;
+	const char *crash;
+	double t0, t1;
+	int k = o->nlist, threads = o->threads < 1 ? 1 : o->threads, l, j;
+	int fd = -1, rc = -1;
+
+	memset(st, 0, sizeof *st);
+	memset(&w, 0, sizeof w);
+	w.fd = -1;
+	if (k < 1 || (size_t)k > n)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "nlist %d needs "
+		    "at least %d vectors, the index has %zu", k, k, n);
+	if (d < 1 || d > IVF_MAX_DIM)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
+		    "dimension %d", d);
+	t0 = ivf_now();
+
+	/* training sample (sorted for locality) */
+	m = o->sample != 0 ? o->sample : (size_t)k * 256;
+	if (m > n)
+		m = n;
+	if (m < (size_t)k)
+		m = (size_t)k;
+	sample = xreallocarray(NULL, m * (size_t)d, sizeof(float));
+	if (m == n) {
+		memcpy(sample, x, n * (size_t)d * sizeof(float));
+	} else {
+		samp = kmeans_sample(n, m, o->seed);
+		for (i = 0; i < m; i++)
+			memcpy(sample + i * (size_t)d, x + samp[i] * (size_t)d,
+			    (size_t)d * sizeof(float));
+	}
+	cent = xreallocarray(NULL, (size_t)k * (size_t)d, sizeof(float));
+	memset(&ko, 0, sizeof ko);
+	ko.iters = o->iters < 1 ? 1 : o->iters;
+	ko.seed = o->seed;
+	ko.threads = threads;
+	ko.init = o->init;
+	ko.tol = o->tol;
+	ko.progress = ivf_km_progress;
+	{
+		/* the callback needs the build options */
+		union {
+			const struct ivf_build_opts *c;
+			void *v;
+		} u;
+
+		u.c = o;
+		ko.arg = u.v;
+	}
+	if (kmeans_train(o->blas, sample, m, d, k, &ko, cent, &st->km,
+	    err) == -1)
+		goto done;
+	free(sample);
+	sample = NULL;
+	st->sample = m;
+	st->nlist = k;
+	st->ntotal = n;
+	t1 = ivf_now();
+	st->train_seconds = t1 - t0;
+
+	/* add: assignment of every vector, then encoding */
+	if (o->progress != NULL)
+		o->progress(o->arg, "add", 0, 1, 0);
+	cnorm = xreallocarray(NULL, (size_t)k, sizeof(float));
+	for (l = 0; l < k; l++) {
+		xn = 0;
+		for (j = 0; j < d; j++)
+			xn += cent[(size_t)l * (size_t)d + (size_t)j] *
+			    cent[(size_t)l * (size_t)d + (size_t)j];
+		cnorm[l] = xn;
+	}
+	assign = xreallocarray(NULL, n, sizeof *assign);
+	kmeans_assign(o->blas, x, n, d, cent, cnorm, k, threads, assign, NULL);
+	lists = xcalloc((size_t)k + 1, sizeof *lists);
+	for (i = 0; i < n; i++)
+		lists[assign[i] + 1]++;
+	for (l = 0; l < k; l++)
+		lists[l + 1] += lists[l];
+	fill = xreallocarray(NULL, (size_t)k, sizeof *fill);
+	memcpy(fill, lists, (size_t)k * sizeof *fill);
+	order = xreallocarray(NULL, n, sizeof *order);
+	for (i = 0; i < n; i++)
+		order[fill[assign[i]]++] = (int64_t)i;
+	free(assign);
+	assign = NULL;
+	/* scalar quantizer: per-dimension range */
+	vmin = xreallocarray(NULL, (size_t)d, sizeof(float));
+	vmax = xreallocarray(NULL, (size_t)d, sizeof(float));
+	step = xreallocarray(NULL, (size_t)d, sizeof(float));
+	memcpy(vmin, x, (size_t)d * sizeof(float));
+	memcpy(vmax, x, (size_t)d * sizeof(float));
+	for (i = 1; i < n; i++)
+		for (j = 0; j < d; j++) {
+			xn = x[i * (size_t)d + (size_t)j];
+			if (xn < vmin[j])
+				vmin[j] = xn;
+			if (xn > vmax[j])
+				vmax[j] = xn;
+		}
+	for (j = 0; j < d; j++) {
+		step[j] = (vmax[j] - vmin[j]) / 255.0f;
+		if (!(step[j] > 0) || !isfinite(step[j]))
+			step[j] = 1;
+	}
+	codes = xreallocarray(NULL, n * (size_t)d, 1);
+	errs = xreallocarray(NULL, n, sizeof(float));
+	norms = xreallocarray(NULL, n, sizeof(float));
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	for (j = 0; j < threads; j++) {
+		jobs[j].x = x;
+		jobs[j].d = d;
+		jobs[j].i0 = n * (size_t)j / (size_t)threads;
+		jobs[j].i1 = n * ((size_t)j + 1) / (size_t)threads;
+		jobs[j].vmin = vmin;
+		jobs[j].step = step;
+		jobs[j].codes = codes;
+		jobs[j].errs = errs;
+		jobs[j].norms = norms;
+	}
+	ivf_run_threads(ivf_encode_thread, jobs, sizeof *jobs, threads);
+	lmeta = xcalloc((size_t)k, sizeof *lmeta);
+	for (l = 0; l < k; l++)
+		for (p = lists[l]; p < lists[l + 1]; p++) {
+			i = (size_t)order[p];
+			xn = sqrtf(norms[i]) * (1 + 1e-6f);
+			if (xn > lmeta[l].xmax)
+				lmeta[l].xmax = xn;
+			if (errs[i] > lmeta[l].emax)
+				lmeta[l].emax = errs[i];
+		}
+	st->add_seconds = ivf_now() - t1;
+	t1 = ivf_now();
+
+	/* layout */
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, IVF_MAGIC, 8);
+	h.version = IVF_VERSION;
+	h.header_size = IVF_HEADER_SIZE;
+	h.dim = (uint32_t)d;
+	h.metric = (uint32_t)metric;
+	h.nlist = (uint32_t)k;
+	h.flags = IVF_FLAG_SQ8;
+	h.ntotal = n;
+	h.index_uid = o->index_uid;
+	h.seed = o->seed;
+	h.iters = (uint32_t)st->km.iters_run;
+	h.init = (uint32_t)o->init;
+	h.sample = m;
+	h.objective = st->km.obj_final;
+	h.created = (double)time(NULL);
+	h.off_centroids = IVF_HEADER_SIZE;
+	h.off_cnorm = ivf_align(h.off_centroids + (uint64_t)k * (uint64_t)d *
+	    4, 64);
+	h.off_lists = ivf_align(h.off_cnorm + (uint64_t)k * 4, 64);
+	h.off_lmeta = ivf_align(h.off_lists + ((uint64_t)k + 1) * 8, 64);
+	h.off_sq = ivf_align(h.off_lmeta + (uint64_t)k * sizeof *lmeta, 64);
+	h.off_ids = ivf_align(h.off_sq + (uint64_t)d * 8, 4096);
+	h.off_vecs = ivf_align(h.off_ids + (uint64_t)n * 8, 4096);
+	h.off_norms = ivf_align(h.off_vecs + (uint64_t)n * (uint64_t)d * 4,
+	    4096);
+	h.off_codes = ivf_align(h.off_norms + (uint64_t)n * 4, 4096);
+	h.off_errs = ivf_align(h.off_codes + (uint64_t)n * (uint64_t)d, 4096);
+	h.file_size = ivf_align(h.off_errs + (uint64_t)n * 4, 4096);
+
+	/* largest list, for the gather buffers */
+	nl = 0;
+	for (l = 0; l < k; l++)
+		if (lists[l + 1] - lists[l] > nl)
+			nl = lists[l + 1] - lists[l];
+	gbuf = xreallocarray(NULL, nl * (size_t)d + 1, sizeof(float));
+	cbuf = xreallocarray(NULL, nl * (size_t)d + 1, 1);
+
+	/* write the temporary file */
+	dir = util_dirname(path);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	w.fd = fd;
+	w.cap = 1 << 20;
+	w.buf = xmalloc(w.cap);
+	if ((crash = getenv("ESCTL_IVF_CRASH_AFTER_BYTES")) != NULL)
+		w.crash_after = strtoull(crash, NULL, 10);
+	memset(hdr, 0, sizeof hdr);
+	ivf_writer_put(&w, hdr, sizeof hdr);
+	ivf_writer_put(&w, cent, (size_t)k * (size_t)d * 4);
+	ivf_writer_pad(&w, h.off_cnorm);
+	ivf_writer_put(&w, cnorm, (size_t)k * 4);
+	ivf_writer_pad(&w, h.off_lists);
+	ivf_writer_put(&w, lists, ((size_t)k + 1) * 8);
+	ivf_writer_pad(&w, h.off_lmeta);
+	ivf_writer_put(&w, lmeta, (size_t)k * sizeof *lmeta);
+	ivf_writer_pad(&w, h.off_sq);
+	ivf_writer_put(&w, vmin, (size_t)d * 4);
+	ivf_writer_put(&w, step, (size_t)d * 4);
+	/*
+	 * The sections, list by list: each list's data is gathered once,
+	 * hashed (the list's checksum combines its sections) and written.
+	 */
+	ivf_writer_pad(&w, h.off_ids);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		lmeta[l].sum = ivf_xxh64(order + b0, cnt * 8, 0);
+		ivf_writer_put(&w, order + b0, cnt * 8);
+	}
+	ivf_writer_pad(&w, h.off_vecs);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			memcpy(gbuf + p * (size_t)d, x + (size_t)order[b0 + p] *
+			    (size_t)d, (size_t)d * sizeof(float));
+		lmeta[l].sum ^= ivf_xxh64(gbuf, cnt * (size_t)d * 4, 1);
+		ivf_writer_put(&w, gbuf, cnt * (size_t)d * 4);
+	}
+	ivf_writer_pad(&w, h.off_norms);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			gbuf[p] = norms[order[b0 + p]];
+		lmeta[l].sum ^= ivf_xxh64(gbuf, cnt * 4, 3);
+		ivf_writer_put(&w, gbuf, cnt * 4);
+	}
+	ivf_writer_pad(&w, h.off_codes);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			memcpy(cbuf + p * (size_t)d, codes +
+			    (size_t)order[b0 + p] * (size_t)d, (size_t)d);
+		lmeta[l].sum ^= ivf_xxh64(cbuf, cnt * (size_t)d, 2);
+		ivf_writer_put(&w, cbuf, cnt * (size_t)d);
+	}
+	ivf_writer_pad(&w, h.off_errs);
+	for (l = 0; l < k; l++) {
+		b0 = lists[l];
+		cnt = lists[l + 1] - b0;
+		for (p = 0; p < cnt; p++)
+			gbuf[p] = errs[order[b0 + p]];
+		lmeta[l].sum ^= ivf_xxh64(gbuf, cnt * 4, 4);
+		ivf_writer_put(&w, gbuf, cnt * 4);
+	}
+	ivf_writer_pad(&w, h.file_size);
+	ivf_writer_flush(&w);
+	if (w.failed) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot write '%s': %s", tmp,
+		    strerror(w.errnum));
+		goto done;
+	}
+	/* the list checksums, then the metadata checksum, then the header */
+	if (pwrite(fd, lmeta, (size_t)k * sizeof *lmeta, (off_t)h.off_lmeta) !=
+	    (ssize_t)((size_t)k * sizeof *lmeta)) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot write '%s': %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	{
+		size_t ml = (size_t)(h.off_ids - h.off_centroids);
+		unsigned char *mb = xmalloc(ml);
+		ssize_t r = pread(fd, mb, ml, (off_t)h.off_centroids);
+
+		if (r != (ssize_t)ml) {
+			free(mb);
+			es_err_set(err, ES_EFAIL, NULL, "cannot read back "
+			    "'%s'", tmp);
+			goto done;
+		}
+		h.sum_meta = ivf_xxh64(mb, ml, 0);
+		free(mb);
+	}
+	hsum = ivf_xxh64(&h, offsetof(struct ivf_header, sum_header), 0);
+	h.sum_header = hsum;
+	memcpy(hdr, &h, sizeof h);
+	if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+	    fsync(fd) == -1) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot write '%s': %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		es_err_set(err, ES_EFAIL, NULL, "cannot write '%s': %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot rename '%s' to '%s': "
+		    "%s", tmp, path, strerror(errno));
+		goto done;
+	}
+	if (util_fsync_dir(dir, err) == -1)
+		goto done;
+	st->write_seconds = ivf_now() - t1;
+	st->file_size = h.file_size;
+	rc = 0;
+done:
+	if (fd != -1) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(w.buf);
+	free(tmp);
+	free(dir);
+	free(samp);
+	free(sample);
+	free(cent);
+	free(cnorm);
+	free(assign);
+	free(lists);
+	free(fill);
+	free(order);
+	free(vmin);
+	free(vmax);
+	free(step);
+	free(codes);
+	free(errs);
+	free(norms);
+	free(jobs);
+	free(lmeta);
+	free(gbuf);
+	free(cbuf);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* open */
+
+int
+ivf_open(const char *path, uint64_t expect_uid, struct ivf_index **out,
+    struct es_err *err)
+{
+	struct ivf_index *ix;
+	struct stat st;
+	struct ivf_header h;
+	unsigned char *map;
+	uint64_t n, d, k, l;
+	int fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND :
+		    ES_EFAIL, NULL, "cannot open index file '%s': %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1 || st.st_size < IVF_HEADER_SIZE) {
+		close(fd);
+		return es_err_set(err, ES_EFAIL, "CorruptIndex", "index file "
+		    "'%s' is truncated (%lld bytes)", path,
+		    (long long)st.st_size);
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		close(fd);
+		return es_err_set(err, ES_EFAIL, NULL, "cannot map '%s': %s",
+		    path, strerror(errno));
+	}
+	memcpy(&h, map, sizeof h);
+#define IVF_BAD(...) do {						\
+	munmap(map, (size_t)st.st_size);				\
+	close(fd);							\
+	return es_err_set(err, ES_EFAIL, "CorruptIndex", __VA_ARGS__);	\
+} while (0)
+	if (memcmp(h.magic, IVF_MAGIC, 8) != 0)
+		IVF_BAD("'%s' is not an esctl index file (bad magic)", path);
+	if (h.version != IVF_VERSION)
+		IVF_BAD("index file '%s' has format version %u; this esctl "
+		    "reads version %d: rebuild it with 'esctl index build'",
+		    path, h.version, IVF_VERSION);
+	if (ivf_xxh64(&h, offsetof(struct ivf_header, sum_header), 0) !=
+	    h.sum_header)
+		IVF_BAD("index file '%s' is corrupt: header checksum "
+		    "mismatch", path);
+	n = h.ntotal;
+	d = h.dim;
+	k = h.nlist;
+	if (h.header_size != IVF_HEADER_SIZE || d == 0 || d > IVF_MAX_DIM ||
+	    k == 0 || k > n || h.metric > 2 ||
+	    h.file_size != (uint64_t)st.st_size)
+		IVF_BAD("index file '%s' is corrupt or truncated (size %lld, "
+		    "expected %llu)", path, (long long)st.st_size,
+		    (unsigned long long)h.file_size);
+	if (h.off_errs + n * 4 > h.file_size || h.off_ids < h.off_centroids)
+		IVF_BAD("index file '%s' is corrupt: bad section offsets",
+		    path);
+	if (ivf_xxh64(map + h.off_centroids, h.off_ids - h.off_centroids,
+	    0) != h.sum_meta)
+		IVF_BAD("index file '%s' is corrupt: metadata checksum "
+		    "mismatch", path);
+	if (expect_uid != 0 && h.index_uid != expect_uid)
+		IVF_BAD("index file '%s' belongs to another index", path);
+#undef IVF_BAD
+	ix = xcalloc(1, sizeof *ix);
+	ix->fd = fd;
+	ix->map = map;
+	ix->size = (size_t)st.st_size;
+	ix->h = h;
+	ix->centroids = (const float *)(map + h.off_centroids);
+	ix->cnorm = (const float *)(map + h.off_cnorm);
+	ix->lists = (const uint64_t *)(map + h.off_lists);
+	ix->lmeta = (const struct ivf_lmeta *)(map + h.off_lmeta);
+	ix->sq_min = (const float *)(map + h.off_sq);
+	ix->sq_step = ix->sq_min + d;
+	ix->ids = (const int64_t *)(map + h.off_ids);
+	ix->vecs = (const float *)(map + h.off_vecs);
+	ix->norms = (const float *)(map + h.off_norms);
+	ix->codes = map + h.off_codes;
+	ix->errs = (const float *)(map + h.off_errs);
+	ix->kern = ivf_kern_select();
+	ix->path = xstrdup(path);
+	if (ix->lists[0] != 0 || ix->lists[k] != n) {
+		ivf_free(ix);
+		return es_err_set(err, ES_EFAIL, "CorruptIndex", "index file "
+		    "'%s' is corrupt: bad list offsets", path);
+	}
+	for (l = 0; l < k; l++) {
+		if (ix->lists[l + 1] < ix->lists[l]) {
+			ivf_free(ix);
+			return es_err_set(err, ES_EFAIL, "CorruptIndex",
+			    "index file '%s' is corrupt: bad list offsets",
+			    path);
+		}
+		if (ix->lmeta[l].xmax > ix->xmax)
+			ix->xmax = ix->lmeta[l].xmax;
+	}
+	*out = ix;
+	return 0;
+}
+
+void
+ivf_free(struct ivf_index *ix)
+{
+	if (ix == NULL)
+		return;
+	munmap(ix->map, ix->size);
+	close(ix->fd);
+	free(ix->path);
+	free(ix);
+}
+
+int
+ivf_dim(const struct ivf_index *ix)
+{
+	return (int)ix->h.dim;
+}
+
+int
+ivf_nlist(const struct ivf_index *ix)
+{
+	return (int)ix->h.nlist;
+}
+
+size_t
+ivf_ntotal(const struct ivf_index *ix)
+{
+	return (size_t)ix->h.ntotal;
+}
+
+enum ivf_metric
+ivf_metric(const struct ivf_index *ix)
+{
+	return (enum ivf_metric)ix->h.metric;
+}
+
+uint64_t
+ivf_warm(const struct ivf_index *ix)
+{
+	const volatile unsigned char *p = ix->map;
+	uint64_t sum = 0;
+	size_t i;
+
+	/*
+	 * Locked when permitted, so that page cache reclaim cannot turn a
+	 * measurement into one of the disk; touched in any case.
+	 */
+	madvise(ix->map, ix->size, MADV_WILLNEED);
+	(void)mlock(ix->map, ix->size);
+	((struct ivf_index *)(uintptr_t)ix)->warm = 1;
+	for (i = 0; i < ix->size; i += 4096)
+		sum += p[i];
+	return sum;
+}
+
+const float *
+ivf_centroids(const struct ivf_index *ix)
+{
+	return ix->centroids;
+}
+
+/* ---------------------------------------------------------------- */
+/* search */
+
+/* The nprobe lists nearest to q (squared L2 to the centroids), in order. */
+static void
+ivf_coarse(const struct ivf_index *ix, const float *q, int nprobe,
+    int *probe, float *dist, struct ivf_heap *h)
+{
+	struct ivf_hit *tmp;
+	int l, k = (int)ix->h.nlist;
+
+	ix->kern->l2_rows(q, ix->centroids, (size_t)k, ix->h.dim, dist);
+	h->n = 0;
+	for (l = 0; l < k; l++)
+		ivf_heap_push(h, dist[l], l);
+	tmp = xreallocarray(NULL, (size_t)nprobe, sizeof *tmp);
+	ivf_heap_sorted(h, tmp);
+	for (l = 0; l < nprobe; l++)
+		probe[l] = (int)tmp[l].id;
+	free(tmp);
+}
+
+struct ivf_scan_job {
+	const struct ivf_index		*ix;
+	const float			*q;	/* prepared queries */
+	size_t				 q0, q1;
+	const struct ivf_search_opts	*o;
+	struct ivf_hit			*out;
+	uint64_t			 scanned;
+	uint64_t			 rescored;
+	int				 cold;	/* few queries, cold index */
+};
+
+/*
+ * Maps the probed lists' pages in one call each (MADV_POPULATE_READ), so
+ * that a process searching once does not take a page fault every 64 KiB.
+ */
+static void
+ivf_populate(const struct ivf_index *ix, const int *probe, int nprobe,
+    int flat)
+{
+#ifdef MADV_POPULATE_READ
+	const unsigned char *base = flat ? (const unsigned char *)ix->vecs :
+	    ix->codes;
+	size_t row = flat ? (size_t)ix->h.dim * 4 : ix->h.dim, b, e;
+	uintptr_t a0, a1;
+	int pi;
+
+	for (pi = 0; pi < nprobe; pi++) {
+		b = ix->lists[probe[pi]];
+		e = ix->lists[probe[pi] + 1];
+		if (e == b)
+			continue;
+		a0 = (uintptr_t)(base + b * row) & ~(uintptr_t)4095;
+		a1 = (uintptr_t)(base + e * row);
+		(void)madvise((void *)a0, a1 - a0, MADV_POPULATE_READ);
+	}
+#else
+	(void)ix;
+	(void)probe;
+	(void)nprobe;
+	(void)flat;
+#endif
+}
+
+/*
+ * Reads the probed lists' codes with pread into one buffer backed by
+ * transparent huge pages, for a process that searches once: the copy goes
+ * through the kernel's large-page mapping, where touching the file's
+ * mapping would cost a page walk every 4 KiB.  off[pi] receives where
+ * list probe[pi] starts.  Returns the buffer, or NULL (then the mapping
+ * is used).
+ */
+static uint8_t *
+ivf_read_codes(const struct ivf_index *ix, const int *probe, int nprobe,
+    size_t *off, uint8_t **buf, size_t *cap)
+{
+	size_t d = ix->h.dim, total = 0, len, done;
+	ssize_t r;
+	void *p;
+	int pi;
+
+	for (pi = 0; pi < nprobe; pi++) {
+		off[pi] = total;
+		total += (ix->lists[probe[pi] + 1] - ix->lists[probe[pi]]) * d;
+	}
+	if (total > *cap) {
+		free(*buf);
+		*cap = (total + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+		if (posix_memalign(&p, 2u << 20, *cap) != 0)
+			fatal("out of memory");
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, *cap, MADV_HUGEPAGE);
+#endif
+		*buf = p;
+	}
+	for (pi = 0; pi < nprobe; pi++) {
+		len = (ix->lists[probe[pi] + 1] - ix->lists[probe[pi]]) * d;
+		for (done = 0; done < len; done += (size_t)r) {
+			r = pread(ix->fd, *buf + off[pi] + done, len - done,
+			    (off_t)(ix->h.off_codes + ix->lists[probe[pi]] * d +
+			    done));
+			if (r <= 0)
+				return NULL;
+		}
+	}
+	return *buf;
+}
+
+/* Per-query scan of the probed lists (sq8 with exact re-score, or flat). */
+static void *
+ivf_scan_thread(void *arg)
+{
+	struct ivf_scan_job *j = arg;
+	const struct ivf_index *ix = j->ix;
+	const struct ivf_search_opts *o = j->o;
+	const struct ivf_kern *kn = ix->kern;
+	size_t d = ix->h.dim, qi, b, e, p, nb, i;
+	int nprobe = o->nprobe, pi, l, flat = o->mode == IVF_MODE_FLAT;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_heap h, ch;
+	float *qs, *w, *a, *cdist, exact, thr = INFINITY, tau, slack = 0;
+	float qnorm = 0, qconst = 0, eq = 0;
+	double delta = (double)(d + 16) * IVF_U * 4, s, sabs;
+	const float *q;
+	const uint8_t *cl;
+	uint8_t *cbuf = NULL, *rbuf;
+	size_t ccap = 0, *roff;
+	int *probe, changed;
+
+	ivf_heap_init(&h, o->k);
+	ivf_heap_init(&ch, nprobe);
+	qs = xreallocarray(NULL, d, sizeof(float));
+	w = xreallocarray(NULL, d, sizeof(float));
+	a = xreallocarray(NULL, IVF_SCAN_BLOCK, sizeof(float));
+	cdist = xreallocarray(NULL, ix->h.nlist, sizeof(float));
+	probe = xreallocarray(NULL, (size_t)nprobe, sizeof(int));
+	roff = xreallocarray(NULL, (size_t)nprobe, sizeof *roff);
+	for (qi = j->q0; qi < j->q1; qi++) {
+		q = j->q + qi * d;
+		ivf_coarse(ix, q, nprobe, probe, cdist, &ch);
+		h.n = 0;
+		/* per-query constants of the 8-bit scan and its bounds */
+		s = 0;
+		sabs = 0;
+		qnorm = 0;
+		for (i = 0; i < d; i++) {
+			float mn = ix->sq_min[i], st = ix->sq_step[i];
+
+			if (sim) {
+				qs[i] = q[i] * st;
+				s += (double)q[i] * mn;
+				sabs += fabs((double)q[i]) * fmax(fabs(mn),
+				    fabs(mn + 255.0 * st));
+			} else {
+				qs[i] = (q[i] - mn) / st;
+				w[i] = st * st;
+				s += (double)w[i] * (fabs(qs[i]) + 256) *
+				    (fabs(qs[i]) + 256);
+			}
+			qnorm += q[i] * q[i];
+		}
+		qnorm = sqrtf(qnorm);
+		if (sim) {
+			qconst = (float)s;
+			slack = (float)(8.0 * (double)(d + 16) * IVF_U * sabs);
+		} else
+			eq = (float)(8.0 * IVF_U * sqrt(s));
+		rbuf = NULL;
+		if (j->cold && !flat)
+			rbuf = ivf_read_codes(ix, probe, nprobe, roff, &cbuf,
+			    &ccap);
+		else if (!ix->warm)
+			ivf_populate(ix, probe, nprobe, flat);
+		for (pi = 0; pi < nprobe; pi++) {
+			l = probe[pi];
+			b = ix->lists[l];
+			e = ix->lists[l + 1];
+			cl = rbuf != NULL ? rbuf + roff[pi] - b * d : ix->codes;
+			if (pi + 1 < nprobe) {
+				size_t nb2 = ix->lists[probe[pi + 1]];
+
+				if (flat)
+					__builtin_prefetch(ix->vecs + nb2 * d);
+				else
+					__builtin_prefetch(ix->codes + nb2 *
+					    d);
+			}
+			for (p = b; p < e; p += nb) {
+				nb = e - p < IVF_SCAN_BLOCK ? e - p :
+				    IVF_SCAN_BLOCK;
+				j->scanned += nb;
+				if (flat) {
+					if (sim)
+						kn->ndot_rows(q, ix->vecs + p *
+						    d, nb, d, a);
+					else
+						kn->l2_rows(q, ix->vecs + p *
+						    d, nb, d, a);
+					for (i = 0; i < nb; i++)
+						if (a[i] <= ivf_heap_worst(
+						    &h) && ivf_filter_ok(o,
+						    ix->ids[p + i]))
+							ivf_heap_push(&h, a[i],
+							    ix->ids[p + i]);
+					continue;
+				}
+				if (sim)
+					kn->sq8_ndot_rows(qs, cl + p * d, nb, d,
+					    a);
+				else
+					kn->sq8_l2_rows(qs, w, cl + p * d, nb,
+					    d, a);
+				changed = 1;
+				for (i = 0; i < nb; i++) {
+					if (changed) {
+						tau = ivf_heap_worst(&h);
+						if (isinf(tau))
+							thr = INFINITY;
+						else if (sim)
+							thr = tau + qnorm *
+							    ix->lmeta[l].emax +
+							    slack + qconst;
+						else {
+							double r = sqrt((double)
+							    tau * (1 + 2 *
+							    delta)) +
+							    ix->lmeta[l].emax +
+							    eq;
+
+							thr = (float)(r * r *
+							    (1 + delta));
+						}
+						changed = 0;
+					}
+					if (a[i] > thr)
+						continue;
+					if (!ivf_filter_ok(o, ix->ids[p + i]))
+						continue;
+					if (sim)
+						kn->ndot_rows(q, ix->vecs +
+						    (p + i) * d, 1, d, &exact);
+					else
+						kn->l2_rows(q, ix->vecs +
+						    (p + i) * d, 1, d, &exact);
+					j->rescored++;
+					if (ivf_heap_push(&h, exact,
+					    ix->ids[p + i]))
+						changed = 1;
+				}
+			}
+		}
+		ivf_heap_sorted(&h, j->out + qi * (size_t)o->k);
+	}
+	ivf_heap_release(&h);
+	ivf_heap_release(&ch);
+	free(qs);
+	free(w);
+	free(a);
+	free(cdist);
+	free(probe);
+	free(roff);
+	free(cbuf);
+	return NULL;
+}
+
+static int
+ivf_search_scan(const struct ivf_index *ix, const float *q, size_t nq,
+    const struct ivf_search_opts *o, struct ivf_hit *out,
+    struct ivf_search_stats *st)
+{
+	struct ivf_scan_job *jobs;
+	int t, threads = o->threads < 1 ? 1 : o->threads;
+
+	if ((size_t)threads > nq)
+		threads = (int)nq;
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	for (t = 0; t < threads; t++) {
+		jobs[t].ix = ix;
+		jobs[t].q = q;
+		jobs[t].q0 = nq * (size_t)t / (size_t)threads;
+		jobs[t].q1 = nq * ((size_t)t + 1) / (size_t)threads;
+		jobs[t].o = o;
+		jobs[t].out = out;
+		jobs[t].cold = !ix->warm && nq <= 4;
+	}
+	ivf_run_threads(ivf_scan_thread, jobs, sizeof *jobs, threads);
+	for (t = 0; t < threads; t++) {
+		st->scanned += jobs[t].scanned;
+		st->rescored += jobs[t].rescored;
+	}
+	free(jobs);
+	return 0;
+}
+
+/* One query's state in the batch path. */
+struct ivf_gq {
+	float		*top;		/* max-heap of the k best approx. */
+	int		 ntop;
+	float		 margin;	/* 2E: bound of approx. vs exact */
+	float		 qn;		/* ||q||^2 (l2) */
+	uint32_t	*cand;		/* positions in the file order */
+	float		*cand_a;
+	size_t		 ncand;
+	size_t		 cap;
+};
+
+static float
+ivf_gq_worst(const struct ivf_gq *g, int k)
+{
+	return g->ntop < k ? INFINITY : g->top[0];
+}
+
+static void
+ivf_gq_push_top(struct ivf_gq *g, int k, float a)
+{
+	int i, c, p;
+
+	if (g->ntop < k) {
+		i = g->ntop++;
+		while (i > 0 && g->top[(p = (i - 1) / 2)] < a) {
+			g->top[i] = g->top[p];
+			i = p;
+		}
+		g->top[i] = a;
+		return;
+	}
+	if (!(a < g->top[0]))
+		return;
+	i = 0;
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= g->ntop)
+			break;
+		if (c + 1 < g->ntop && g->top[c + 1] > g->top[c])
+			c++;
+		if (!(g->top[c] > a))
+			break;
+		g->top[i] = g->top[c];
+		i = c;
+	}
+	g->top[i] = a;
+}
+
+static void
+ivf_gq_add(struct ivf_gq *g, int k, size_t pos, float a)
+{
+	float lim;
+	size_t i, o;
+
+	ivf_gq_push_top(g, k, a);
+	if (g->ncand == g->cap) {
+		/* drop what can no longer make the top k */
+		lim = ivf_gq_worst(g, k) + g->margin;
+		for (i = o = 0; i < g->ncand; i++)
+			if (g->cand_a[i] <= lim) {
+				g->cand[o] = g->cand[i];
+				g->cand_a[o++] = g->cand_a[i];
+			}
+		g->ncand = o;
+		if (g->ncand * 2 > g->cap) {
+			g->cap *= 2;
+			g->cand = xreallocarray(g->cand, g->cap,
+			    sizeof *g->cand);
+			g->cand_a = xreallocarray(g->cand_a, g->cap,
+			    sizeof *g->cand_a);
+		}
+	}
+	g->cand[g->ncand] = (uint32_t)pos;
+	g->cand_a[g->ncand++] = a;
+}
+
+/* One batch of the sgemm path, shared by its threads. */
+struct ivf_gemm_batch {
+	const struct ivf_index		*ix;
+	const float			*q;	/* prepared queries */
+	size_t				 nq;
+	const struct ivf_search_opts	*o;
+	struct ivf_hit			*out;
+	int				 threads;
+	int				*probe;	/* nq x nprobe */
+	float				*margin; /* per query: 2E */
+	size_t				*qoff;	/* queries of each list */
+	size_t				*qlist;
+	struct ivf_gq			*gq;	/* threads x nq */
+	int				 next;	/* next list to take */
+};
+
+struct ivf_gemm_job {
+	struct ivf_gemm_batch		*b;
+	int				 t;
+	uint64_t			 scanned;
+	uint64_t			 rescored;
+};
+
+/* Phase 1, over queries: the probed lists and the error margins. */
+static void *
+ivf_gemm_coarse(void *arg)
+{
+	struct ivf_gemm_job *j = arg;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	size_t d = ix->h.dim, q0, q1, qi, i;
+	int nprobe = b->o->nprobe;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_heap ch;
+	float *cdist, qn, xq, gamma;
+	const float *q;
+
+	gamma = (float)((double)(d + 16) * IVF_U * 2);
+	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
+	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
+	cdist = xreallocarray(NULL, ix->h.nlist, sizeof *cdist);
+	ivf_heap_init(&ch, nprobe);
+	for (qi = q0; qi < q1; qi++) {
+		q = b->q + qi * d;
+		ivf_coarse(ix, q, nprobe, b->probe + qi * (size_t)nprobe,
+		    cdist, &ch);
+		qn = 0;
+		for (i = 0; i < d; i++)
+			qn += q[i] * q[i];
+		xq = sqrtf(qn) + ix->xmax;
+		b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) * ix->xmax :
+		    4 * gamma * xq * xq;
+	}
+	ivf_heap_release(&ch);
+	free(cdist);
+	return NULL;
+}
+
+/*
+ * Phase 2, over lists (taken in turn by the threads): all queries probing
+ * a list scored against it with one sgemm; candidates kept per thread.
+ */
+static void *
+ivf_gemm_lists(void *arg)
+{
+	struct ivf_gemm_job *j = arg;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_search_opts *o = b->o;
+	size_t d = ix->h.dim, i, r, qb, nbq, xb, nbx, e, bg;
+	int k = o->k, nlist = (int)ix->h.nlist, l;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_gq *gq = b->gq + (size_t)j->t * b->nq, *s;
+	float *qbuf, *g, *lims, a;
+	const float *gr;
+	size_t *qs;
+
+	qbuf = xreallocarray(NULL, IVF_GEMM_QB * d, sizeof(float));
+	lims = xreallocarray(NULL, IVF_GEMM_QB, sizeof(float));
+	g = xreallocarray(NULL, (size_t)IVF_GEMM_QB * IVF_GEMM_XB,
+	    sizeof(float));
+	while ((l = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
+	    nlist) {
+		bg = ix->lists[l];
+		e = ix->lists[l + 1];
+		if (e == bg || b->qoff[l + 1] == b->qoff[l])
+			continue;
+		for (qb = b->qoff[l]; qb < b->qoff[l + 1]; qb += nbq) {
+			nbq = b->qoff[l + 1] - qb;
+			if (nbq > IVF_GEMM_QB)
+				nbq = IVF_GEMM_QB;
+			qs = b->qlist + qb;
+			for (r = 0; r < nbq; r++) {
+				memcpy(qbuf + r * d, b->q + qs[r] * d,
+				    d * sizeof(float));
+				s = &gq[qs[r]];
+				if (s->top == NULL) {
+					s->top = xreallocarray(NULL, (size_t)k,
+					    sizeof(float));
+					s->margin = b->margin[qs[r]];
+					s->cap = (size_t)k * 4 + 64;
+					s->cand = xreallocarray(NULL, s->cap,
+					    sizeof(uint32_t));
+					s->cand_a = xreallocarray(NULL, s->cap,
+					    sizeof(float));
+				}
+			}
+			for (xb = bg; xb < e; xb += nbx) {
+				nbx = e - xb < IVF_GEMM_XB ? e - xb :
+				    IVF_GEMM_XB;
+				/*
+				 * G^T = X Q^T: the list's vectors are the
+				 * side BLAS packs once per call, the few
+				 * queries the side it repacks.
+				 */
+				blas_sgemm_nt(o->blas, (int)nbx, (int)nbq,
+				    (int)d, sim ? -1.0f : -2.0f,
+				    ix->vecs + xb * d, (int)d, qbuf, (int)d,
+				    0.0f, g, (int)nbq);
+				j->scanned += nbq * nbx;
+				for (r = 0; r < nbq; r++)
+					lims[r] = ivf_gq_worst(&gq[qs[r]], k) +
+					    gq[qs[r]].margin;
+				for (i = 0; i < nbx; i++) {
+					float xn = sim ? 0 : ix->norms[xb + i];
+
+					gr = g + i * nbq;
+					for (r = 0; r < nbq; r++) {
+						a = gr[r] + xn;
+						if (a > lims[r])
+							continue;
+						if (!ivf_filter_ok(o,
+						    ix->ids[xb + i]))
+							continue;
+						s = &gq[qs[r]];
+						ivf_gq_add(s, k, xb + i, a);
+						lims[r] = ivf_gq_worst(s, k) +
+						    s->margin;
+					}
+				}
+			}
+		}
+	}
+	free(qbuf);
+	free(lims);
+	free(g);
+	return NULL;
+}
+
+static int
+ivf_float_cmp(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Phase 3, over queries: the threads' candidates within the margin of
+ * the k-th best approximate distance are re-scored exactly.
+ */
+static void *
+ivf_gemm_rescore(void *arg)
+{
+	struct ivf_gemm_job *j = arg;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_kern *kn = ix->kern;
+	size_t d = ix->h.dim, q0, q1, qi, i, p, nt;
+	int k = b->o->k, t, m;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_heap h;
+	struct ivf_gq *s;
+	float *tops, lim, exact;
+	const float *q;
+
+	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
+	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
+	tops = xreallocarray(NULL, (size_t)k * (size_t)b->threads,
+	    sizeof(float));
+	ivf_heap_init(&h, k);
+	for (qi = q0; qi < q1; qi++) {
+		q = b->q + qi * d;
+		nt = 0;
+		for (t = 0; t < b->threads; t++) {
+			s = &b->gq[(size_t)t * b->nq + qi];
+			for (m = 0; m < s->ntop; m++)
+				tops[nt++] = s->top[m];
+		}
+		qsort(tops, nt, sizeof *tops, ivf_float_cmp);
+		lim = nt >= (size_t)k ? tops[k - 1] + b->margin[qi] :
+		    INFINITY;
+		h.n = 0;
+		for (t = 0; t < b->threads; t++) {
+			s = &b->gq[(size_t)t * b->nq + qi];
+			for (i = 0; i < s->ncand; i++) {
+				if (s->cand_a[i] > lim)
+					continue;
+				p = s->cand[i];
+				if (sim)
+					kn->ndot_rows(q, ix->vecs + p * d, 1, d,
+					    &exact);
+				else
+					kn->l2_rows(q, ix->vecs + p * d, 1, d,
+					    &exact);
+				j->rescored++;
+				ivf_heap_push(&h, exact, ix->ids[p]);
+			}
+		}
+		ivf_heap_sorted(&h, b->out + qi * (size_t)k);
+	}
+	ivf_heap_release(&h);
+	free(tops);
+	return NULL;
+}
+
+static int
+ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
+    const struct ivf_search_opts *o, struct ivf_hit *out,
+    struct ivf_search_stats *st)
+{
+	struct ivf_gemm_batch b;
+	struct ivf_gemm_job *jobs;
+	size_t qi, i, *cnt;
+	int t, threads = o->threads < 1 ? 1 : o->threads, saved, l, pi;
+	int nlist = (int)ix->h.nlist;
+
+	if (ix->h.ntotal >= UINT32_MAX)
+		return ivf_search_scan(ix, q, nq, o, out, st);
+	if ((size_t)threads > nq)
+		threads = (int)nq;
+	memset(&b, 0, sizeof b);
+	b.ix = ix;
+	b.q = q;
+	b.nq = nq;
+	b.o = o;
+	b.out = out;
+	b.threads = threads;
+	b.probe = xreallocarray(NULL, nq * (size_t)o->nprobe,
+	    sizeof *b.probe);
+	b.margin = xreallocarray(NULL, nq, sizeof *b.margin);
+	b.gq = xcalloc(nq * (size_t)threads, sizeof *b.gq);
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	for (t = 0; t < threads; t++) {
+		jobs[t].b = &b;
+		jobs[t].t = t;
+	}
+	saved = blas_get_threads(o->blas);
+	blas_set_threads(o->blas, 1);
+	ivf_run_threads(ivf_gemm_coarse, jobs, sizeof *jobs, threads);
+	/* the queries of each list, in query order */
+	cnt = xcalloc((size_t)nlist + 1, sizeof *cnt);
+	for (qi = 0; qi < nq * (size_t)o->nprobe; qi++)
+		cnt[b.probe[qi] + 1]++;
+	for (l = 0; l < nlist; l++)
+		cnt[l + 1] += cnt[l];
+	b.qoff = xreallocarray(NULL, (size_t)nlist + 1, sizeof *b.qoff);
+	memcpy(b.qoff, cnt, ((size_t)nlist + 1) * sizeof *cnt);
+	b.qlist = xreallocarray(NULL, nq * (size_t)o->nprobe + 1,
+	    sizeof *b.qlist);
+	for (qi = 0; qi < nq; qi++)
+		for (pi = 0; pi < o->nprobe; pi++)
+			b.qlist[cnt[b.probe[qi * (size_t)o->nprobe +
+			    (size_t)pi]]++] = qi;
+	ivf_run_threads(ivf_gemm_lists, jobs, sizeof *jobs, threads);
+	ivf_run_threads(ivf_gemm_rescore, jobs, sizeof *jobs, threads);
+	blas_set_threads(o->blas, saved);
+	for (t = 0; t < threads; t++) {
+		st->scanned += jobs[t].scanned;
+		st->rescored += jobs[t].rescored;
+	}
+	for (i = 0; i < nq * (size_t)threads; i++) {
+		free(b.gq[i].top);
+		free(b.gq[i].cand);
+		free(b.gq[i].cand_a);
+	}
+	free(b.gq);
+	free(b.probe);
+	free(b.margin);
+	free(b.qoff);
+	free(b.qlist);
+	free(cnt);
+	free(jobs);
+	return 0;
+}
+
+int
+ivf_search(const struct ivf_index *ix, const float *q, size_t nq,
+    const struct ivf_search_opts *oin, struct ivf_hit *out,
+    struct ivf_search_stats *st, struct es_err *err)
+{
+	struct ivf_search_opts o = *oin;
+	struct ivf_search_stats dummy;
+	float *qp;
+	int rc;
+
+	if (st == NULL)
+		st = &dummy;
+	memset(st, 0, sizeof *st);
+	if (o.k < 1)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "k must be at "
+		    "least 1");
+	if (o.nprobe < 1)
+		o.nprobe = 1;
+	if (o.nprobe > (int)ix->h.nlist)
+		o.nprobe = (int)ix->h.nlist;
+	if (nq == 0)
+		return 0;
+	if (o.mode == IVF_MODE_AUTO)
+		o.mode = o.blas != NULL && nq >= 64 ? IVF_MODE_GEMM :
+		    IVF_MODE_SQ8;
+	if (o.mode == IVF_MODE_GEMM && o.blas == NULL)
+		return es_err_set(err, ES_EFAIL, "NoBLAS", "the gemm search "
+		    "mode needs BLAS");
+	if (ivf_prepare_queries((enum ivf_metric)ix->h.metric, q, nq,
+	    (int)ix->h.dim, &qp, err) == -1)
+		return -1;
+	st->mode = o.mode;
+	if (o.mode == IVF_MODE_GEMM)
+		rc = ivf_search_gemm(ix, qp, nq, &o, out, st);
+	else
+		rc = ivf_search_scan(ix, qp, nq, &o, out, st);
+	free(qp);
+	return rc;
+}
+
+struct ivf_exact_job {
+	const float			*x;
+	size_t				 n;
+	size_t				 d;
+	enum ivf_metric			 metric;
+	int64_t				 id0;
+	const float			*q;
+	size_t				 q0, q1;
+	const struct ivf_search_opts	*o;
+	struct ivf_hit			*out;
+};
+
+static void *
+ivf_exact_thread(void *arg)
+{
+	struct ivf_exact_job *j = arg;
+	const struct ivf_kern *kn = ivf_kern_select();
+	const struct ivf_search_opts *o = j->o;
+	struct ivf_heap h;
+	struct ivf_hit *hits;
+	size_t qi, p, nb, i;
+	float *a;
+	int m;
+
+	ivf_heap_init(&h, o->k);
+	a = xreallocarray(NULL, 1024, sizeof(float));
+	for (qi = j->q0; qi < j->q1; qi++) {
+		hits = j->out + qi * (size_t)o->k;
+		h.n = 0;
+		for (m = 0; m < o->k; m++)
+			if (hits[m].id >= 0)
+				ivf_heap_push(&h, hits[m].dist, hits[m].id);
+		for (p = 0; p < j->n; p += nb) {
+			nb = j->n - p < 1024 ? j->n - p : 1024;
+			if (ivf_metric_is_similarity(j->metric))
+				kn->ndot_rows(j->q + qi * j->d, j->x + p * j->d,
+				    nb, j->d, a);
+			else
+				kn->l2_rows(j->q + qi * j->d, j->x + p * j->d,
+				    nb, j->d, a);
+			for (i = 0; i < nb; i++)
+				if (a[i] <= ivf_heap_worst(&h) &&
+				    ivf_filter_ok(o, j->id0 + (int64_t)(p +
+				    i)))
+					ivf_heap_push(&h, a[i], j->id0 +
+					    (int64_t)(p + i));
+		}
+		ivf_heap_sorted(&h, hits);
+	}
+	ivf_heap_release(&h);
+	free(a);
+	return NULL;
+}
+
+void
+ivf_exact_merge(const float *x, size_t n, int d, enum ivf_metric metric,
+    int64_t id0, const float *q, size_t nq, const struct ivf_search_opts *o,
+    struct ivf_hit *out)
+{
+	struct ivf_exact_job *jobs;
+	float *qp;
+	int t, threads = o->threads < 1 ? 1 : o->threads;
+
+	if (nq == 0 || n == 0)
+		return;
+	if (ivf_prepare_queries(metric, q, nq, d, &qp, NULL) == -1)
+		return;
+	if ((size_t)threads > nq)
+		threads = (int)nq;
+	jobs = xcalloc((size_t)threads, sizeof *jobs);
+	for (t = 0; t < threads; t++) {
+		jobs[t].x = x;
+		jobs[t].n = n;
+		jobs[t].d = (size_t)d;
+		jobs[t].metric = metric;
+		jobs[t].id0 = id0;
+		jobs[t].q = qp;
+		jobs[t].q0 = nq * (size_t)t / (size_t)threads;
+		jobs[t].q1 = nq * ((size_t)t + 1) / (size_t)threads;
+		jobs[t].o = o;
+		jobs[t].out = out;
+	}
+	ivf_run_threads(ivf_exact_thread, jobs, sizeof *jobs, threads);
+	free(jobs);
+	free(qp);
+}
+
+/* ---------------------------------------------------------------- */
+/* stats */
+
+static int
+ivf_size_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+ivf_stats(const struct ivf_index *ix, int verify, cJSON **out,
+    struct es_err *err)
+{
+	const struct ivf_header *h = &ix->h;
+	size_t k = h->nlist, d = h->dim, l, b, cnt, empty = 0;
+	uint64_t *sizes, sum;
+	double imb = 0, mean, emax = 0, esum = 0;
+	cJSON *j, *ls, *lay, *bp;
+	char ts[UTIL_TIME_LEN];
+	const float *nb;
+
+	sizes = xreallocarray(NULL, k, sizeof *sizes);
+	for (l = 0; l < k; l++) {
+		sizes[l] = ix->lists[l + 1] - ix->lists[l];
+		if (sizes[l] == 0)
+			empty++;
+		imb += (double)sizes[l] * (double)sizes[l];
+		if (ix->lmeta[l].emax > emax)
+			emax = ix->lmeta[l].emax;
+		if (verify) {
+			b = ix->lists[l];
+			cnt = sizes[l];
+			nb = ix->norms + b;
+			sum = ivf_xxh64(ix->ids + b, cnt * 8, 0) ^
+			    ivf_xxh64(ix->vecs + b * d, cnt * d * 4, 1) ^
+			    ivf_xxh64(ix->codes + b * d, cnt * d, 2) ^
+			    ivf_xxh64(nb, cnt * 4, 3) ^
+			    ivf_xxh64(ix->errs + b, cnt * 4, 4);
+			if (sum != ix->lmeta[l].sum) {
+				free(sizes);
+				return es_err_set(err, ES_EFAIL,
+				    "CorruptIndex", "index file '%s' is "
+				    "corrupt: checksum mismatch in list %zu",
+				    ix->path, l);
+			}
+		}
+	}
+	for (l = 0; l < h->ntotal; l++)
+		esum += ix->errs[l];
+	mean = (double)h->ntotal / (double)k;
+	/* FAISS's imbalance factor: k * sum(n_l^2) / n^2 */
+	imb = imb * (double)k / ((double)h->ntotal * (double)h->ntotal);
+	qsort(sizes, k, sizeof *sizes, ivf_size_cmp);
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "ntotal", (double)h->ntotal);
+	cJSON_AddNumberToObject(j, "dimension", (double)d);
+	cJSON_AddStringToObject(j, "metric", ivf_metric_name(
+	    (enum ivf_metric)h->metric));
+	cJSON_AddNumberToObject(j, "nlist", (double)k);
+	ls = cJSON_AddObjectToObject(j, "list_sizes");
+	cJSON_AddNumberToObject(ls, "min", (double)sizes[0]);
+	cJSON_AddNumberToObject(ls, "p50", (double)sizes[k / 2]);
+	cJSON_AddNumberToObject(ls, "p90", (double)sizes[k * 9 / 10]);
+	cJSON_AddNumberToObject(ls, "max", (double)sizes[k - 1]);
+	cJSON_AddNumberToObject(ls, "mean", mean);
+	cJSON_AddNumberToObject(ls, "empty", (double)empty);
+	cJSON_AddNumberToObject(j, "imbalance", round(imb * 1000) / 1000);
+	cJSON_AddNumberToObject(j, "sq8_error_mean", h->ntotal ?
+	    esum / (double)h->ntotal : 0);
+	cJSON_AddNumberToObject(j, "sq8_error_max", emax);
+	bp = cJSON_AddObjectToObject(j, "build");
+	cJSON_AddNumberToObject(bp, "seed", (double)h->seed);
+	cJSON_AddNumberToObject(bp, "iters", h->iters);
+	cJSON_AddStringToObject(bp, "init", h->init == KMEANS_INIT_PCA ?
+	    "pca" : "random");
+	cJSON_AddNumberToObject(bp, "sample", (double)h->sample);
+	cJSON_AddNumberToObject(bp, "objective", h->objective);
+	util_time_format((time_t)h->created, ts);
+	cJSON_AddStringToObject(bp, "built_at", ts);
+	lay = cJSON_AddObjectToObject(j, "file");
+	cJSON_AddStringToObject(lay, "path", ix->path);
+	cJSON_AddNumberToObject(lay, "version", h->version);
+	cJSON_AddNumberToObject(lay, "size", (double)h->file_size);
+	cJSON_AddStringToObject(lay, "kernels", ix->kern->name);
+	cJSON_AddStringToObject(lay, "checksums", verify ? "ok" :
+	    "not verified");
+	free(sizes);
+	*out = j;
+	return 0;
+}

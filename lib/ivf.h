@@ -1,0 +1,202 @@
+/*
+ * ivf.h - inverted-file (IVF) vector index: build, mmap-able file, search.
+ *
+ * A built index is one file:
+ *
+ *	header (4096 bytes): magic "ESCTLIVF", version, dimension, metric,
+ *	    nlist, number of vectors, the owner's index id, build parameters,
+ *	    the k-means objective, section offsets, a checksum of the
+ *	    metadata sections and one of the header itself (XXH64)
+ *	centroids	nlist x d float32, and their squared norms
+ *	list offsets	nlist + 1 uint64: list l holds positions
+ *			[off[l], off[l+1]) of the sections below
+ *	list meta	per list: largest vector norm, largest quantization
+ *			error, XXH64 of the list's ids, vectors and codes
+ *	sq8 params	per dimension: minimum and step of the 8-bit codes
+ *	ids		int64 per vector (position in the index's data file)
+ *	vectors		float32, d per vector, contiguous per list
+ *	norms		float32 squared norm per vector
+ *	codes		uint8, d per vector (scalar quantization)
+ *	errors		float32 per vector: upper bound of ||x - decode(code)||
+ *
+ * Sections are page-aligned; everything is little-endian.  The file is
+ * written to a temporary name, fsynced and renamed over the old one, so
+ * a crash mid-build leaves the previous index intact.  Opening checks the
+ * magic, the version, the header and metadata checksums and the size;
+ * the per-list checksums are checked by ivf_stats (verify).
+ *
+ * Search: the nprobe centroids nearest to the query (squared L2) select
+ * the lists.  One query at a time, lists are scanned on their 8-bit codes
+ * with a guaranteed error bound, and every vector that could still enter
+ * the top k is re-scored exactly on its float32 vector.  A batch of
+ * queries is processed list by list: all queries probing a list are
+ * scored against it at once with sgemm, then re-scored exactly.  Either
+ * way the top k is the exact top k of the probed lists, ranked by the
+ * same float32 distance as exact search (ties by id), so nprobe = nlist
+ * equals brute force to the last bit, whatever the thread count.
+ *
+ * Distances: l2 is the squared Euclidean distance; dot and cosine rank by
+ * the inner product, returned negated (smaller is better) by the search
+ * functions; cosine vectors are normalised when added (ivf_normalize).
+ */
+#ifndef ESCTL_IVF_H
+#define ESCTL_IVF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "blas.h"
+#include "err.h"
+#include "kmeans.h"
+
+#define IVF_MAGIC	"ESCTLIVF"
+#define IVF_VERSION	1
+#define IVF_MAX_DIM	65536
+
+enum ivf_metric {
+	IVF_L2,
+	IVF_DOT,
+	IVF_COSINE
+};
+
+int		 ivf_metric_parse(const char *, enum ivf_metric *,
+		    struct es_err *);
+const char	*ivf_metric_name(enum ivf_metric);
+/* 1 when scores are inner products (reported as score, not distance). */
+int		 ivf_metric_is_similarity(enum ivf_metric);
+/*
+ * Normalises v in place for cosine (no-op for other metrics).  ES_EUSAGE
+ * for a zero vector.
+ */
+int		 ivf_normalize(enum ivf_metric, float *v, int d,
+		    struct es_err *err);
+
+struct ivf_build_opts {
+	int		 nlist;
+	int		 iters;
+	size_t		 sample;	/* training points; 0: 256 x nlist */
+	uint64_t	 seed;
+	int		 threads;
+	enum kmeans_init init;
+	double		 tol;
+	uint64_t	 index_uid;	/* stored in the header */
+	const struct blas *blas;
+	/* progress: phase "train" (iteration i of n) or "add" */
+	void		(*progress)(void *arg, const char *phase, int i,
+			    int n, double obj);
+	void		*arg;
+};
+
+struct ivf_build_stats {
+	struct kmeans_stats km;
+	size_t		 ntotal;
+	size_t		 sample;
+	int		 nlist;
+	double		 train_seconds;	/* sampling + k-means */
+	double		 add_seconds;	/* assignment + encoding */
+	double		 write_seconds;	/* file written and fsynced */
+	uint64_t	 file_size;
+};
+
+/*
+ * Builds an index of the n x d vectors x (ids 0..n-1) and writes it
+ * atomically to path.  For a test of crash safety, the environment
+ * variable ESCTL_IVF_CRASH_AFTER_BYTES makes the writer abort the process
+ * after writing that many bytes of the temporary file.
+ */
+int		 ivf_build(const float *x, size_t n, int d, enum ivf_metric,
+		    const struct ivf_build_opts *, const char *path,
+		    struct ivf_build_stats *, struct es_err *err);
+
+struct ivf_index;
+
+/*
+ * Opens (mmap) an index file.  expect_uid != 0: the file must belong to
+ * that index.  ES_EUSAGE-class errors name the problem (not an index
+ * file, version, checksum, truncated).
+ */
+int		 ivf_open(const char *path, uint64_t expect_uid,
+		    struct ivf_index **out, struct es_err *err);
+void		 ivf_free(struct ivf_index *);
+int		 ivf_dim(const struct ivf_index *);
+int		 ivf_nlist(const struct ivf_index *);
+size_t		 ivf_ntotal(const struct ivf_index *);
+enum ivf_metric	 ivf_metric(const struct ivf_index *);
+/*
+ * Reads the whole mapping into memory and locks it there when the process
+ * may (mlock), for measurements of a warm index; returns a checksum of
+ * the bytes read.
+ */
+uint64_t	 ivf_warm(const struct ivf_index *);
+/* The centroids (nlist x d), borrowed from the mapping. */
+const float	*ivf_centroids(const struct ivf_index *);
+
+enum ivf_mode {
+	IVF_MODE_AUTO,		/* gemm for batches with BLAS, else sq8 */
+	IVF_MODE_SQ8,		/* per query: 8-bit scan + exact re-score */
+	IVF_MODE_FLAT,		/* per query: exact scan of float32 */
+	IVF_MODE_GEMM		/* list by list with sgemm (needs blas) */
+};
+
+struct ivf_search_opts {
+	int		 k;
+	int		 nprobe;
+	int		 threads;
+	enum ivf_mode	 mode;
+	const struct blas *blas;	/* for IVF_MODE_GEMM; may be NULL */
+	const uint64_t	*filter;	/* bitmap over ids; NULL: all */
+	size_t		 filter_bits;
+};
+
+/* One result: distance (negated score for dot/cosine) and id. */
+struct ivf_hit {
+	float		 dist;
+	int64_t		 id;		/* -1: no result (fewer than k) */
+};
+
+/* Counters of one search call, for eval and -v. */
+struct ivf_search_stats {
+	uint64_t	 scanned;	/* vectors scored (codes or floats) */
+	uint64_t	 rescored;	/* exact float32 distances */
+	enum ivf_mode	 mode;
+};
+
+/*
+ * Searches nq queries (nq x d; normalised here for cosine) and writes
+ * k hits per query, best first, into out (nq x k).  Rejects queries of
+ * the wrong dimension upstream: d is the index's.
+ */
+int		 ivf_search(const struct ivf_index *, const float *q,
+		    size_t nq, const struct ivf_search_opts *,
+		    struct ivf_hit *out, struct ivf_search_stats *,
+		    struct es_err *err);
+
+/*
+ * Exact search over n x d raw vectors x whose ids are id0 + row, merged
+ * into out (nq x k, already holding results or id -1), so that the tail
+ * of vectors added after the last build is searched too.  The same
+ * float32 distance as ivf_search.
+ */
+void		 ivf_exact_merge(const float *x, size_t n, int d,
+		    enum ivf_metric, int64_t id0, const float *q, size_t nq,
+		    const struct ivf_search_opts *, struct ivf_hit *out);
+/* Fills out (nq x k) with "no result". */
+void		 ivf_hits_init(struct ivf_hit *out, size_t nq, int k);
+/* Copies queries and normalises them for cosine; new array. */
+int		 ivf_prepare_queries(enum ivf_metric, const float *q,
+		    size_t nq, int d, float **out, struct es_err *err);
+
+/*
+ * List sizes, imbalance factor, empty lists, quantization error, file
+ * layout and build parameters as JSON; verify: also checks every list's
+ * checksum (ES_EFAIL naming the first corrupt list).
+ */
+int		 ivf_stats(const struct ivf_index *, int verify, cJSON **out,
+		    struct es_err *err);
+
+/* XXH64 of a buffer (exposed for tests). */
+uint64_t	 ivf_xxh64(const void *, size_t, uint64_t seed);
+
+#endif

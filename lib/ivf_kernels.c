@@ -1,0 +1,153 @@
+/*
+ * ivf_kernels.c - portable distance kernels and the run-time choice.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivf_kernels.h"
+
+static void	gen_l2_rows(const float *, const float *, size_t, size_t,
+		    float *);
+static void	gen_ndot_rows(const float *, const float *, size_t, size_t,
+		    float *);
+static void	gen_sq8_l2_rows(const float *, const float *, const uint8_t *,
+		    size_t, size_t, float *);
+static void	gen_sq8_ndot_rows(const float *, const uint8_t *, size_t,
+		    size_t, float *);
+static void	gen_argmin2(const float *, const float *, size_t, float *,
+		    int *, float *);
+
+/* Four partial sums per row, combined in a fixed order. */
+static void
+gen_l2_rows(const float *q, const float *x, size_t n, size_t d, float *out)
+{
+	size_t i, j;
+	float s[4], t;
+
+	for (i = 0; i < n; i++, x += d) {
+		s[0] = s[1] = s[2] = s[3] = 0;
+		for (j = 0; j + 4 <= d; j += 4) {
+			t = x[j] - q[j];
+			s[0] += t * t;
+			t = x[j + 1] - q[j + 1];
+			s[1] += t * t;
+			t = x[j + 2] - q[j + 2];
+			s[2] += t * t;
+			t = x[j + 3] - q[j + 3];
+			s[3] += t * t;
+		}
+		for (; j < d; j++) {
+			t = x[j] - q[j];
+			s[j & 3] += t * t;
+		}
+		out[i] = (s[0] + s[1]) + (s[2] + s[3]);
+	}
+}
+
+static void
+gen_ndot_rows(const float *q, const float *x, size_t n, size_t d,
+    float *out)
+{
+	size_t i, j;
+	float s[4];
+
+	for (i = 0; i < n; i++, x += d) {
+		s[0] = s[1] = s[2] = s[3] = 0;
+		for (j = 0; j + 4 <= d; j += 4) {
+			s[0] += x[j] * q[j];
+			s[1] += x[j + 1] * q[j + 1];
+			s[2] += x[j + 2] * q[j + 2];
+			s[3] += x[j + 3] * q[j + 3];
+		}
+		for (; j < d; j++)
+			s[j & 3] += x[j] * q[j];
+		out[i] = -((s[0] + s[1]) + (s[2] + s[3]));
+	}
+}
+
+static void
+gen_sq8_l2_rows(const float *qs, const float *w, const uint8_t *c, size_t n,
+    size_t d, float *out)
+{
+	size_t i, j;
+	float s[4], t;
+
+	for (i = 0; i < n; i++, c += d) {
+		s[0] = s[1] = s[2] = s[3] = 0;
+		for (j = 0; j < d; j++) {
+			t = qs[j] - (float)c[j];
+			s[j & 3] += w[j] * t * t;
+		}
+		out[i] = (s[0] + s[1]) + (s[2] + s[3]);
+	}
+}
+
+static void
+gen_sq8_ndot_rows(const float *qw, const uint8_t *c, size_t n, size_t d,
+    float *out)
+{
+	size_t i, j;
+	float s[4];
+
+	for (i = 0; i < n; i++, c += d) {
+		s[0] = s[1] = s[2] = s[3] = 0;
+		for (j = 0; j < d; j++)
+			s[j & 3] += qw[j] * (float)c[j];
+		out[i] = -((s[0] + s[1]) + (s[2] + s[3]));
+	}
+}
+
+static void
+gen_argmin2(const float *row, const float *add, size_t k, float *b1,
+    int *i1, float *b2)
+{
+	float x = INFINITY, y = INFINITY, v;
+	size_t c;
+	int bi = 0;
+
+	for (c = 0; c < k; c++) {
+		v = row[c] + add[c];
+		if (v < x) {
+			y = x;
+			x = v;
+			bi = (int)c;
+		} else if (v < y)
+			y = v;
+	}
+	*b1 = x;
+	*i1 = bi;
+	*b2 = y;
+}
+
+const struct ivf_kern ivf_kern_generic = {
+	"generic", gen_l2_rows, gen_ndot_rows, gen_sq8_l2_rows,
+	gen_sq8_ndot_rows, gen_argmin2
+};
+
+const struct ivf_kern *
+ivf_kern_select(void)
+{
+	const char *force = getenv("ESCTL_SIMD");
+	int has512 = 0, has2 = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	has2 = ivf_kern_avx2.name != NULL &&
+	    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	has512 = ivf_kern_avx512.name != NULL && has2 &&
+	    __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vl") &&
+	    __builtin_cpu_supports("avx512dq");
+#endif
+	if (force != NULL && strcmp(force, "generic") == 0)
+		return &ivf_kern_generic;
+	if (force != NULL && strcmp(force, "avx2") == 0 && has2)
+		return &ivf_kern_avx2;
+	if (has512)
+		return &ivf_kern_avx512;
+	if (has2)
+		return &ivf_kern_avx2;
+	return &ivf_kern_generic;
+}

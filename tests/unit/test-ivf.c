@@ -1,0 +1,738 @@
+/*
+ * test-ivf.c - unit tests for the vector readers (including a fuzz-style
+ * robustness test), the kernels, k-means and the IVF index.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blas.h"
+#include "buf.h"
+#include "ivf.h"
+#include "ivf_kernels.h"
+#include "kmeans.h"
+#include "unit.h"
+#include "vecio.h"
+
+/* A seeded clustered data set: n points around c centres in d dims. */
+static float *
+gen_clustered(size_t n, int d, int c, uint64_t seed)
+{
+	struct kmeans_rng r;
+	float *cent, *x;
+	size_t i;
+	int j, k;
+
+	kmeans_rng_seed(&r, seed);
+	cent = xreallocarray(NULL, (size_t)c * (size_t)d, sizeof(float));
+	x = xreallocarray(NULL, n * (size_t)d, sizeof(float));
+	for (i = 0; i < (size_t)c * (size_t)d; i++)
+		cent[i] = (float)(kmeans_rng_gauss(&r) * 5.0);
+	for (i = 0; i < n; i++) {
+		k = (int)kmeans_rng_below(&r, (uint64_t)c);
+		for (j = 0; j < d; j++)
+			x[i * (size_t)d + (size_t)j] = cent[(size_t)k *
+			    (size_t)d + (size_t)j] + (float)kmeans_rng_gauss(&r);
+	}
+	free(cent);
+	return x;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void
+test_vecio_formats(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct vecio_set *s;
+	unsigned char fv[2 * (4 + 12)], bv[2 * (4 + 3)];
+	float row[3] = { 1, 2, 3 };
+	const char *jl = "{\"id\": \"a\", \"vector\": [1, 2, 3], "
+	    "\"fields\": {\"c\": \"red\"}}\n\n{\"id\": 7, \"vector\": "
+	    "[4, 5, 6]}\n";
+	const char *csv = "id,v0,v1,v2,color\nx,1,2,3,red\ny,4,5,6,blue\n";
+	const char *csv2 = "p,1,2,3\nq,4,5,6\n";
+	unsigned char npy[128 + 24];
+	const char *hdr = "{'descr': '<f4', 'fortran_order': False, "
+	    "'shape': (2, 3), }";
+	size_t hl;
+
+	put32(fv, 3);
+	memcpy(fv + 4, row, 12);
+	put32(fv + 16, 3);
+	memcpy(fv + 20, row, 12);
+	UT_EQ_INT(t, vecio_read_mem(fv, sizeof fv, "a.fvecs", VECIO_AUTO, 0,
+	    &s, &err), 0);
+	UT_EQ_INT(t, s->n, 2);
+	UT_EQ_INT(t, s->dim, 3);
+	UT_NEAR(t, s->vectors[5], 3, 0);
+	UT_ASSERT(t, s->ids == NULL);
+	vecio_set_free(s);
+
+	put32(bv, 3);
+	bv[4] = 0; bv[5] = 128; bv[6] = 255;
+	put32(bv + 7, 3);
+	bv[11] = 1; bv[12] = 2; bv[13] = 3;
+	UT_EQ_INT(t, vecio_read_mem(bv, sizeof bv, "a.bvecs", VECIO_AUTO, 3,
+	    &s, &err), 0);
+	UT_NEAR(t, s->vectors[2], 255, 0);
+	vecio_set_free(s);
+
+	UT_EQ_INT(t, vecio_read_mem(jl, strlen(jl), "a.jsonl", VECIO_AUTO, 3,
+	    &s, &err), 0);
+	UT_EQ_INT(t, s->n, 2);
+	UT_EQ_STR(t, s->ids[0], "a");
+	UT_EQ_STR(t, s->ids[1], "7");
+	UT_EQ_STR(t, s->fields[0], "{\"c\":\"red\"}");
+	UT_ASSERT(t, s->fields[1] == NULL);
+	UT_EQ_INT(t, s->where[1], 3);
+	vecio_set_free(s);
+
+	UT_EQ_INT(t, vecio_read_mem(csv, strlen(csv), "a.csv", VECIO_AUTO, 0,
+	    &s, &err), 0);
+	UT_EQ_INT(t, s->dim, 3);
+	UT_EQ_STR(t, s->ids[1], "y");
+	UT_EQ_STR(t, s->fields[1], "{\"color\":\"blue\"}");
+	vecio_set_free(s);
+	UT_EQ_INT(t, vecio_read_mem(csv2, strlen(csv2), "b.csv", VECIO_AUTO, 3,
+	    &s, &err), 0);
+	UT_EQ_STR(t, s->ids[0], "p");
+	UT_NEAR(t, s->vectors[3], 4, 0);
+	vecio_set_free(s);
+
+	memset(npy, ' ', sizeof npy);
+	memcpy(npy, "\x93NUMPY\x01\x00", 8);
+	hl = 128 - 10;
+	npy[8] = (unsigned char)hl;
+	npy[9] = 0;
+	memcpy(npy + 10, hdr, strlen(hdr));
+	npy[127] = '\n';
+	memcpy(npy + 128, row, 12);
+	memcpy(npy + 140, row, 12);
+	UT_EQ_INT(t, vecio_read_mem(npy, sizeof npy, "a.npy", VECIO_AUTO, 3,
+	    &s, &err), 0);
+	UT_EQ_INT(t, s->n, 2);
+	vecio_set_free(s);
+}
+
+static void
+test_vecio_errors(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct vecio_set *s = NULL;
+	unsigned char fv[2 * (4 + 12)];
+	float row[3] = { 1, 2, 3 };
+	float nanv = NAN;
+	const char *dup = "{\"id\": \"a\", \"vector\": [1, 2, 3]}\n"
+	    "{\"id\": \"b\", \"vector\": [1, 2, 3]}\n"
+	    "{\"id\": \"a\", \"vector\": [1, 2, 3]}\n";
+	const char *bad = "{\"vector\": [1, 2, 3]}\n{\"vector\": [1, 2\n";
+	const char *wrong = "{\"vector\": [1, 2, 3]}\n{\"vector\": [1, 2]}\n";
+	const char *strv = "{\"vector\": [1, \"x\", 3]}\n";
+
+	put32(fv, 3);
+	memcpy(fv + 4, row, 12);
+	put32(fv + 16, 3);
+	memcpy(fv + 20, row, 12);
+	/* truncated second record */
+	UT_EQ_INT(t, vecio_read_mem(fv, sizeof fv - 2, "a.fvecs", VECIO_AUTO,
+	    0, &s, &err), -1);
+	UT_EQ_INT(t, err.code, ES_EUSAGE);
+	UT_ASSERT(t, strstr(err.msg, "record 2 is truncated") != NULL);
+	UT_ASSERT(t, s == NULL);
+	/* wrong dimension against the index */
+	UT_EQ_INT(t, vecio_read_mem(fv, sizeof fv, "a.fvecs", VECIO_AUTO, 4,
+	    &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "record 1 has dimension 3, expected 4")
+	    != NULL);
+	/* NaN */
+	memcpy(fv + 24, &nanv, 4);
+	UT_EQ_INT(t, vecio_read_mem(fv, sizeof fv, "a.fvecs", VECIO_AUTO, 3,
+	    &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "record 2: component 2 is NaN") != NULL);
+	UT_EQ_INT(t, vecio_read_mem(dup, strlen(dup), "d.jsonl", VECIO_AUTO,
+	    3, &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "line 3: duplicate id 'a' (first at "
+	    "line 1)") != NULL);
+	UT_EQ_INT(t, vecio_read_mem(bad, strlen(bad), "b.jsonl", VECIO_AUTO,
+	    3, &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "line 2: invalid JSON") != NULL);
+	UT_EQ_INT(t, vecio_read_mem(wrong, strlen(wrong), "w.jsonl",
+	    VECIO_AUTO, 0, &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "line 2: vector has 2 components, "
+	    "expected 3") != NULL);
+	UT_EQ_INT(t, vecio_read_mem(strv, strlen(strv), "s.jsonl",
+	    VECIO_AUTO, 3, &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "component 2 is not a number") != NULL);
+	UT_EQ_INT(t, vecio_read_mem("x", 1, "a.txt", VECIO_AUTO, 3, &s, &err),
+	    -1);
+	UT_ASSERT(t, strstr(err.msg, "cannot tell the format") != NULL);
+	UT_EQ_INT(t, vecio_read_mem("{\"vector\": [1e39, 0, 0]}", 24,
+	    "big.jsonl", VECIO_AUTO, 3, &s, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "infinite") != NULL);
+}
+
+/*
+ * Fuzz-style robustness: every prefix and many random corruptions of
+ * valid inputs of each format give either a set or a clean ES_EUSAGE
+ * error (run under ASan/UBSan by make check SANITIZE=1).
+ */
+static void
+test_vecio_fuzz(struct unit_t *t)
+{
+	struct kmeans_rng r;
+	struct es_err err = ES_ERR_INIT;
+	struct vecio_set *s;
+	static const char *names[] = { "f.fvecs", "f.bvecs", "f.npy",
+	    "f.jsonl", "f.csv", "f.ivecs" };
+	unsigned char *buf, *mut;
+	size_t len[6], i, cut;
+	unsigned char *in[6];
+	int f, rc, iter, ok = 0, bad = 0;
+	float v[8];
+	char npyh[128];
+
+	kmeans_rng_seed(&r, 42);
+	for (i = 0; i < 8; i++)
+		v[i] = (float)i * 1.5f;
+	/* fvecs / ivecs: 3 records of 8 */
+	in[0] = xmalloc(3 * 36);
+	for (i = 0; i < 3; i++) {
+		put32(in[0] + i * 36, 8);
+		memcpy(in[0] + i * 36 + 4, v, 32);
+	}
+	len[0] = 3 * 36;
+	in[5] = xmalloc(len[0]);
+	memcpy(in[5], in[0], len[0]);
+	len[5] = len[0];
+	in[1] = xmalloc(3 * 12);
+	for (i = 0; i < 3; i++) {
+		put32(in[1] + i * 12, 8);
+		memset(in[1] + i * 12 + 4, (int)i * 7, 8);
+	}
+	len[1] = 36;
+	memset(npyh, ' ', sizeof npyh);
+	memcpy(npyh, "\x93NUMPY\x01\x00\x76\x00", 10);
+	memcpy(npyh + 10, "{'descr': '<f4', 'fortran_order': False, 'shape': "
+	    "(3, 8), }", 58);
+	npyh[127] = '\n';
+	in[2] = xmalloc(128 + 96);
+	memcpy(in[2], npyh, 128);
+	for (i = 0; i < 3; i++)
+		memcpy(in[2] + 128 + i * 32, v, 32);
+	len[2] = 128 + 96;
+	in[3] = (unsigned char *)xstrdup("{\"id\": \"a\", \"vector\": [0, 1, 2, "
+	    "3, 4, 5, 6, 7], \"fields\": {\"k\": [1, \"x\"]}}\n{\"id\": 2, "
+	    "\"vector\": [0, 1, 2, 3, 4, 5, 6, 7.5e-3]}\n");
+	len[3] = strlen((char *)in[3]);
+	in[4] = (unsigned char *)xstrdup("id,v0,v1,v2,v3,v4,v5,v6,v7,tag\n"
+	    "a,0,1,2,3,4,5,6,7,\"x,\"\"y\"\n\"b\",1,1,1,1,1,1,1,1,z\n");
+	len[4] = strlen((char *)in[4]);
+	for (f = 0; f < 6; f++) {
+		/* the valid input parses */
+		UT_EQ_INT(t, vecio_read_mem(in[f], len[f], names[f],
+		    VECIO_AUTO, 8, &s, &err), 0);
+		vecio_set_free(s);
+		/* every prefix */
+		for (cut = 0; cut < len[f]; cut++) {
+			buf = xmalloc(cut + 1);
+			memcpy(buf, in[f], cut);
+			s = NULL;
+			rc = vecio_read_mem(buf, cut, names[f], VECIO_AUTO, 8,
+			    &s, &err);
+			if (rc == 0) {
+				UT_ASSERT(t, s != NULL && s->dim == 8);
+				ok++;
+			} else {
+				UT_EQ_INT(t, err.code, ES_EUSAGE);
+				UT_ASSERT(t, strstr(err.msg, names[f]) != NULL);
+				bad++;
+			}
+			vecio_set_free(s);
+			free(buf);
+		}
+		/* random byte changes */
+		for (iter = 0; iter < 2000; iter++) {
+			mut = xmalloc(len[f]);
+			memcpy(mut, in[f], len[f]);
+			for (i = 0; i < 1 + kmeans_rng_below(&r, 4); i++)
+				mut[kmeans_rng_below(&r, len[f])] =
+				    (unsigned char)kmeans_rng_below(&r, 256);
+			s = NULL;
+			rc = vecio_read_mem(mut, len[f], names[f], VECIO_AUTO,
+			    0, &s, &err);
+			if (rc == 0) {
+				UT_ASSERT(t, s != NULL && s->n > 0);
+				for (i = 0; i < s->n * (size_t)s->dim; i++)
+					UT_ASSERT(t, isfinite(s->vectors[i]));
+				ok++;
+			} else {
+				UT_ASSERT(t, err.code == ES_EUSAGE);
+				bad++;
+			}
+			vecio_set_free(s);
+			free(mut);
+		}
+		free(in[f]);
+	}
+	UT_ASSERT(t, ok > 0 && bad > 0);
+}
+
+/*
+ * Replays the fuzz corpus (testdata/fuzz/vecio) with the fuzz target's
+ * properties, and checks that each seed reads in its own format.
+ */
+static void
+test_vecio_corpus(struct unit_t *t)
+{
+	static const char *names[] = { "in.fvecs", "in.bvecs", "in.ivecs",
+	    "in.npy", "in.jsonl", "in.csv" };
+	const char *top = getenv("ESCTL_TOP");
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+	struct vecio_set *s;
+	struct dirent *de;
+	char *dir, *path;
+	size_t f, i;
+	DIR *d;
+	int n = 0, own;
+
+	dir = xasprintf("%s/testdata/fuzz/vecio", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		/* the seed in its own format */
+		s = NULL;
+		own = vecio_read_mem(b.data, b.len, path, VECIO_AUTO, 4, &s,
+		    &err);
+		if (strncmp(de->d_name, "crash-", 6) != 0 && own != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: %s", path,
+			    err.msg);
+		vecio_set_free(s);
+		free(path);
+		n++;
+		for (f = 0; f < sizeof names / sizeof names[0]; f++) {
+			s = NULL;
+			if (vecio_read_mem(b.data, b.len, names[f], VECIO_AUTO,
+			    0, &s, &err) == -1) {
+				UT_EQ_INT(t, err.code, ES_EUSAGE);
+				continue;
+			}
+			for (i = 0; i < s->n * (size_t)s->dim; i++)
+				UT_ASSERT(t, isfinite(s->vectors[i]));
+			vecio_set_free(s);
+		}
+	}
+	closedir(d);
+	es_buf_release(&b);
+	free(dir);
+	UT_ASSERT(t, n >= 5);
+}
+
+static void
+test_kernels_agree(struct unit_t *t)
+{
+	const struct ivf_kern *ks[3] = { &ivf_kern_generic, &ivf_kern_avx2,
+	    &ivf_kern_avx512 };
+	const struct ivf_kern *sel = ivf_kern_select();
+	float *x, q[37], w[37], qs[37], o[3][50], one;
+	uint8_t c[50 * 37];
+	size_t i, d;
+	int k, f, bad, dims[] = { 1, 7, 16, 37 }, di;
+
+	x = gen_clustered(50, 37, 3, 5);
+	for (i = 0; i < 37; i++) {
+		q[i] = (float)i / 10;
+		w[i] = 0.5f;
+		qs[i] = (float)(i * 7 % 255);
+	}
+	for (i = 0; i < sizeof c; i++)
+		c[i] = (uint8_t)(i * 31);
+	for (di = 0; di < 4; di++) {
+		d = (size_t)dims[di];
+		for (f = 0; f < 4; f++) {
+			for (k = 0; k < 3; k++) {
+				if (ks[k]->name == NULL)
+					continue;
+				if (f == 0)
+					ks[k]->l2_rows(q, x, 50, d, o[k]);
+				else if (f == 1)
+					ks[k]->ndot_rows(q, x, 50, d, o[k]);
+				else if (f == 2)
+					ks[k]->sq8_l2_rows(qs, w, c, 50, d,
+					    o[k]);
+				else
+					ks[k]->sq8_ndot_rows(q, c, 50, d,
+					    o[k]);
+			}
+			for (k = 1; k < 3; k++) {
+				if (ks[k]->name == NULL)
+					continue;
+				bad = 0;
+				for (i = 0; i < 50; i++)
+					if (fabs(o[k][i] - o[0][i]) > 1e-4 *
+					    (1 + fabs(o[0][i])))
+						bad++;
+				if (bad)
+					unit_fail(t, __FILE__, __LINE__, "%s "
+					    "kernel %d, d %zu: %d rows differ "
+					    "from generic", ks[k]->name, f, d,
+					    bad);
+			}
+		}
+		/* argmin2, with ties: the lowest index wins */
+		for (k = 0; k < 3; k++) {
+			float row[37], add[37], b1, b2;
+			int i1;
+
+			if (ks[k]->name == NULL)
+				continue;
+			for (i = 0; i < d; i++) {
+				row[i] = (float)((i * 7) % 5);
+				add[i] = 1;
+			}
+			ks[k]->argmin2(row, add, d, &b1, &i1, &b2);
+			UT_NEAR(t, b1, 1, 0);
+			UT_EQ_INT(t, i1, 0);
+			if (d == 1)
+				UT_ASSERT(t, isinf(b2));
+			else
+				UT_NEAR(t, b2, 1, 0);
+		}
+		/* one row alone gives the same bits as inside a block */
+		sel->l2_rows(q, x, 50, d, o[1]);
+		for (i = 0; i < 50; i++) {
+			sel->l2_rows(q, x + i * d, 1, d, &one);
+			UT_ASSERT(t, one == o[1][i]);
+		}
+	}
+	free(x);
+}
+
+static void
+test_kmeans(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct blas *b;
+	struct kmeans_opts o;
+	struct kmeans_stats s1, s2;
+	float *x, *c1, *c2, *dup;
+	size_t n = 3000, i;
+	int d = 16, k = 20;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, k, 9);
+	c1 = xcalloc((size_t)k * (size_t)d, sizeof(float));
+	c2 = xcalloc((size_t)k * (size_t)d, sizeof(float));
+	memset(&o, 0, sizeof o);
+	o.iters = 15;
+	o.seed = 77;
+	o.threads = 1;
+	UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, c1, &s1, &err), 0);
+	o.threads = 2;
+	UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, c2, &s2, &err), 0);
+	/* same seed: identical centroids whatever the threads */
+	UT_ASSERT(t, memcmp(c1, c2, (size_t)k * (size_t)d * 4) == 0);
+	UT_ASSERT(t, s1.obj_final == s2.obj_final);
+	UT_ASSERT(t, s1.obj_final <= s1.obj_first);
+	/* within a few times the generating noise (d per point) */
+	UT_ASSERT(t, s1.obj_final / (double)n < 6.0 * d);
+	/* PCA initialisation (LAPACKE_ssyevd) */
+	o.init = KMEANS_INIT_PCA;
+	UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, c2, &s2, &err), 0);
+	UT_ASSERT(t, s2.pca_top_eigenvalue > 0);
+	UT_ASSERT(t, s2.obj_final <= s2.obj_first);
+	/* many duplicates force empty clusters to be split */
+	dup = xcalloc(200 * (size_t)d, sizeof(float));
+	for (i = 0; i < 200; i++)
+		dup[i * (size_t)d] = i < 190 ? 1.0f : (float)i;
+	o.init = KMEANS_INIT_RANDOM;
+	o.iters = 5;
+	UT_EQ_INT(t, kmeans_train(b, dup, 200, d, 15, &o, c2, &s2, &err), 0);
+	UT_ASSERT(t, s2.empty_splits > 0);
+	free(dup);
+	free(x);
+	free(c1);
+	free(c2);
+	blas_close(b);
+}
+
+/* Brute-force reference in double precision (ranking check). */
+static void
+ref_topk(const float *x, size_t n, int d, const float *q, int k, int sim,
+    int64_t *ids)
+{
+	double *s = xcalloc(n, sizeof *s), best;
+	char *used = xcalloc(n, 1);
+	size_t i, bi;
+	int j, m;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < d; j++) {
+			double a = x[i * (size_t)d + (size_t)j], b = q[j];
+
+			s[i] += sim ? -a * b : (a - b) * (a - b);
+		}
+	for (m = 0; m < k; m++) {
+		best = INFINITY;
+		bi = 0;
+		for (i = 0; i < n; i++)
+			if (!used[i] && s[i] < best) {
+				best = s[i];
+				bi = i;
+			}
+		used[bi] = 1;
+		ids[m] = (int64_t)bi;
+	}
+	free(s);
+	free(used);
+}
+
+static void
+test_ivf_exact_and_recall(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct blas *b;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_search_opts so;
+	struct ivf_index *ix;
+	struct ivf_hit *h1, *h2;
+	enum ivf_metric m;
+	enum ivf_mode modes[3] = { IVF_MODE_SQ8, IVF_MODE_FLAT, IVF_MODE_GEMM };
+	float *x, *q, *xn;
+	int64_t ref[10];
+	size_t n = 4000, nq = 40, i, hits;
+	int d = 24, k = 10, mi, j, agree;
+	char *path;
+
+	if (blas_open(&b, &err) == -1)
+		return;
+	x = gen_clustered(n, d, 40, 11);
+	q = gen_clustered(nq, d, 40, 11);	/* same centres */
+	path = xasprintf("%s/i.idx", t->tmpdir);
+	h1 = xcalloc(nq * (size_t)k, sizeof *h1);
+	h2 = xcalloc(nq * (size_t)k, sizeof *h2);
+	for (m = IVF_L2; m <= IVF_COSINE; m++) {
+		xn = xreallocarray(NULL, n * (size_t)d, sizeof(float));
+		memcpy(xn, x, n * (size_t)d * sizeof(float));
+		for (i = 0; i < n; i++)
+			ivf_normalize(m, xn + i * (size_t)d, d, &err);
+		memset(&bo, 0, sizeof bo);
+		bo.nlist = 32;
+		bo.iters = 10;
+		bo.seed = 3;
+		bo.threads = 2;
+		bo.blas = b;
+		bo.index_uid = 5;
+		UT_EQ_INT(t, ivf_build(xn, n, d, m, &bo, path, &bs, &err), 0);
+		/* the file of another index is refused */
+		UT_EQ_INT(t, ivf_open(path, 6, &ix, &err), -1);
+		UT_ASSERT(t, strstr(err.msg, "another index") != NULL);
+		UT_EQ_INT(t, ivf_open(path, 5, &ix, &err), 0);
+		memset(&so, 0, sizeof so);
+		so.k = k;
+		so.threads = 2;
+		so.blas = b;
+		/* exact: brute force */
+		ivf_hits_init(h1, nq, k);
+		ivf_exact_merge(xn, n, d, m, 0, q, nq, &so, h1);
+		for (mi = 0; mi < 3; mi++) {
+			so.mode = modes[mi];
+			so.nprobe = 32;
+			UT_EQ_INT(t, ivf_search(ix, q, nq, &so, h2, NULL, &err),
+			    0);
+			/* nprobe = nlist: the same bits as brute force */
+			UT_ASSERT(t, memcmp(h1, h2, nq * (size_t)k *
+			    sizeof *h1) == 0);
+		}
+		/* reference ranking in double precision */
+		agree = 0;
+		for (i = 0; i < nq; i++) {
+			float qq[24];
+
+			memcpy(qq, q + i * (size_t)d, sizeof qq);
+			ivf_normalize(m, qq, d, &err);
+			ref_topk(xn, n, d, qq, k, m != IVF_L2, ref);
+			for (j = 0; j < k; j++)
+				agree += ref[j] == h1[i * (size_t)k +
+				    (size_t)j].id;
+		}
+		UT_ASSERT(t, agree >= (int)(nq * (size_t)k) * 98 / 100);
+		/* recall at a moderate nprobe */
+		so.mode = IVF_MODE_SQ8;
+		so.nprobe = 4;
+		UT_EQ_INT(t, ivf_search(ix, q, nq, &so, h2, NULL, &err), 0);
+		hits = 0;
+		for (i = 0; i < nq * (size_t)k; i++)
+			for (j = 0; j < k; j++)
+				if (h2[i].id == h1[i / (size_t)k * (size_t)k +
+				    (size_t)j].id)
+					hits++;
+		UT_ASSERT(t, (double)hits / (double)(nq * (size_t)k) >= 0.9);
+		ivf_free(ix);
+		free(xn);
+	}
+	free(h1);
+	free(h2);
+	free(x);
+	free(q);
+	free(path);
+	blas_close(b);
+}
+
+static void
+test_ivf_filter(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_search_opts so;
+	struct ivf_index *ix;
+	struct ivf_hit h1[10], h2[10];
+	struct blas *b;
+	uint64_t bits[32];
+	float *x;
+	size_t n = 2000, i;
+	int d = 8, j;
+	char *path;
+
+	if (blas_open(&b, &err) == -1)
+		return;
+	x = gen_clustered(n, d, 10, 4);
+	memset(bits, 0, sizeof bits);
+	for (i = 0; i < n; i += 7)
+		bits[i >> 6] |= 1ULL << (i & 63);
+	path = xasprintf("%s/f.idx", t->tmpdir);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 16;
+	bo.iters = 5;
+	bo.threads = 1;
+	bo.blas = b;
+	UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	memset(&so, 0, sizeof so);
+	so.k = 10;
+	so.nprobe = 16;
+	so.threads = 1;
+	so.filter = bits;
+	so.filter_bits = n;
+	UT_EQ_INT(t, ivf_search(ix, x + 5 * d, 1, &so, h1, NULL, &err), 0);
+	ivf_hits_init(h2, 1, 10);
+	ivf_exact_merge(x, n, d, IVF_L2, 0, x + 5 * d, 1, &so, h2);
+	for (j = 0; j < 10; j++) {
+		UT_ASSERT(t, h1[j].id >= 0 && h1[j].id % 7 == 0);
+		UT_EQ_INT(t, h1[j].id, h2[j].id);
+	}
+	ivf_free(ix);
+	free(path);
+	free(x);
+	blas_close(b);
+}
+
+static void
+test_ivf_corrupt(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_index *ix;
+	struct blas *b;
+	cJSON *j;
+	float *x;
+	char *path;
+	int fd;
+	unsigned char byte;
+	uint32_t ver = 99;
+	off_t size;
+
+	if (blas_open(&b, &err) == -1)
+		return;
+	x = gen_clustered(500, 8, 4, 1);
+	path = xasprintf("%s/c.idx", t->tmpdir);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 4;
+	bo.iters = 3;
+	bo.threads = 1;
+	bo.blas = b;
+	UT_EQ_INT(t, ivf_build(x, 500, 8, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	UT_EQ_INT(t, ivf_stats(ix, 1, &j, &err), 0);
+	cJSON_Delete(j);
+	ivf_free(ix);
+	fd = open(path, O_RDWR);
+	size = lseek(fd, 0, SEEK_END);
+	/* a flipped byte in the vectors: found by the verified stats */
+	UT_EQ_INT(t, pread(fd, &byte, 1, size - 4096 - 600), 1);
+	byte ^= 0x40;
+	UT_EQ_INT(t, pwrite(fd, &byte, 1, size - 4096 - 600), 1);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	UT_EQ_INT(t, ivf_stats(ix, 1, &j, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "checksum mismatch in list") != NULL);
+	ivf_free(ix);
+	/* another version */
+	UT_EQ_INT(t, pwrite(fd, &ver, 4, 8), 4);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "format version 99") != NULL);
+	/* header corruption */
+	ver = 1;
+	UT_EQ_INT(t, pwrite(fd, &ver, 4, 8), 4);
+	UT_EQ_INT(t, pwrite(fd, &ver, 4, 16), 4);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "header checksum") != NULL);
+	/* truncation */
+	UT_EQ_INT(t, ftruncate(fd, 100), 0);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "truncated") != NULL);
+	UT_EQ_INT(t, ftruncate(fd, 0), 0);
+	UT_EQ_INT(t, pwrite(fd, "hello world, not an index file", 30, 0), 30);
+	UT_EQ_INT(t, ftruncate(fd, 8192), 0);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "not an esctl index file") != NULL);
+	close(fd);
+	free(path);
+	free(x);
+	blas_close(b);
+}
+
+static void
+test_xxh64(struct unit_t *t)
+{
+	/* reference values of XXH64 */
+	UT_ASSERT(t, ivf_xxh64("", 0, 0) == 0xef46db3751d8e999ULL);
+	UT_ASSERT(t, ivf_xxh64("a", 1, 0) == 0xd24ec4f1a98c6e5bULL);
+	UT_ASSERT(t, ivf_xxh64("abc", 3, 0) == 0x44bc2cf5ad770999ULL);
+}
+
+const struct unit_test unit_ivf_tests[] = {
+	{ "vecio_formats", test_vecio_formats },
+	{ "vecio_errors", test_vecio_errors },
+	{ "vecio_fuzz", test_vecio_fuzz },
+	{ "vecio_corpus", test_vecio_corpus },
+	{ "kernels_agree", test_kernels_agree },
+	{ "kmeans", test_kmeans },
+	{ "exact_and_recall", test_ivf_exact_and_recall },
+	{ "filter", test_ivf_filter },
+	{ "corrupt", test_ivf_corrupt },
+	{ "xxh64", test_xxh64 },
+	{ NULL, NULL }
+};
