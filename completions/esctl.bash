@@ -83,7 +83,6 @@ _esctl_takes_value() {
 		--max-storage) return 0 ;;
 		--max-gpu) return 0 ;;
 		--org) return 0 ;;
-<<<<<<< HEAD
 		--org) return 0 ;;
 		--user) return 0 ;;
 		--since) return 0 ;;
@@ -106,7 +105,6 @@ _esctl_takes_value() {
 		--since) return 0 ;;
 		--ref) return 0 ;;
 		--path) return 0 ;;
-=======
 		--dimension) return 0 ;;
 		--metric) return 0 ;;
 		--nlist) return 0 ;;
@@ -139,7 +137,6 @@ _esctl_takes_value() {
 		--filter) return 0 ;;
 		--threads) return 0 ;;
 		--mode) return 0 ;;
->>>>>>> main
 		--kubeconfig-file) return 0 ;;
 		--context) return 0 ;;
 		--prometheus) return 0 ;;
@@ -368,7 +365,6 @@ _esctl() {
 		"tenant quota set --max-storage") return 0 ;;
 		"tenant quota set --max-gpu") return 0 ;;
 		"tenant quota list --org") _esctl_dynamic org; return 0 ;;
-<<<<<<< HEAD
 		"tenant usage --org") _esctl_dynamic org; return 0 ;;
 		"tenant usage --user"|"tenant usage -u") _esctl_dynamic user; return 0 ;;
 		"tenant usage --since") return 0 ;;
@@ -391,7 +387,6 @@ _esctl() {
 		"report stats --since") return 0 ;;
 		"config pull --ref") return 0 ;;
 		"config pull --path") return 0 ;;
-=======
 		"index create --dimension"|"index create -d") return 0 ;;
 		"index create --metric"|"index create -m") COMPREPLY=($(compgen -W 'l2 cosine dot' -- "$cur")); return 0 ;;
 		"index create --nlist") return 0 ;;
@@ -424,7 +419,6 @@ _esctl() {
 		"search --filter") return 0 ;;
 		"search --threads"|"search -t") return 0 ;;
 		"search --mode") COMPREPLY=($(compgen -W 'auto sq8 flat gemm' -- "$cur")); return 0 ;;
->>>>>>> main
 		"k8s add --kubeconfig-file"|"k8s add -f") _esctl_files; return 0 ;;
 		"k8s add --context") _esctl_dynamic context; return 0 ;;
 		"k8s add --prometheus") return 0 ;;
@@ -557,11 +551,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-<<<<<<< HEAD
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config k8s container logs completion help' -- "$cur"))
-=======
-			COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
->>>>>>> main
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -607,9 +597,6 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
 			return 0
 		fi ;;
-<<<<<<< HEAD
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config k8s container logs completion ' -- "$cur")); return 0 ;;
-=======
 	snapshot)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
@@ -635,8 +622,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
->>>>>>> main
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -737,58 +723,25 @@ _esctl() {
 			case "$npos" in
 			esac
 		fi ;;
-<<<<<<< HEAD
 	"tenant usage")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user --since --until $_esctl_global_opts" -- "$cur"))
-=======
-	"index create")
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -d --dimension -m --metric --nlist --nprobe -n --namespace $_esctl_global_opts" -- "$cur"))
->>>>>>> main
 		else
 			case "$npos" in
 			esac
 		fi ;;
-<<<<<<< HEAD
 	"deployment list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user -s --service --status -A --all $_esctl_global_opts" -- "$cur"))
-=======
-	"index add")
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -f --format $_esctl_global_opts" -- "$cur"))
-		else
-			case "$npos" in
-		*) _esctl_dynamic index; return 0 ;;
-			esac
-		fi ;;
-	"index build")
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --nlist --iters --sample --seed -t --threads --init --tol $_esctl_global_opts" -- "$cur"))
-		else
-			case "$npos" in
-		*) _esctl_dynamic index; return 0 ;;
-			esac
-		fi ;;
-	"index list")
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -n --namespace --org $_esctl_global_opts" -- "$cur"))
->>>>>>> main
 		else
 			case "$npos" in
 			esac
 		fi ;;
-<<<<<<< HEAD
 	"deployment show")
-=======
-	"index show")
->>>>>>> main
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
-<<<<<<< HEAD
 		*) _esctl_dynamic namespace; return 0 ;;
 			esac
 		fi ;;
@@ -831,17 +784,10 @@ _esctl() {
 			esac
 		fi ;;
 	"report flush")
-=======
-		*) _esctl_dynamic index; return 0 ;;
-			esac
-		fi ;;
-	"index delete")
->>>>>>> main
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
-<<<<<<< HEAD
 			esac
 		fi ;;
 	"config pull")
@@ -849,7 +795,51 @@ _esctl() {
 			COMPREPLY=($(compgen -W " --ref --path $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
-=======
+			esac
+		fi ;;
+	"index create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -d --dimension -m --metric --nlist --nprobe -n --namespace $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"index add")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --format $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index build")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --nlist --iters --sample --seed -t --threads --init --tol $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -n --namespace --org $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"index show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic index; return 0 ;;
+			esac
+		fi ;;
+	"index delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 		*) _esctl_dynamic index; return 0 ;;
 			esac
 		fi ;;
@@ -883,7 +873,6 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic index; return 0 ;;
->>>>>>> main
 			esac
 		fi ;;
 	"k8s add")

@@ -18,11 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-<<<<<<< HEAD
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --data --content-type --for --timeout --size --data --propagation --grace
-=======
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --data --content-type --for --timeout --size --data --propagation --grace
->>>>>>> main
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --data --content-type --for --timeout --size --data --propagation --grace
 		return 0
 	end
 	return 1
@@ -62,14 +58,11 @@ complete -c esctl -n 'true' -s h -l help -d 'show help'
 complete -c esctl -n 'true' -l version -d 'show the version'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a cluster -d 'ES services: create, delete, restart, scale, list, get'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a tenant -d 'tenants: containers, quotas and usage'
-<<<<<<< HEAD
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a deployment -d 'deployment states of ES services'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a report -d 'deployment reports of ES service creation'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a config -d 'deployment configuration from GitLab'
-=======
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a index -d 'vector indexes: create, add, build, inspect, evaluate'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a search -d 'nearest-neighbour search in a vector index'
->>>>>>> main
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a k8s -d 'the registry of managed Kubernetes clusters'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a container -d 'pods of ES services'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a logs -d 'container logs through the Kubernetes API'
@@ -161,7 +154,6 @@ complete -c esctl -n '__esctl_is tenant quota set' -l max-gpu -r -f -d 'GPUs x r
 complete -c esctl -n '__esctl_at tenant quota' -a list -d 'list every quota that is set'
 complete -c esctl -n '__esctl_at tenant' -a quota -d 'subcommands'
 complete -c esctl -n '__esctl_is tenant quota list' -l org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'only this tenant org'
-<<<<<<< HEAD
 complete -c esctl -n '__esctl_at tenant' -a usage -d 'resource-hours per user and service'
 complete -c esctl -n '__esctl_is tenant usage' -l org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'tenant org id'
 complete -c esctl -n '__esctl_is tenant usage' -s u -l user -r -f -a '(esctl __complete user 2>/dev/null)' -d 'only this user'
@@ -201,7 +193,6 @@ complete -c esctl -n '__esctl_at report' -a flush -d 'deliver the reports waitin
 complete -c esctl -n '__esctl_at config' -a pull -d 'fetch a GitLab configuration repository'
 complete -c esctl -n '__esctl_is config pull' -l ref -r -f -d 'branch, tag or commit (default: the fragment or the default branch)'
 complete -c esctl -n '__esctl_is config pull' -l path -r -f -d 'directory inside the repository'
-=======
 complete -c esctl -n '__esctl_at index' -a create -d 'create a vector index'
 complete -c esctl -n '__esctl_is index create' -s d -l dimension -r -f -d 'vector dimension'
 complete -c esctl -n '__esctl_is index create' -s m -l metric -r -f -a 'l2 cosine dot' -d 'l2 (squared), cosine or dot (default l2)'
@@ -254,7 +245,6 @@ complete -c esctl -n '__esctl_is search' -l exact -d 'brute force over every vec
 complete -c esctl -n '__esctl_is search' -s t -l threads -r -f -d 'threads for a batch (default: online CPUs)'
 complete -c esctl -n '__esctl_is search' -l mode -r -f -a 'auto sq8 flat gemm' -d 'auto, sq8, flat or gemm'
 complete -c esctl -n '__esctl_is search' -a '(esctl __complete index 2>/dev/null)'
->>>>>>> main
 complete -c esctl -n '__esctl_at k8s' -a add -d 'register a Kubernetes cluster'
 complete -c esctl -n '__esctl_is k8s add' -s f -l kubeconfig-file -r -F -d 'store this kubeconfig\'s content'
 complete -c esctl -n '__esctl_is k8s add' -l context -r -f -a '(esctl __complete context 2>/dev/null)' -d 'context (in FILE, else in the ambient kubeconfig)'

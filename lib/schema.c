@@ -462,6 +462,8 @@ static const char schema_v4[] =
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+/*
  * 5: the ES service lifecycle.  Every deployment report (the SQLite copy of
  * the four places a report goes), the outbox of report POSTs not yet
  * delivered, and the usage events (create, scale, delete) that tenant usage
