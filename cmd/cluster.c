@@ -1160,7 +1160,7 @@ cluster_target(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (user == NULL || svc == NULL)
 			return es_err_set(err, ES_EUSAGE, "MissingArgument",
 			    "give a NAMESPACE, or --user and --service");
-		if (lc_org(ctx, args_get(args, "org"), 0, &org, err) == -1 ||
+		if (ctx_org(ctx, args_get(args, "org"), 0, &org, err) == -1 ||
 		    cluster_meta_find(ctx->store, org, user, svc, ns, err) ==
 		    -1)
 			return -1;
@@ -1706,8 +1706,8 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	int metrics = 0, rc, found;
 
 	memset(&f, 0, sizeof f);
-	if (lc_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
-	    lc_user(ctx, args_get(args, "user"), &f.user, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
+	    ctx_user(ctx, args_get(args, "user"), &f.user, err) == -1)
 		return -1;
 	f.service = args_get(args, "service");
 	f.status = args_get(args, "status");

@@ -223,6 +223,16 @@ char		*ctx_data_path(struct esctl_ctx *, const char *name);
  */
 int		 ctx_scope_check(struct esctl_ctx *, const char *org,
 		    const char *user, struct es_err *);
+/*
+ * The org a command works on: given (an --org value), else the
+ * identity's org; with an identity, another org is ES_EPERM.  required:
+ * ES_EUSAGE when neither is known.
+ */
+int		 ctx_org(struct esctl_ctx *, const char *given, int required,
+		    const char **org, struct es_err *);
+/* Same for the user (never required). */
+int		 ctx_user(struct esctl_ctx *, const char *given,
+		    const char **user, struct es_err *);
 /* Progress line on a TTY stderr (overwritten in place); no-op otherwise. */
 void		 ctx_progress(struct esctl_ctx *, const char *fmt, ...)
 		    ES_PRINTF(2, 3);

@@ -61,6 +61,41 @@ ctx_scope_check(struct esctl_ctx *ctx, const char *org, const char *user,
 	return 0;
 }
 
+int
+ctx_org(struct esctl_ctx *ctx, const char *o, int required, const char **org,
+    struct es_err *err)
+{
+	if (o != NULL && !util_valid_name(o, 63))
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid org '%s':"
+		    " names are [A-Za-z0-9._-], at most 63 characters", o);
+	if (o == NULL)
+		o = ctx->as_org;
+	if (o == NULL && required)
+		return es_err_set(err, ES_EUSAGE, "MissingOption", "option "
+		    "'--org' is required");
+	if (o != NULL && ctx->as_org != NULL && strcmp(o, ctx->as_org) != 0)
+		return ctx_scope_check(ctx, o, NULL, err);
+	*org = o;
+	return 0;
+}
+
+int
+ctx_user(struct esctl_ctx *ctx, const char *u, const char **user,
+    struct es_err *err)
+{
+	if (u != NULL && !util_valid_name(u, 63))
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid user "
+		    "'%s': names are [A-Za-z0-9._-], at most 63 characters", u);
+	if (u == NULL)
+		u = ctx->as_user;
+	if (u != NULL && ctx->as_user != NULL && strcmp(u, ctx->as_user) != 0)
+		return es_err_set(err, ES_EPERM, "Forbidden", "permission "
+		    "denied: user '%s' cannot access records of user '%s'",
+		    ctx->as_user, u);
+	*user = u;
+	return 0;
+}
+
 void
 ctx_progress(struct esctl_ctx *ctx, const char *fmt, ...)
 {

@@ -43,8 +43,8 @@ cmd_deployment_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	if (lc_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
-	    lc_user(ctx, args_get(args, "user"), &f.user, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
+	    ctx_user(ctx, args_get(args, "user"), &f.user, err) == -1)
 		return -1;
 	f.service = args_get(args, "service");
 	f.status = args_get(args, "status");

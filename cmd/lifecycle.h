@@ -14,16 +14,6 @@
 /* The time of an event: ESCTL_NOW when set (tests), else the clock. */
 time_t	 lc_now(struct esctl_ctx *);
 /*
- * The org a command works on: given (an --org value), else the
- * identity's org; with an identity, another org is ES_EPERM.  required:
- * ES_EUSAGE when neither is known.
- */
-int	 lc_org(struct esctl_ctx *, const char *given, int required,
-	    const char **org, struct es_err *);
-/* Same for the user (never required). */
-int	 lc_user(struct esctl_ctx *, const char *given, const char **user,
-	    struct es_err *);
-/*
  * A report sink from report.url, report.token and report.timeout; the
  * store must be writable.
  */

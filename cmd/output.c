@@ -15,7 +15,6 @@
 #include "doc.h"
 #include "util.h"
 
-static const cJSON *out_path(const cJSON *, const char *);
 static void	 out_json(struct es_buf *, const cJSON *, int);
 static size_t	 out_width(const char *);
 static void	 out_describe(struct esctl_ctx *, const cJSON *, int);
@@ -70,27 +69,6 @@ const char *
 out_bold(struct esctl_ctx *ctx)
 {
 	return ctx->color ? "\033[1m" : "";
-}
-
-/* Walks a dotted path ("details.replicas") through objects. */
-static const cJSON *
-out_path(const cJSON *j, const char *path)
-{
-	char part[128];
-	const char *dot;
-	size_t len;
-
-	while (j != NULL && *path != '\0') {
-		dot = strchr(path, '.');
-		len = dot ? (size_t)(dot - path) : strlen(path);
-		if (len >= sizeof part)
-			return NULL;
-		memcpy(part, path, len);
-		part[len] = '\0';
-		j = cJSON_GetObjectItemCaseSensitive(j, part);
-		path += len + (dot != NULL);
-	}
-	return j;
 }
 
 static void
@@ -278,7 +256,7 @@ out_list(struct esctl_ctx *ctx, const cJSON *list,
 		cJSON_ArrayForEach(row, list) {
 			char cell[1024];
 
-			out_cell(ctx, out_path(row, c->key), 0, cell,
+			out_cell(ctx, doc_json_at(row, c->key), 0, cell,
 			    sizeof cell);
 			fprintf(ctx->out, "%s\n", cell);
 		}
@@ -301,7 +279,7 @@ out_list(struct esctl_ctx *ctx, const cJSON *list,
 		for (k = 0; k < ncols; k++) {
 			char cell[1024];
 
-			out_cell(ctx, out_path(row, cols[k].key),
+			out_cell(ctx, doc_json_at(row, cols[k].key),
 			    cols[k].flags, cell, sizeof cell);
 			cells[r * ncols + k] = xstrdup(cell);
 		}
@@ -409,7 +387,7 @@ out_item(struct esctl_ctx *ctx, const cJSON *item, const char *name_key,
 	case OUT_YAML:
 		return out_structured(ctx, item, err);
 	case OUT_NAME:
-		out_cell(ctx, name_key ? out_path(item, name_key) : NULL, 0,
+		out_cell(ctx, name_key ? doc_json_at(item, name_key) : NULL, 0,
 		    cell, sizeof cell);
 		fprintf(ctx->out, "%s\n", cell);
 		return 0;

@@ -69,8 +69,8 @@ report_filter_args(struct esctl_ctx *ctx, struct esctl_args *args,
 	time_t t;
 
 	memset(f, 0, sizeof *f);
-	if (lc_org(ctx, args_get(args, "org"), 0, &f->org, err) == -1 ||
-	    lc_user(ctx, args_get(args, "user"), &f->user, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f->org, err) == -1 ||
+	    ctx_user(ctx, args_get(args, "user"), &f->user, err) == -1)
 		return -1;
 	f->service = args_get(args, "service");
 	f->status = args_get(args, "status");
@@ -157,8 +157,8 @@ cmd_report_show(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc, n;
 
 	memset(&f, 0, sizeof f);
-	if (lc_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
-	    lc_user(ctx, args->argv[0], &f.user, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
+	    ctx_user(ctx, args->argv[0], &f.user, err) == -1)
 		return -1;
 	f.service = args->argv[1];
 	f.newest_first = !args_has(args, "all");
@@ -348,8 +348,8 @@ cmd_report_stats(struct esctl_ctx *ctx, struct esctl_args *args,
 		return es_err_set(err, ES_EUSAGE, "MissingArgument", "give "
 		    "both USER and SERVICE, or neither");
 	memset(&f, 0, sizeof f);
-	if (lc_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
-	    lc_user(ctx, args->argc == 2 ? args->argv[0] : NULL, &f.user,
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
+	    ctx_user(ctx, args->argc == 2 ? args->argv[0] : NULL, &f.user,
 	    err) == -1)
 		return -1;
 	if (args->argc == 2)

@@ -64,49 +64,6 @@ static const struct out_col quota_list_cols[] = {
 	OUT_COL_END
 };
 
-/*
- * The org a command works on: --org, else the identity's org.  With an
- * identity, another org is a permission error.
- */
-static int
-tenant_org(struct esctl_ctx *ctx, struct esctl_args *args, int required,
-    const char **org, struct es_err *err)
-{
-	const char *o = args_get(args, "org");
-
-	if (o != NULL && !util_valid_name(o, 63))
-		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid org '%s':"
-		    " names are [A-Za-z0-9._-], at most 63 characters", o);
-	if (o == NULL)
-		o = ctx->as_org;
-	if (o == NULL && required)
-		return es_err_set(err, ES_EUSAGE, "MissingOption", "option "
-		    "'--org' is required");
-	if (o != NULL && ctx->as_org != NULL && strcmp(o, ctx->as_org) != 0)
-		return ctx_scope_check(ctx, o, NULL, err);
-	*org = o;
-	return 0;
-}
-
-static int
-tenant_user(struct esctl_ctx *ctx, struct esctl_args *args,
-    const char **user, struct es_err *err)
-{
-	const char *u = args_get(args, "user");
-
-	if (u != NULL && !util_valid_name(u, 63))
-		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid user "
-		    "'%s': names are [A-Za-z0-9._-], at most 63 characters", u);
-	if (u == NULL)
-		u = ctx->as_user;
-	if (u != NULL && ctx->as_user != NULL && strcmp(u, ctx->as_user) != 0)
-		return es_err_set(err, ES_EPERM, "Forbidden", "permission "
-		    "denied: user '%s' cannot access records of user '%s'",
-		    ctx->as_user, u);
-	*user = u;
-	return 0;
-}
-
 static int
 cmd_tenant_list(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -116,8 +73,8 @@ cmd_tenant_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	if (tenant_org(ctx, args, 0, &f.org, err) == -1 ||
-	    tenant_user(ctx, args, &f.user, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
+	    ctx_user(ctx, args_get(args, "user"), &f.user, err) == -1)
 		return -1;
 	f.status = args_get(args, "status");
 	if (tenant_containers(ctx->store, &f, &list, err) == -1)
@@ -136,7 +93,7 @@ cmd_tenant_show(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc, n;
 
 	memset(&f, 0, sizeof f);
-	if (tenant_org(ctx, args, 0, &f.org, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1)
 		return -1;
 	f.user = args->argv[0];
 	f.service = args->argv[1];
@@ -176,7 +133,7 @@ cmd_tenant_containers(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	if (tenant_org(ctx, args, 1, &f.org, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 1, &f.org, err) == -1)
 		return -1;
 	if (ctx->as_user != NULL)
 		f.user = ctx->as_user;
@@ -234,10 +191,10 @@ cmd_tenant_quota_get(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON *q, *rows;
 	int rc;
 
-	if (tenant_org(ctx, args, 1, &org, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 1, &org, err) == -1)
 		return -1;
 	user = args_get(args, "user");
-	if (user != NULL && tenant_user(ctx, args, &user, err) == -1)
+	if (user != NULL && ctx_user(ctx, user, &user, err) == -1)
 		return -1;
 	if (tenant_quota_json(ctx->store, org, user, &q, err) == -1)
 		return -1;
@@ -286,10 +243,10 @@ cmd_tenant_quota_set(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&u, 0, sizeof u);
-	if (tenant_org(ctx, args, 1, &org, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 1, &org, err) == -1)
 		return -1;
 	user = args_get(args, "user");
-	if (user != NULL && tenant_user(ctx, args, &user, err) == -1)
+	if (user != NULL && ctx_user(ctx, user, &user, err) == -1)
 		return -1;
 	if (tenant_limit(args, "max-clusters", 0, 0, &u.set_clusters,
 	    &u.val.clusters, NULL, err) == -1 ||
@@ -350,7 +307,7 @@ cmd_tenant_quota_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON *list;
 	int rc;
 
-	if (tenant_org(ctx, args, 0, &org, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 0, &org, err) == -1)
 		return -1;
 	if (tenant_quota_list(ctx->store, org, &list, err) == -1)
 		return -1;
@@ -382,10 +339,10 @@ cmd_tenant_usage(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON *rows;
 	int rc;
 
-	if (tenant_org(ctx, args, 1, &org, err) == -1)
+	if (ctx_org(ctx, args_get(args, "org"), 1, &org, err) == -1)
 		return -1;
 	if ((args_get(args, "user") != NULL || ctx->as_user != NULL) &&
-	    tenant_user(ctx, args, &user, err) == -1)
+	    ctx_user(ctx, args_get(args, "user"), &user, err) == -1)
 		return -1;
 	until = ctx->now;
 	if ((v = args_get(args, "until")) != NULL &&

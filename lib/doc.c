@@ -604,6 +604,26 @@ doc_scalar(const struct doc_node *n)
 	return n->str;
 }
 
+const cJSON *
+doc_json_at(const cJSON *j, const char *path)
+{
+	char part[256];
+	const char *dot;
+	size_t len;
+
+	while (j != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		len = dot ? (size_t)(dot - path) : strlen(path);
+		if (len >= sizeof part)
+			return NULL;
+		memcpy(part, path, len);
+		part[len] = '\0';
+		j = cJSON_GetObjectItemCaseSensitive(j, part);
+		path += len + (dot != NULL);
+	}
+	return j;
+}
+
 cJSON *
 doc_to_json(const struct doc_node *n)
 {

@@ -89,6 +89,8 @@ const char	*doc_type_name(enum doc_type);
 cJSON		*doc_to_json(const struct doc_node *);
 /* Converts JSON to a doc tree (positions are 0). */
 struct doc_node	*doc_from_json(const cJSON *);
+/* Walks "a.b.c" through JSON objects; NULL when any step is missing. */
+const cJSON	*doc_json_at(const cJSON *, const char *path);
 
 /*
  * Emits a cJSON value as a YAML document (block style, keys in order,

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "doc.h"
 #include "kube.h"
 #include "quantity.h"
 #include "util.h"
@@ -178,21 +179,7 @@ kube_num(const cJSON *obj, const char *path, double def)
 const cJSON *
 kube_item(const cJSON *obj, const char *path)
 {
-	char part[256];
-	const char *dot;
-	size_t len;
-
-	while (obj != NULL && *path != '\0') {
-		dot = strchr(path, '.');
-		len = dot ? (size_t)(dot - path) : strlen(path);
-		if (len >= sizeof part)
-			return NULL;
-		memcpy(part, path, len);
-		part[len] = '\0';
-		obj = cJSON_GetObjectItemCaseSensitive(obj, part);
-		path += len + (dot != NULL);
-	}
-	return obj;
+	return doc_json_at(obj, path);
 }
 
 const char *

@@ -93,7 +93,6 @@ static void	 snapshot_in_release(struct snapshot_in *);
 static void	 snapshot_free_fields(char **, size_t);
 static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
 static double	 snapshot_qty(const cJSON *, const char *);
-static const cJSON *snapshot_at(const cJSON *, const char *);
 static int	 snapshot_schedulable(const cJSON *, int *, int *);
 static void	 snapshot_copy(cJSON *, const cJSON *, const char *);
 
@@ -746,27 +745,6 @@ snapshot_list(struct store *st, const struct snapshot_filter *f,
 	    f->resource_type, f->limit > 0 ? f->limit : -1LL, f->offset);
 }
 
-/* Member at a dotted path, or NULL. */
-static const cJSON *
-snapshot_at(const cJSON *j, const char *path)
-{
-	char part[128];
-	const char *dot;
-	size_t len;
-
-	while (j != NULL && *path != '\0') {
-		dot = strchr(path, '.');
-		len = dot ? (size_t)(dot - path) : strlen(path);
-		if (len >= sizeof part)
-			return NULL;
-		memcpy(part, path, len);
-		part[len] = '\0';
-		j = cJSON_GetObjectItemCaseSensitive(j, part);
-		path += len + (dot != NULL);
-	}
-	return j;
-}
-
 /* A quantity member of a resource map in units (cores, bytes); 0 if bad. */
 static double
 snapshot_qty(const cJSON *map, const char *name)
@@ -789,7 +767,7 @@ snapshot_schedulable(const cJSON *node, int *ready, int *cordoned)
 	const cJSON *c;
 
 	*ready = 0;
-	cJSON_ArrayForEach(c, snapshot_at(node, "status.conditions")) {
+	cJSON_ArrayForEach(c, doc_json_at(node, "status.conditions")) {
 		const char *type = cJSON_GetStringValue(
 		    cJSON_GetObjectItem(c, "type"));
 		const char *st = cJSON_GetStringValue(
@@ -798,7 +776,7 @@ snapshot_schedulable(const cJSON *node, int *ready, int *cordoned)
 		if (type != NULL && strcmp(type, "Ready") == 0)
 			*ready = st != NULL && strcmp(st, "True") == 0;
 	}
-	*cordoned = cJSON_IsTrue(snapshot_at(node, "spec.unschedulable"));
+	*cordoned = cJSON_IsTrue(doc_json_at(node, "spec.unschedulable"));
 	return *ready && !*cordoned;
 }
 
@@ -822,13 +800,13 @@ snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
 	s->unschedulable_node_count = s->bm_count = s->vm_count = 0;
 	s->pod_count = 0;
 	cJSON_ArrayForEach(n, cJSON_GetObjectItem(nodes, "items")) {
-		name = cJSON_GetStringValue(snapshot_at(n, "metadata.name"));
+		name = cJSON_GetStringValue(doc_json_at(n, "metadata.name"));
 		s->node_count++;
-		s->cpu_capacity += snapshot_qty(snapshot_at(n,
+		s->cpu_capacity += snapshot_qty(doc_json_at(n,
 		    "status.capacity"), "cpu");
-		s->mem_capacity += snapshot_qty(snapshot_at(n,
+		s->mem_capacity += snapshot_qty(doc_json_at(n,
 		    "status.capacity"), "memory") / gib;
-		labels = snapshot_at(n, "metadata.labels");
+		labels = doc_json_at(n, "metadata.labels");
 		kind = cJSON_GetStringValue(cJSON_GetObjectItem(labels,
 		    SNAPSHOT_MACHINE_LABEL));
 		if (kind != NULL ? strcmp(kind, "vm") == 0 :
@@ -842,9 +820,9 @@ snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
 		s->unschedulable_node_count += cordoned;
 		if (!on || name == NULL)
 			continue;
-		s->cpu_allocatable += snapshot_qty(snapshot_at(n,
+		s->cpu_allocatable += snapshot_qty(doc_json_at(n,
 		    "status.allocatable"), "cpu");
-		s->mem_allocatable += snapshot_qty(snapshot_at(n,
+		s->mem_allocatable += snapshot_qty(doc_json_at(n,
 		    "status.allocatable"), "memory") / gib;
 		sched = xreallocarray(sched, nsched + 1, sizeof *sched);
 		sched[nsched++] = xstrdup(name);
@@ -852,41 +830,41 @@ snapshot_from_kube(const cJSON *nodes, const cJSON *pods,
 	cJSON_ArrayForEach(p, cJSON_GetObjectItem(pods, "items")) {
 		double cpu = 0, mem = 0, icpu = 0, imem = 0, v;
 
-		phase = cJSON_GetStringValue(snapshot_at(p, "status.phase"));
+		phase = cJSON_GetStringValue(doc_json_at(p, "status.phase"));
 		if (phase != NULL && (strcmp(phase, "Succeeded") == 0 ||
 		    strcmp(phase, "Failed") == 0))
 			continue;
 		s->pod_count++;
-		node = cJSON_GetStringValue(snapshot_at(p, "spec.nodeName"));
+		node = cJSON_GetStringValue(doc_json_at(p, "spec.nodeName"));
 		for (i = 0; node != NULL && i < nsched; i++)
 			if (strcmp(sched[i], node) == 0)
 				break;
 		if (node == NULL || i == nsched)
 			continue;
-		cJSON_ArrayForEach(c, snapshot_at(p, "spec.containers")) {
-			cpu += snapshot_qty(snapshot_at(c,
+		cJSON_ArrayForEach(c, doc_json_at(p, "spec.containers")) {
+			cpu += snapshot_qty(doc_json_at(c,
 			    "resources.requests"), "cpu");
-			mem += snapshot_qty(snapshot_at(c,
+			mem += snapshot_qty(doc_json_at(c,
 			    "resources.requests"), "memory");
 		}
-		cJSON_ArrayForEach(c, snapshot_at(p, "spec.initContainers")) {
-			v = snapshot_qty(snapshot_at(c, "resources.requests"),
+		cJSON_ArrayForEach(c, doc_json_at(p, "spec.initContainers")) {
+			v = snapshot_qty(doc_json_at(c, "resources.requests"),
 			    "cpu");
 			icpu = v > icpu ? v : icpu;
-			v = snapshot_qty(snapshot_at(c, "resources.requests"),
+			v = snapshot_qty(doc_json_at(c, "resources.requests"),
 			    "memory");
 			imem = v > imem ? v : imem;
 		}
 		s->cpu_request += (cpu > icpu ? cpu : icpu) +
-		    snapshot_qty(snapshot_at(p, "spec.overhead"), "cpu");
+		    snapshot_qty(doc_json_at(p, "spec.overhead"), "cpu");
 		s->mem_request += ((mem > imem ? mem : imem) +
-		    snapshot_qty(snapshot_at(p, "spec.overhead"), "memory")) /
+		    snapshot_qty(doc_json_at(p, "spec.overhead"), "memory")) /
 		    gib;
 	}
 	if (metrics != NULL) {
 		s->cpu_usage = s->mem_usage = 0;
 		cJSON_ArrayForEach(m, cJSON_GetObjectItem(metrics, "items")) {
-			name = cJSON_GetStringValue(snapshot_at(m,
+			name = cJSON_GetStringValue(doc_json_at(m,
 			    "metadata.name"));
 			for (i = 0; name != NULL && i < nsched; i++)
 				if (strcmp(sched[i], name) == 0)
