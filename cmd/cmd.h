@@ -281,13 +281,13 @@ int		 out_list(struct esctl_ctx *, const cJSON *list,
 /*
  * Prints nrows rows as out_list does with -o table, wide or name (JSON and
  * YAML are the caller's, through out_list), without building them as JSON:
- * cell(arg, row, col, buf, len) writes the text of one cell into buf, as
- * out_cell / out_cell_text would.  Rows are asked for in order, each row's
- * cells once.
+ * cell(arg, row, col, flags, buf, len) writes the text of cell cols[col]
+ * of a row into buf as out_cell(..., flags, ...) / out_cell_text would.
+ * Rows are asked for in order, each row's cells once.
  */
 int		 out_table(struct esctl_ctx *, const struct out_col *cols,
-		    size_t nrows, void (*cell)(void *, size_t,
-		    const struct out_col *, char *, size_t), void *arg);
+		    size_t nrows, void (*cell)(void *, size_t, size_t, int,
+		    char *, size_t), void *arg);
 /*
  * Prints one object: JSON/YAML as is, table as aligned "key: value"
  * lines (nested objects indented).  name_key is used by -o name.

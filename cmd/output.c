@@ -20,8 +20,7 @@ static void	 out_json(struct es_buf *, const cJSON *, int);
 static size_t	 out_width(const char *);
 static void	 out_describe(struct esctl_ctx *, const cJSON *, int);
 static void	 out_pad(FILE *, size_t);
-static void	 out_rows_cell(void *, size_t, const struct out_col *, char *,
-		    size_t);
+static void	 out_rows_cell(void *, size_t, size_t, int, char *, size_t);
 static int	 out_structured(struct esctl_ctx *, const cJSON *,
 		    struct es_err *);
 
@@ -273,12 +272,13 @@ out_pad(FILE *f, size_t n)
 /* The cell source of out_list: rows of a JSON array, visited in order. */
 struct out_rows {
 	struct esctl_ctx	*ctx;
+	const struct out_col	*cols;
 	const cJSON		*row;
 	size_t			 idx;
 };
 
 static void
-out_rows_cell(void *arg, size_t row, const struct out_col *col, char *buf,
+out_rows_cell(void *arg, size_t row, size_t col, int flags, char *buf,
     size_t len)
 {
 	struct out_rows *r = arg;
@@ -287,7 +287,7 @@ out_rows_cell(void *arg, size_t row, const struct out_col *col, char *buf,
 		r->row = r->row->next;
 		r->idx++;
 	}
-	out_cell(r->ctx, out_path(r->row, col->key), col->flags, buf, len);
+	out_cell(r->ctx, out_path(r->row, r->cols[col].key), flags, buf, len);
 }
 
 int
@@ -299,6 +299,7 @@ out_list(struct esctl_ctx *ctx, const cJSON *list,
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
 		return out_structured(ctx, list, err);
 	r.ctx = ctx;
+	r.cols = cols;
 	r.row = list != NULL ? list->child : NULL;
 	r.idx = 0;
 	return out_table(ctx, cols, (size_t)cJSON_GetArraySize(list),
@@ -323,12 +324,10 @@ out_cell_text(const char *s, char *buf, size_t len)
  */
 int
 out_table(struct esctl_ctx *ctx, const struct out_col *cols, size_t nrows,
-    void (*cell)(void *, size_t, const struct out_col *, char *, size_t),
-    void *arg)
+    void (*cell)(void *, size_t, size_t, int, char *, size_t), void *arg)
 {
 	struct es_buf text = ES_BUF_INIT;
 	const struct out_col *c;
-	struct out_col name;
 	size_t ncols = 0, r, k, j, *off, *w, cw, pad;
 	int wide = ctx->output == OUT_WIDE, first, last;
 	const char *col;
@@ -340,10 +339,8 @@ out_table(struct esctl_ctx *ctx, const struct out_col *cols, size_t nrows,
 				break;
 		if (c->header == NULL)
 			c = cols;
-		name = *c;
-		name.flags = 0;
 		for (r = 0; r < nrows; r++) {
-			cell(arg, r, &name, buf, sizeof buf);
+			cell(arg, r, (size_t)(c - cols), 0, buf, sizeof buf);
 			fputs(buf, ctx->out);
 			fputc('\n', ctx->out);
 		}
@@ -364,7 +361,8 @@ out_table(struct esctl_ctx *ctx, const struct out_col *cols, size_t nrows,
 				snprintf(buf, sizeof buf, "%s",
 				    cols[k].header);
 			else
-				cell(arg, r - 1, &cols[k], buf, sizeof buf);
+				cell(arg, r - 1, k, cols[k].flags, buf,
+				    sizeof buf);
 			off[r * ncols + k] = text.len;
 			es_buf_add(&text, buf, strlen(buf) + 1);
 			if ((cw = out_width(buf)) > w[k])
