@@ -91,8 +91,10 @@ unit: $(UNIT)
 demo: deps $(ESCTL)
 	@ESCTL_BIN=$(CURDIR)/$(ESCTL) scripts/demo
 
-bench: deps $(ESCTL)
+bench: $(ESCTL)
+	@scripts/install-deps --bench
 	@ESCTL_BIN=$(CURDIR)/$(ESCTL) scripts/bench/run
+	@ESCTL_BIN=$(CURDIR)/$(ESCTL) scripts/bench/strategy-check
 
 fuzz:
 	@scripts/fuzz

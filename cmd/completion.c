@@ -32,6 +32,10 @@ static const struct {
 	    "SELECT user FROM tenant_quota WHERE user <> '' ORDER BY 1" },
 	{ "service", "SELECT DISTINCT service_name FROM tenant_container "
 	    "ORDER BY 1" },
+	{ "report-user", "SELECT DISTINCT user FROM deployment_report "
+	    "ORDER BY 1" },
+	{ "report-service", "SELECT DISTINCT service_name FROM "
+	    "deployment_report ORDER BY 1" },
 	{ "index", "SELECT index_name FROM vector_index ORDER BY 1" },
 	{ "k8s-cluster", "SELECT clustername FROM k8s_cluster WHERE "
 	    "deleted_at IS NULL ORDER BY 1" },

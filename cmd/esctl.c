@@ -13,7 +13,11 @@
 #include "cmd.h"
 #include "util.h"
 
+extern const struct esctl_group esctl_group_cluster;
 extern const struct esctl_group esctl_group_tenant;
+extern const struct esctl_group esctl_group_config;
+extern const struct esctl_group esctl_group_report;
+extern const struct esctl_group esctl_group_deployment;
 extern const struct esctl_group esctl_group_index;
 extern const struct esctl_group esctl_group_search;
 extern const struct esctl_group esctl_group_k8s;
@@ -31,7 +35,11 @@ extern const struct esctl_group esctl_group_kubereq;
 
 /* Every command group, in the order `esctl --help` lists them. */
 const struct esctl_group *const esctl_groups[] = {
+	&esctl_group_cluster,
 	&esctl_group_tenant,
+	&esctl_group_deployment,
+	&esctl_group_report,
+	&esctl_group_config,
 	&esctl_group_index,
 	&esctl_group_search,
 	&esctl_group_k8s,

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "quantity.h"
 #include "tenant.h"
+#include "usage.h"
 #include "util.h"
 
 static int	cmd_tenant_list(struct esctl_ctx *, struct esctl_args *,
@@ -22,6 +23,8 @@ static int	cmd_tenant_quota_set(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_tenant_quota_list(struct esctl_ctx *,
 		    struct esctl_args *, struct es_err *);
+static int	cmd_tenant_usage(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
 
 static const struct out_col tenant_cols[] = {
 	{ "NAMESPACE", "namespace", OUT_COL_NAME },
@@ -356,6 +359,53 @@ cmd_tenant_quota_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	return rc;
 }
 
+static const struct out_col usage_cols[] = {
+	{ "USER", "user", 0 },
+	{ "SERVICE", "service_name", OUT_COL_NAME },
+	{ "NAMESPACES", "namespaces", OUT_COL_WIDE },
+	{ "HOURS", "hours", OUT_COL_RIGHT },
+	{ "REPLICA-H", "replica_hours", OUT_COL_RIGHT | OUT_COL_WIDE },
+	{ "CPU-H", "cpu_core_hours", OUT_COL_RIGHT },
+	{ "MEM-GiB-H", "memory_gib_hours", OUT_COL_RIGHT },
+	{ "DISK-GiB-H", "disk_gib_hours", OUT_COL_RIGHT },
+	{ "GPU-H", "gpu_hours", OUT_COL_RIGHT },
+	OUT_COL_END
+};
+
+/* Resource-hours per user and service, for cost allocation. */
+static int
+cmd_tenant_usage(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	const char *org, *user = NULL, *v;
+	time_t since, until;
+	cJSON *rows;
+	int rc;
+
+	if (tenant_org(ctx, args, 1, &org, err) == -1)
+		return -1;
+	if ((args_get(args, "user") != NULL || ctx->as_user != NULL) &&
+	    tenant_user(ctx, args, &user, err) == -1)
+		return -1;
+	until = ctx->now;
+	if ((v = args_get(args, "until")) != NULL &&
+	    util_time_parse(v, "--until", ctx->now, &until, err) == -1)
+		return -1;
+	v = args_get(args, "since");
+	if (util_since_parse(v != NULL ? v : "30d", "--since", ctx->now,
+	    &since, err) == -1)
+		return -1;
+	if (since >= until)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "--since must be "
+		    "before --until");
+	if (usage_report(ctx->store, org, user, since, until, &rows,
+	    err) == -1)
+		return -1;
+	rc = out_list(ctx, rows, usage_cols, err);
+	cJSON_Delete(rows);
+	return rc;
+}
+
 static const struct esctl_opt list_opts[] = {
 	{ 0, "org", "ORG", "only this tenant org", OPT_STRING, 0, "org" },
 	{ 'u', "user", "USER", "only this user", OPT_STRING, 0, "user" },
@@ -408,6 +458,16 @@ static const struct esctl_opt quota_list_opts[] = {
 	OPT_END
 };
 
+static const struct esctl_opt usage_opts[] = {
+	{ 0, "org", "ORG", "tenant org id", OPT_STRING, 0, "org" },
+	{ 'u', "user", "USER", "only this user", OPT_STRING, 0, "user" },
+	{ 0, "since", "TIME", "start of the window (default 30d ago)",
+	    OPT_STRING, 0, NULL },
+	{ 0, "until", "TIME", "end of the window (default now)", OPT_STRING,
+	    0, NULL },
+	OPT_END
+};
+
 static const struct esctl_verb tenant_verbs[] = {
 	{ "list", NULL, "list tenant containers",
 	    "Lists the TenantContainer records: one per ES service, with its "
@@ -435,6 +495,12 @@ static const struct esctl_verb tenant_verbs[] = {
 	{ "quota list", NULL, "list every quota that is set", NULL,
 	    quota_list_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL,
 	    cmd_tenant_quota_list },
+	{ "usage", NULL, "resource-hours per user and service",
+	    "Integrates every state of every service of the org over the "
+	    "window: hours\nalive, CPU limit cores x replicas x hours, and "
+	    "likewise memory and disk in\nGiB and GPUs.  States change at "
+	    "create, scale and delete.", usage_opts, 0, 0,
+	    CMD_NEEDS_DB | CMD_OFFLINE, NULL, cmd_tenant_usage },
 	VERB_END
 };
 

@@ -22,6 +22,51 @@ _esctl_takes_value() {
 		--output) return 0 ;;
 		-o) return 0 ;;
 		--org) return 0 ;;
+		--tenant-org-id) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--service-name) return 0 ;;
+		--replicas) return 0 ;;
+		--cpu-request) return 0 ;;
+		--cpu-limit) return 0 ;;
+		--mem-request) return 0 ;;
+		--mem-limit) return 0 ;;
+		--disk-size) return 0 ;;
+		--gpu-count) return 0 ;;
+		--dimension) return 0 ;;
+		--vector-count) return 0 ;;
+		--index-limit) return 0 ;;
+		--gitlab-url) return 0 ;;
+		--gitlab-ref) return 0 ;;
+		--gitlab-path) return 0 ;;
+		--namespace) return 0 ;;
+		--from-file) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--wait) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--pod) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--replicas) return 0 ;;
+		--wait) return 0 ;;
+		--timeout) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--selector) return 0 ;;
+		--status) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--org) return 0 ;;
 		--user) return 0 ;;
 		--status) return 0 ;;
 		--org) return 0 ;;
@@ -38,6 +83,28 @@ _esctl_takes_value() {
 		--max-storage) return 0 ;;
 		--max-gpu) return 0 ;;
 		--org) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--since) return 0 ;;
+		--until) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--status) return 0 ;;
+		--message) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
+		--namespace) return 0 ;;
+		--status) return 0 ;;
+		--since) return 0 ;;
+		--limit) return 0 ;;
+		--org) return 0 ;;
+		--lines) return 0 ;;
+		--org) return 0 ;;
+		--since) return 0 ;;
+		--ref) return 0 ;;
+		--path) return 0 ;;
 		--dimension) return 0 ;;
 		--metric) return 0 ;;
 		--nlist) return 0 ;;
@@ -236,6 +303,51 @@ _esctl() {
 		*" --as-user") _esctl_dynamic user; return 0 ;;
 		*" --as-org") _esctl_dynamic org; return 0 ;;
 		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name' -- "$cur")); return 0 ;;
+		"cluster create --org") _esctl_dynamic org; return 0 ;;
+		"cluster create --tenant-org-id") _esctl_dynamic org; return 0 ;;
+		"cluster create --user"|"cluster create -u") _esctl_dynamic user; return 0 ;;
+		"cluster create --service"|"cluster create -s") return 0 ;;
+		"cluster create --service-name") return 0 ;;
+		"cluster create --replicas"|"cluster create -r") return 0 ;;
+		"cluster create --cpu-request") return 0 ;;
+		"cluster create --cpu-limit") return 0 ;;
+		"cluster create --mem-request") return 0 ;;
+		"cluster create --mem-limit") return 0 ;;
+		"cluster create --disk-size") return 0 ;;
+		"cluster create --gpu-count") return 0 ;;
+		"cluster create --dimension") return 0 ;;
+		"cluster create --vector-count") return 0 ;;
+		"cluster create --index-limit") return 0 ;;
+		"cluster create --gitlab-url") return 0 ;;
+		"cluster create --gitlab-ref") return 0 ;;
+		"cluster create --gitlab-path") return 0 ;;
+		"cluster create --namespace"|"cluster create -n") return 0 ;;
+		"cluster create --from-file"|"cluster create -f") _esctl_files; return 0 ;;
+		"cluster create --timeout") return 0 ;;
+		"cluster delete --org") _esctl_dynamic org; return 0 ;;
+		"cluster delete --user"|"cluster delete -u") _esctl_dynamic user; return 0 ;;
+		"cluster delete --service"|"cluster delete -s") _esctl_dynamic service; return 0 ;;
+		"cluster delete --wait") COMPREPLY=($(compgen -W 'true false' -- "$cur")); return 0 ;;
+		"cluster delete --timeout") return 0 ;;
+		"cluster restart --org") _esctl_dynamic org; return 0 ;;
+		"cluster restart --user"|"cluster restart -u") _esctl_dynamic user; return 0 ;;
+		"cluster restart --service"|"cluster restart -s") _esctl_dynamic service; return 0 ;;
+		"cluster restart --pod") return 0 ;;
+		"cluster restart --timeout") return 0 ;;
+		"cluster scale --org") _esctl_dynamic org; return 0 ;;
+		"cluster scale --user"|"cluster scale -u") _esctl_dynamic user; return 0 ;;
+		"cluster scale --service"|"cluster scale -s") _esctl_dynamic service; return 0 ;;
+		"cluster scale --replicas"|"cluster scale -r") return 0 ;;
+		"cluster scale --wait") COMPREPLY=($(compgen -W 'true false' -- "$cur")); return 0 ;;
+		"cluster scale --timeout") return 0 ;;
+		"cluster list --org") _esctl_dynamic org; return 0 ;;
+		"cluster list --user"|"cluster list -u") _esctl_dynamic user; return 0 ;;
+		"cluster list --service"|"cluster list -s") _esctl_dynamic service; return 0 ;;
+		"cluster list --selector"|"cluster list -l") return 0 ;;
+		"cluster list --status") COMPREPLY=($(compgen -W 'creating created running scaling error failed deleted' -- "$cur")); return 0 ;;
+		"cluster get --org") _esctl_dynamic org; return 0 ;;
+		"cluster get --user"|"cluster get -u") _esctl_dynamic user; return 0 ;;
+		"cluster get --service"|"cluster get -s") _esctl_dynamic service; return 0 ;;
 		"tenant list --org") _esctl_dynamic org; return 0 ;;
 		"tenant list --user"|"tenant list -u") _esctl_dynamic user; return 0 ;;
 		"tenant list --status") COMPREPLY=($(compgen -W 'creating created running scaling failed' -- "$cur")); return 0 ;;
@@ -253,6 +365,28 @@ _esctl() {
 		"tenant quota set --max-storage") return 0 ;;
 		"tenant quota set --max-gpu") return 0 ;;
 		"tenant quota list --org") _esctl_dynamic org; return 0 ;;
+		"tenant usage --org") _esctl_dynamic org; return 0 ;;
+		"tenant usage --user"|"tenant usage -u") _esctl_dynamic user; return 0 ;;
+		"tenant usage --since") return 0 ;;
+		"tenant usage --until") return 0 ;;
+		"deployment list --org") _esctl_dynamic org; return 0 ;;
+		"deployment list --user"|"deployment list -u") _esctl_dynamic user; return 0 ;;
+		"deployment list --service"|"deployment list -s") _esctl_dynamic service; return 0 ;;
+		"deployment list --status") COMPREPLY=($(compgen -W 'creating created running scaling error failed deleting deleted' -- "$cur")); return 0 ;;
+		"deployment set-status --message"|"deployment set-status -m") return 0 ;;
+		"report list --org") _esctl_dynamic org; return 0 ;;
+		"report list --user"|"report list -u") _esctl_dynamic report-user; return 0 ;;
+		"report list --service"|"report list -s") _esctl_dynamic report-service; return 0 ;;
+		"report list --namespace"|"report list -n") _esctl_dynamic namespace; return 0 ;;
+		"report list --status") COMPREPLY=($(compgen -W 'starting namespace_created gitlab_pulled k8s_applied resources_configured disk_configured gpu_configured rollout_completed tenant_synced completed failed' -- "$cur")); return 0 ;;
+		"report list --since") return 0 ;;
+		"report list --limit") return 0 ;;
+		"report show --org") _esctl_dynamic org; return 0 ;;
+		"report log --lines") return 0 ;;
+		"report stats --org") _esctl_dynamic org; return 0 ;;
+		"report stats --since") return 0 ;;
+		"config pull --ref") return 0 ;;
+		"config pull --path") return 0 ;;
 		"index create --dimension"|"index create -d") return 0 ;;
 		"index create --metric"|"index create -m") COMPREPLY=($(compgen -W 'l2 cosine dot' -- "$cur")); return 0 ;;
 		"index create --nlist") return 0 ;;
@@ -417,15 +551,35 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
 
 	case $group in
+	cluster)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create delete restart scale list get' -- "$cur"))
+			return 0
+		fi ;;
 	tenant)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show containers quota usage' -- "$cur"))
+			return 0
+		fi ;;
+	deployment)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show set-status' -- "$cur"))
+			return 0
+		fi ;;
+	report)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show log stats flush' -- "$cur"))
+			return 0
+		fi ;;
+	config)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'pull' -- "$cur"))
 			return 0
 		fi ;;
 	index)
@@ -468,7 +622,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'tenant index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -480,6 +634,52 @@ _esctl() {
 	esac
 
 	case "$group${verb:+ $verb}${verb2:+ $verb2}" in
+	"cluster create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -r --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path -n --namespace -f --from-file --no-kibana --timeout --keep-on-failure $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"cluster delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service --wait --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster restart")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service --pod --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster scale")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -r --replicas --wait --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -l --selector --status -A --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"cluster get")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
 	"tenant list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user --status $_esctl_global_opts" -- "$cur"))
@@ -519,6 +719,80 @@ _esctl() {
 	"tenant quota list")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"tenant usage")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user --since --until $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"deployment list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service --status -A --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"deployment show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"deployment set-status")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -m --message $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"report list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service -n --namespace --status --since --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"report show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -a --all $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic report-user; return 0 ;;
+			esac
+		fi ;;
+	"report log")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --follow --lines $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"report stats")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org --since $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic report-user; return 0 ;;
+			esac
+		fi ;;
+	"report flush")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"config pull")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --ref --path $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

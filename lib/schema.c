@@ -463,12 +463,84 @@ static const char schema_v4[] =
 #pragma GCC diagnostic pop
 #endif
 
+/*
+ * 5: the ES service lifecycle.  Every deployment report (the SQLite copy of
+ * the four places a report goes), the outbox of report POSTs not yet
+ * delivered, and the usage events (create, scale, delete) that tenant usage
+ * integrates into resource-hours.  TenantContainer and DeploymentStatus
+ * gain the creation id their Kubernetes objects are annotated with.
+ */
+static const char schema_v5[] =
+"ALTER TABLE tenant_container ADD COLUMN creation_id TEXT;"
+"ALTER TABLE tenant_container ADD COLUMN kibana INTEGER NOT NULL DEFAULT 1;"
+"ALTER TABLE tenant_container ADD COLUMN gitlab_commit TEXT;"
+"ALTER TABLE deployment_status ADD COLUMN creation_id TEXT;"
+"CREATE INDEX tenant_container_service ON tenant_container "
+"  (user, service_name);"
+"CREATE INDEX deployment_status_service ON deployment_status "
+"  (user, service_name);"
+"CREATE TABLE deployment_report ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  report_id TEXT NOT NULL UNIQUE,"
+"  tenant_org_id TEXT NOT NULL,"
+"  user TEXT NOT NULL,"
+"  service_name TEXT NOT NULL,"
+"  namespace TEXT NOT NULL,"
+"  status TEXT NOT NULL,"
+"  message TEXT NOT NULL,"
+"  timestamp TEXT NOT NULL,"
+"  details TEXT NOT NULL,"
+"  extra TEXT,"
+"  creation_id TEXT,"
+"  file TEXT,"
+"  created_at TEXT NOT NULL"
+");"
+"CREATE INDEX deployment_report_service ON deployment_report "
+"  (user, service_name, id);"
+"CREATE INDEX deployment_report_org ON deployment_report (tenant_org_id);"
+"CREATE INDEX deployment_report_ns ON deployment_report (namespace);"
+"CREATE INDEX deployment_report_status ON deployment_report (status);"
+"CREATE INDEX deployment_report_time ON deployment_report (timestamp);"
+"CREATE TABLE report_outbox ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  report_id INTEGER NOT NULL UNIQUE"
+"    REFERENCES deployment_report (id) ON DELETE CASCADE,"
+"  url TEXT NOT NULL,"
+"  body TEXT NOT NULL,"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT,"
+"  next_retry_at INTEGER NOT NULL DEFAULT 0,"
+"  delivered_at TEXT,"
+"  created_at TEXT NOT NULL"
+");"
+"CREATE INDEX report_outbox_pending ON report_outbox (delivered_at, id);"
+"CREATE TABLE usage_event ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  tenant_org_id TEXT NOT NULL,"
+"  user TEXT NOT NULL,"
+"  service_name TEXT NOT NULL,"
+"  namespace TEXT NOT NULL,"
+"  event TEXT NOT NULL CHECK (event IN ('create', 'scale', 'update', "
+"    'delete')),"
+"  replicas INTEGER NOT NULL,"
+"  cpu_limit TEXT NOT NULL,"
+"  mem_limit TEXT NOT NULL,"
+"  disk_size TEXT NOT NULL,"
+"  gpu_count INTEGER NOT NULL,"
+"  at TEXT NOT NULL,"
+"  at_unix INTEGER NOT NULL"
+");"
+"CREATE INDEX usage_event_org ON usage_event (tenant_org_id, at_unix);"
+"CREATE INDEX usage_event_ns ON usage_event (namespace, at_unix);"
+"CREATE INDEX usage_event_user ON usage_event (user, service_name);";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
 	{ 3, "vector indexes, documents and fields", schema_v3 },
 	{ 4, "elastic node pools: snapshots, strategies, orders, duty",
 	    schema_v4 },
+	{ 5, "deployment reports, report outbox, usage events", schema_v5 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

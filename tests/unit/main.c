@@ -25,6 +25,7 @@ extern const struct unit_test unit_util_tests[];
 extern const struct unit_test unit_quantity_tests[];
 extern const struct unit_test unit_store_tests[];
 extern const struct unit_test unit_config_tests[];
+extern const struct unit_test unit_lifecycle_tests[];
 extern const struct unit_test unit_ivf_tests[];
 extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
@@ -36,6 +37,7 @@ static const struct unit_suite suites[] = {
 	{ "quantity", unit_quantity_tests },
 	{ "store", unit_store_tests },
 	{ "config", unit_config_tests },
+	{ "lifecycle", unit_lifecycle_tests },
 	{ "ivf", unit_ivf_tests },
 	{ "kube", unit_kube_tests },
 	{ "pool", unit_pool_tests },

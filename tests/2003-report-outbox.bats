@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# 2003: deployment reports - the outbox when the report service is down,
+# delivery exactly once, report list/show/log/stats.
+
+load lib/common
+load lib/kube
+load lib/lifecycle
+
+NS=org-001-alice-search
+
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
+setup() {
+	cluster_setup
+}
+
+teardown() {
+	cluster_teardown
+}
+
+# Points report.url at a port nobody listens on; sets DOWN_PORT.
+receiver_down() {
+	DOWN_PORT=$(free_port)
+	write_config <<-EOF
+	report:
+	  url: http://127.0.0.1:$DOWN_PORT/report
+	  token: report-secret
+	  timeout: 2s
+	EOF
+}
+
+@test "report service down: the create succeeds, the outbox keeps the reports" {
+	receiver_down
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	assert_equal "$(sql "SELECT count(*) FROM report_outbox WHERE delivered_at IS NULL")" 10
+	# only the oldest was tried: the rest wait their turn
+	assert_equal "$(sql "SELECT sum(attempts) FROM report_outbox")" 1
+	run -0 esctl report list -o json
+	assert_equal "$(jq -r '[.[].delivery] | unique | join(",")' <<<"$output")" pending
+	# the other three places have everything
+	assert_equal "$(file_statuses alice search)" "$TEN_STATUSES"
+	assert_equal "$(log_statuses alice search)" "$TEN_STATUSES"
+	# flush while still down: exit 6, nothing lost
+	run -6 --separate-stderr esctl report flush
+	[[ $stderr == *"10 still in the outbox"* ]]
+	assert_equal "$(sql "SELECT count(*) FROM report_outbox WHERE delivered_at IS NULL")" 10
+}
+
+@test "report flush delivers the outbox exactly once, in order" {
+	receiver_down
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	# the receiver comes back on that port
+	RECV_PORT=$DOWN_PORT
+	RECV_LOG=$BATS_TEST_TMPDIR/back.jsonl
+	"$ESCTL_TOP/tests/lib/http-receiver" --port "$RECV_PORT" \
+	    --log "$RECV_LOG" --pidfile "$BATS_TEST_TMPDIR/recv-back.pid" 3>&- &
+	wait_port "$RECV_PORT"
+	run -0 esctl report flush
+	assert_output "10 report(s) delivered, outbox empty"
+	assert_equal "$(posted_statuses alice search)" "$TEN_STATUSES"
+	# again: nothing more is sent
+	run -0 esctl report flush
+	assert_output "0 report(s) delivered, outbox empty"
+	assert_equal "$(jq -s 'map(select(.method == "POST")) | length' "$RECV_LOG")" 10
+	# the POSTs carry the token and the report id
+	assert_equal "$(jq -r 'select(.method == "POST") | .headers.Authorization' "$RECV_LOG" | sort -u)" \
+	    "Bearer report-secret"
+	assert_equal "$(jq -r 'select(.method == "POST") | .headers["X-Esctl-Report-Id"]' "$RECV_LOG" | sort -u | wc -l)" 10
+	run -0 esctl report list -o json
+	assert_equal "$(jq -r '[.[].delivery] | unique | join(",")' <<<"$output")" delivered
+	[[ "$(esctl report flush -o json)" == *'"pending": 0'* ]]
+}
+
+@test "later runs deliver what waits first; order is kept" {
+	# the receiver refuses the first two deliveries
+	stop_receivers
+	start_receiver --fail-first 1
+	write_config <<-EOF
+	report:
+	  url: $RECV_URL/report
+	EOF
+	run -0 esctl cluster create --org org-001 --user alice --service one
+	# one failed try, nine waiting behind it
+	assert_equal "$(sql "SELECT count(*) FROM report_outbox WHERE delivered_at IS NULL")" 10
+	# a later create sends the waiting ones first (retry time reached)
+	sql "UPDATE report_outbox SET next_retry_at = 0"
+	run -0 esctl cluster create --org org-001 --user alice --service two
+	assert_equal "$(sql "SELECT count(*) FROM report_outbox WHERE delivered_at IS NULL")" 0
+	assert_equal "$(posted_statuses alice one)" "$TEN_STATUSES"
+	assert_equal "$(posted_statuses alice two)" "$TEN_STATUSES"
+	# every "one" report arrived before any "two" report
+	run -0 jq -rs '[.[] | select(.method == "POST" and .status == 200) |
+	    .json.service_name] | join(" ")' "$RECV_LOG"
+	assert_output "$(printf 'one %.0s' {1..10})$(printf 'two %.0s' {1..9})two"
+}
+
+@test "report list, show, stats and log" {
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	run -0 esctl cluster create --org org-001 --user bob --service other \
+	    --no-kibana
+	run -0 esctl report list --user alice
+	[ "${#lines[@]}" -eq 11 ]	# header + ten
+	run -0 esctl report list --status completed -o json
+	assert_equal "$(jq -r '[.[].user] | join(",")' <<<"$output")" alice,bob
+	run -0 esctl report list --limit 2 -o json
+	assert_equal "$(jq -r '[.[] | "\(.user):\(.status)"] | join(",")' <<<"$output")" \
+	    "bob:tenant_synced,bob:completed"
+	run -0 esctl report show alice search -o json
+	assert_equal "$(jq -r '"\(.status) \(.message) \(.delivery)"' <<<"$output")" \
+	    "completed Cluster creation completed successfully delivered"
+	assert_equal "$(jq -c 'keys_unsorted[:8]' <<<"$output")" \
+	    '["user","service_name","namespace","tenant_org_id","status","message","timestamp","details"]'
+	run -0 esctl report show alice search --all -o json
+	assert_equal "$(jq length <<<"$output")" 10
+	run -3 esctl report show alice nothing
+	run -0 esctl report stats alice search -o json
+	assert_equal "$(jq -c '[.[] | .count]' <<<"$output")" '[1,1,1,1,1,1,1,1,1,1,0]'
+	assert_equal "$(jq -r '[.[].status] | join(" ")' <<<"$output")" \
+	    "$TEN_STATUSES failed"
+	run -0 esctl report stats -o json
+	assert_equal "$(jq -r '.[] | select(.status == "starting") | .count' <<<"$output")" 2
+	run -0 esctl report log
+	[ "${#lines[@]}" -eq 20 ]
+	diff <(esctl report log) "$ESCTL_DATA_DIR/deployment.log"
+	run -0 esctl report log --lines 2
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --index 1 --partial "User: bob, Service: other, Namespace: org-001-bob-other, Status: completed"
+	# within a scope, from the database: the same lines
+	run -0 esctl --as-org org-001 --as-user bob report log
+	[ "${#lines[@]}" -eq 10 ]
+	diff <(esctl --as-org org-001 --as-user bob report log) \
+	    <(grep 'User: bob,' "$ESCTL_DATA_DIR/deployment.log")
+}
+
+@test "report log -f follows new lines" {
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	"$ESCTL_BIN" report log -f > "$BATS_TEST_TMPDIR/follow.out" &
+	local pid=$!
+	sleep 0.5
+	run -0 esctl cluster create --org org-001 --user bob --service other
+	kube_sim_wait 5 bash -c "[ \$(wc -l < '$BATS_TEST_TMPDIR/follow.out') -eq 20 ]"
+	kill "$pid"
+	wait "$pid" || true
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/follow.out")" -eq 20 ]
+}
