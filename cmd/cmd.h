@@ -289,6 +289,16 @@ struct out_col {
 int		 out_list(struct esctl_ctx *, const cJSON *list,
 		    const struct out_col *cols, struct es_err *);
 /*
+ * Prints nrows rows as out_list does with -o table, wide or name (JSON and
+ * YAML are the caller's, through out_list), without building them as JSON:
+ * cell(arg, row, col, flags, buf, len) writes the text of cell cols[col]
+ * of a row into buf as out_cell(..., flags, ...) / out_cell_text would.
+ * Rows are asked for in order, each row's cells once.
+ */
+int		 out_table(struct esctl_ctx *, const struct out_col *cols,
+		    size_t nrows, void (*cell)(void *, size_t, size_t, int,
+		    char *, size_t), void *arg);
+/*
  * Prints one object: JSON/YAML as is, table as aligned "key: value"
  * lines (nested objects indented).  name_key is used by -o name.
  */
@@ -309,6 +319,8 @@ const char	*out_bold(struct esctl_ctx *);
 /* Formats one JSON value as table cell text into buf. */
 void		 out_cell(struct esctl_ctx *, const cJSON *, int flags,
 		    char *buf, size_t len);
+/* The cell text of a string value (NULL or "" is "<none>"), as out_cell. */
+void		 out_cell_text(const char *, char *buf, size_t len);
 
 /* The group tables; cmd/esctl.c lists them all. */
 extern const struct esctl_group *const esctl_groups[];

@@ -18,6 +18,8 @@
 static void	 out_json(struct es_buf *, const cJSON *, int);
 static size_t	 out_width(const char *);
 static void	 out_describe(struct esctl_ctx *, const cJSON *, int);
+static void	 out_pad(FILE *, size_t);
+static void	 out_rows_cell(void *, size_t, size_t, int, char *, size_t);
 static int	 out_structured(struct esctl_ctx *, const cJSON *,
 		    struct es_err *);
 
@@ -234,35 +236,95 @@ out_structured(struct esctl_ctx *ctx, const cJSON *j, struct es_err *err)
 	return 0;
 }
 
+/* Writes n spaces. */
+static void
+out_pad(FILE *f, size_t n)
+{
+	static const char sp[] = "                                ";
+
+	for (; n > sizeof sp - 1; n -= sizeof sp - 1)
+		fwrite(sp, 1, sizeof sp - 1, f);
+	fwrite(sp, 1, n, f);
+}
+
+/* The cell source of out_list: rows of a JSON array, visited in order. */
+struct out_rows {
+	struct esctl_ctx	*ctx;
+	const struct out_col	*cols;
+	const cJSON		*row;
+	size_t			 idx;
+};
+
+static void
+out_rows_cell(void *arg, size_t row, size_t col, int flags, char *buf,
+    size_t len)
+{
+	struct out_rows *r = arg;
+
+	while (r->idx < row && r->row != NULL) {
+		r->row = r->row->next;
+		r->idx++;
+	}
+	out_cell(r->ctx, doc_json_at(r->row, r->cols[col].key), flags, buf,
+	    len);
+}
+
 int
 out_list(struct esctl_ctx *ctx, const cJSON *list,
     const struct out_col *cols, struct es_err *err)
 {
-	const cJSON *row;
-	const struct out_col *c;
-	size_t ncols = 0, nrows, r, k, *w;
-	char **cells;
-	int wide = ctx->output == OUT_WIDE;
-	const char *col;
+	struct out_rows r;
 
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
 		return out_structured(ctx, list, err);
+	r.ctx = ctx;
+	r.cols = cols;
+	r.row = list != NULL ? list->child : NULL;
+	r.idx = 0;
+	return out_table(ctx, cols, (size_t)cJSON_GetArraySize(list),
+	    out_rows_cell, &r);
+}
+
+void
+out_cell_text(const char *s, char *buf, size_t len)
+{
+	char *p;
+
+	snprintf(buf, len, "%s", s != NULL && *s != '\0' ? s : "<none>");
+	for (p = buf; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+}
+
+/*
+ * The cells go into one buffer (NUL-terminated, found by offset) in a
+ * single pass, then the widths are known and the rows are printed: no
+ * allocation per cell, whatever the number of rows.
+ */
+int
+out_table(struct esctl_ctx *ctx, const struct out_col *cols, size_t nrows,
+    void (*cell)(void *, size_t, size_t, int, char *, size_t), void *arg)
+{
+	struct es_buf text = ES_BUF_INIT;
+	const struct out_col *c;
+	size_t ncols = 0, r, k, j, *off, *w, cw, pad;
+	int wide = ctx->output == OUT_WIDE, first, last;
+	const char *col;
+	char buf[1024];
+
 	if (ctx->output == OUT_NAME) {
 		for (c = cols; c->header != NULL; c++)
 			if (c->flags & OUT_COL_NAME)
 				break;
 		if (c->header == NULL)
 			c = cols;
-		cJSON_ArrayForEach(row, list) {
-			char cell[1024];
-
-			out_cell(ctx, doc_json_at(row, c->key), 0, cell,
-			    sizeof cell);
-			fprintf(ctx->out, "%s\n", cell);
+		for (r = 0; r < nrows; r++) {
+			cell(arg, r, (size_t)(c - cols), 0, buf, sizeof buf);
+			fputs(buf, ctx->out);
+			fputc('\n', ctx->out);
 		}
 		return 0;
 	}
-	nrows = (size_t)cJSON_GetArraySize(list);
 	if (nrows == 0) {
 		if (!ctx->quiet)
 			fprintf(ctx->err, "No resources found.\n");
@@ -270,62 +332,55 @@ out_list(struct esctl_ctx *ctx, const cJSON *list,
 	}
 	for (c = cols; c->header != NULL; c++)
 		ncols++;
-	cells = xcalloc((nrows + 1) * ncols, sizeof *cells);
+	off = xcalloc((nrows + 1) * ncols, sizeof *off);
 	w = xcalloc(ncols, sizeof *w);
-	for (k = 0; k < ncols; k++)
-		cells[k] = xstrdup(cols[k].header);
-	r = 1;
-	cJSON_ArrayForEach(row, list) {
-		for (k = 0; k < ncols; k++) {
-			char cell[1024];
-
-			out_cell(ctx, doc_json_at(row, cols[k].key),
-			    cols[k].flags, cell, sizeof cell);
-			cells[r * ncols + k] = xstrdup(cell);
-		}
-		r++;
-	}
 	for (r = 0; r <= nrows; r++)
-		for (k = 0; k < ncols; k++)
-			if (out_width(cells[r * ncols + k]) > w[k])
-				w[k] = out_width(cells[r * ncols + k]);
-	for (r = 0; r <= nrows; r++) {
-		int first = 1;
-
 		for (k = 0; k < ncols; k++) {
-			size_t pad;
-			int last = 1, j;
-
+			if (r == 0)
+				snprintf(buf, sizeof buf, "%s",
+				    cols[k].header);
+			else
+				cell(arg, r - 1, k, cols[k].flags, buf,
+				    sizeof buf);
+			off[r * ncols + k] = text.len;
+			es_buf_add(&text, buf, strlen(buf) + 1);
+			if ((cw = out_width(buf)) > w[k])
+				w[k] = cw;
+		}
+	for (r = 0; r <= nrows; r++) {
+		first = 1;
+		for (k = 0; k < ncols; k++) {
 			if ((cols[k].flags & OUT_COL_WIDE) && !wide)
 				continue;
-			for (j = (int)k + 1; j < (int)ncols; j++)
+			last = 1;
+			for (j = k + 1; j < ncols; j++)
 				if (!(cols[j].flags & OUT_COL_WIDE) || wide)
 					last = 0;
-			col = cells[r * ncols + k];
+			col = text.data + off[r * ncols + k];
 			pad = w[k] - out_width(col);
 			if (!first)
 				fputs("   ", ctx->out);
 			first = 0;
 			if (r == 0)
-				fprintf(ctx->out, "%s", out_bold(ctx));
+				fputs(out_bold(ctx), ctx->out);
 			else if (cols[k].flags & OUT_COL_STATUS)
-				fprintf(ctx->out, "%s", out_color(ctx, col));
-			if (cols[k].flags & OUT_COL_RIGHT)
-				fprintf(ctx->out, "%*s%s", (int)pad, "", col);
-			else if (last)
-				fprintf(ctx->out, "%s", col);
-			else
-				fprintf(ctx->out, "%s%*s", col, (int)pad, "");
-			if (r == 0 || (cols[k].flags & OUT_COL_STATUS))
-				fprintf(ctx->out, "%s", ctx->color &&
-				    (r == 0 || *out_color(ctx, col)) ?
-				    out_reset(ctx) : "");
+				fputs(out_color(ctx, col), ctx->out);
+			if (cols[k].flags & OUT_COL_RIGHT) {
+				out_pad(ctx->out, pad);
+				fputs(col, ctx->out);
+			} else {
+				fputs(col, ctx->out);
+				if (!last)
+					out_pad(ctx->out, pad);
+			}
+			if ((r == 0 || (cols[k].flags & OUT_COL_STATUS)) &&
+			    ctx->color && (r == 0 || *out_color(ctx, col)))
+				fputs(out_reset(ctx), ctx->out);
 		}
 		fputc('\n', ctx->out);
 	}
-	for (r = 0; r < (nrows + 1) * ncols; r++)
-		free(cells[r]);
-	free(cells);
+	es_buf_release(&text);
+	free(off);
 	free(w);
 	return 0;
 }

@@ -62,6 +62,8 @@ static void	strategy_notify(struct esctl_ctx *,
 		    const struct notify_config *, const cJSON *,
 		    const struct engine_report *, time_t, cJSON *);
 static const char *strategy_who(struct esctl_ctx *);
+static void	strategy_check_cell(void *, size_t, size_t, int, char *,
+		    size_t);
 
 static const struct out_col strategy_cols[] = {
 	{ "ID", "id", OUT_COL_RIGHT },
@@ -101,6 +103,28 @@ static const struct out_col check_cols[] = {
 	{ "THRESHOLD", "threshold_value", 0 },
 	{ "REASON", "reason", 0 },
 	OUT_COL_END
+};
+
+/* The fields of a check result, in the order of check_field_keys. */
+enum check_field {
+	CHECK_STRATEGY,
+	CHECK_CLUSTER,
+	CHECK_RESULT,
+	CHECK_ORDER,
+	CHECK_TRIGGERED,
+	CHECK_THRESHOLD,
+	CHECK_REASON,
+	CHECK_NFIELDS
+};
+static const char *const check_field_keys[CHECK_NFIELDS] = {
+	"strategy_name", "cluster_name", "result", "order_number",
+	"triggered_value", "threshold_value", "reason"
+};
+
+/* The table of a check, cell by cell from the report (see out_table). */
+struct check_table {
+	const struct engine_report	*rep;
+	int				 field[8];	/* per column */
 };
 
 /* Who creates things: the identity, else the login name. */
@@ -887,10 +911,52 @@ strategy_notify(struct esctl_ctx *ctx, const struct notify_config *nc,
 	free(notes);
 }
 
+/*
+ * One cell of the check table: the text engine_report_json's value for
+ * the column's key would show, without building the JSON.
+ */
+static void
+strategy_check_cell(void *arg, size_t row, size_t col, int flags, char *buf,
+    size_t len)
+{
+	const struct check_table *ct = arg;
+	const struct engine_result *r = &ct->rep->results[row];
+	const char *v = NULL;
+
+	(void)flags;
+	switch (ct->field[col]) {
+	case CHECK_STRATEGY:
+		v = r->strategy_name;
+		break;
+	case CHECK_CLUSTER:
+		v = r->cluster_name;
+		break;
+	case CHECK_RESULT:
+		v = engine_outcome_name(r->outcome);
+		break;
+	case CHECK_ORDER:
+		v = r->order_id > 0 ? r->order_number : NULL;
+		break;
+	case CHECK_TRIGGERED:
+		v = r->triggered_value;
+		break;
+	case CHECK_THRESHOLD:
+		v = r->threshold_value;
+		break;
+	case CHECK_REASON:
+		v = r->reason;
+		break;
+	default:
+		break;
+	}
+	out_cell_text(v, buf, len);
+}
+
 static int
 cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
+	struct check_table ct;
 	struct engine_opts o;
 	struct engine_report *rep = NULL;
 	struct notify_config nc;
@@ -899,7 +965,7 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	long long *ids = NULL, wait_s, cid;
 	cJSON *json = NULL, *people = NULL;
 	char at_s[UTIL_TIME_LEN];
-	int i, n, lock = -1, rc = -1, notify;
+	int i, n, lock = -1, rc = -1, notify, k;
 
 	memset(&o, 0, sizeof o);
 	memset(&nc, 0, sizeof nc);
@@ -966,7 +1032,9 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (engine_check(ctx->store, &o, &rep, err) == -1)
 		goto done;
-	json = engine_report_json(rep);
+	/* a large check's table is printed straight from the report */
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+		json = engine_report_json(rep);
 	if (notify && rep->created > 0) {
 		if (duty_on_call(ctx->store, o.now, &people, err) == -1) {
 			ctx_warn(ctx, "cannot read the duty roster: %s",
@@ -979,8 +1047,22 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 			    "notified without a recipient");
 		strategy_notify(ctx, &nc, people, rep, o.now, json);
 	}
-	if (out_list(ctx, json, check_cols, err) == -1)
-		goto done;
+	if (json != NULL) {
+		if (out_list(ctx, json, check_cols, err) == -1)
+			goto done;
+	} else {
+		ct.rep = rep;
+		for (i = 0; check_cols[i].header != NULL; i++) {
+			ct.field[i] = CHECK_NFIELDS;
+			for (k = 0; k < CHECK_NFIELDS; k++)
+				if (strcmp(check_cols[i].key,
+				    check_field_keys[k]) == 0)
+					ct.field[i] = k;
+		}
+		if (out_table(ctx, check_cols, rep->n, strategy_check_cell,
+		    &ct) == -1)
+			goto done;
+	}
 	if (!ctx->quiet && ctx->output != OUT_JSON && ctx->output !=
 	    OUT_YAML && ctx->output != OUT_NAME) {
 		util_time_format(o.now, at_s);

@@ -16,31 +16,68 @@
 
 enum tri { TRI_FALSE, TRI_TRUE, TRI_UNKNOWN };
 
-/* One strategy x cluster pair to evaluate. */
-struct engine_pair {
-	long long		 strategy_id;
-	const char		*strategy_name;	/* in the report's names */
+/* History rows written by one INSERT statement. */
+#define ENGINE_BATCH	32
+
+/* One enabled strategy. */
+struct engine_strategy {
+	long long		 id;
+	const char		*name;		/* in the report's names */
 	struct engine_rule	 rule;
 	long long		 cooldown;	/* seconds */
 	long long		 device_count;
-	long long		 cluster_id;
-	const char		*cluster_name;	/* in the report's names */
-	int			 cluster_deleted;
+	char			 threshold[48];	/* "CPU:80.0%,MEM:N/A" */
 };
 
-/* A cluster's name, shared by all its pairs. */
-struct engine_name {
+/* One cluster and its snapshots, loaded once for all its strategies. */
+struct engine_cluster {
 	long long		 id;
-	const char		*name;
-};
-
-/* The snapshots of one cluster, loaded once for all its strategies. */
-struct engine_series {
-	long long		 cluster_id;
+	const char		*name;		/* in the report's names */
+	int			 deleted;
+	int			 used;		/* in a pair */
+	size_t			 rank;		/* by name, then id */
 	long long		 window;	/* longest duration wanted */
 	struct engine_sample	*v;
 	size_t			 n;
 };
+
+/* One strategy x cluster pair to evaluate. */
+struct engine_pair {
+	const struct engine_strategy	*s;
+	struct engine_cluster		*c;
+};
+
+/* What the pairs are made of. */
+struct engine_set {
+	struct engine_strategy	*s;
+	size_t			 ns;
+	struct engine_cluster	*c;		/* by name, then id */
+	struct engine_cluster	**byid;		/* the same, by id */
+	size_t			 nc;
+	struct engine_pair	*p;
+	size_t			 np;
+};
+
+/*
+ * A multi-row INSERT: ENGINE_BATCH rows a statement saves most of the
+ * per-statement work (and sqlite_sequence updates) of 200,000 rows.
+ */
+#define ENGINE_HIST_ROW	"(?, ?, ?, ?, ?, ?, ?, ?)"
+#define ENGINE_HIST_R2	ENGINE_HIST_ROW ", " ENGINE_HIST_ROW
+#define ENGINE_HIST_R4	ENGINE_HIST_R2 ", " ENGINE_HIST_R2
+#define ENGINE_HIST_R8	ENGINE_HIST_R4 ", " ENGINE_HIST_R4
+#define ENGINE_HIST_R16	ENGINE_HIST_R8 ", " ENGINE_HIST_R8
+#define ENGINE_HIST_R32	ENGINE_HIST_R16 ", " ENGINE_HIST_R16
+/* Their binding formats (all bound by engine_history). */
+#define ENGINE_HIST_F	"nnnnnnnn"
+#define ENGINE_HIST_F2	ENGINE_HIST_F ENGINE_HIST_F
+#define ENGINE_HIST_F4	ENGINE_HIST_F2 ENGINE_HIST_F2
+#define ENGINE_HIST_F8	ENGINE_HIST_F4 ENGINE_HIST_F4
+#define ENGINE_HIST_F16	ENGINE_HIST_F8 ENGINE_HIST_F8
+#define ENGINE_HIST_F32	ENGINE_HIST_F16 ENGINE_HIST_F16
+#define ENGINE_HIST_SQL	"INSERT INTO strategy_execution_history " \
+	"(strategy_id, cluster_id, execution_time, triggered_value, " \
+	"threshold_value, result, order_id, reason) VALUES "
 
 static void	 engine_fmt_dur(long long, char *, size_t);
 static double	 engine_metric(const struct engine_sample *, int, int);
@@ -49,17 +86,25 @@ static int	 engine_cond(const struct engine_rule *,
 		    const struct engine_sample *);
 static void	 engine_describe(const struct engine_rule *,
 		    const struct engine_sample *, char *, size_t);
-static int	 engine_load_pairs(struct store *, const struct engine_opts *,
-		    struct engine_report *, struct engine_pair **, size_t *,
-		    struct es_err *);
 static const char *engine_keep(struct engine_report *, const char *);
-static int	 engine_cmp_name(const void *, const void *);
+static int	 engine_cmp_id(const void *, const void *);
+static int	 engine_cmp_rank(const void *, const void *);
+static int	 engine_load_strategies(struct store *,
+		    const struct engine_opts *, struct engine_report *,
+		    struct engine_set *, struct es_err *);
+static int	 engine_load_clusters(struct store *,
+		    const struct engine_opts *, struct engine_report *,
+		    struct engine_set *, struct es_err *);
+static int	 engine_load_pairs(struct store *, const struct engine_opts *,
+		    struct engine_report *, struct engine_set *,
+		    struct es_err *);
+static void	 engine_set_release(struct engine_set *);
 static int	 engine_load_series(struct store *, time_t, long long,
-		    struct engine_series *, struct es_err *);
-static int	 engine_cmp_series(const void *, const void *);
+		    struct engine_cluster *, struct es_err *);
+static int	 engine_history(struct store *, sqlite3_stmt *,
+		    const struct engine_report *, const size_t *, size_t,
+		    size_t, struct es_err *);
 static void	 engine_json_ref(cJSON *, const char *, const char *);
-static void	 engine_result_add(struct engine_report *,
-		    const struct engine_pair *, int, const char *);
 
 const char *
 engine_outcome_name(int o)
@@ -282,43 +327,42 @@ engine_keep(struct engine_report *rep, const char *s)
 	return rep->names[rep->nnames++];
 }
 
+/* Orders clusters (through pointers) by id. */
 static int
-engine_cmp_name(const void *a, const void *b)
+engine_cmp_id(const void *a, const void *b)
 {
-	const struct engine_name *x = a, *y = b;
+	const struct engine_cluster *x = *(struct engine_cluster *const *)a;
+	const struct engine_cluster *y = *(struct engine_cluster *const *)b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/*
- * Reads the enabled strategy x cluster pairs the options select.  Names
- * are kept once per strategy and cluster in the report.
- */
+/* Orders one strategy's pairs by cluster name, then id. */
 static int
-engine_load_pairs(struct store *st, const struct engine_opts *o,
-    struct engine_report *rep, struct engine_pair **out, size_t *n,
-    struct es_err *err)
+engine_cmp_rank(const void *a, const void *b)
+{
+	const struct engine_pair *x = a, *y = b;
+
+	return x->c->rank < y->c->rank ? -1 : x->c->rank > y->c->rank;
+}
+
+/* Reads the enabled strategies the options select, by id. */
+static int
+engine_load_strategies(struct store *st, const struct engine_opts *o,
+    struct engine_report *rep, struct engine_set *set, struct es_err *err)
 {
 	sqlite3_stmt *stmt;
-	struct engine_pair *p;
-	struct engine_name *cl = NULL, key, *hit;
-	size_t alloc = 0, k, ncl = 0, acl = 0;
-	long long sid, prev = 0;
-	const char *sname = NULL;
+	struct engine_strategy *s;
+	size_t alloc = 0, k;
+	long long sid;
 	int rc, keep;
 
-	*out = NULL;
-	*n = 0;
-	stmt = store_prepare(st, err, "SELECT s.id, s.name, "
-	    "s.threshold_trigger_action, s.cpu_threshold_value, "
-	    "s.cpu_threshold_type, s.memory_threshold_value, "
-	    "s.memory_threshold_type, s.condition_logic, s.duration_minutes, "
-	    "s.cooldown_minutes, s.device_count, c.id, c.clustername, "
-	    "c.deleted_at IS NOT NULL FROM elastic_scaling_strategy s "
-	    "JOIN strategy_cluster_association a ON a.strategy_id = s.id "
-	    "JOIN k8s_cluster c ON c.id = a.cluster_id "
-	    "WHERE s.status = 'enabled' AND (?1 < 0 OR c.id = ?1) "
-	    "ORDER BY s.id, c.clustername, c.id", "i", o->cluster_id);
+	stmt = store_prepare(st, err, "SELECT id, name, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, memory_threshold_value, "
+	    "memory_threshold_type, condition_logic, duration_minutes, "
+	    "cooldown_minutes, device_count FROM elastic_scaling_strategy "
+	    "WHERE status = 'enabled' ORDER BY id", "");
 	if (stmt == NULL)
 		return -1;
 	while ((rc = store_step(st, stmt, err)) == 1) {
@@ -328,71 +372,161 @@ engine_load_pairs(struct store *st, const struct engine_opts *o,
 			keep = o->strategy_ids[k] == sid;
 		if (!keep)
 			continue;
-		if (*n == alloc) {
+		if (set->ns == alloc) {
 			alloc = alloc ? alloc * 2 : 64;
-			*out = xreallocarray(*out, alloc, sizeof **out);
+			set->s = xreallocarray(set->s, alloc, sizeof *set->s);
 		}
-		p = &(*out)[(*n)++];
-		memset(p, 0, sizeof *p);
-		if (sname == NULL || sid != prev)
-			sname = engine_keep(rep, (const char *)
-			    sqlite3_column_text(stmt, 1));
-		prev = sid;
-		p->strategy_name = sname;
-		key.id = sqlite3_column_int64(stmt, 11);
-		hit = ncl ? bsearch(&key, cl, ncl, sizeof *cl,
-		    engine_cmp_name) : NULL;
-		if (hit == NULL) {
-			if (ncl == acl) {
-				acl = acl ? acl * 2 : 64;
-				cl = xreallocarray(cl, acl, sizeof *cl);
-			}
-			cl[ncl].id = key.id;
-			cl[ncl].name = engine_keep(rep, (const char *)
-			    sqlite3_column_text(stmt, 12));
-			hit = &cl[ncl++];
-			if (ncl > 1 && cl[ncl - 2].id > key.id) {
-				key.name = hit->name;
-				qsort(cl, ncl, sizeof *cl, engine_cmp_name);
-				hit = bsearch(&key, cl, ncl, sizeof *cl,
-				    engine_cmp_name);
-			}
-		}
-		p->cluster_name = hit->name;
-		p->strategy_id = sid;
+		s = &set->s[set->ns++];
+		memset(s, 0, sizeof *s);
+		s->id = sid;
+		s->name = engine_keep(rep, (const char *)sqlite3_column_text(
+		    stmt, 1));
 		strategy_action_parse((const char *)sqlite3_column_text(stmt,
-		    2), &p->rule.action, NULL);
+		    2), &s->rule.action, NULL);
 		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
-			p->rule.has_cpu = 1;
-			p->rule.cpu = sqlite3_column_double(stmt, 3);
+			s->rule.has_cpu = 1;
+			s->rule.cpu = sqlite3_column_double(stmt, 3);
 			strategy_type_parse((const char *)sqlite3_column_text(
-			    stmt, 4), "", &p->rule.cpu_type, NULL);
+			    stmt, 4), "", &s->rule.cpu_type, NULL);
 		}
 		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
-			p->rule.has_mem = 1;
-			p->rule.mem = sqlite3_column_double(stmt, 5);
+			s->rule.has_mem = 1;
+			s->rule.mem = sqlite3_column_double(stmt, 5);
 			strategy_type_parse((const char *)sqlite3_column_text(
-			    stmt, 6), "", &p->rule.mem_type, NULL);
+			    stmt, 6), "", &s->rule.mem_type, NULL);
 		}
-		p->rule.logic = STRATEGY_OR;
+		s->rule.logic = STRATEGY_OR;
 		if (sqlite3_column_type(stmt, 7) != SQLITE_NULL)
 			strategy_logic_parse((const char *)sqlite3_column_text(
-			    stmt, 7), &p->rule.logic, NULL);
-		p->rule.duration = sqlite3_column_int64(stmt, 8) * 60;
-		p->cooldown = sqlite3_column_int64(stmt, 9) * 60;
-		p->device_count = sqlite3_column_int64(stmt, 10);
-		p->cluster_id = key.id;
-		p->cluster_deleted = sqlite3_column_int(stmt, 13);
+			    stmt, 7), &s->rule.logic, NULL);
+		s->rule.duration = sqlite3_column_int64(stmt, 8) * 60;
+		s->cooldown = sqlite3_column_int64(stmt, 9) * 60;
+		s->device_count = sqlite3_column_int64(stmt, 10);
+		pool_format_pair(s->threshold, sizeof s->threshold,
+		    s->rule.has_cpu, s->rule.cpu, s->rule.has_mem,
+		    s->rule.mem);
 	}
 	sqlite3_finalize(stmt);
-	free(cl);
 	return rc == -1 ? -1 : 0;
+}
+
+/* Reads the clusters the options select, by name, then id. */
+static int
+engine_load_clusters(struct store *st, const struct engine_opts *o,
+    struct engine_report *rep, struct engine_set *set, struct es_err *err)
+{
+	sqlite3_stmt *stmt;
+	struct engine_cluster *c;
+	size_t alloc = 0, i;
+	int rc;
+
+	stmt = store_prepare(st, err, "SELECT id, clustername, "
+	    "deleted_at IS NOT NULL FROM k8s_cluster WHERE ?1 < 0 OR id = ?1 "
+	    "ORDER BY clustername, id", "i", o->cluster_id);
+	if (stmt == NULL)
+		return -1;
+	while ((rc = store_step(st, stmt, err)) == 1) {
+		if (set->nc == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			set->c = xreallocarray(set->c, alloc, sizeof *set->c);
+		}
+		c = &set->c[set->nc];
+		memset(c, 0, sizeof *c);
+		c->id = sqlite3_column_int64(stmt, 0);
+		c->name = engine_keep(rep, (const char *)sqlite3_column_text(
+		    stmt, 1));
+		c->deleted = sqlite3_column_int(stmt, 2);
+		c->rank = set->nc++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == -1)
+		return -1;
+	set->byid = xcalloc(set->nc ? set->nc : 1, sizeof *set->byid);
+	for (i = 0; i < set->nc; i++)
+		set->byid[i] = &set->c[i];
+	qsort(set->byid, set->nc, sizeof *set->byid, engine_cmp_id);
+	return 0;
+}
+
+/*
+ * The enabled strategy x cluster pairs the options select, by strategy id,
+ * cluster name and cluster id: strategies, clusters and associations are
+ * read apart and joined here, which is much cheaper than sorting the
+ * joined rows in SQL when every strategy watches every cluster.  Names are
+ * kept once per strategy and cluster in the report.
+ */
+static int
+engine_load_pairs(struct store *st, const struct engine_opts *o,
+    struct engine_report *rep, struct engine_set *set, struct es_err *err)
+{
+	sqlite3_stmt *stmt;
+	struct engine_cluster key, *kp = &key, **hit;
+	struct engine_pair *p;
+	size_t alloc = 0, si = 0, start = 0;
+	long long sid;
+	int rc;
+
+	if (engine_load_strategies(st, o, rep, set, err) == -1 ||
+	    engine_load_clusters(st, o, rep, set, err) == -1)
+		return -1;
+	stmt = store_prepare(st, err, "SELECT strategy_id, cluster_id FROM "
+	    "strategy_cluster_association WHERE ?1 < 0 OR cluster_id = ?1 "
+	    "ORDER BY strategy_id, cluster_id", "i", o->cluster_id);
+	if (stmt == NULL)
+		return -1;
+	while ((rc = store_step(st, stmt, err)) == 1) {
+		sid = sqlite3_column_int64(stmt, 0);
+		while (si < set->ns && set->s[si].id < sid)
+			si++;
+		if (si == set->ns || set->s[si].id != sid)
+			continue;
+		key.id = sqlite3_column_int64(stmt, 1);
+		hit = bsearch(&kp, set->byid, set->nc, sizeof *set->byid,
+		    engine_cmp_id);
+		if (hit == NULL)
+			continue;
+		if (set->np == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			set->p = xreallocarray(set->p, alloc, sizeof *set->p);
+		}
+		if (set->np > 0 && set->p[set->np - 1].s != &set->s[si]) {
+			qsort(set->p + start, set->np - start, sizeof *set->p,
+			    engine_cmp_rank);
+			start = set->np;
+		}
+		p = &set->p[set->np++];
+		p->s = &set->s[si];
+		p->c = *hit;
+		p->c->used = 1;
+		if (p->s->rule.duration > p->c->window)
+			p->c->window = p->s->rule.duration;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == -1)
+		return -1;
+	qsort(set->p + start, set->np - start, sizeof *set->p,
+	    engine_cmp_rank);
+	return 0;
+}
+
+static void
+engine_set_release(struct engine_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->nc; i++)
+		free(set->c[i].v);
+	free(set->c);
+	free(set->byid);
+	free(set->s);
+	free(set->p);
+	memset(set, 0, sizeof *set);
 }
 
 /* Reads a cluster's snapshots of [now - window - max_gap, now]. */
 static int
 engine_load_series(struct store *st, time_t now, long long max_gap,
-    struct engine_series *se, struct es_err *err)
+    struct engine_cluster *c, struct es_err *err)
 {
 	char lo[UTIL_TIME_LEN], hi[UTIL_TIME_LEN];
 	sqlite3_stmt *stmt;
@@ -400,7 +534,7 @@ engine_load_series(struct store *st, time_t now, long long max_gap,
 	struct engine_sample *x;
 	int rc, i;
 
-	util_time_format(now - (time_t)se->window - (time_t)max_gap, lo);
+	util_time_format(now - (time_t)c->window - (time_t)max_gap, lo);
 	util_time_format(now, hi);
 	stmt = store_prepare(st, err, "SELECT CAST(strftime('%s', "
 	    "collected_at) AS INTEGER), max_cpu, max_memory, "
@@ -408,15 +542,15 @@ engine_load_series(struct store *st, time_t now, long long max_gap,
 	    "k8s_cluster_resource_snapshot WHERE cluster_id = ? AND "
 	    "resource_type = 'cluster' AND deleted_at IS NULL AND "
 	    "collected_at >= ? AND collected_at <= ? ORDER BY collected_at",
-	    "iss", se->cluster_id, lo, hi);
+	    "iss", c->id, lo, hi);
 	if (stmt == NULL)
 		return -1;
 	while ((rc = store_step(st, stmt, err)) == 1) {
-		if (se->n == alloc) {
+		if (c->n == alloc) {
 			alloc = alloc ? alloc * 2 : 32;
-			se->v = xreallocarray(se->v, alloc, sizeof *se->v);
+			c->v = xreallocarray(c->v, alloc, sizeof *c->v);
 		}
-		x = &se->v[se->n++];
+		x = &c->v[c->n++];
 		x->t = (time_t)sqlite3_column_int64(stmt, 0);
 		for (i = 1; i <= 4; i++) {
 			double d = sqlite3_column_type(stmt, i) == SQLITE_NULL ?
@@ -436,36 +570,49 @@ engine_load_series(struct store *st, time_t now, long long max_gap,
 	return rc == -1 ? -1 : 0;
 }
 
+/*
+ * Writes the history rows of results [from, from + n) with one statement
+ * of n rows (ENGINE_BATCH, or 1); off[] holds the reasons' offsets in
+ * rep->text.  The values are bound in place: nothing moves before the
+ * statement has run.
+ */
 static int
-engine_cmp_series(const void *a, const void *b)
+engine_history(struct store *st, sqlite3_stmt *stmt,
+    const struct engine_report *rep, const size_t *off, size_t from,
+    size_t n, struct es_err *err)
 {
-	const struct engine_series *x = a, *y = b;
+	const struct engine_result *r;
+	size_t i;
+	int b, rc;
 
-	return x->cluster_id < y->cluster_id ? -1 :
-	    x->cluster_id > y->cluster_id;
-}
-
-static void
-engine_result_add(struct engine_report *rep, const struct engine_pair *p,
-    int outcome, const char *reason)
-{
-	struct engine_result *r;
-
-	if (rep->n == rep->alloc) {
-		rep->alloc = rep->alloc ? rep->alloc * 2 : 64;
-		rep->results = xreallocarray(rep->results, rep->alloc,
-		    sizeof *rep->results);
+	for (i = 0; i < n; i++) {
+		r = &rep->results[from + i];
+		b = (int)i * 8;
+		sqlite3_bind_int64(stmt, b + 1, r->strategy_id);
+		sqlite3_bind_int64(stmt, b + 2, r->cluster_id);
+		sqlite3_bind_text(stmt, b + 3, rep->at_text, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, b + 4, r->triggered_value, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, b + 5, r->threshold_value, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, b + 6, engine_outcome_name(
+		    r->outcome), -1, SQLITE_STATIC);
+		if (r->order_id > 0)
+			sqlite3_bind_int64(stmt, b + 7, r->order_id);
+		else
+			sqlite3_bind_null(stmt, b + 7);
+		sqlite3_bind_text(stmt, b + 8, rep->text.data + off[from + i],
+		    -1, SQLITE_STATIC);
 	}
-	r = &rep->results[rep->n++];
-	memset(r, 0, sizeof *r);
-	r->strategy_id = p->strategy_id;
-	r->strategy_name = p->strategy_name;
-	r->cluster_id = p->cluster_id;
-	r->cluster_name = p->cluster_name;
-	r->outcome = outcome;
-	r->reason = xstrdup(reason);
-	r->action = p->rule.action;
-	r->device_count = p->device_count;
+	rc = store_step(st, stmt, err);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc == -1) {
+		es_err_prefix(err, "cannot record history");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -473,48 +620,35 @@ engine_check(struct store *st, const struct engine_opts *o,
     struct engine_report **out, struct es_err *err)
 {
 	struct engine_report *rep;
-	struct engine_pair *pairs = NULL, *p;
-	struct engine_series *series = NULL, key, *se;
+	struct engine_set set;
+	struct engine_pair *p;
 	struct engine_result *r;
-	sqlite3_stmt *last_q = NULL, *open_q = NULL, *hist_q = NULL;
-	sqlite3_stmt *order_q = NULL;
-	char reason[1024], now_s[UTIL_TIME_LEN], t[UTIL_TIME_LEN];
+	sqlite3_stmt *last_q = NULL, *open_q = NULL, *batch_q = NULL;
+	sqlite3_stmt *one_q = NULL, *order_q = NULL;
+	char reason[1024], t[UTIL_TIME_LEN];
 	char d1[32];
-	size_t npairs = 0, nseries = 0, i;
+	size_t i, done = 0, *off = NULL;
 	long long seq = 0;
 	double cpu, mem;
 	int outcome, rc = -1, in_txn = 0;
 
 	*out = NULL;
+	memset(&set, 0, sizeof set);
 	rep = xcalloc(1, sizeof *rep);
+	es_buf_init(&rep->text);
 	rep->at = o->now;
-	util_time_format(o->now, now_s);
-	snprintf(rep->at_text, sizeof rep->at_text, "%s", now_s);
+	util_time_format(o->now, rep->at_text);
 	if (!o->dry_run) {
 		if (store_begin(st, err) == -1)
 			goto done;
 		in_txn = 1;
 	}
-	if (engine_load_pairs(st, o, rep, &pairs, &npairs, err) == -1)
+	if (engine_load_pairs(st, o, rep, &set, err) == -1)
 		goto done;
-
 	/* each cluster's snapshots once, for its longest window */
-	series = xcalloc(npairs ? npairs : 1, sizeof *series);
-	for (i = 0; i < npairs; i++) {
-		key.cluster_id = pairs[i].cluster_id;
-		se = nseries ? bsearch(&key, series, nseries, sizeof *series,
-		    engine_cmp_series) : NULL;
-		if (se == NULL) {
-			se = &series[nseries++];
-			se->cluster_id = pairs[i].cluster_id;
-			se->window = pairs[i].rule.duration;
-			qsort(series, nseries, sizeof *series,
-			    engine_cmp_series);
-		} else if (pairs[i].rule.duration > se->window)
-			se->window = pairs[i].rule.duration;
-	}
-	for (i = 0; i < nseries; i++)
-		if (engine_load_series(st, o->now, o->max_gap, &series[i],
+	for (i = 0; i < set.nc; i++)
+		if (set.c[i].used && !set.c[i].deleted &&
+		    engine_load_series(st, o->now, o->max_gap, &set.c[i],
 		    err) == -1)
 			goto done;
 
@@ -529,62 +663,58 @@ engine_check(struct store *st, const struct engine_opts *o,
 	if (last_q == NULL || open_q == NULL)
 		goto done;
 	if (!o->dry_run) {
-		hist_q = store_prepare(st, err, "INSERT INTO "
-		    "strategy_execution_history (strategy_id, cluster_id, "
-		    "execution_time, triggered_value, threshold_value, result, "
-		    "order_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		    "nnnnnnnn");
+		batch_q = store_prepare(st, err, ENGINE_HIST_SQL
+		    ENGINE_HIST_R32, ENGINE_HIST_F32);
+		one_q = store_prepare(st, err, ENGINE_HIST_SQL
+		    ENGINE_HIST_ROW, ENGINE_HIST_F);
 		order_q = store_prepare(st, err, "INSERT INTO "
 		    "elastic_scaling_order (order_number, cluster_id, "
 		    "strategy_id, action_type, status, device_count, "
 		    "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, "
 		    "'pending', ?, ?, ?7, ?7)", "nnnnnnn");
-		if (hist_q == NULL || order_q == NULL)
+		if (batch_q == NULL || one_q == NULL || order_q == NULL)
 			goto done;
 	}
 
-	for (i = 0; i < npairs; i++) {
-		p = &pairs[i];
+	rep->results = xcalloc(set.np ? set.np : 1, sizeof *rep->results);
+	off = xcalloc(set.np ? set.np : 1, sizeof *off);
+	for (i = 0; i < set.np; i++) {
+		p = &set.p[i];
 		cpu = mem = NAN;
-		if (p->cluster_deleted) {
+		if (p->c->deleted) {
 			outcome = ENGINE_FAILED_CHECK;
 			snprintf(reason, sizeof reason, "cluster '%s' is no "
-			    "longer registered", p->cluster_name);
-		} else {
-			key.cluster_id = p->cluster_id;
-			se = bsearch(&key, series, nseries, sizeof *series,
-			    engine_cmp_series);
-			outcome = engine_evaluate(&p->rule, se->v, se->n,
-			    o->now, o->max_gap, reason, sizeof reason, &cpu,
-			    &mem);
-		}
+			    "longer registered", p->c->name);
+		} else
+			outcome = engine_evaluate(&p->s->rule, p->c->v,
+			    p->c->n, o->now, o->max_gap, reason,
+			    sizeof reason, &cpu, &mem);
 		if (outcome == ENGINE_ORDER_CREATED) {
 			/* cooldown since the last order of this pair */
-			sqlite3_reset(last_q);
-			sqlite3_bind_int64(last_q, 1, p->strategy_id);
-			sqlite3_bind_int64(last_q, 2, p->cluster_id);
-			sqlite3_bind_text(last_q, 3, now_s, -1,
-			    SQLITE_TRANSIENT);
+			sqlite3_bind_int64(last_q, 1, p->s->id);
+			sqlite3_bind_int64(last_q, 2, p->c->id);
+			sqlite3_bind_text(last_q, 3, rep->at_text, -1,
+			    SQLITE_STATIC);
 			rc = store_step(st, last_q, err);
 			if (rc == -1)
 				goto done;
 			if (rc == 1 && o->now - sqlite3_column_int64(last_q,
-			    2) < p->cooldown) {
+			    2) < p->s->cooldown) {
 				util_time_format((time_t)sqlite3_column_int64(
-				    last_q, 2) + (time_t)p->cooldown, t);
-				engine_fmt_dur(p->cooldown, d1, sizeof d1);
+				    last_q, 2) + (time_t)p->s->cooldown, t);
+				engine_fmt_dur(p->s->cooldown, d1, sizeof d1);
 				outcome = ENGINE_SKIPPED;
 				snprintf(reason, sizeof reason, "in cooldown "
 				    "until %s (%s after order %s at %s)", t,
 				    d1, sqlite3_column_text(last_q, 0),
 				    sqlite3_column_text(last_q, 1));
 			}
+			sqlite3_reset(last_q);
 			rc = -1;
 		}
 		if (outcome == ENGINE_ORDER_CREATED) {
-			sqlite3_reset(open_q);
-			sqlite3_bind_int64(open_q, 1, p->strategy_id);
-			sqlite3_bind_int64(open_q, 2, p->cluster_id);
+			sqlite3_bind_int64(open_q, 1, p->s->id);
+			sqlite3_bind_int64(open_q, 2, p->c->id);
 			rc = store_step(st, open_q, err);
 			if (rc == -1)
 				goto done;
@@ -594,15 +724,23 @@ engine_check(struct store *st, const struct engine_opts *o,
 				    "still %s", sqlite3_column_text(open_q, 0),
 				    sqlite3_column_text(open_q, 1));
 			}
+			sqlite3_reset(open_q);
 			rc = -1;
 		}
-		engine_result_add(rep, p, outcome, reason);
-		r = &rep->results[rep->n - 1];
+		r = &rep->results[rep->n++];
+		r->strategy_id = p->s->id;
+		r->strategy_name = p->s->name;
+		r->cluster_id = p->c->id;
+		r->cluster_name = p->c->name;
+		r->outcome = outcome;
+		r->action = p->s->rule.action;
+		r->device_count = p->s->device_count;
+		off[i] = rep->text.len;
+		es_buf_add(&rep->text, reason, strlen(reason) + 1);
 		pool_format_pair(r->triggered_value, sizeof r->triggered_value,
-		    p->rule.has_cpu, cpu, p->rule.has_mem, mem);
-		pool_format_pair(r->threshold_value, sizeof r->threshold_value,
-		    p->rule.has_cpu, p->rule.cpu, p->rule.has_mem,
-		    p->rule.mem);
+		    p->s->rule.has_cpu, cpu, p->s->rule.has_mem, mem);
+		memcpy(r->threshold_value, p->s->threshold,
+		    sizeof r->threshold_value);
 		if (outcome == ENGINE_ORDER_CREATED && o->dry_run)
 			r->would_create = 1;
 		else if (outcome == ENGINE_ORDER_CREATED) {
@@ -611,22 +749,24 @@ engine_check(struct store *st, const struct engine_opts *o,
 			    err) == -1)
 				goto done;
 			order_number_format(o->now, seq++, r->order_number);
-			sqlite3_reset(order_q);
 			sqlite3_bind_text(order_q, 1, r->order_number, -1,
-			    SQLITE_TRANSIENT);
-			sqlite3_bind_int64(order_q, 2, p->cluster_id);
-			sqlite3_bind_int64(order_q, 3, p->strategy_id);
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(order_q, 2, p->c->id);
+			sqlite3_bind_int64(order_q, 3, p->s->id);
 			sqlite3_bind_text(order_q, 4, strategy_action_name(
-			    p->rule.action), -1, SQLITE_STATIC);
-			sqlite3_bind_int64(order_q, 5, p->device_count);
+			    p->s->rule.action), -1, SQLITE_STATIC);
+			sqlite3_bind_int64(order_q, 5, p->s->device_count);
 			sqlite3_bind_text(order_q, 6, o->created_by ?
-			    o->created_by : "system", -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(order_q, 7, now_s, -1,
-			    SQLITE_TRANSIENT);
-			if (store_step(st, order_q, err) == -1) {
+			    o->created_by : "system", -1, SQLITE_STATIC);
+			sqlite3_bind_text(order_q, 7, rep->at_text, -1,
+			    SQLITE_STATIC);
+			rc = store_step(st, order_q, err);
+			sqlite3_reset(order_q);
+			if (rc == -1) {
 				es_err_prefix(err, "cannot create order");
 				goto done;
 			}
+			rc = -1;
 			r->order_id = store_last_insert_id(st);
 		}
 		if (outcome == ENGINE_ORDER_CREATED)
@@ -635,33 +775,16 @@ engine_check(struct store *st, const struct engine_opts *o,
 			rep->skipped++;
 		else
 			rep->failed++;
-		if (o->dry_run)
-			continue;
-		sqlite3_reset(hist_q);
-		sqlite3_bind_int64(hist_q, 1, p->strategy_id);
-		sqlite3_bind_int64(hist_q, 2, p->cluster_id);
-		sqlite3_bind_text(hist_q, 3, now_s, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(hist_q, 4, r->triggered_value, -1,
-		    SQLITE_TRANSIENT);
-		sqlite3_bind_text(hist_q, 5, r->threshold_value, -1,
-		    SQLITE_TRANSIENT);
-		sqlite3_bind_text(hist_q, 6, engine_outcome_name(outcome), -1,
-		    SQLITE_STATIC);
-		if (r->order_id > 0)
-			sqlite3_bind_int64(hist_q, 7, r->order_id);
-		else
-			sqlite3_bind_null(hist_q, 7);
-		sqlite3_bind_text(hist_q, 8, r->reason, -1, SQLITE_TRANSIENT);
-		if (store_step(st, hist_q, err) == -1) {
-			es_err_prefix(err, "cannot record history");
-			goto done;
+		if (!o->dry_run && rep->n - done == ENGINE_BATCH) {
+			if (engine_history(st, batch_q, rep, off, done,
+			    ENGINE_BATCH, err) == -1)
+				goto done;
+			done = rep->n;
 		}
 	}
-	sqlite3_finalize(last_q);
-	sqlite3_finalize(open_q);
-	sqlite3_finalize(hist_q);
-	sqlite3_finalize(order_q);
-	last_q = open_q = hist_q = order_q = NULL;
+	for (; !o->dry_run && done < rep->n; done++)
+		if (engine_history(st, one_q, rep, off, done, 1, err) == -1)
+			goto done;
 	if (!o->dry_run && o->retention > 0) {
 		util_time_format(o->now - (time_t)o->retention, t);
 		if (store_exec(st, err, "DELETE FROM "
@@ -674,18 +797,20 @@ engine_check(struct store *st, const struct engine_opts *o,
 		if (store_commit(st, err) == -1)
 			goto done;
 	}
+	/* the text does not move any more */
+	for (i = 0; i < rep->n; i++)
+		rep->results[i].reason = rep->text.data + off[i];
 	rc = 0;
 done:
 	sqlite3_finalize(last_q);
 	sqlite3_finalize(open_q);
-	sqlite3_finalize(hist_q);
+	sqlite3_finalize(batch_q);
+	sqlite3_finalize(one_q);
 	sqlite3_finalize(order_q);
 	if (in_txn)
 		store_rollback(st);
-	free(pairs);
-	for (i = 0; i < nseries; i++)
-		free(series[i].v);
-	free(series);
+	engine_set_release(&set);
+	free(off);
 	if (rc == -1)
 		engine_report_free(rep);
 	else
@@ -700,9 +825,8 @@ engine_report_free(struct engine_report *rep)
 
 	if (rep == NULL)
 		return;
-	for (i = 0; i < rep->n; i++)
-		free(rep->results[i].reason);
 	free(rep->results);
+	es_buf_release(&rep->text);
 	for (i = 0; i < rep->nnames; i++)
 		free(rep->names[i]);
 	free(rep->names);

@@ -43,6 +43,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "err.h"
 #include "order.h"
 #include "store.h"
@@ -71,7 +72,7 @@ struct engine_result {
 	long long	 cluster_id;
 	const char	*cluster_name;		/* owned by the report */
 	int		 outcome;		/* enum engine_outcome */
-	char		*reason;
+	const char	*reason;		/* owned by the report */
 	char		 triggered_value[48];
 	char		 threshold_value[48];
 	long long	 order_id;		/* 0: none */
@@ -85,11 +86,11 @@ struct engine_report {
 	time_t			 at;
 	struct engine_result	*results;
 	size_t			 n;
-	size_t			 alloc;
 	size_t			 created, skipped, failed;
 	char			 at_text[48];	/* RFC 3339 of at */
 	char			**names;	/* strategy and cluster names */
 	size_t			 nnames;
+	struct es_buf		 text;		/* the reasons, one block */
 };
 
 /*
