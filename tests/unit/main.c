@@ -25,6 +25,7 @@ extern const struct unit_test unit_util_tests[];
 extern const struct unit_test unit_quantity_tests[];
 extern const struct unit_test unit_store_tests[];
 extern const struct unit_test unit_config_tests[];
+extern const struct unit_test unit_dl_tests[];
 extern const struct unit_test unit_lifecycle_tests[];
 extern const struct unit_test unit_ivf_tests[];
 extern const struct unit_test unit_kube_tests[];
@@ -37,6 +38,7 @@ static const struct unit_suite suites[] = {
 	{ "quantity", unit_quantity_tests },
 	{ "store", unit_store_tests },
 	{ "config", unit_config_tests },
+	{ "dl", unit_dl_tests },
 	{ "lifecycle", unit_lifecycle_tests },
 	{ "ivf", unit_ivf_tests },
 	{ "kube", unit_kube_tests },

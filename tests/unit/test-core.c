@@ -7,9 +7,12 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "config.h"
+#include "dl.h"
 #include "doc.h"
 #include "quantity.h"
 #include "unit.h"
@@ -460,5 +463,67 @@ test_config_errors(struct unit_t *t)
 const struct unit_test unit_config_tests[] = {
 	{ "valid", test_config_valid },
 	{ "errors", test_config_errors },
+	{ NULL, NULL }
+};
+
+/*
+ * Runs dl_load in a child with stderr in a pipe; returns the exit status
+ * (or -1) and the first line it wrote.
+ */
+static int
+dl_child(struct dl_lib *lib, char *msg, size_t len)
+{
+	int fds[2], status;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(fds) == -1)
+		return -1;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		dup2(fds[1], 2);
+		dl_load(lib);
+		_exit(0);
+	}
+	close(fds[1]);
+	r = read(fds[0], msg, len - 1);
+	msg[r > 0 ? r : 0] = '\0';
+	close(fds[0]);
+	if (pid == -1 || waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void
+test_dl_load(struct unit_t *t)
+{
+	static const char *const names[] = { "sqlite3_libversion" };
+	static const char *const bad[] = { "sqlite3_no_such_function" };
+	dl_fn fns[1] = { NULL };
+	struct dl_lib ok = { "libsqlite3.so.0", "libsqlite3-0", names, 1,
+	    fns };
+	struct dl_lib missing = { "libesctl-none.so.9", "esctl-none", names,
+	    1, fns };
+	struct dl_lib nosym = { "libsqlite3.so.0", "libsqlite3-0", bad, 1,
+	    fns };
+	const char *(*version)(void);
+	char msg[512];
+
+	dl_load(&ok);
+	UT_ASSERT(t, fns[0] != NULL);
+	version = (const char *(*)(void))fns[0];
+	UT_ASSERT(t, version != NULL && strncmp(version(), "3.", 2) == 0);
+	UT_EQ_INT(t, dl_child(&missing, msg, sizeof msg), 1);
+	UT_ASSERT(t, strncmp(msg, "esctl: error: cannot load "
+	    "libesctl-none.so.9: ", 46) == 0);
+	UT_ASSERT(t, strstr(msg, "(Debian package: esctl-none)") != NULL);
+	UT_EQ_INT(t, dl_child(&nosym, msg, sizeof msg), 1);
+	UT_ASSERT(t, strstr(msg, "libsqlite3.so.0 has no "
+	    "sqlite3_no_such_function") != NULL);
+}
+
+const struct unit_test unit_dl_tests[] = {
+	{ "load", test_dl_load },
 	{ NULL, NULL }
 };
