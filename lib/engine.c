@@ -504,8 +504,9 @@ engine_load_pairs(struct store *st, const struct engine_opts *o,
 	sqlite3_finalize(stmt);
 	if (rc == -1)
 		return -1;
-	qsort(set->p + start, set->np - start, sizeof *set->p,
-	    engine_cmp_rank);
+	if (set->np > start)
+		qsort(set->p + start, set->np - start, sizeof *set->p,
+		    engine_cmp_rank);
 	return 0;
 }
 
