@@ -125,22 +125,36 @@ const struct ivf_kern ivf_kern_generic = {
 	gen_sq8_ndot_rows, gen_argmin2
 };
 
+int
+ivf_kern_usable(const struct ivf_kern *k)
+{
+	if (k == NULL || k->name == NULL)
+		return 0;
+	if (k == &ivf_kern_generic)
+		return 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+		return 0;
+	if (k == &ivf_kern_avx2)
+		return 1;
+	if (k == &ivf_kern_avx512)
+		return __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("avx512vl") &&
+		    __builtin_cpu_supports("avx512dq");
+#endif
+	return 0;
+}
+
 const struct ivf_kern *
 ivf_kern_select(void)
 {
 	const char *force = getenv("ESCTL_SIMD");
-	int has512 = 0, has2 = 0;
+	int has512, has2;
 
-#if defined(__x86_64__) && defined(__GNUC__)
-	__builtin_cpu_init();
-	has2 = ivf_kern_avx2.name != NULL &&
-	    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-	has512 = ivf_kern_avx512.name != NULL && has2 &&
-	    __builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl") &&
-	    __builtin_cpu_supports("avx512dq");
-#endif
+	has2 = ivf_kern_usable(&ivf_kern_avx2);
+	has512 = ivf_kern_usable(&ivf_kern_avx512);
 	if (force != NULL && strcmp(force, "generic") == 0)
 		return &ivf_kern_generic;
 	if (force != NULL && strcmp(force, "avx2") == 0 && has2)

@@ -48,5 +48,7 @@ extern const struct ivf_kern ivf_kern_avx512;
  * set (when the CPU has it), for tests and benchmarks.
  */
 const struct ivf_kern *ivf_kern_select(void);
+/* 1 when k was built in and this CPU can run it */
+int	ivf_kern_usable(const struct ivf_kern *k);
 
 #endif

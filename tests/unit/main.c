@@ -58,6 +58,16 @@ unit_fail(struct unit_t *t, const char *file, int line, const char *fmt, ...)
 	printf("\n");
 }
 
+void
+unit_skip(struct unit_t *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->skip, sizeof t->skip, fmt, ap);
+	va_end(ap);
+}
+
 static void
 rm_rf(const char *dir)
 {
@@ -125,7 +135,10 @@ main(int argc, char **argv)
 			if (t.failed) {
 				failed++;
 				printf("not ok %d - %s\n", n, full);
-			} else
+			} else if (t.skip[0] != '\0')
+				printf("ok %d - %s # SKIP %s\n", n, full,
+				    t.skip);
+			else
 				printf("ok %d - %s\n", n, full);
 		}
 	}

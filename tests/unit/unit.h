@@ -17,6 +17,7 @@
 
 struct unit_t {
 	int	failed;
+	char	skip[256];	/* set by unit_skip(): reported as "# SKIP" */
 	char	tmpdir[256];	/* a fresh empty directory for this test */
 };
 
@@ -27,6 +28,10 @@ struct unit_test {
 
 void	unit_fail(struct unit_t *, const char *, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
+
+/* Mark the running test as skipped with a reason (it should then return). */
+void	unit_skip(struct unit_t *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 #define UT_ASSERT(t, cond) do {						\
 	if (!(cond))							\
