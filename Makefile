@@ -2,8 +2,11 @@
 #
 #   make            build ./esctl (runs scripts/install-deps and ./configure
 #                   first when needed)
-#   make check      build and run every test (bats suites + C unit tests)
-#   make demo       build and run the end-to-end demo on embedded defaults
+#   make check      install what the tests need, build and run every test
+#                   (bats suites + C unit tests)
+#   make demo       install what the demo needs, build and run the
+#                   end-to-end demo on embedded defaults
+#   make deps       install everything the build, demo and tests need
 #   make bench      run the benchmarks in scripts/bench
 #   make install    install binary, man pages and completions (DESTDIR-aware)
 #   make SANITIZE=1 ...   the same under ASan+UBSan, built in build-san/
@@ -52,18 +55,24 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all deps check unit demo bench install uninstall clean distclean \
+.PHONY: all deps deps-demo deps-test check unit demo bench install uninstall clean distclean \
 	checksrc completions fuzz
 
 all: $(ESCTL)
 
 # A fresh clone has no config.mk: install what is missing, then configure.
 config.mk: configure
-	@scripts/install-deps
+	@scripts/install-deps --build
 	./configure
 
 deps:
-	@scripts/install-deps
+	@scripts/install-deps --demo --test
+
+deps-demo:
+	@scripts/install-deps --demo
+
+deps-test:
+	@scripts/install-deps --test
 
 $(BUILD)/libesctl.a: $(LIB_OBJ)
 	@rm -f $@
@@ -81,14 +90,14 @@ $(BUILD)/%.o: %.c config.mk
 
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit
 
-check: deps $(ESCTL) $(UNIT)
+check: deps-test $(ESCTL) $(UNIT)
 	@ESCTL_BIN=$(CURDIR)/$(ESCTL) ESCTL_UNIT=$(CURDIR)/$(UNIT) \
 	    ESCTL_SANITIZE=$(SANITIZE) tests/run $(TESTS)
 
 unit: $(UNIT)
 	$(UNIT)
 
-demo: deps $(ESCTL)
+demo: deps-demo $(ESCTL)
 	@ESCTL_BIN=$(CURDIR)/$(ESCTL) scripts/demo
 
 bench: $(ESCTL)

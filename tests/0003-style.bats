@@ -22,3 +22,20 @@ load lib/common
 	run -0 bash -n "$ESCTL_TOP/scripts/demo"
 	run -0 bash -n "$ESCTL_TOP/.ci/run"
 }
+
+# A minimal Debian has no localhost line in /etc/hosts: tests, scripts and
+# CI reach loopback servers as 127.0.0.1 (a certificate may still name
+# localhost).
+@test "tests and scripts address loopback as 127.0.0.1, never localhost" {
+	run -1 grep -rEn --include='*.bats' --include='*.bash' \
+	    --include='*.py' --include='*.sh' \
+	    '(://|@)localhost\b|\blocalhost:[0-9$]|connect\(\(?"localhost"' \
+	    "$ESCTL_TOP/tests" "$ESCTL_TOP/scripts" "$ESCTL_TOP/.ci"
+	assert_output ''
+	# scripts without an extension (tests/run, scripts/demo, .ci/run)
+	run -1 grep -lE '(://|@)localhost\b|\blocalhost:[0-9$]' \
+	    "$ESCTL_TOP/tests/run" "$ESCTL_TOP/tests/lib/"* \
+	    "$ESCTL_TOP/tests/kube-sim/serve" "$ESCTL_TOP"/scripts/demo* \
+	    "$ESCTL_TOP/.ci/run" "$ESCTL_TOP/scripts/install-deps"
+	assert_output ''
+}
