@@ -18,7 +18,7 @@ teardown_file() {
 setup() {
 	common_setup
 	[ "${ESCTL_SANITIZE:-0}" = 1 ] && skip "sanitizer build: ASan/LSan cover this"
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	require_dep valgrind command -v valgrind
 	kube_sim_reset
 }
 

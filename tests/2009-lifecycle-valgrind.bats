@@ -18,7 +18,7 @@ teardown_file() {
 
 setup() {
 	[ "${ESCTL_SANITIZE:-0}" = 1 ] && skip "sanitizer build: ASan/LSan cover this"
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	require_dep valgrind command -v valgrind
 	cluster_setup
 }
 

@@ -9,7 +9,7 @@ load lib/pool
 setup() {
 	common_setup
 	[ "${ESCTL_SANITIZE:-0}" = 1 ] && skip "sanitizer build: ASan/LSan cover this"
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	require_dep valgrind command -v valgrind
 	export TZ=UTC
 	add_cluster prod-a
 	timeline "$BATS_TEST_TMPDIR/t.csv" prod-a 2024-01-01T00:00:00Z 5 cpu=90,90,90,90 mem=-,20,20,20

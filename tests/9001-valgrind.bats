@@ -7,7 +7,7 @@ load lib/common
 setup() {
 	common_setup
 	[ "${ESCTL_SANITIZE:-0}" = 1 ] && skip "sanitizer build: ASan/LSan cover this"
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	require_dep valgrind command -v valgrind
 	"$ESCTL_BIN" tenant list 2>/dev/null
 	sql < "$ESCTL_TOP/testdata/tenants.sql"
 }

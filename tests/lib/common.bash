@@ -55,6 +55,18 @@ export KUBECTL
 PYTHON=/usr/bin/python3
 export PYTHON
 
+# require_dep PACKAGE PROBE...: fails at once, naming the Debian package
+# that scripts/install-deps --test installs, when the PROBE command fails
+# (instead of a test server that never comes up and a port timeout).
+require_dep() {
+	local pkg=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	echo "missing Debian package $pkg (run scripts/install-deps --test," \
+	    "as root)" >&2
+	return 1
+}
+
 # A free TCP port on loopback.
 free_port() {
 	"$PYTHON" -c 'import socket

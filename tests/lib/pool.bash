@@ -60,6 +60,7 @@ count() {
 # port that stores every message in the Maildir $SMTP_DIR; sets SMTP_PORT
 # and SMTP_URL.  Stopped by stop_smtp_sink (call it from teardown).
 start_smtp_sink() {
+	require_dep python3-aiosmtpd "$PYTHON" -c 'import aiosmtpd' || return 1
 	SMTP_PORT=$(free_port)
 	SMTP_DIR=$BATS_TEST_TMPDIR/maildir
 	SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
@@ -89,6 +90,7 @@ smtp_messages() {
 # Prometheus answers the CPU query with data.  Stopped by stop_prometheus.
 start_prometheus() {
 	local a args=() i
+	require_dep prometheus command -v prometheus || return 1
 	for a in "$@"; do
 		args+=(--node "$a")
 	done
