@@ -39,3 +39,18 @@ load lib/common
 	    "$ESCTL_TOP/.ci/run" "$ESCTL_TOP/scripts/install-deps"
 	assert_output ''
 }
+
+# The README's opening list names command groups; each one must exist.
+@test "every command group the README lists exists" {
+	local groups g
+	groups=$(awk '/^- \*\*/ { on = 1 } /^These are the command groups/ { exit }
+	    on' "$ESCTL_TOP/README.md" | grep -o '`[a-z0-9-]*`' | tr -d '`')
+	[ -n "$groups" ]
+	run -0 esctl --help
+	for g in $groups; do
+		[[ $output == *$'\n  '"$g "* ]] || {
+			echo "README lists '$g', esctl --help does not" >&2
+			return 1
+		}
+	done
+}
