@@ -112,7 +112,7 @@ fail_at() {
 	EOF
 	run -6 --separate-stderr esctl cluster create --org org-001 \
 	    --user alice --service search --timeout 1s
-	[[ $stderr == *"rollout"* || $stderr == *"timed out"* || $stderr == *"Timeout"* || $stderr == *"ready"* ]]
+	[[ $stderr == *"esctl: error: timed out after "*"s waiting for statefulsets 'elasticsearch' in namespace 'org-001-alice-search': 0/1 ready" ]]
 	assert_rolled_back 8
 }
 

@@ -78,7 +78,7 @@ receiver_down() {
 }
 
 @test "later runs deliver what waits first; order is kept" {
-	# the receiver refuses the first two deliveries
+	# the receiver refuses the first delivery (--fail-first 1)
 	stop_receivers
 	start_receiver --fail-first 1
 	write_config <<-EOF

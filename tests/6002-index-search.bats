@@ -58,6 +58,8 @@ ids_by_query() {
 	done
 	# scores are cosines: at most 1, decreasing
 	esctl -o json search rcosine --query-file "$T/q.fvecs" -k 5 > "$T/s.json"
+	# 30 queries x 5 hits (all() alone is true of an empty list)
+	assert_equal "$(jq length "$T/s.json")" 150
 	jq -e 'all(.[]; .score <= 1.0001 and .score > 0.5)' "$T/s.json"
 }
 

@@ -107,7 +107,8 @@ PY
 	# the next build cleans up and replaces the file
 	run -0 --separate-stderr esctl index build docs --nlist 16
 	[[ $stderr == *"interrupted build"* ]]
-	! ls "$ESCTL_DATA_DIR/indexes/docs/"ivf.idx.tmp.* 2>/dev/null
+	run -0 find "$ESCTL_DATA_DIR/indexes/docs" -name 'ivf.idx.tmp.*'
+	assert_output ''
 	[ "$(esctl -o json index show docs | jq .built_count)" = 3200 ]
 }
 
