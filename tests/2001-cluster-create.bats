@@ -163,6 +163,40 @@ env_of() {
 	[[ $stderr == *"user 'alice' of org 'org-001': max_clusters limit 1"* ]]
 }
 
+# Each resource's quota on its own: memory, disk and GPUs are limits times
+# replicas, like CPU; a refused create sends nothing and records nothing.
+@test "quota exceeded for memory, disk and GPUs: exit 5, nothing recorded or sent" {
+	local before
+	run -0 esctl tenant quota set --org org-001 --max-memory 3Gi
+	before=$(db_dump)
+	run -5 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --replicas 2
+	assert_equal "$stderr" "esctl: error: quota exceeded for org 'org-001': max_memory limit 3Gi, in use 0, requested 4Gi"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(db_dump)" "$before"
+	run -0 esctl tenant quota set --org org-001 --max-memory unlimited \
+	    --max-disk 15Gi
+	before=$(db_dump)
+	run -5 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --replicas 2
+	assert_equal "$stderr" "esctl: error: quota exceeded for org 'org-001': max_disk limit 15Gi, in use 0, requested 20Gi"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(db_dump)" "$before"
+	run -0 esctl tenant quota set --org org-001 --max-disk unlimited \
+	    --max-gpu 1
+	before=$(db_dump)
+	run -5 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --replicas 2 --gpu-count 1
+	assert_equal "$stderr" "esctl: error: quota exceeded for org 'org-001': max_gpu limit 1, in use 0, requested 2"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(db_dump)" "$before"
+	# within every limit it goes through
+	run -0 esctl tenant quota set --org org-001 --max-gpu 2 --max-disk 20Gi \
+	    --max-memory 4Gi
+	run -0 esctl cluster create --org org-001 --user alice --service search \
+	    --replicas 2
+}
+
 @test "metadata failure (read-only database): no request to the API server" {
 	run -0 esctl tenant list	# the database exists
 	if [ "$(id -u)" -ne 0 ]; then	# root writes read-only files
