@@ -60,6 +60,9 @@ count() {
 # port that stores every message in the Maildir $SMTP_DIR; sets SMTP_PORT
 # and SMTP_URL.  Stopped by stop_smtp_sink (call it from teardown).
 start_smtp_sink() {
+	# a missing package fails here, by name, not after a port timeout
+	"$PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+	    fail "python3-aiosmtpd is not installed (scripts/install-deps installs it)"
 	SMTP_PORT=$(free_port)
 	SMTP_DIR=$BATS_TEST_TMPDIR/maildir
 	SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
@@ -89,6 +92,8 @@ smtp_messages() {
 # Prometheus answers the CPU query with data.  Stopped by stop_prometheus.
 start_prometheus() {
 	local a args=() i
+	command -v prometheus >/dev/null ||
+	    fail "prometheus is not installed (scripts/install-deps installs it)"
 	for a in "$@"; do
 		args+=(--node "$a")
 	done
