@@ -227,3 +227,74 @@ The disruption budget web needs 2 healthy pods and has 2 currently"
 	pid=$(cat "$BATS_TEST_TMPDIR/w.pid")
 	kube_sim_wait 15 sh -c "! kill -0 $pid 2>/dev/null"
 }
+
+# v1.28 140-142: a pod asking for more GPUs than any node has stays
+# Pending, PodScheduled=False/Unschedulable, with kube-scheduler's message
+# and a FailedScheduling event; what fits is scheduled by every resource.
+@test "the scheduler fits pods by every resource, GPUs included" {
+	kube_sim_start --bind-delay 0 --ready-delay 0
+	run -0 kube_sim_api GET /api/v1/nodes/sim-node-1
+	assert_equal "$(jq -c '[.status.capacity["nvidia.com/gpu"],
+	    .status.allocatable["nvidia.com/gpu"],
+	    .metadata.labels["nvidia.com/gpu.present"]]' <<<"$output")" \
+	    '["4","4","true"]'
+	local pod='{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "NAME"},
+	    "spec": {"containers": [{"name": "c", "image": "busybox",
+	    "resources": {"limits": RES}}]}}'
+	mkpod() {
+		local p=${pod/NAME/$1}
+		kube_sim_api POST /api/v1/namespaces/default/pods "${p/RES/$2}" \
+		    >/dev/null
+	}
+	mkpod gpu-hog '{"nvidia.com/gpu": "5"}'
+	mkpod gpu-3 '{"nvidia.com/gpu": "3"}'
+	mkpod cpu-hog '{"cpu": "17"}'
+	mkpod both '{"cpu": "17", "memory": "65Gi", "nvidia.com/gpu": "1"}'
+	sleep 1
+	run -0 kube_sim_api GET /api/v1/namespaces/default/pods/gpu-hog
+	assert_equal "$(jq -r .status.phase <<<"$output")" Pending
+	assert_equal "$(jq -r .spec.nodeName <<<"$output")" null
+	assert_equal "$(jq -c '.status.conditions[] |
+	    select(.type == "PodScheduled") | [.status, .reason, .message]' \
+	    <<<"$output")" '["False","Unschedulable","0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.."]'
+	run -0 kube_sim_api GET "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dgpu-hog"
+	assert_equal "$(jq -c '.items[] | [.type, .reason, .action,
+	    .reportingComponent, .involvedObject.kind, .message]' <<<"$output")" \
+	    '["Warning","FailedScheduling","Scheduling","default-scheduler","Pod","0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.."]'
+	# 3 of a node's 4 GPUs fit; then only 1 is left there
+	run -0 kube_sim_api GET /api/v1/namespaces/default/pods/gpu-3
+	[ "$(jq -r .spec.nodeName <<<"$output")" != null ]
+	run -0 kube_sim_api GET /api/v1/namespaces/default/pods/cpu-hog
+	assert_equal "$(jq -r '.status.conditions[] |
+	    select(.type == "PodScheduled") | .message' <<<"$output")" \
+	    '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..'
+	# every insufficient resource of a node is named
+	run -0 kube_sim_api GET /api/v1/namespaces/default/pods/both
+	assert_equal "$(jq -r '.status.conditions[] |
+	    select(.type == "PodScheduled") | .message' <<<"$output")" \
+	    '0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..'
+	# a cordoned node is not helped by preemption
+	kube_sim_api PATCH /api/v1/nodes/sim-node-1 \
+	    '{"spec": {"unschedulable": true}}' >/dev/null
+	mkpod gpu-big '{"nvidia.com/gpu": "5"}'
+	mkpod gpu-1 '{"nvidia.com/gpu": "1"}'
+	sleep 1
+	run -0 kube_sim_api GET /api/v1/namespaces/default/pods/gpu-big
+	assert_equal "$(jq -r '.status.conditions[] |
+	    select(.type == "PodScheduled") | .message' <<<"$output")" \
+	    '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..'
+	run -0 kube_sim_api GET /api/v1/namespaces/default/pods/gpu-1
+	[[ $(jq -r .spec.nodeName <<<"$output") == sim-node-[23] ]]
+}
+
+@test "--gpus-per-node sets the nodes' GPUs; 0 leaves none" {
+	kube_sim_start --gpus-per-node 0
+	run -0 kube_sim_api GET /api/v1/nodes/sim-node-2
+	assert_equal "$(jq -c '.status.allocatable["nvidia.com/gpu"]' \
+	    <<<"$output")" null
+	kube_sim_stop
+	kube_sim_start --gpus-per-node 8
+	run -0 kube_sim_api GET /api/v1/nodes/sim-node-2
+	assert_equal "$(jq -r '.status.allocatable["nvidia.com/gpu"]' \
+	    <<<"$output")" 8
+}

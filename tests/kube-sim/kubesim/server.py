@@ -194,10 +194,20 @@ class Sim:
                     "volumeBindingMode": "Immediate",
                     "allowVolumeExpansion": True})
             if not self.store.items(C.NODES):
+                gpus = getattr(self.opts, "gpus_per_node", 0) or 0
                 for i in range(1, nodes + 1):
-                    self.internal_create(R.find("", "v1", "nodes"), {
-                        "kind": "Node", "apiVersion": "v1",
-                        "metadata": {"name": "sim-node-%d" % i}})
+                    node = {"kind": "Node", "apiVersion": "v1",
+                            "metadata": {"name": "sim-node-%d" % i}}
+                    if gpus > 0:
+                        # like a node with the NVIDIA device plugin
+                        cap = {"cpu": "16", "ephemeral-storage": "100Gi",
+                               "memory": "64Gi", "nvidia.com/gpu": str(gpus),
+                               "pods": "110"}
+                        node["metadata"]["labels"] = {
+                            "nvidia.com/gpu.present": "true"}
+                        node["status"] = {"capacity": cap,
+                                          "allocatable": dict(cap)}
+                    self.internal_create(R.find("", "v1", "nodes"), node)
             for p in self.store.items(C.PODS):
                 if not util.get_path(p, "spec.nodeName"):
                     self.unscheduled.add((p["metadata"]["namespace"],
