@@ -116,6 +116,19 @@ fail_at() {
 	assert_rolled_back 8
 }
 
+# kube-sim's nodes have 4 GPUs each (like v1.28 recording 141): a replica
+# asking for 5 is never scheduled.  The create must fail, naming the
+# scheduler's reason, and roll back; it must not report success.
+@test "a GPU create that cannot be scheduled fails naming the reason, and rolls back" {
+	run -6 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --gpu-count 5 --timeout 3s
+	[[ $stderr == *"esctl: error: timed out after "*"s waiting for statefulsets 'elasticsearch' in namespace '$NS': 0/1 ready; pod 'elasticsearch-0' cannot be scheduled: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.." ]]
+	assert_rolled_back 8
+	# 4 GPUs a replica fit
+	run -0 esctl cluster create --org org-001 --user alice --service search \
+	    --gpu-count 4
+}
+
 @test "--keep-on-failure keeps the objects, the records still roll back" {
 	kube_sim_fault PUT "$STS/elasticsearch" 500 0
 	run -6 --separate-stderr create --keep-on-failure
