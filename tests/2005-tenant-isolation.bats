@@ -182,3 +182,44 @@ search docs1 --vector [0,0,0,1]
 	run -0 esctl --as-org org-001 index data docs1
 	[[ $output == *a* ]]
 }
+
+# The same within a user's scope: --user naming another user of the org.
+USER_SCOPE_TABLE="
+tenant list --user alice
+tenant show alice search
+tenant quota get --user alice
+tenant quota set --user alice --max-clusters 9
+tenant usage --user alice
+report list --user alice
+report show alice search
+report stats alice search
+deployment list --user alice
+deployment show $NS1
+cluster get --user alice --service search
+cluster get $NS1
+cluster list --user alice
+cluster create --user alice --service other
+cluster scale $NS1 --replicas 2
+"
+
+@test "tenant scope: --as-user sees nothing of another user of its org (exit 7)" {
+	two_orgs
+	local line before writes n=0 bad=
+	before=$(db_dump)
+	writes=$(sim_writes)
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		# shellcheck disable=SC2086 # the table is split on purpose
+		run --separate-stderr esctl --as-org org-001 --as-user bob $line
+		if [ "$status" -ne 7 ] || [ -n "$output" ] ||
+		    [[ $stderr != *"permission denied"* ]]; then
+			bad+="esctl --as-user bob $line: exit $status, stdout '$output', stderr '$stderr'"$'\n'
+		fi
+		n=$((n + 1))
+	done <<<"$USER_SCOPE_TABLE"
+	[ -z "$bad" ] || fail "$bad"
+	[ "$n" -ge 15 ]
+	assert_equal "$(db_dump)" "$before"
+	assert_equal "$(sim_writes)" "$writes"
+	run -0 esctl --as-org org-001 --as-user alice tenant usage --user alice
+}
