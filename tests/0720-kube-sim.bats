@@ -298,3 +298,88 @@ The disruption budget web needs 2 healthy pods and has 2 currently"
 	assert_equal "$(jq -r '.status.allocatable["nvidia.com/gpu"]' \
 	    <<<"$output")" 8
 }
+
+# v1.28 102-106: the PATCH answers show the taints as they were; the node
+# lifecycle controller adds node.kubernetes.io/unschedulable:NoSchedule
+# after a cordon and removes it after the uncordon; false is omitted.
+@test "cordon adds the unschedulable taint, uncordon removes it and the field" {
+	kube_sim_start
+	local n=/api/v1/nodes/sim-node-2
+	run -0 kube_sim_api PATCH "$n" '{"spec": {"unschedulable": true}}'
+	assert_equal "$(jq -c .spec <<<"$output")" '{"unschedulable":true}'
+	kube_sim_wait 10 node_tainted sim-node-2
+	run -0 kube_sim_api GET "$n"
+	assert_equal "$(jq -c '[.spec.unschedulable, (.spec.taints[] |
+	    [.key, .effect, (.timeAdded | test("^[0-9-]+T[0-9:]+Z$"))])]' \
+	    <<<"$output")" '[true,["node.kubernetes.io/unschedulable","NoSchedule",true]]'
+	# uncordon with a merge patch (false): the field goes at once
+	run -0 kube_sim_api PATCH "$n" '{"spec": {"unschedulable": false}}'
+	assert_equal "$(jq -c '.spec | has("unschedulable")' <<<"$output")" false
+	kube_sim_wait 10 node_untainted sim-node-2
+	run -0 kube_sim_api GET "$n"
+	assert_equal "$(jq -c .spec <<<"$output")" '{}'
+	# kubectl's strategic merge patch (null) does the same
+	run -0 kube_sim_kubectl cordon sim-node-3
+	kube_sim_wait 10 node_tainted sim-node-3
+	run -0 kube_sim_kubectl uncordon sim-node-3
+	kube_sim_wait 10 node_untainted sim-node-3
+	run -0 kube_sim_api GET /api/v1/nodes/sim-node-3
+	assert_equal "$(jq -c .spec <<<"$output")" '{}'
+	# other taints are kept
+	run -0 kube_sim_api PATCH /api/v1/nodes/sim-node-1 '{"spec": {"taints":
+	    [{"key": "dedicated", "value": "x", "effect": "NoSchedule"}],
+	    "unschedulable": true}}'
+	kube_sim_wait 10 node_tainted sim-node-1
+	kube_sim_api PATCH /api/v1/nodes/sim-node-1 \
+	    '{"spec": {"unschedulable": null}}' >/dev/null
+	kube_sim_wait 10 node_untainted sim-node-1
+	run -0 kube_sim_api GET /api/v1/nodes/sim-node-1
+	assert_equal "$(jq -c .spec <<<"$output")" \
+	    '{"taints":[{"key":"dedicated","value":"x","effect":"NoSchedule"}]}'
+}
+
+node_tainted() {
+	kube_sim_api GET "/api/v1/nodes/$1" | jq -e '[.spec.taints[]? |
+	    select(.key == "node.kubernetes.io/unschedulable")] | length == 1' \
+	    >/dev/null
+}
+
+node_untainted() {
+	kube_sim_api GET "/api/v1/nodes/$1" | jq -e '[.spec.taints[]? |
+	    select(.key == "node.kubernetes.io/unschedulable")] | length == 0' \
+	    >/dev/null
+}
+
+# v1.28 162/163: without metrics-server the metrics paths are the plain
+# 404 page of the server's mux, not a Status.
+@test "metrics API absent: 404 page not found as text/plain" {
+	kube_sim_start --no-metrics
+	local p
+	for p in /apis/metrics.k8s.io/v1beta1/nodes /apis/metrics.k8s.io/v1beta1 \
+	    /apis/metrics.k8s.io/v1beta1/namespaces/default/pods; do
+		run -0 _kube_sim_curl -s -D "$BATS_TEST_TMPDIR/h" \
+		    -H "Authorization: Bearer $KUBE_SIM_TOKEN" "$KUBE_SIM_URL$p"
+		assert_output '404 page not found'
+		run -0 grep -i '^content-type:' "$BATS_TEST_TMPDIR/h"
+		assert_output $'Content-Type: text/plain; charset=utf-8\r'
+		run -0 head -1 "$BATS_TEST_TMPDIR/h"
+		[[ $output == "HTTP/1.1 404 "* ]]
+	done
+	# and not listed in discovery
+	run -0 kube_sim_api GET /apis
+	assert_equal "$(jq '[.groups[].name] | index("metrics.k8s.io")' \
+	    <<<"$output")" null
+}
+
+@test "/openapi/v2 serves the recorded v1.28 document" {
+	kube_sim_start
+	run -0 _kube_sim_curl -s -o "$BATS_TEST_TMPDIR/v2.json" \
+	    -D "$BATS_TEST_TMPDIR/h" -H "Accept: application/json" \
+	    -H "Authorization: Bearer $KUBE_SIM_TOKEN" "$KUBE_SIM_URL/openapi/v2"
+	cmp "$BATS_TEST_TMPDIR/v2.json" \
+	    "$ESCTL_TOP/testdata/k8s-recorded/v1.28/openapi-v2.json"
+	run -0 grep -i '^content-type:' "$BATS_TEST_TMPDIR/h"
+	assert_output $'Content-Type: application/json\r'
+	assert_equal "$(jq -r '.info.version, .definitions["io.k8s.api.core.v1.Pod"]["x-kubernetes-group-version-kind"][0].kind' \
+	    "$BATS_TEST_TMPDIR/v2.json")" $'v1.28.7\nPod'
+}

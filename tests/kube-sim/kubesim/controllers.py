@@ -848,6 +848,38 @@ def pods_on_missing_nodes(sim, now):
 
 # ---- the loop ----------------------------------------------------------
 
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+
+
+def reconcile_node_taints(sim, now):
+    """The node lifecycle controller (TaintNodesByCondition): a node with
+    spec.unschedulable gets the node.kubernetes.io/unschedulable:NoSchedule
+    taint soon after the cordon, and loses it after the uncordon (v1.28
+    102-106: the PATCH answers still show the old taints; a later GET the
+    new ones).  An empty taint list is dropped, as the API omits it."""
+    st = sim.store
+    for node in list(st.items(NODES)):
+        spec = node.setdefault("spec", {})
+        taints = spec.get("taints") or []
+        has = any(t.get("key") == UNSCHEDULABLE_TAINT and
+                  t.get("effect") == "NoSchedule" for t in taints)
+        want = bool(spec.get("unschedulable"))
+        if want == has:
+            continue
+        if want:
+            taints = taints + [{"key": UNSCHEDULABLE_TAINT,
+                                "effect": "NoSchedule",
+                                "timeAdded": util.rfc3339(now)}]
+        else:
+            taints = [t for t in taints
+                      if t.get("key") != UNSCHEDULABLE_TAINT]
+        if taints:
+            spec["taints"] = taints
+        else:
+            spec.pop("taints", None)
+        st.put(NODES, node)
+
+
 def tick(sim, now, full):
     st = sim.store
     sim.timers.run(now)
@@ -874,6 +906,7 @@ def tick(sim, now, full):
             sim.seen[k] = (st.nsver[md["namespace"]], st.nsver[""])
     reconcile_pvcs(sim, now)
     reconcile_namespaces(sim, now)
+    reconcile_node_taints(sim, now)
     if full:
         reconcile_pdbs(sim, now)
         collect_garbage(sim, now)

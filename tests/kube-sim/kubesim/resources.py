@@ -581,4 +581,8 @@ def strip_for_update(res, new, old, subresource):
         out["status"] = copy.deepcopy(old.get("status", {}))
         out.setdefault("spec", {})["finalizers"] = copy.deepcopy(
             (old.get("spec") or {}).get("finalizers", []))
+    if res.kind == "Node" and (out.get("spec") or {}).get(
+            "unschedulable") is False:
+        # omitempty: an uncordon answers without the field (v1.28 104)
+        del out["spec"]["unschedulable"]
     return out

@@ -27,6 +27,12 @@ from .selectors import (SelectorError, check_fields, match_fields,
                         selector_from_match)
 from .store import Store
 
+# The real server's OpenAPI v2 document (recorded from v1.28.7).
+OPENAPI_V2_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "..", "..", "testdata", "k8s-recorded",
+                               "v1.28", "openapi-v2.json")
+OPENAPI_V2 = None
+
 VERSION = {
     "major": "1", "minor": "24+",
     "gitVersion": "v1.24.0-alpha.1+kube-sim",
@@ -1124,6 +1130,26 @@ class Handler(BaseHTTPRequestHandler):
                            res.name + ("/" + sub if sub else ""), res.group,
                            scope), d)
 
+    def _openapi_v2(self):
+        """GET /openapi/v2: the recorded v1.28.7 document, as JSON (the
+        form recorded).  The protobuf form kubectl asks for first is not
+        recorded: such a request gets 406 Not Acceptable."""
+        accept = self.headers.get("Accept") or "*/*"
+        types = [a.split(";")[0].strip() for a in accept.split(",")]
+        if not any(t in ("application/json", "application/*", "*/*")
+                   for t in types):
+            raise ApiError(406, "NotAcceptable", "only the following media "
+                           "types are accepted: application/json (kube-sim "
+                           "has no protobuf form of the OpenAPI document)",
+                           {})
+        doc = OPENAPI_V2
+        if doc is None:
+            with open(OPENAPI_V2_PATH, "rb") as f:
+                doc = f.read()
+            globals()["OPENAPI_V2"] = doc
+        return self._send(200, doc, "application/json",
+                          {"Vary": "Accept"})
+
     def _nonresource(self, user, path):
         if user["user"] == "system:anonymous" and path not in (
                 "/version", "/healthz", "/livez", "/readyz"):
@@ -1148,9 +1174,19 @@ class Handler(BaseHTTPRequestHandler):
             with sim.lock:
                 metrics = sim.cfg["metrics"]
             return self._send(200, R.discovery_apis(metrics))
+        if path == "/openapi/v2":
+            return self._openapi_v2()
         if path.startswith("/openapi") or path == "/swagger.json":
             raise ApiError(404, "NotFound", "the server could not find the "
                            "requested resource", {})
+        if (path == "/apis/metrics.k8s.io" or
+                path.startswith("/apis/metrics.k8s.io/")) and \
+                not sim.cfg["metrics"]:
+            # no aggregated API registered: the mux's plain page (v1.28
+            # 162, 163), not a Status
+            return self._send(404, "404 page not found\n",
+                              "text/plain; charset=utf-8",
+                              {"X-Content-Type-Options": "nosniff"})
         parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
         if parts[0] == "api" and len(parts) >= 2:
             group, version, rest = "", parts[1], parts[2:]
