@@ -23,14 +23,35 @@ ns_gone() {
 	! kube_sim_api GET "/api/v1/namespaces/$1" >/dev/null 2>&1
 }
 
+# The shape is compared recursively (keys of every object, JSON types,
+# list lengths, meaningful values) with the Content-Type; see replay.
 @test "every recorded kube-apiserver exchange replays with the same shape" {
-	kube_sim_start --ns-delete-delay 1.5
+	kube_sim_start --ns-delete-delay 1.5 --gpus-per-node 0
 	run -0 "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" \
 	    --fixtures "$ESCTL_TOP/testdata/k8s-recorded" --url "$KUBE_SIM_URL" \
 	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json"
 	assert_equal "$(grep -c '^ok ' <<<"$output")" \
 	    "$(ls "$ESCTL_TOP"/testdata/k8s-recorded/*.json | wc -l)"
 	refute_output --partial 'not ok'
+}
+
+# v1.28.7 (nodes, eviction, PDB, scheduling, metrics absent, discovery):
+# the scenario's three stand-in nodes registered first, no metrics API as
+# there.  What kube-sim does not reproduce is a short, fixed list of
+# skips, each with its reason (printed); everything else must match.
+@test "the v1.28 recordings replay with the same shape, or are listed skips" {
+	local d=$ESCTL_TOP/testdata/k8s-recorded/v1.28
+	kube_sim_start --nodes 0 --no-metrics
+	run -0 "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" --fixtures "$d" \
+	    --create-nodes "$d/101-node-list.json" --url "$KUBE_SIM_URL" \
+	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json"
+	refute_output --partial 'not ok'
+	assert_equal "$(grep -c '^ok ' <<<"$output")" 31
+	assert_equal "$(grep '^skip ' <<<"$output" | cut -d: -f1 | tr '\n' ' ')" \
+	    "skip 123-statefulset-create skip 124-pod-list-fieldselector-nodename skip 126-statefulset-pod-get skip 131-pdb-get skip 133-pod-get-after-eviction skip 150-node-create-minimal skip 151-node-get-throwaway skip 165-discovery-api-aggregated skip 166-discovery-apis-aggregated skip 171-node-watch skip 181-pod-list-fieldselector-cpu-1-before-drain skip 182-pod-list-fieldselector-cpu-1-after-drain skip 183-node-get-drained skip 190-openapi-v3-index "
+	# every exchange was either compared or skipped
+	assert_equal "$(grep -c '^\(ok\|skip\) ' <<<"$output")" \
+	    "$(ls "$d"/[0-9][0-9][0-9]-*.json | wc -l)"
 }
 
 @test "kubectl get ns,sts,pods -A works" {

@@ -218,6 +218,51 @@ kill_at() {
 	assert_equal "$(sql 'SELECT status FROM deployment_status')" deleted
 }
 
+# The server carries out step N's create and holds the answer; esctl is
+# killed (kill -9) before it hears of it, so it never records the object.
+# The re-run finds the object labelled with this service and its creation
+# id, adopts it, and completes.
+kill_after_apply() {
+	local step=$1 method path i
+	read -r method path _ <<<"$(step_request "$step")"
+	kube_sim_fault "$method" "$path" 0 1 drop=after hold=10
+	create_bg
+	for ((i = 0; i < 150; i++)); do
+		[ "$(kube_sim_count "$method" "$path")" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$(kube_sim_count "$method" "$path")" -ge 1 ] ||
+	    fail "step $step never reached: $(cat "$BATS_TEST_TMPDIR/bg.out")"
+	sleep 0.5	# the server has done the work; the answer is held
+	kill -9 "$PID"
+	wait "$PID" || true
+	kube_sim_faults_clear
+	# the object exists, the store does not know it completed
+	run -0 kube_sim_api GET "$2"
+	[ "$(sql "SELECT status FROM deployment_status WHERE namespace = '$NS'")" != created ]
+	run -0 --separate-stderr create
+	[[ $stderr == *"[10/10] completed"* ]]
+	assert_equal "$(sql "SELECT status FROM deployment_status WHERE namespace = '$NS'")" created
+	assert_equal "$(sql 'SELECT count(*) FROM tenant_container')" 1
+	# adopted, not made twice: one creation id on the objects
+	run -0 kube_sim_api GET "/api/v1/namespaces/$NS"
+	assert_equal "$(jq -r '.metadata.annotations["es.yunpeng.cn/creation-id"]' \
+	    <<<"$output")" "$(sql "SELECT creation_id FROM deployment_status WHERE namespace = '$NS'")"
+	# the first answer never came (0: dropped, null: still held); the
+	# re-run's create met the object (409) and took it over
+	assert_equal "$(kube_sim_requests "[.[] | select(.method == \"POST\"
+	    and .path == \"$path\") | .status // 0 | tostring] | join(\" \")")" \
+	    '"0 409"'
+}
+
+@test "killed after the server created the namespace: the re-run adopts it" {
+	kill_after_apply 2 "/api/v1/namespaces/$NS"
+}
+
+@test "killed after the server created the StatefulSet: the re-run adopts it" {
+	kill_after_apply 4 "$STS/elasticsearch"
+}
+
 @test "a create of a service already being created is refused (exit 4)" {
 	kube_sim_fault PUT "$STS/elasticsearch" 0 1 delay=3
 	create_bg

@@ -351,6 +351,9 @@ def default_object(res, obj, sim):
                                                    "maxUnavailable": 1,
                                                    "maxSurge": 0}})
             spec.setdefault("revisionHistoryLimit", 10)
+            # the template generation the controller stamps (v1.28 121)
+            md.setdefault("annotations", {})[
+                "deprecated.daemonset.template.generation"] = "1"
         obj["status"] = {} if k == "Deployment" else {"replicas": 0} \
             if k == "ReplicaSet" else {
                 "currentNumberScheduled": 0, "numberMisscheduled": 0,

@@ -202,15 +202,20 @@ class Sim:
             if not self.store.items(C.NODES):
                 gpus = getattr(self.opts, "gpus_per_node", 0) or 0
                 for i in range(1, nodes + 1):
+                    # the label marks the nodes kube-sim's own kubelet
+                    # registered (the v1.24 recording's nodes have it);
+                    # nodes a client creates do not get it
                     node = {"kind": "Node", "apiVersion": "v1",
-                            "metadata": {"name": "sim-node-%d" % i}}
+                            "metadata": {"name": "sim-node-%d" % i,
+                                         "labels": {"sim-kubelet/managed":
+                                                    "true"}}}
                     if gpus > 0:
                         # like a node with the NVIDIA device plugin
                         cap = {"cpu": "16", "ephemeral-storage": "100Gi",
                                "memory": "64Gi", "nvidia.com/gpu": str(gpus),
                                "pods": "110"}
-                        node["metadata"]["labels"] = {
-                            "nvidia.com/gpu.present": "true"}
+                        node["metadata"]["labels"][
+                            "nvidia.com/gpu.present"] = "true"
                         node["status"] = {"capacity": cap,
                                           "allocatable": dict(cap)}
                     self.internal_create(R.find("", "v1", "nodes"), node)
@@ -228,8 +233,7 @@ class Sim:
                      ("beta.kubernetes.io/os", "linux"),
                      ("kubernetes.io/arch", "amd64"),
                      ("kubernetes.io/hostname", name),
-                     ("kubernetes.io/os", "linux"),
-                     ("sim-kubelet/managed", "true")):
+                     ("kubernetes.io/os", "linux")):
             labels.setdefault(k, v)
         md.setdefault("annotations", {}).setdefault(
             "node.alpha.kubernetes.io/ttl", "0")
@@ -948,6 +952,10 @@ class Handler(BaseHTTPRequestHandler):
                         pass
                     finally:
                         self.wfile = real
+                    if fault.get("hold"):
+                        # the work is done; the client waits for an
+                        # answer that never comes (time to kill it)
+                        time.sleep(float(fault["hold"]))
                     entry["status"] = 0
                     self._log(entry, t0)
                     self.close_connection = True
