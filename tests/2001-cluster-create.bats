@@ -215,9 +215,9 @@ env_of() {
 	assert_equal "$(sha256sum < "$ESCTL_DB")" "$sum"
 	[ ! -e "$ESCTL_DATA_DIR/deployment_reports" ]
 	rmdir "$ESCTL_DB-wal"
-	if [ "$(id -u)" -ne 0 ]; then	# and a read-only file, as a user
+	if [ "$(id -u)" -ne 0 ]; then	# a read-only file, as a user: exit 7
 		chmod 0444 "$ESCTL_DB"
-		run -1 --separate-stderr esctl cluster create --org org-001 \
+		run -7 --separate-stderr esctl cluster create --org org-001 \
 		    --user alice --service search
 		chmod 0644 "$ESCTL_DB"
 		assert_equal "$(kube_sim_count '*' '/api*')" 0
