@@ -5,6 +5,8 @@
 #   make check      build and run every test (bats suites + C unit tests)
 #   make demo       build and run the end-to-end demo on embedded defaults
 #   make bench      run the benchmarks in scripts/bench
+#   make mutate     plant the bugs of scripts/mutate.d one at a time and
+#                   check the suites catch each (slow; not part of check)
 #   make install    install binary, man pages and completions (DESTDIR-aware)
 #   make SANITIZE=1 ...   the same under ASan+UBSan, built in build-san/
 
@@ -53,7 +55,7 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 .PHONY: all deps check unit demo bench install uninstall clean distclean \
-	checksrc completions fuzz
+	checksrc completions fuzz mutate
 
 all: $(ESCTL)
 
@@ -98,6 +100,9 @@ bench: $(ESCTL)
 
 fuzz:
 	@scripts/fuzz
+
+mutate: $(ESCTL) $(UNIT)
+	@scripts/mutate $(MUTANTS)
 
 checksrc:
 	@scripts/checksrc
