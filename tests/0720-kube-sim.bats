@@ -404,3 +404,27 @@ node_untainted() {
 	assert_equal "$(jq -r '.info.version, .definitions["io.k8s.api.core.v1.Pod"]["x-kubernetes-group-version-kind"][0].kind' \
 	    "$BATS_TEST_TMPDIR/v2.json")" $'v1.28.7\nPod'
 }
+
+# kubectl create -f fetches /openapi/v2 as protobuf and validates the
+# object against its schemas (--validate=true); kube-sim encodes that from
+# the recorded document.
+@test "kubectl create -f validates against the recorded OpenAPI schemas" {
+	kube_sim_start
+	cat > "$BATS_TEST_TMPDIR/cm.yaml" <<-'EOF'
+	apiVersion: v1
+	kind: ConfigMap
+	metadata: {name: cm, namespace: default}
+	data: {a: "1"}
+	EOF
+	run -0 kube_sim_kubectl create -f "$BATS_TEST_TMPDIR/cm.yaml"
+	assert_output 'configmap/cm created'
+	sed 's/^data:/dataz:/' "$BATS_TEST_TMPDIR/cm.yaml" > "$BATS_TEST_TMPDIR/bad.yaml"
+	run -1 kube_sim_kubectl create -f "$BATS_TEST_TMPDIR/bad.yaml"
+	assert_output --partial 'ValidationError(ConfigMap): unknown field "dataz" in io.k8s.api.core.v1.ConfigMap'
+	run -0 kube_sim_kubectl explain pod.spec.nodeName
+	assert_line --partial 'FIELD:    nodeName <string>'
+	run -0 _kube_sim_curl -s -o /dev/null -w '%{content_type}' \
+	    -H 'Accept: application/com.github.proto-openapi.spec.v2@v1.0+protobuf' \
+	    -H "Authorization: Bearer $KUBE_SIM_TOKEN" "$KUBE_SIM_URL/openapi/v2"
+	assert_output 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'
+}

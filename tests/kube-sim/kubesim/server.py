@@ -18,6 +18,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import controllers as C
+from . import openapi_pb
 from . import resources as R
 from . import tables
 from . import util
@@ -32,6 +33,7 @@ OPENAPI_V2_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "..", "..", "..", "testdata", "k8s-recorded",
                                "v1.28", "openapi-v2.json")
 OPENAPI_V2 = None
+OPENAPI_V2_PB = None
 
 VERSION = {
     "major": "1", "minor": "24+",
@@ -1140,23 +1142,35 @@ class Handler(BaseHTTPRequestHandler):
 
     def _openapi_v2(self):
         """GET /openapi/v2: the recorded v1.28.7 document, as JSON (the
-        form recorded).  The protobuf form kubectl asks for first is not
-        recorded: such a request gets 406 Not Acceptable."""
+        form recorded) or in the protobuf form kubectl asks for, encoded
+        from it (schemas and their extensions; see openapi_pb)."""
         accept = self.headers.get("Accept") or "*/*"
         types = [a.split(";")[0].strip() for a in accept.split(",")]
+        pb = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+        if pb in types and types.index(pb) == 0:
+            global OPENAPI_V2_PB
+            if OPENAPI_V2_PB is None:
+                OPENAPI_V2_PB = openapi_pb.document(json.loads(
+                    self._openapi_v2_json()))
+            return self._send(200, OPENAPI_V2_PB, "application/com.github."
+                              "proto-openapi.spec.v2.v1.0+protobuf",
+                              {"Vary": "Accept",
+                               "X-Varied-Accept": pb})
         if not any(t in ("application/json", "application/*", "*/*")
                    for t in types):
             raise ApiError(406, "NotAcceptable", "only the following media "
-                           "types are accepted: application/json (kube-sim "
-                           "has no protobuf form of the OpenAPI document)",
+                           "types are accepted: application/json, %s" % pb,
                            {})
-        doc = OPENAPI_V2
-        if doc is None:
-            with open(OPENAPI_V2_PATH, "rb") as f:
-                doc = f.read()
-            globals()["OPENAPI_V2"] = doc
-        return self._send(200, doc, "application/json",
+        return self._send(200, self._openapi_v2_json(), "application/json",
                           {"Vary": "Accept"})
+
+    @staticmethod
+    def _openapi_v2_json():
+        global OPENAPI_V2
+        if OPENAPI_V2 is None:
+            with open(OPENAPI_V2_PATH, "rb") as f:
+                OPENAPI_V2 = f.read()
+        return OPENAPI_V2
 
     def _nonresource(self, user, path):
         if user["user"] == "system:anonymous" and path not in (
