@@ -8,6 +8,8 @@
 #                   end-to-end demo on embedded defaults
 #   make deps       install everything the build, demo and tests need
 #   make bench      run the benchmarks in scripts/bench
+#   make mutate     plant the bugs of scripts/mutate.d one at a time and
+#                   check the suites catch each (slow; not part of check)
 #   make install    install binary, man pages and completions (DESTDIR-aware)
 #   make SANITIZE=1 ...   the same under ASan+UBSan, built in build-san/
 
@@ -56,7 +58,7 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 .PHONY: all deps deps-demo deps-test check unit demo bench install uninstall clean distclean \
-	checksrc completions fuzz
+	checksrc completions fuzz mutate
 
 all: $(ESCTL)
 
@@ -107,6 +109,9 @@ bench: $(ESCTL)
 
 fuzz:
 	@scripts/fuzz
+
+mutate: $(ESCTL) $(UNIT)
+	@scripts/mutate $(MUTANTS)
 
 checksrc:
 	@scripts/checksrc

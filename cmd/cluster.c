@@ -609,6 +609,49 @@ cluster_applied(const struct cluster_run *r, const char *what)
 	return 0;
 }
 
+/*
+ * A rollout that timed out: when the scheduler cannot place one of the
+ * namespace's pods (PodScheduled False, Unschedulable), say so with its
+ * message ("0/3 nodes are available: 3 Insufficient nvidia.com/gpu...");
+ * "0/1 ready" alone does not tell the operator what to fix.
+ */
+static void
+cluster_why_pending(struct cluster_run *r, struct es_err *err)
+{
+	struct kube_list_opts lo;
+	struct kube_ref ref;
+	struct es_err e2 = ES_ERR_INIT;
+	cJSON *list = NULL, *p, *c;
+	const char *msg;
+	size_t len;
+
+	if (err->code != ES_EREMOTE || strcmp(err->reason, "Timeout") != 0 ||
+	    kube_ref_init(&ref, "pods", r->spec.namespace, NULL, &e2) == -1)
+		return;
+	memset(&lo, 0, sizeof lo);
+	lo.field_selector = "status.phase=Pending";
+	if (kube_list(r->kc, &ref, &lo, &list, &e2) == -1)
+		return;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "items")) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(cJSON_GetObjectItem(
+		    p, "status"), "conditions")) {
+			if (strcmp(kube_str(c, "type") ? kube_str(c, "type") :
+			    "", "PodScheduled") != 0 || kube_str(c, "reason") ==
+			    NULL || strcmp(kube_str(c, "reason"),
+			    "Unschedulable") != 0)
+				continue;
+			msg = kube_str(c, "message");
+			len = strlen(err->msg);
+			snprintf(err->msg + len, sizeof err->msg - len, "; pod "
+			    "'%s' cannot be scheduled: %s", kube_str(p,
+			    "metadata.name"), msg ? msg : "Unschedulable");
+			cJSON_Delete(list);
+			return;
+		}
+	}
+	cJSON_Delete(list);
+}
+
 /* Step 8: the StatefulSet (and Kibana) ready, within --timeout. */
 static int
 cluster_step_rollout(struct cluster_run *r, struct es_err *err)
@@ -631,8 +674,10 @@ cluster_step_rollout(struct cluster_run *r, struct es_err *err)
 		rc = kube_wait(r->kc, &ref, &w, NULL, err);
 	}
 	ctx_progress_done(r->ctx);
-	if (rc == -1)
+	if (rc == -1) {
+		cluster_why_pending(r, err);
 		return -1;
+	}
 	return cluster_report(r, 8, "Cluster rollout completed successfully",
 	    NULL, err);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "lifecycle.h"
 #include "util.h"
 
@@ -84,6 +85,32 @@ report_filter_args(struct esctl_ctx *ctx, struct esctl_args *args,
 	return 0;
 }
 
+/*
+ * Within a tenant scope, --namespace naming another tenant's service is
+ * refused (exit 7) like --org naming another org, not answered with an
+ * empty list.
+ */
+static int
+report_ns_scope(struct esctl_ctx *ctx, const char *ns, struct es_err *err)
+{
+	struct cluster_filter cf;
+	cJSON *list, *item;
+	int rc = 0;
+
+	if (ctx->as_org == NULL && ctx->as_user == NULL)
+		return 0;
+	memset(&cf, 0, sizeof cf);
+	if (cluster_deployments(ctx->store, &cf, ns, &list, err) == -1)
+		return -1;
+	if ((item = cJSON_GetArrayItem(list, 0)) != NULL)
+		rc = ctx_scope_check(ctx, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(item, "tenant_org_id")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(item, "user")),
+		    err);
+	cJSON_Delete(list);
+	return rc;
+}
+
 static int
 cmd_report_list(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -97,6 +124,9 @@ cmd_report_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (report_filter_args(ctx, args, &f, since, sizeof since, err) == -1)
 		return -1;
 	f.namespace = args_get(args, "namespace");
+	if (f.namespace != NULL && report_ns_scope(ctx, f.namespace,
+	    err) == -1)
+		return -1;
 	if (args_int(args, "limit", 1, 1000000, 0, &limit, err) == -1)
 		return -1;
 	if (limit > 0) {

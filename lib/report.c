@@ -38,6 +38,7 @@ struct report_sink {
 	const struct es_log	*log;
 	CURL			*curl;
 	int64_t			 last_us;	/* last stamp; only grows */
+	time_t			 now;		/* outbox clock; 0: time() */
 };
 
 static cJSON	*report_json(const struct report *, const char *);
@@ -69,6 +70,7 @@ report_sink_open(const struct report_opts *o, struct store *st,
 	    xstrdup(o->token) : NULL;
 	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : REPORT_TIMEOUT_MS;
 	s->log = o->log;
+	s->now = o->now;
 	*out = s;
 	return 0;
 }
@@ -505,7 +507,7 @@ report_flush(struct report_sink *s, int force, struct report_flush_result *res,
 		id = xstrdup((const char *)sqlite3_column_text(stmt, 5));
 		sqlite3_finalize(stmt);
 		last = oid;
-		now = time(NULL);
+		now = s->now != 0 ? s->now : time(NULL);
 		if (!force && next > (long long)now) {
 			free(url);
 			free(body);
@@ -513,7 +515,7 @@ report_flush(struct report_sink *s, int force, struct report_flush_result *res,
 			break;
 		}
 		rc = report_post(s, url, body, id, why, sizeof why);
-		util_time_format(time(NULL), ts);
+		util_time_format(s->now != 0 ? s->now : time(NULL), ts);
 		if (rc == 0) {
 			res->delivered++;
 			es_log(s->log, ES_LOG_DEBUG, "report %s delivered to "

@@ -73,6 +73,7 @@ struct report_opts {
 	const char		*token;		/* bearer token, or NULL */
 	long long		 timeout_ms;	/* one POST; 0: 5 s */
 	const struct es_log	*log;		/* may be NULL */
+	time_t			 now;		/* outbox clock; 0: time() */
 };
 
 struct report_sink;

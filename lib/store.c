@@ -122,6 +122,12 @@ store_open_conn(struct store *st, int readonly, struct es_err *err)
 		if (fd != -1)
 			close(fd);
 	}
+	/* sqlite says only "unable to open database file": say why */
+	if (access(st->path, readonly ? R_OK : R_OK | W_OK) == -1 &&
+	    errno == EACCES)
+		return es_err_set(err, ES_EPERM, "Forbidden", "cannot open "
+		    "store '%s'%s: %s", st->path, readonly ? "" :
+		    " for writing", strerror(errno));
 	flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	flags |= SQLITE_OPEN_NOMUTEX;

@@ -54,3 +54,68 @@ load lib/common
 		}
 	done
 }
+
+# The rule (scripts/lint-bats has it in full): bats runs a test body with
+# `set -e`, which ignores a `!` pipeline and every part of an `a && b` list
+# but the last.  So a `! cmd` or an `a && b` is an error unless it is the
+# final statement of the body (at depth 0) or the condition of an
+# if/while/until; `a && b || false` and guards ending in control flow
+# (`[ ... ] && break`, `&& skip ...`, `&& return`) are fine.  `run ... ||`
+# swallows run's status check, and `cmd | run ...` loses $output: both are
+# errors anywhere.  `run ! cmd` is fine anywhere.
+@test "bats tests have no assertion that can never fail" {
+	run -0 "$ESCTL_TOP/scripts/lint-bats" "$ESCTL_TOP"/tests/*.bats \
+	    "$ESCTL_TOP"/tests/lib/*.bash
+	assert_output ''
+}
+
+@test "lint-bats catches what it must, and only that" {
+	local f=$BATS_TEST_TMPDIR/bad.bats
+	# (TEST, not the at-sign form: bats would rewrite it in a heredoc)
+	sed 's/^TEST /@test /' > "$f" <<-'EOT'
+	TEST "dead" {
+		! grep -q locked err
+		[ "$n" -ge 2 ] && [ "$n" -le 5 ]
+		run -0 esctl ping || true
+		printf 'x\n' | run -0 esctl create -f -
+		for i in 1 2; do
+			! false
+		done
+		true
+	}
+	helper() {
+		! grep -q x y
+		true
+	}
+	TEST "fine" {
+		run ! grep -q locked err
+		if ! grep -q x y && true; then
+			:
+		fi
+		[[ -n $a && -n $b ]]
+		[ -f x ] && [ -f y ] || false
+		for i in 1 2; do
+			[ "$i" = 2 ] && break
+		done
+		[ -x v ] || skip "no v"
+		x=$(a && b; ! c)
+		cat <<EOF2 > f
+	a && b
+	! c
+	EOF2
+		[ "$n" -ge 2 ] && [ "$n" -le 5 ]
+	}
+	TEST "final bang" {
+		true
+		! grep -q locked err
+	}
+	EOT
+	run -1 "$ESCTL_TOP/scripts/lint-bats" "$f"
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 --partial 'bad.bats:2: `! cmd` asserts nothing'
+	assert_line --index 1 --partial 'bad.bats:3: `a && b` asserts only b'
+	assert_line --index 2 --partial 'bad.bats:4: `run ... ||` swallows'
+	assert_line --index 3 --partial 'bad.bats:5: piping into `run`'
+	assert_line --index 4 --partial 'bad.bats:7: `! cmd` asserts nothing'
+	assert_line --index 5 --partial 'bad.bats:12: `! cmd` asserts nothing'
+}

@@ -77,7 +77,8 @@ setup() {
 	run -6 --separate-stderr esctl container list
 	[[ $stderr == *"list pods in namespace 'default' (after "*" attempts): injected fault: 503, reason ServiceUnavailable (HTTP 503 from $KUBE_SIM_URL; context 'sim', user 'token-admin')"* ]]
 	n=$(kube_sim_count GET /api/v1/namespaces/default/pods)
-	[ "$n" -ge 2 ] && [ "$n" -le 5 ]
+	[ "$n" -ge 2 ]
+	[ "$n" -le 5 ]
 	# -o json carries the error
 	run -6 --separate-stderr esctl -o json container list
 	assert_equal "$(jq -r .error.code <<<"$output")" 6

@@ -163,16 +163,69 @@ env_of() {
 	[[ $stderr == *"user 'alice' of org 'org-001': max_clusters limit 1"* ]]
 }
 
-@test "metadata failure (read-only database): no request to the API server" {
+# Each resource's quota on its own: memory, disk and GPUs are limits times
+# replicas, like CPU; a refused create sends nothing and records nothing.
+@test "quota exceeded for memory, disk and GPUs: exit 5, nothing recorded or sent" {
+	local before
+	run -0 esctl tenant quota set --org org-001 --max-memory 3Gi
+	before=$(db_dump)
+	run -5 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --replicas 2
+	assert_equal "$stderr" "esctl: error: quota exceeded for org 'org-001': max_memory limit 3Gi, in use 0, requested 4Gi"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(db_dump)" "$before"
+	run -0 esctl tenant quota set --org org-001 --max-memory unlimited \
+	    --max-disk 15Gi
+	before=$(db_dump)
+	run -5 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --replicas 2
+	assert_equal "$stderr" "esctl: error: quota exceeded for org 'org-001': max_disk limit 15Gi, in use 0, requested 20Gi"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(db_dump)" "$before"
+	run -0 esctl tenant quota set --org org-001 --max-disk unlimited \
+	    --max-gpu 1
+	before=$(db_dump)
+	run -5 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --replicas 2 --gpu-count 1
+	assert_equal "$stderr" "esctl: error: quota exceeded for org 'org-001': max_gpu limit 1, in use 0, requested 2"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(db_dump)" "$before"
+	# within every limit it goes through
+	run -0 esctl tenant quota set --org org-001 --max-gpu 2 --max-disk 20Gi \
+	    --max-memory 4Gi
+	run -0 esctl cluster create --org org-001 --user alice --service search \
+	    --replicas 2
+}
+
+# A database esctl cannot write, as root too (root writes a 0444 file, so
+# chmod proves nothing under CI): the store runs in WAL mode, and a
+# directory where its write-ahead log must be created makes every open
+# for writing fail, whoever runs it.  Exit 1, before any request.
+@test "metadata failure (database cannot be written): exit 1, no request to the API server" {
 	run -0 esctl tenant list	# the database exists
-	if [ "$(id -u)" -ne 0 ]; then	# root writes read-only files
+	sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	rm -f "$ESCTL_DB-wal" "$ESCTL_DB-shm"
+	mkdir "$ESCTL_DB-wal"
+	local sum
+	sum=$(sha256sum < "$ESCTL_DB")
+	run -1 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search
+	assert_equal "$stderr" "esctl: error: cannot open store '$ESCTL_DB': unable to open database file"
+	assert_equal "$(kube_sim_count '*' '/api*')" 0
+	assert_equal "$(sha256sum < "$ESCTL_DB")" "$sum"
+	[ ! -e "$ESCTL_DATA_DIR/deployment_reports" ]
+	rmdir "$ESCTL_DB-wal"
+	if [ "$(id -u)" -ne 0 ]; then	# a read-only file, as a user: exit 7
 		chmod 0444 "$ESCTL_DB"
-		run --separate-stderr esctl cluster create --org org-001 \
+		run -7 --separate-stderr esctl cluster create --org org-001 \
 		    --user alice --service search
 		chmod 0644 "$ESCTL_DB"
-		[ "$status" -ne 0 ]
 		assert_equal "$(kube_sim_count '*' '/api*')" 0
 	fi
+}
+
+@test "metadata failure (the store refuses the record): exit 4, no request" {
+	run -0 esctl tenant list	# the database exists
 	# a store that refuses the record itself
 	sql "CREATE TRIGGER no_records BEFORE INSERT ON tenant_container
 	    BEGIN SELECT RAISE(ABORT, 'store refuses'); END;"

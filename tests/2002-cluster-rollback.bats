@@ -112,8 +112,21 @@ fail_at() {
 	EOF
 	run -6 --separate-stderr esctl cluster create --org org-001 \
 	    --user alice --service search --timeout 1s
-	[[ $stderr == *"rollout"* || $stderr == *"timed out"* || $stderr == *"Timeout"* || $stderr == *"ready"* ]]
+	[[ $stderr == *"esctl: error: timed out after "*"s waiting for statefulsets 'elasticsearch' in namespace 'org-001-alice-search': 0/1 ready" ]]
 	assert_rolled_back 8
+}
+
+# kube-sim's nodes have 4 GPUs each (like v1.28 recording 141): a replica
+# asking for 5 is never scheduled.  The create must fail, naming the
+# scheduler's reason, and roll back; it must not report success.
+@test "a GPU create that cannot be scheduled fails naming the reason, and rolls back" {
+	run -6 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --gpu-count 5 --timeout 3s
+	[[ $stderr == *"esctl: error: timed out after "*"s waiting for statefulsets 'elasticsearch' in namespace '$NS': 0/1 ready; pod 'elasticsearch-0' cannot be scheduled: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.." ]]
+	assert_rolled_back 8
+	# 4 GPUs a replica fit
+	run -0 esctl cluster create --org org-001 --user alice --service search \
+	    --gpu-count 4
 }
 
 @test "--keep-on-failure keeps the objects, the records still roll back" {
@@ -203,6 +216,51 @@ kill_at() {
 	run -1 kube_sim_api GET "/api/v1/namespaces/$NS"
 	assert_equal "$(sql 'SELECT count(*) FROM tenant_container')" 0
 	assert_equal "$(sql 'SELECT status FROM deployment_status')" deleted
+}
+
+# The server carries out step N's create and holds the answer; esctl is
+# killed (kill -9) before it hears of it, so it never records the object.
+# The re-run finds the object labelled with this service and its creation
+# id, adopts it, and completes.
+kill_after_apply() {
+	local step=$1 method path i
+	read -r method path _ <<<"$(step_request "$step")"
+	kube_sim_fault "$method" "$path" 0 1 drop=after hold=10
+	create_bg
+	for ((i = 0; i < 150; i++)); do
+		[ "$(kube_sim_count "$method" "$path")" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$(kube_sim_count "$method" "$path")" -ge 1 ] ||
+	    fail "step $step never reached: $(cat "$BATS_TEST_TMPDIR/bg.out")"
+	sleep 0.5	# the server has done the work; the answer is held
+	kill -9 "$PID"
+	wait "$PID" || true
+	kube_sim_faults_clear
+	# the object exists, the store does not know it completed
+	run -0 kube_sim_api GET "$2"
+	[ "$(sql "SELECT status FROM deployment_status WHERE namespace = '$NS'")" != created ]
+	run -0 --separate-stderr create
+	[[ $stderr == *"[10/10] completed"* ]]
+	assert_equal "$(sql "SELECT status FROM deployment_status WHERE namespace = '$NS'")" created
+	assert_equal "$(sql 'SELECT count(*) FROM tenant_container')" 1
+	# adopted, not made twice: one creation id on the objects
+	run -0 kube_sim_api GET "/api/v1/namespaces/$NS"
+	assert_equal "$(jq -r '.metadata.annotations["es.yunpeng.cn/creation-id"]' \
+	    <<<"$output")" "$(sql "SELECT creation_id FROM deployment_status WHERE namespace = '$NS'")"
+	# the first answer never came (0: dropped, null: still held); the
+	# re-run's create met the object (409) and took it over
+	assert_equal "$(kube_sim_requests "[.[] | select(.method == \"POST\"
+	    and .path == \"$path\") | .status // 0 | tostring] | join(\" \")")" \
+	    '"0 409"'
+}
+
+@test "killed after the server created the namespace: the re-run adopts it" {
+	kill_after_apply 2 "/api/v1/namespaces/$NS"
+}
+
+@test "killed after the server created the StatefulSet: the re-run adopts it" {
+	kill_after_apply 4 "$STS/elasticsearch"
 }
 
 @test "a create of a service already being created is refused (exit 4)" {

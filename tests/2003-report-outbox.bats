@@ -78,7 +78,7 @@ receiver_down() {
 }
 
 @test "later runs deliver what waits first; order is kept" {
-	# the receiver refuses the first two deliveries
+	# the receiver refuses the first delivery (--fail-first 1)
 	stop_receivers
 	start_receiver --fail-first 1
 	write_config <<-EOF
@@ -148,4 +148,31 @@ receiver_down() {
 	kill "$pid"
 	wait "$pid" || true
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/follow.out")" -eq 20 ]
+}
+
+# The delay before the next automatic try doubles from 5 s per failed
+# attempt, up to an hour.  ESCTL_NOW fixes the outbox clock, so the
+# schedule is exact: next_retry_at - now after each failure.
+@test "the outbox retry schedule: 5 s doubling per failure, at most 1 h" {
+	receiver_down
+	export ESCTL_NOW=2024-03-01T00:00:00Z
+	local now=1709251200 n=0 want got
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	for want in 5 10 20 40 80 160 320 640 1280 2560 3600 3600; do
+		got=$(sql "SELECT next_retry_at - $now, attempts FROM report_outbox
+		    ORDER BY id LIMIT 1")
+		n=$((n + 1))
+		assert_equal "$got" "$want|$n"
+		run -6 esctl report flush
+	done
+	# the others were never tried: a round stops at the first failure
+	assert_equal "$(sql "SELECT count(*) FROM report_outbox WHERE attempts > 0")" 1
+	# without force, nothing is tried before the retry time ...
+	export ESCTL_NOW=2024-03-01T00:59:59Z
+	run -0 esctl cluster list
+	assert_equal "$(sql "SELECT attempts FROM report_outbox ORDER BY id LIMIT 1")" 13
+	# ... and it is tried once the time has come
+	export ESCTL_NOW=2024-03-01T01:00:00Z
+	run -0 esctl cluster create --org org-001 --user alice --service two
+	assert_equal "$(sql "SELECT attempts FROM report_outbox ORDER BY id LIMIT 1")" 14
 }

@@ -120,3 +120,106 @@ two_orgs() {
 	[[ $stderr == *"labelled for org 'org-009'"* ]]
 	run -0 kube_sim_api GET "/apis/apps/v1/namespaces/$NS1/statefulsets/elasticsearch"
 }
+
+# Every command that names an org, a namespace or a name, run within
+# another org's tenant scope: exit 7, nothing on stdout, nothing changed.
+# One line per command: the arguments after `esctl --as-org org-002`.
+SCOPE_TABLE="
+tenant show --org org-001 alice search
+tenant containers --org org-001
+tenant list --org org-001
+tenant quota get --org org-001
+tenant quota set --org org-001 --max-clusters 9
+tenant usage --org org-001
+tenant usage --org org-001 --user alice
+report show --org org-001 alice search
+report stats --org org-001
+report list --org org-001
+report list --namespace $NS1
+deployment show $NS1
+deployment list --org org-001
+deployment set-status $NS1 error
+cluster get $NS1
+cluster get --org org-001 --user alice --service search
+cluster list --org org-001
+cluster delete $NS1 --yes
+container list --namespace $NS1
+logs $NS1
+index show docs1
+index data docs1
+index stats docs1
+index add docs1 VECS
+index build docs1
+index delete docs1 --yes
+search docs1 --vector [0,0,0,1]
+"
+
+@test "tenant scope: every command naming another org's data exits 7 with no data" {
+	two_orgs
+	local vecs=$BATS_TEST_TMPDIR/v.jsonl line before writes n=0 bad=
+	printf '{"id": "a", "vector": [1, 0, 0, 0]}\n' > "$vecs"
+	run -0 esctl index create docs1 --dimension 4 --namespace "$NS1"
+	run -0 esctl index add docs1 "$vecs"
+	before=$(db_dump)
+	writes=$(sim_writes)
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		line=${line//VECS/$vecs}
+		# shellcheck disable=SC2086 # the table is split on purpose
+		run --separate-stderr esctl --as-org org-002 $line
+		if [ "$status" -ne 7 ] || [ -n "$output" ] ||
+		    [[ $stderr != *"permission denied"* ]]; then
+			bad+="esctl --as-org org-002 $line: exit $status, stdout '$output', stderr '$stderr'"$'\n'
+		fi
+		n=$((n + 1))
+	done <<<"$SCOPE_TABLE"
+	[ -z "$bad" ] || fail "$bad"
+	[ "$n" -ge 26 ]
+	assert_equal "$(db_dump)" "$before"
+	assert_equal "$(sim_writes)" "$writes"
+	# the owner sees it all
+	run -0 esctl --as-org org-001 tenant usage --org org-001
+	run -0 esctl --as-org org-001 index data docs1
+	[[ $output == *a* ]]
+}
+
+# The same within a user's scope: --user naming another user of the org.
+USER_SCOPE_TABLE="
+tenant list --user alice
+tenant show alice search
+tenant quota get --user alice
+tenant quota set --user alice --max-clusters 9
+tenant usage --user alice
+report list --user alice
+report show alice search
+report stats alice search
+deployment list --user alice
+deployment show $NS1
+cluster get --user alice --service search
+cluster get $NS1
+cluster list --user alice
+cluster create --user alice --service other
+cluster scale $NS1 --replicas 2
+"
+
+@test "tenant scope: --as-user sees nothing of another user of its org (exit 7)" {
+	two_orgs
+	local line before writes n=0 bad=
+	before=$(db_dump)
+	writes=$(sim_writes)
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		# shellcheck disable=SC2086 # the table is split on purpose
+		run --separate-stderr esctl --as-org org-001 --as-user bob $line
+		if [ "$status" -ne 7 ] || [ -n "$output" ] ||
+		    [[ $stderr != *"permission denied"* ]]; then
+			bad+="esctl --as-user bob $line: exit $status, stdout '$output', stderr '$stderr'"$'\n'
+		fi
+		n=$((n + 1))
+	done <<<"$USER_SCOPE_TABLE"
+	[ -z "$bad" ] || fail "$bad"
+	[ "$n" -ge 15 ]
+	assert_equal "$(db_dump)" "$before"
+	assert_equal "$(sim_writes)" "$writes"
+	run -0 esctl --as-org org-001 --as-user alice tenant usage --user alice
+}

@@ -135,8 +135,14 @@ assert_nothing() {
 	printf '{"user": \n' > "$BATS_TEST_TMPDIR/broken.json"
 	run -2 --separate-stderr esctl cluster create -f "$BATS_TEST_TMPDIR/broken.json"
 	[[ $stderr == *"broken.json:"* ]]
-	printf 'tenant_org_id: org-001\nuser: alice\nservice_name: s\n' |
-	    run -0 esctl cluster create -f - --dry-run -o json
+	printf 'tenant_org_id: org-001\nuser: alice\nservice_name: s\n' \
+	    > "$BATS_TEST_TMPDIR/stdin.yaml"
+	run -0 --separate-stderr esctl cluster create -f - --dry-run -o json \
+	    < "$BATS_TEST_TMPDIR/stdin.yaml"
+	assert_equal "$stderr" 'dry run: nothing sent, nothing recorded'
+	assert_equal "$(jq -r '.items[0].kind, .items[0].metadata.name,
+	    .items[0].metadata.labels["tenant-org-id"]' <<<"$output")" \
+	    $'Namespace\norg-001-alice-s\norg-001'
 	assert_nothing
 }
 

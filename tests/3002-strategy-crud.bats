@@ -204,4 +204,12 @@ YAML
 	run -0 --separate-stderr esctl --dry-run strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
 	[[ $stderr == *"would be created"* ]]
 	[ "$(db_dump)" = "$before" ]
+	# update: the strategy exists, the dry run says what would change
+	run -0 esctl strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	before=$(db_dump)
+	run -0 --separate-stderr esctl --dry-run strategy update s --cpu-threshold 60 --name s2
+	[[ $stderr == *"would be updated"* ]]
+	[ "$(db_dump)" = "$before" ]
+	run -0 esctl -o json strategy show s
+	assert_equal "$(jq -r .cpu_threshold_value <<<"$output")" 80
 }

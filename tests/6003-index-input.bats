@@ -107,7 +107,8 @@ PY
 	# the next build cleans up and replaces the file
 	run -0 --separate-stderr esctl index build docs --nlist 16
 	[[ $stderr == *"interrupted build"* ]]
-	! ls "$ESCTL_DATA_DIR/indexes/docs/"ivf.idx.tmp.* 2>/dev/null
+	run -0 find "$ESCTL_DATA_DIR/indexes/docs" -name 'ivf.idx.tmp.*'
+	assert_output ''
 	[ "$(esctl -o json index show docs | jq .built_count)" = 3200 ]
 }
 
@@ -118,6 +119,12 @@ PY
 	printf '\x07\x00\x00\x00' | dd of="$f" bs=1 seek=8 conv=notrunc 2>/dev/null
 	run -1 --separate-stderr esctl search docs --vector '[1,2,3,4]'
 	[[ $stderr == *"has format version 7; this esctl reads version 1"* ]]
+	# the k-means seed (byte 48): a header field nothing else checks
+	cp "$T/good.idx" "$f"
+	printf '\xa5' | dd of="$f" bs=1 seek=48 conv=notrunc 2>/dev/null
+	cmp -s "$f" "$T/good.idx" && fail "the seed byte did not change"
+	run -1 --separate-stderr esctl search docs --vector '[1,2,3,4]'
+	assert_equal "$stderr" "esctl: error: index file '$f' is corrupt: header checksum mismatch"
 	cp "$T/good.idx" "$f"
 	printf 'X' | dd of="$f" bs=1 seek=5000 conv=notrunc 2>/dev/null
 	run -1 --separate-stderr esctl search docs --vector '[1,2,3,4]'

@@ -541,8 +541,11 @@ test_ivf_exact_and_recall(struct unit_t *t)
 	int d = 24, k = 10, mi, j, agree;
 	char *path;
 
-	if (blas_open(&b, &err) == -1)
+	if (blas_open(&b, &err) == -1) {
+		/* a required dependency: index build cannot run without it */
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
 		return;
+	}
 	x = gen_clustered(n, d, 40, 11);
 	q = gen_clustered(nq, d, 40, 11);	/* same centres */
 	path = xasprintf("%s/i.idx", t->tmpdir);
@@ -632,8 +635,11 @@ test_ivf_filter(struct unit_t *t)
 	int d = 8, j;
 	char *path;
 
-	if (blas_open(&b, &err) == -1)
+	if (blas_open(&b, &err) == -1) {
+		/* a required dependency: index build cannot run without it */
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
 		return;
+	}
 	x = gen_clustered(n, d, 10, 4);
 	memset(bits, 0, sizeof bits);
 	for (i = 0; i < n; i += 7)
@@ -681,8 +687,11 @@ test_ivf_corrupt(struct unit_t *t)
 	uint32_t ver = 99;
 	off_t size;
 
-	if (blas_open(&b, &err) == -1)
+	if (blas_open(&b, &err) == -1) {
+		/* a required dependency: index build cannot run without it */
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
 		return;
+	}
 	x = gen_clustered(500, 8, 4, 1);
 	path = xasprintf("%s/c.idx", t->tmpdir);
 	memset(&bo, 0, sizeof bo);

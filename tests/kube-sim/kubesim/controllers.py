@@ -85,12 +85,18 @@ def node_ready(node):
 
 
 def _requests(pod):
-    cpu = mem = 0.0
+    """Every resource the pod requests, as {name: amount in base units}.
+
+    Like the API server's defaulting, a resource with a limit and no
+    request requests its limit (extended resources such as
+    nvidia.com/gpu are usually given as limits only)."""
+    out = {}
     for c in util.get_path(pod, "spec.containers", []) or []:
-        r = util.get_path(c, "resources.requests", {}) or {}
-        cpu += util.parse_quantity(r.get("cpu", "0")) or 0
-        mem += util.parse_quantity(r.get("memory", "0")) or 0
-    return cpu, mem
+        res = dict(util.get_path(c, "resources.limits", {}) or {})
+        res.update(util.get_path(c, "resources.requests", {}) or {})
+        for k, v in res.items():
+            out[k] = out.get(k, 0.0) + (util.parse_quantity(v) or 0)
+    return out
 
 
 def _tolerates(pod, taint):
@@ -107,22 +113,72 @@ def _tolerates(pod, taint):
     return False
 
 
+# Fit reasons a preemption could in principle resolve (kube-scheduler's
+# NodeResourcesFit); any other reason makes preemption "not helpful".
+def _resource_reason(why):
+    return why.startswith("Insufficient ") or why == "Too many pods"
+
+
+def unschedulable_message(nodes, per_node):
+    """kube-scheduler's FailedScheduling message (v1.28): the reasons
+    counted over the nodes, sorted, then the preemption verdict."""
+    reasons, pre = {}, {}
+    for whys in per_node:
+        for w in whys:
+            reasons[w] = reasons.get(w, 0) + 1
+        v = ("No preemption victims found for incoming pod"
+             if all(_resource_reason(w) for w in whys)
+             else "Preemption is not helpful for scheduling")
+        pre[v] = pre.get(v, 0) + 1
+
+    def count(d):
+        # sorted as strings, count first, like FitError.Error()
+        return ", ".join(sorted("%d %s" % (n, r) for r, n in d.items()))
+    return ("0/%d nodes are available: %s. preemption: 0/%d nodes are "
+            "available: %s.." % (nodes, count(reasons), nodes, count(pre)))
+
+
+def _failed_scheduling_event(sim, pod, msg, now):
+    """A FailedScheduling Warning event, shaped like kube-scheduler's."""
+    md = pod["metadata"]
+    sim.internal_create(R.find("", "v1", "events"), {
+        "metadata": {"name": "%s.%x" % (md["name"],
+                                        int(now * 1e9) & 0xffffffffffff),
+                     "namespace": md["namespace"]},
+        "involvedObject": {"kind": "Pod", "namespace": md["namespace"],
+                           "name": md["name"], "uid": md.get("uid"),
+                           "apiVersion": "v1",
+                           "resourceVersion": md.get("resourceVersion")},
+        "reason": "FailedScheduling", "message": msg, "source": {},
+        "firstTimestamp": None, "lastTimestamp": None, "type": "Warning",
+        "eventTime": util.rfc3339_micro(now), "action": "Scheduling",
+        "reportingComponent": "default-scheduler",
+        "reportingInstance": "default-scheduler-kube-sim"},
+        manager="kube-scheduler")
+
+
 def schedule(sim, pod, now):
-    """Binds a pending pod to the fitting node with the fewest pods."""
+    """Binds a pending pod to the fitting node with the fewest pods.
+
+    A node fits when it is ready, schedulable, matches the node selector,
+    has no untolerated NoSchedule/NoExecute taint, and has room for every
+    requested resource (cpu, memory, extended resources such as
+    nvidia.com/gpu: allocatable minus what its pods request) and one more
+    pod.  A pod that fits nowhere stays Pending with PodScheduled=False,
+    reason Unschedulable, and a FailedScheduling event."""
     st = sim.store
     nsel = util.get_path(pod, "spec.nodeSelector", {}) or {}
-    cpu, mem = _requests(pod)
+    want = _requests(pod)
     load = {}
     for p in st.items(PODS):
         n = util.get_path(p, "spec.nodeName")
         if n and pod_active(p) and not p["metadata"].get(
                 "deletionTimestamp"):
-            u = load.setdefault(n, [0, 0.0, 0.0])
-            c, m = _requests(p)
-            u[0] += 1
-            u[1] += c
-            u[2] += m
-    best, reasons = None, {}
+            u = load.setdefault(n, {"pods": 0})
+            u["pods"] += 1
+            for k, v in _requests(p).items():
+                u[k] = u.get(k, 0.0) + v
+    best, per_node = None, []
     nodes = st.items(NODES)
     for node in nodes:
         name = node["metadata"]["name"]
@@ -141,28 +197,30 @@ def schedule(sim, pod, now):
                     why = "node(s) had untolerated taint {%s: %s}" % (
                         t.get("key"), t.get("value", ""))
                     break
-        if why is None:
-            alloc = util.get_path(node, "status.allocatable", {}) or {}
-            used = load.get(name, [0, 0.0, 0.0])
-            acpu = util.parse_quantity(alloc.get("cpu", "0")) or 0
-            amem = util.parse_quantity(alloc.get("memory", "0")) or 0
-            apods = util.parse_quantity(alloc.get("pods", "110")) or 110
-            if used[0] + 1 > apods:
-                why = "Too many pods"
-            elif used[1] + cpu > acpu + 1e-9:
-                why = "Insufficient cpu"
-            elif used[2] + mem > amem + 1e-9:
-                why = "Insufficient memory"
         if why is not None:
-            reasons[why] = reasons.get(why, 0) + 1
+            per_node.append([why])
             continue
-        if best is None or used[0] < best[1]:
-            best = (name, used[0])
+        alloc = util.get_path(node, "status.allocatable", {}) or {}
+        used = load.get(name, {"pods": 0})
+        whys = []
+        apods = util.parse_quantity(alloc.get("pods", "110")) or 110
+        if used["pods"] + 1 > apods:
+            whys.append("Too many pods")
+        for r in sorted(want):
+            if r == "pods" or want[r] <= 0:
+                continue
+            have = util.parse_quantity(alloc.get(r, "0")) or 0
+            if used.get(r, 0.0) + want[r] > have + 1e-9:
+                whys.append("Insufficient %s" % r)
+        if whys:
+            per_node.append(whys)
+            continue
+        if best is None or used["pods"] < best[1]:
+            best = (name, used["pods"])
     conds = [c for c in util.get_path(pod, "status.conditions", []) or []
              if c.get("type") != "PodScheduled"]
     if best is None:
-        msg = "0/%d nodes are available: %s." % (len(nodes), ", ".join(
-            "%d %s" % (n, r) for r, n in sorted(reasons.items())))
+        msg = unschedulable_message(len(nodes), per_node)
         old = [c for c in util.get_path(pod, "status.conditions", []) or []
                if c.get("type") == "PodScheduled"]
         if old and old[0].get("message") == msg:
@@ -170,6 +228,7 @@ def schedule(sim, pod, now):
         pod["status"]["conditions"] = conds + [_cond(
             "PodScheduled", "False", now, "Unschedulable", msg)]
         st.put(PODS, pod)
+        _failed_scheduling_event(sim, pod, msg, now)
         return False
     pod["spec"]["nodeName"] = best[0]
     pod["status"]["conditions"] = conds + [_cond("PodScheduled", "True",
@@ -789,6 +848,38 @@ def pods_on_missing_nodes(sim, now):
 
 # ---- the loop ----------------------------------------------------------
 
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+
+
+def reconcile_node_taints(sim, now):
+    """The node lifecycle controller (TaintNodesByCondition): a node with
+    spec.unschedulable gets the node.kubernetes.io/unschedulable:NoSchedule
+    taint soon after the cordon, and loses it after the uncordon (v1.28
+    102-106: the PATCH answers still show the old taints; a later GET the
+    new ones).  An empty taint list is dropped, as the API omits it."""
+    st = sim.store
+    for node in list(st.items(NODES)):
+        spec = node.setdefault("spec", {})
+        taints = spec.get("taints") or []
+        has = any(t.get("key") == UNSCHEDULABLE_TAINT and
+                  t.get("effect") == "NoSchedule" for t in taints)
+        want = bool(spec.get("unschedulable"))
+        if want == has:
+            continue
+        if want:
+            taints = taints + [{"key": UNSCHEDULABLE_TAINT,
+                                "effect": "NoSchedule",
+                                "timeAdded": util.rfc3339(now)}]
+        else:
+            taints = [t for t in taints
+                      if t.get("key") != UNSCHEDULABLE_TAINT]
+        if taints:
+            spec["taints"] = taints
+        else:
+            spec.pop("taints", None)
+        st.put(NODES, node)
+
+
 def tick(sim, now, full):
     st = sim.store
     sim.timers.run(now)
@@ -815,6 +906,7 @@ def tick(sim, now, full):
             sim.seen[k] = (st.nsver[md["namespace"]], st.nsver[""])
     reconcile_pvcs(sim, now)
     reconcile_namespaces(sim, now)
+    reconcile_node_taints(sim, now)
     if full:
         reconcile_pdbs(sim, now)
         collect_garbage(sim, now)

@@ -351,6 +351,9 @@ def default_object(res, obj, sim):
                                                    "maxUnavailable": 1,
                                                    "maxSurge": 0}})
             spec.setdefault("revisionHistoryLimit", 10)
+            # the template generation the controller stamps (v1.28 121)
+            md.setdefault("annotations", {})[
+                "deprecated.daemonset.template.generation"] = "1"
         obj["status"] = {} if k == "Deployment" else {"replicas": 0} \
             if k == "ReplicaSet" else {
                 "currentNumberScheduled": 0, "numberMisscheduled": 0,
@@ -581,4 +584,8 @@ def strip_for_update(res, new, old, subresource):
         out["status"] = copy.deepcopy(old.get("status", {}))
         out.setdefault("spec", {})["finalizers"] = copy.deepcopy(
             (old.get("spec") or {}).get("finalizers", []))
+    if res.kind == "Node" and (out.get("spec") or {}).get(
+            "unschedulable") is False:
+        # omitempty: an uncordon answers without the field (v1.28 104)
+        del out["spec"]["unschedulable"]
     return out

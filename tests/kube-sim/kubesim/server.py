@@ -18,6 +18,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import controllers as C
+from . import openapi_pb
 from . import resources as R
 from . import tables
 from . import util
@@ -26,6 +27,13 @@ from .selectors import (SelectorError, check_fields, match_fields,
                         match_labels, parse_fields, parse_labels,
                         selector_from_match)
 from .store import Store
+
+# The real server's OpenAPI v2 document (recorded from v1.28.7).
+OPENAPI_V2_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "..", "..", "testdata", "k8s-recorded",
+                               "v1.28", "openapi-v2.json")
+OPENAPI_V2 = None
+OPENAPI_V2_PB = None
 
 VERSION = {
     "major": "1", "minor": "24+",
@@ -194,10 +202,25 @@ class Sim:
                     "volumeBindingMode": "Immediate",
                     "allowVolumeExpansion": True})
             if not self.store.items(C.NODES):
+                gpus = getattr(self.opts, "gpus_per_node", 0) or 0
                 for i in range(1, nodes + 1):
-                    self.internal_create(R.find("", "v1", "nodes"), {
-                        "kind": "Node", "apiVersion": "v1",
-                        "metadata": {"name": "sim-node-%d" % i}})
+                    # the label marks the nodes kube-sim's own kubelet
+                    # registered (the v1.24 recording's nodes have it);
+                    # nodes a client creates do not get it
+                    node = {"kind": "Node", "apiVersion": "v1",
+                            "metadata": {"name": "sim-node-%d" % i,
+                                         "labels": {"sim-kubelet/managed":
+                                                    "true"}}}
+                    if gpus > 0:
+                        # like a node with the NVIDIA device plugin
+                        cap = {"cpu": "16", "ephemeral-storage": "100Gi",
+                               "memory": "64Gi", "nvidia.com/gpu": str(gpus),
+                               "pods": "110"}
+                        node["metadata"]["labels"][
+                            "nvidia.com/gpu.present"] = "true"
+                        node["status"] = {"capacity": cap,
+                                          "allocatable": dict(cap)}
+                    self.internal_create(R.find("", "v1", "nodes"), node)
             for p in self.store.items(C.PODS):
                 if not util.get_path(p, "spec.nodeName"):
                     self.unscheduled.add((p["metadata"]["namespace"],
@@ -212,8 +235,7 @@ class Sim:
                      ("beta.kubernetes.io/os", "linux"),
                      ("kubernetes.io/arch", "amd64"),
                      ("kubernetes.io/hostname", name),
-                     ("kubernetes.io/os", "linux"),
-                     ("sim-kubelet/managed", "true")):
+                     ("kubernetes.io/os", "linux")):
             labels.setdefault(k, v)
         md.setdefault("annotations", {}).setdefault(
             "node.alpha.kubernetes.io/ttl", "0")
@@ -932,6 +954,10 @@ class Handler(BaseHTTPRequestHandler):
                         pass
                     finally:
                         self.wfile = real
+                    if fault.get("hold"):
+                        # the work is done; the client waits for an
+                        # answer that never comes (time to kill it)
+                        time.sleep(float(fault["hold"]))
                     entry["status"] = 0
                     self._log(entry, t0)
                     self.close_connection = True
@@ -1114,6 +1140,38 @@ class Handler(BaseHTTPRequestHandler):
                            res.name + ("/" + sub if sub else ""), res.group,
                            scope), d)
 
+    def _openapi_v2(self):
+        """GET /openapi/v2: the recorded v1.28.7 document, as JSON (the
+        form recorded) or in the protobuf form kubectl asks for, encoded
+        from it (schemas and their extensions; see openapi_pb)."""
+        accept = self.headers.get("Accept") or "*/*"
+        types = [a.split(";")[0].strip() for a in accept.split(",")]
+        pb = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+        if pb in types and types.index(pb) == 0:
+            global OPENAPI_V2_PB
+            if OPENAPI_V2_PB is None:
+                OPENAPI_V2_PB = openapi_pb.document(json.loads(
+                    self._openapi_v2_json()))
+            return self._send(200, OPENAPI_V2_PB, "application/com.github."
+                              "proto-openapi.spec.v2.v1.0+protobuf",
+                              {"Vary": "Accept",
+                               "X-Varied-Accept": pb})
+        if not any(t in ("application/json", "application/*", "*/*")
+                   for t in types):
+            raise ApiError(406, "NotAcceptable", "only the following media "
+                           "types are accepted: application/json, %s" % pb,
+                           {})
+        return self._send(200, self._openapi_v2_json(), "application/json",
+                          {"Vary": "Accept"})
+
+    @staticmethod
+    def _openapi_v2_json():
+        global OPENAPI_V2
+        if OPENAPI_V2 is None:
+            with open(OPENAPI_V2_PATH, "rb") as f:
+                OPENAPI_V2 = f.read()
+        return OPENAPI_V2
+
     def _nonresource(self, user, path):
         if user["user"] == "system:anonymous" and path not in (
                 "/version", "/healthz", "/livez", "/readyz"):
@@ -1138,9 +1196,19 @@ class Handler(BaseHTTPRequestHandler):
             with sim.lock:
                 metrics = sim.cfg["metrics"]
             return self._send(200, R.discovery_apis(metrics))
+        if path == "/openapi/v2":
+            return self._openapi_v2()
         if path.startswith("/openapi") or path == "/swagger.json":
             raise ApiError(404, "NotFound", "the server could not find the "
                            "requested resource", {})
+        if (path == "/apis/metrics.k8s.io" or
+                path.startswith("/apis/metrics.k8s.io/")) and \
+                not sim.cfg["metrics"]:
+            # no aggregated API registered: the mux's plain page (v1.28
+            # 162, 163), not a Status
+            return self._send(404, "404 page not found\n",
+                              "text/plain; charset=utf-8",
+                              {"X-Content-Type-Options": "nosniff"})
         parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
         if parts[0] == "api" and len(parts) >= 2:
             group, version, rest = "", parts[1], parts[2:]

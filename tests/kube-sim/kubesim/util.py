@@ -47,6 +47,13 @@ def rfc3339nano(t):
         int((t - int(t)) * 1e9))
 
 
+def rfc3339_micro(t):
+    """MicroTime, as events' eventTime: 2026-12-07T12:45:58.973679Z."""
+    dt = datetime.fromtimestamp(t, timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%06dZ" % (
+        int((t - int(t)) * 1e6))
+
+
 def parse_time(s):
     if not s:
         return None
