@@ -23,6 +23,8 @@
 #include "util.h"
 
 #define CLUSTER_NSTEPS		10
+#define CLUSTER_NS_OURS		1	/* cluster_prove: made by the record */
+#define CLUSTER_NS_ADOPTED	2	/* labelled for it by an operator */
 #define CLUSTER_ROLLBACK_MS	60000	/* waiting for a namespace to go */
 /* the claims of the StatefulSet's replicas */
 #define CLUSTER_PVC_PREFIX	CLUSTEROBJ_VCT "-" CLUSTEROBJ_STS "-"
@@ -735,6 +737,42 @@ cluster_delete_namespace(struct esctl_ctx *ctx, struct kube_client *kc,
 }
 
 /*
+ * For the rollback of a create that did not see its namespace made:
+ * marks the namespace ours when it carries this creation's id, and sets
+ * *foreign when it exists but is neither ours nor this service's.
+ */
+static int
+cluster_ns_state(struct cluster_run *r, int *foreign, struct es_err *err)
+{
+	struct kube_ref ref;
+	cJSON *cur = NULL;
+
+	*foreign = 0;
+	if (kube_ref_init(&ref, "namespaces", NULL, r->spec.namespace,
+	    err) == -1)
+		return -1;
+	if (kube_get(r->kc, &ref, &cur, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	switch (clusterobj_owner(cur, &r->spec, r->meta.creation_id)) {
+	case CLUSTEROBJ_OURS:
+		r->ns_ours = 1;
+		break;
+	case CLUSTEROBJ_ORPHAN:
+	case CLUSTEROBJ_ADOPTED:
+		/* this service's, made by another creation: left alone */
+		break;
+	default:
+		*foreign = 1;
+	}
+	cJSON_Delete(cur);
+	return 0;
+}
+
+/*
  * Failure after the metadata: a failed report, the records rolled back,
  * and the objects of this creation removed (unless --keep-on-failure).
  */
@@ -749,7 +787,7 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	cJSON *extra, *list = NULL, *o;
 	char *msg, *sel;
 	const char *step;
-	int i, sts_ours = 0;
+	int i, sts_ours = 0, foreign = 0;
 
 	step = r->step >= 1 && r->step <= CLUSTER_NSTEPS ?
 	    report_statuses[r->step - 1] : "metadata";
@@ -778,10 +816,25 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	cJSON_Delete(extra);
 	free(msg);
 	es_err_clear(&e2);
-	if (cluster_meta_fail(ctx->store, r->spec.namespace,
+	/*
+	 * The client may not have seen the namespace POST succeed (answer
+	 * lost, timeout): a namespace carrying this creation's id is ours
+	 * whatever the client saw.  One that is neither ours nor adopted
+	 * is someone else's: nothing recorded may point at it.
+	 */
+	if (r->kc != NULL && !r->ns_ours && !r->ns_adopted &&
+	    cluster_ns_state(r, &foreign, &e2) == -1)
+		ctx_warn(ctx, "cannot read namespace '%s': %s",
+		    r->spec.namespace, e2.msg);
+	es_err_clear(&e2);
+	if (foreign) {
+		if (cluster_meta_forget(ctx->store, r->spec.namespace,
+		    r->meta.creation_id, &e2) == -1)
+			ctx_warn(ctx, "cannot remove the record: %s", e2.msg);
+	} else if (cluster_meta_fail(ctx->store, r->spec.namespace,
 	    r->meta.creation_id, cause->msg, lc_now(ctx), &e2) == -1)
 		ctx_warn(ctx, "cannot record the failure: %s", e2.msg);
-	if (r->kc == NULL)
+	if (r->kc == NULL || foreign)
 		return;
 	if (r->keep) {
 		if (cJSON_GetArraySize(r->owned) > 0 || r->ns_ours)
@@ -1196,6 +1249,70 @@ cluster_wait_opt(struct esctl_args *args, int *wait, struct es_err *err)
 	return util_parse_bool(v, "--wait", wait, err);
 }
 
+/*
+ * The ownership proof of a recorded service's namespace before anything
+ * is deleted, scaled or restarted in it (clusterobj_proof).  *how: 0 the
+ * namespace does not exist, CLUSTER_NS_OURS, or CLUSTER_NS_ADOPTED.
+ */
+static int
+cluster_prove(struct kube_client *kc, const cJSON *rec, const char *ns,
+    int *how, struct es_err *err)
+{
+	struct clusterobj_record cr;
+	struct kube_ref ref;
+	cJSON *obj = NULL;
+	int rc;
+
+	*how = 0;
+	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
+		return -1;
+	if (kube_get(kc, &ref, &obj, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	memset(&cr, 0, sizeof cr);
+	cr.namespace = ns;
+	cr.tenant_org_id = kube_str(rec, "tenant_org_id");
+	cr.user = kube_str(rec, "user");
+	cr.service_name = kube_str(rec, "service_name");
+	cr.creation_id = kube_str(rec, "creation_id");
+	rc = clusterobj_proof(obj, &cr, err);
+	cJSON_Delete(obj);
+	if (rc == -1)
+		return -1;
+	*how = rc == CLUSTEROBJ_OURS ? CLUSTER_NS_OURS : CLUSTER_NS_ADOPTED;
+	return 0;
+}
+
+/*
+ * Deletes one object of an adopted namespace if this service's creation
+ * made it (its creation annotation is the record's).
+ */
+static int
+cluster_delete_if_ours(struct kube_client *kc, const struct kube_ref *ref,
+    const char *creation_id, struct es_err *err)
+{
+	struct kube_delete_opts d;
+	cJSON *cur = NULL;
+	int ours;
+
+	if (kube_get(kc, ref, &cur, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	ours = clusterobj_is_ours(cur, creation_id);
+	cJSON_Delete(cur);
+	if (!ours)
+		return 0;
+	memset(&d, 0, sizeof d);
+	d.ignore_not_found = 1;
+	return kube_delete(kc, ref, &d, NULL, err);
+}
+
 static int
 cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -1211,9 +1328,9 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct kube_delete_opts d;
 	struct kube_list_opts lo;
 	struct kube_ref ref;
-	cJSON *rec = NULL, *nsobj = NULL, *list = NULL, *plan, *p, *o;
-	const char *org, *user, *svc, *label;
-	char *ns = NULL;
+	cJSON *rec = NULL, *list = NULL, *plan, *p, *o;
+	const char *org, *user, *svc;
+	char *ns = NULL, *sel;
 	long long timeout;
 	size_t i;
 	int fd = -1, wait, rc = -1, have_ns = 1;
@@ -1235,21 +1352,10 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ctx_kube(ctx, &kc, err) == -1)
 		goto done;
 
-	/* never touch a namespace labelled for another org */
-	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
-		goto done;
-	if (!ctx->dry_run && kube_get(kc, &ref, &nsobj, err) == -1) {
-		if (err->code != ES_ENOTFOUND)
+	/* only a namespace proven to be this service's */
+	if (!ctx->dry_run) {
+		if (cluster_prove(kc, rec, ns, &have_ns, err) == -1)
 			goto done;
-		es_err_clear(err);
-		have_ns = 0;
-	}
-	label = kube_str(nsobj, "metadata.labels.tenant-org-id");
-	if (label != NULL && strcmp(label, org) != 0) {
-		es_err_set(err, ES_EPERM, "Forbidden", "namespace '%s' is "
-		    "labelled for org '%s', not '%s': not deleting it", ns,
-		    label, org);
-		goto done;
 	}
 	if (ctx->dry_run) {
 		plan = cJSON_CreateArray();
@@ -1294,7 +1400,11 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	d.ignore_not_found = 1;
 	for (i = 0; have_ns && i < sizeof victims / sizeof victims[0]; i++) {
 		if (kube_ref_init(&ref, victims[i].resource, ns,
-		    victims[i].name, err) == -1 ||
+		    victims[i].name, err) == -1)
+			goto done;
+		if (have_ns == CLUSTER_NS_ADOPTED ?
+		    cluster_delete_if_ours(kc, &ref, kube_str(rec,
+		    "creation_id"), err) == -1 :
 		    kube_delete(kc, &ref, &d, NULL, err) == -1)
 			goto done;
 	}
@@ -1302,17 +1412,30 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (kube_ref_init(&ref, "persistentvolumeclaims", ns, NULL,
 		    err) == -1)
 			goto done;
+		sel = xasprintf("es-cluster=true,tenant-org-id=%s,user=%s,"
+		    "service-name=%s", org, user, svc);
 		memset(&lo, 0, sizeof lo);
-		lo.label_selector = "es-cluster=true";
-		if (kube_list(kc, &ref, &lo, &list, err) == -1)
+		lo.label_selector = have_ns == CLUSTER_NS_OURS ?
+		    "es-cluster=true" : sel;
+		rc = kube_list(kc, &ref, &lo, &list, err);
+		free(sel);
+		if (rc == -1)
 			goto done;
+		rc = -1;
 		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
 			ref.name = kube_str(o, "metadata.name");
+			if (have_ns == CLUSTER_NS_ADOPTED &&
+			    !clusterobj_is_ours(o, kube_str(rec,
+			    "creation_id")) && strncmp(ref.name,
+			    CLUSTER_PVC_PREFIX,
+			    strlen(CLUSTER_PVC_PREFIX)) != 0)
+				continue;
 			if (kube_delete(kc, &ref, &d, NULL, err) == -1)
 				goto done;
 		}
-		if (cluster_delete_namespace(ctx, kc, ns, wait ? (long)timeout :
-		    0, err) == -1)
+		/* an adopted namespace is the operator's: it stays */
+		if (have_ns == CLUSTER_NS_OURS && cluster_delete_namespace(ctx,
+		    kc, ns, wait ? (long)timeout : 0, err) == -1)
 			goto done;
 	}
 	if (cluster_meta_deleted(ctx->store, ns, lc_now(ctx), err) == -1)
@@ -1325,13 +1448,13 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON_AddStringToObject(o, "service_name", svc);
 	cJSON_AddStringToObject(o, "status", "deleted");
 	rc = out_ok(ctx, o, "ES service '%s' of user '%s' deleted (namespace "
-	    "'%s'%s)", svc, user, ns, have_ns && !wait ?
+	    "'%s'%s)", svc, user, ns, have_ns == CLUSTER_NS_ADOPTED ?
+	    ", adopted, kept" : have_ns && !wait ?
 	    ", still terminating" : "");
 	cJSON_Delete(o);
 done:
 	store_unlock(fd);
 	cJSON_Delete(list);
-	cJSON_Delete(nsobj);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
@@ -1365,12 +1488,13 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
 	const char *want = args_get(args, "pod");
 	char *ns = NULL;
 	long long timeout, start;
-	int rc = -1;
+	int rc = -1, how;
 
 	if (cluster_timeout(ctx, args, 600, &timeout, err) == -1 ||
 	    cluster_target(ctx, args, &ns, &rec, err) == -1)
 		return -1;
 	if (ctx_kube(ctx, &kc, err) == -1 ||
+	    cluster_prove(kc, rec, ns, &how, err) == -1 ||
 	    kube_ref_init(&ref, "pods", ns, want, err) == -1)
 		goto done;
 	pods = cJSON_CreateArray();
@@ -1473,7 +1597,7 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON *rec = NULL, *o;
 	char *ns = NULL, *prev = NULL;
 	long long replicas, timeout;
-	int fd = -1, wait, rc = -1;
+	int fd = -1, wait, rc = -1, how;
 
 	if (args_int(args, "replicas", 0, CLUSTER_MAX_REPLICAS, -1, &replicas,
 	    err) == -1 || cluster_wait_opt(args, &wait, err) == -1 ||
@@ -1512,6 +1636,7 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 	lc_flush_outbox(ctx);
 	if ((fd = cluster_lock(ctx, ns, err)) == -1 ||
 	    ctx_kube(ctx, &kc, err) == -1 ||
+	    cluster_prove(kc, rec, ns, &how, err) == -1 ||
 	    cluster_meta_set_status(ctx->store, ns, "scaling", NULL,
 	    lc_now(ctx), err) == -1)
 		goto done;
