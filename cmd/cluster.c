@@ -82,6 +82,7 @@ static int	cluster_report(struct cluster_run *, int, const char *,
 static int	cluster_apply(struct cluster_run *, const cJSON *, int,
 		    struct es_err *);
 static long long cluster_ms(void);
+static int	cluster_answer_lost(struct cluster_run *, struct es_err *);
 
 static long long
 cluster_ms(void)
@@ -215,6 +216,24 @@ cluster_existing(struct cluster_run *r, const struct kube_ref *ref,
 }
 
 /*
+ * A create POST whose answer was lost (connection dropped, timeout): the
+ * server may have carried it out.  Sending it again is safe, since the
+ * 409 that follows is settled by the creation id (cluster_existing), so
+ * the caller repeats it; says so on stderr.
+ */
+static int
+cluster_answer_lost(struct cluster_run *r, struct es_err *err)
+{
+	if (err->code != ES_EREMOTE || strcmp(err->reason,
+	    "ConnectionFailed") != 0)
+		return 0;
+	ctx_info(r->ctx, "%s; sending it again (an object already made "
+	    "is recognised by its creation id)", err->msg);
+	es_err_clear(err);
+	return 1;
+}
+
+/*
  * Creates an object, or takes the existing one if it is this service's
  * (409 AlreadyExists: read it and check whose it is).
  */
@@ -235,6 +254,8 @@ cluster_apply(struct cluster_run *r, const cJSON *obj, int record,
 			cluster_own(r, &ref);
 			break;
 		}
+		if (tries < 2 && cluster_answer_lost(r, err))
+			continue;	/* sent again: a 409 shows whose */
 		if (err->code != ES_ECONFLICT)
 			goto done;
 		es_err_clear(err);
@@ -289,6 +310,8 @@ cluster_step_namespace(struct cluster_run *r, struct es_err *err)
 			ours = 1;
 			break;
 		}
+		if (tries < 4 && cluster_answer_lost(r, err))
+			continue;
 		if (err->code != ES_ECONFLICT)
 			goto done;
 		es_err_clear(err);
