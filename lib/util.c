@@ -537,3 +537,20 @@ util_dns1123_label(const char *s)
 		return 0;
 	return s[0] != '-' && s[n - 1] != '-';
 }
+
+char *
+util_url_redact(const char *url, const char *mask)
+{
+	const char *auth, *end, *at;
+
+	if ((auth = strstr(url, "://")) == NULL)
+		return xstrdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at == auth)
+		return xstrdup(url);
+	return xasprintf("%.*s%s%s%s", (int)(auth - url), url,
+	    mask != NULL ? mask : "", mask != NULL ? "@" : "", at);
+}

@@ -78,6 +78,12 @@ int		 util_fsync_dir(const char *dir, struct es_err *err);
 char		*util_path_join(const char *dir, const char *name);
 /* Returns the directory part as a new string; caller frees. */
 char		*util_dirname(const char *path);
+/*
+ * A URL without the userinfo (user:password@) of its authority: with
+ * mask NULL it is dropped, else replaced by mask ("***", as kubectl
+ * shows it).  New string; caller frees.
+ */
+char		*util_url_redact(const char *url, const char *mask);
 
 /* Damerau-Levenshtein distance, for "did you mean" hints. */
 int		 util_edit_distance(const char *, const char *);
