@@ -446,7 +446,7 @@ clusterobj_configure(cJSON *sts, const struct cluster_spec *s,
 		    CLUSTEROBJ_CONTAINER);
 	spec = clusterobj_child(sts, "spec");
 	r = cJSON_GetObjectItem(spec, "replicas");
-	if (!cJSON_IsNumber(r) || (long long)r->valuedouble != s->replicas) {
+	if (!cJSON_IsNumber(r) || r->valuedouble != (double)s->replicas) {
 		cJSON_DeleteItemFromObject(spec, "replicas");
 		cJSON_AddNumberToObject(spec, "replicas", (double)s->replicas);
 		same = 0;

@@ -686,8 +686,9 @@ doc_from_json(const cJSON *j)
 		n->str = xstrdup(n->boolean ? "true" : "false");
 	} else if (cJSON_IsNumber(j)) {
 		n->number = j->valuedouble;
-		if (j->valuedouble == (double)(long long)j->valuedouble &&
-		    fabs(j->valuedouble) < 9e15) {
+		/* the range first: casting 1e20 to long long is UB */
+		if (fabs(j->valuedouble) < 9e15 &&
+		    j->valuedouble == (double)(long long)j->valuedouble) {
 			n->type = DOC_INT;
 			n->integer = (long long)j->valuedouble;
 			snprintf(num, sizeof num, "%lld", n->integer);
@@ -790,7 +791,7 @@ doc_emit_node(yaml_emitter_t *em, const cJSON *j, int depth)
 		    doc_plain_is_string(j->valuestring));
 	if (cJSON_IsNumber(j)) {
 		d = j->valuedouble;
-		if (d == (double)(long long)d && fabs(d) < 9e15)
+		if (fabs(d) < 9e15 && d == (double)(long long)d)
 			snprintf(num, sizeof num, "%lld", (long long)d);
 		else {
 			snprintf(num, sizeof num, "%.15g", d);
