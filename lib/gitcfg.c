@@ -65,6 +65,7 @@ static int	 gitcfg_git_error(struct gitcfg *, int, const char *,
 static int	 gitcfg_remote(git_remote **, git_repository *, const char *);
 static int	 gitcfg_fetch(struct gitcfg *, git_remote *, struct es_err *);
 static int	 gitcfg_clone(struct gitcfg *, struct es_err *);
+static int	 gitcfg_sync(struct gitcfg *, struct es_err *);
 static int	 gitcfg_resolve(struct gitcfg *, struct es_err *);
 static int	 gitcfg_rm_cb(const char *, const struct stat *, int,
 		    struct FTW *);
@@ -389,6 +390,33 @@ gitcfg_fetch(struct gitcfg *g, git_remote *remote, struct es_err *err)
 	return 0;
 }
 
+/* The cache brought up to date: fetched, or cloned on first use. */
+static int
+gitcfg_sync(struct gitcfg *g, struct es_err *err)
+{
+	git_remote *remote;
+	struct stat sb;
+	int rc;
+
+	if (stat(g->cache, &sb) == 0) {
+		rc = git_repository_open_bare(&g->repo, g->cache);
+		if (rc == 0)
+			rc = gitcfg_remote(&remote, g->repo, g->url);
+		if (rc < 0)
+			return gitcfg_git_error(g, rc, "cannot open the git "
+			    "cache of", err);
+		rc = gitcfg_fetch(g, remote, err);
+		git_remote_free(remote);
+		return rc;
+	}
+	if (gitcfg_clone(g, err) == -1)
+		return -1;
+	if ((rc = git_repository_open_bare(&g->repo, g->cache)) < 0)
+		return gitcfg_git_error(g, rc, "cannot open the git cache of",
+		    err);
+	return 0;
+}
+
 /* First use of a URL: a bare clone in a temporary place, then renamed. */
 static int
 gitcfg_clone(struct gitcfg *g, struct es_err *err)
@@ -503,10 +531,9 @@ gitcfg_open(const struct gitcfg_opts *o, struct gitcfg **out,
 {
 	struct gitcfg_url u;
 	struct gitcfg *g;
-	git_remote *remote = NULL;
 	git_oid oid;
 	char hex[GIT_OID_HEXSZ + 1], *lock, *p;
-	struct stat sb;
+	mode_t mask;
 	long waited = 0;
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	int rc;
@@ -589,28 +616,16 @@ gitcfg_open(const struct gitcfg_opts *o, struct gitcfg **out,
 	}
 	free(lock);
 
-	if (stat(g->cache, &sb) == 0) {
-		rc = git_repository_open_bare(&g->repo, g->cache);
-		if (rc == 0)
-			rc = gitcfg_remote(&remote, g->repo, g->url);
-		if (rc < 0) {
-			gitcfg_git_error(g, rc, "cannot open the git cache of",
-			    err);
-			goto fail;
-		}
-		rc = gitcfg_fetch(g, remote, err);
-		git_remote_free(remote);
-		if (rc == -1)
-			goto fail;
-	} else {
-		if (gitcfg_clone(g, err) == -1)
-			goto fail;
-		if ((rc = git_repository_open_bare(&g->repo, g->cache)) < 0) {
-			gitcfg_git_error(g, rc, "cannot open the git cache of",
-			    err);
-			goto fail;
-		}
-	}
+	/*
+	 * libgit2 creates files with 0777/0666 less the umask: the clone,
+	 * its hooks/ and every fetched object are private (0700/0600) like
+	 * everything esctl writes.  Restored before returning.
+	 */
+	mask = umask(077);
+	rc = gitcfg_sync(g, err);
+	umask(mask);
+	if (rc == -1)
+		goto fail;
 	if (gitcfg_resolve(g, err) == -1)
 		goto fail;
 	/* objects never change once written: reading needs no lock */
