@@ -634,17 +634,61 @@ cluster_applied(const struct cluster_run *r, const char *what)
 	return 0;
 }
 
+/* What the rollout wait knows besides the object it polls. */
+struct cluster_rollout {
+	struct cluster_run	*run;
+	const char		*selector;	/* of the pods it waits for */
+	char			*why;		/* the scheduler's last word */
+};
+
+/*
+ * The rollout condition, plus why pods are not starting: the scheduler's
+ * Unschedulable message goes into the progress line and the timeout
+ * message, and is said once on stderr as soon as it appears.
+ */
+static int
+cluster_cond_rollout(void *arg, const cJSON *obj, struct es_buf *st,
+    struct es_err *err)
+{
+	struct cluster_rollout *ro = arg;
+	struct es_err e2 = ES_ERR_INIT;
+	char *why;
+	int done;
+
+	if ((done = kube_cond_rollout(NULL, obj, st, err)) != 0)
+		return done;
+	if (kube_pods_unschedulable(ro->run->kc, ro->run->spec.namespace,
+	    ro->selector, &why, &e2) == -1)
+		return 0;	/* only an explanation: keep waiting */
+	if (why == NULL)
+		return 0;
+	if (ro->why == NULL || strcmp(ro->why, why) != 0) {
+		ctx_progress_done(ro->run->ctx);
+		ctx_info(ro->run->ctx, "%s", why);
+	}
+	free(ro->why);
+	ro->why = why;
+	es_buf_addf(st, "; %s", why);
+	return 0;
+}
+
 /* Step 8: the StatefulSet (and Kibana) ready, within --timeout. */
 static int
 cluster_step_rollout(struct cluster_run *r, struct es_err *err)
 {
+	struct cluster_rollout ro;
 	struct kube_ref ref;
 	struct kube_wait w;
+	char *msg;
 	int rc;
 
 	cluster_sts_ref(&ref, r->spec.namespace);
+	memset(&ro, 0, sizeof ro);
+	ro.run = r;
+	ro.selector = "app=elasticsearch";
 	memset(&w, 0, sizeof w);
-	w.cond = kube_cond_rollout;
+	w.cond = cluster_cond_rollout;
+	w.arg = &ro;
 	w.progress = ctx_kube_progress;
 	w.progress_arg = r->ctx;
 	w.timeout_ms = cluster_left(r);
@@ -652,10 +696,22 @@ cluster_step_rollout(struct cluster_run *r, struct es_err *err)
 	if (rc == 0 && cluster_applied(r, "Deployment/" CLUSTEROBJ_KIBANA)) {
 		ref.resource = "deployments";
 		ref.name = CLUSTEROBJ_KIBANA;
+		ro.selector = "app=kibana";
 		w.timeout_ms = cluster_left(r);
 		rc = kube_wait(r->kc, &ref, &w, NULL, err);
 	}
 	ctx_progress_done(r->ctx);
+	free(ro.why);
+	if (rc == -1 && strcmp(err->reason, "Timeout") == 0) {
+		/* the create's own clock: the whole --timeout, not its rest */
+		msg = strstr(err->msg, " waiting for ");
+		msg = xstrdup(msg != NULL ? msg + 1 : err->msg);
+		es_err_set(err, ES_EREMOTE, "Timeout", "not ready within "
+		    "--timeout %llds (%llds elapsed) %s",
+		    (r->timeout_ms + 999) / 1000,
+		    (cluster_ms() - r->start_ms + 500) / 1000, msg);
+		free(msg);
+	}
 	if (rc == -1)
 		return -1;
 	return cluster_report(r, 8, "Cluster rollout completed successfully",

@@ -2015,6 +2015,44 @@ out:
 /* ---- waiting ------------------------------------------------------- */
 
 int
+kube_pods_unschedulable(struct kube_client *kc, const char *ns,
+    const char *selector, char **why, struct es_err *err)
+{
+	struct kube_ref ref;
+	struct kube_list_opts lo;
+	const cJSON *pod, *c;
+	cJSON *list = NULL;
+
+	*why = NULL;
+	if (kube_ref_init(&ref, "pods", ns, NULL, err) == -1)
+		return -1;
+	memset(&lo, 0, sizeof lo);
+	lo.label_selector = selector;
+	if (kube_list(kc, &ref, &lo, &list, err) == -1)
+		return -1;
+	cJSON_ArrayForEach(pod, cJSON_GetObjectItem(list, "items")) {
+		cJSON_ArrayForEach(c, kube_item(pod, "status.conditions")) {
+			if (kube_str(c, "type") == NULL || strcmp(kube_str(c,
+			    "type"), "PodScheduled") != 0 ||
+			    kube_str(c, "status") == NULL ||
+			    strcmp(kube_str(c, "status"), "False") != 0 ||
+			    kube_str(c, "reason") == NULL ||
+			    strcmp(kube_str(c, "reason"), "Unschedulable") != 0)
+				continue;
+			*why = xasprintf("pod %s cannot be scheduled: %s",
+			    kube_str(pod, "metadata.name"), kube_str(c,
+			    "message") ? kube_str(c, "message") :
+			    "Unschedulable");
+			break;
+		}
+		if (*why != NULL)
+			break;
+	}
+	cJSON_Delete(list);
+	return 0;
+}
+
+int
 kube_wait(struct kube_client *kc, const struct kube_ref *ref,
     const struct kube_wait *w, cJSON **last, struct es_err *err)
 {

@@ -66,3 +66,18 @@ teardown() {
 	assert_equal "$(kube_sim_count POST "$STS")" 2
 	assert_equal "$(sql "SELECT status FROM deployment_status")" created
 }
+
+@test "an unschedulable create says why at once, in the error and the report; elapsed = --timeout" {
+	run -6 --separate-stderr esctl cluster create --org org-001 \
+	    --user alice --service search --no-kibana --cpu-request 500 \
+	    --cpu-limit 500 --timeout 5s
+	# said as soon as the scheduler said it, once
+	[ "$(grep -c '^pod elasticsearch-0 cannot be scheduled: 0/[0-9]* nodes are available: [0-9]* Insufficient cpu\.$' <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"esctl: error: "*"not ready within --timeout 5s (5s elapsed) waiting for statefulsets 'elasticsearch'"*"Insufficient cpu."* ]]
+	# the failed report carries it
+	local failed
+	failed=$(ls "$ESCTL_DATA_DIR"/deployment_reports/*.json | tail -1)
+	assert_equal "$(jq -r .status "$failed")" failed
+	[[ "$(jq -r .error "$failed")" == *"cannot be scheduled: 0/"*"Insufficient cpu."* ]]
+	[[ "$(sql "SELECT message FROM deployment_status")" == *"Insufficient cpu"* ]]
+}
