@@ -84,6 +84,12 @@ char		*util_dirname(const char *path);
  * shows it).  New string; caller frees.
  */
 char		*util_url_redact(const char *url, const char *mask);
+/*
+ * s with its control characters made visible, for a terminal: newline,
+ * carriage return and tab as \n, \r, \t, the others (ESC, DEL, C1)
+ * as \xNN.  New string; caller frees.
+ */
+char		*util_escape_ctrl(const char *s);
 
 /* Damerau-Levenshtein distance, for "did you mean" hints. */
 int		 util_edit_distance(const char *, const char *);
