@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "doc.h"
+#include "util.h"
 
 struct doc_anchor {
 	char		*name;
@@ -544,13 +545,17 @@ doc_parse_stream(const char *buf, size_t len, const char *name,
 int
 doc_parse_file(const char *path, struct doc_node **out, struct es_err *err)
 {
+	char why[64];
+	int e;
 	struct es_buf b = ES_BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	if (es_buf_read_file(&b, path) == -1) {
-		es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read '%s': %s", path, strerror(errno));
+	if (es_buf_read_file_max(&b, path, UTIL_MAX_TEXT_FILE) == -1) {
+		e = errno;
+		es_err_set(err, e == ENOENT ? ES_ENOTFOUND : e == EFBIG ?
+		    ES_EUSAGE : ES_EFAIL, NULL, "cannot read '%s': %s", path,
+		    util_read_strerror(e, UTIL_MAX_TEXT_FILE, why, sizeof why));
 		es_buf_release(&b);
 		return -1;
 	}

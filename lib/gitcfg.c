@@ -220,14 +220,18 @@ gitcfg_redact_url(const char *url)
 int
 gitcfg_read_token_file(const char *path, char **out, struct es_err *err)
 {
+	char why[64];
+	int e;
 	struct es_buf b = ES_BUF_INIT;
 	size_t n;
 
 	*out = NULL;
-	if (es_buf_read_file(&b, path) == -1) {
-		es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read token file '%s': %s", path,
-		    strerror(errno));
+	if (es_buf_read_file_max(&b, path, UTIL_MAX_TEXT_FILE) == -1) {
+		e = errno;
+		es_err_set(err, e == ENOENT ? ES_ENOTFOUND : e == EFBIG ?
+		    ES_EUSAGE : ES_EFAIL, NULL, "cannot read token file '%s': "
+		    "%s", path, util_read_strerror(e, UTIL_MAX_TEXT_FILE, why,
+		    sizeof why));
 		es_buf_release(&b);
 		return -1;
 	}

@@ -586,3 +586,14 @@ util_escape_ctrl(const char *s)
 	}
 	return es_buf_detach(&b, NULL);
 }
+
+const char *
+util_read_strerror(int e, size_t max, char *buf, size_t len)
+{
+	if (e == EFBIG)
+		snprintf(buf, len, "larger than the limit of %zu MiB",
+		    max >> 20);
+	else
+		snprintf(buf, len, "%s", strerror(e));
+	return buf;
+}

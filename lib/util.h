@@ -91,6 +91,19 @@ char		*util_url_redact(const char *url, const char *mask);
  */
 char		*util_escape_ctrl(const char *s);
 
+/*
+ * Most bytes read into memory from an outside input that is not mapped:
+ * configuration, kubeconfig, --from-file documents, token files, and data
+ * (snapshot import, vectors from a pipe or a device).
+ */
+#define UTIL_MAX_TEXT_FILE	(16UL << 20)
+#define UTIL_MAX_DATA_FILE	(256UL << 20)
+/*
+ * Why reading failed: strerror(e), or for EFBIG "larger than the limit of
+ * N MiB" naming max.  Writes to buf; returns it.
+ */
+const char	*util_read_strerror(int e, size_t max, char *buf, size_t len);
+
 /* Damerau-Levenshtein distance, for "did you mean" hints. */
 int		 util_edit_distance(const char *, const char *);
 /* 1 if s matches [A-Za-z0-9._-]{1,max} */
