@@ -20,8 +20,9 @@ VERSION = 0.1.0
 SANITIZE ?= $(SANITIZE_DEFAULT)
 ifeq ($(SANITIZE),1)
 BUILD = build-san
-SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+# float-cast-overflow is not part of GCC's -fsanitize=undefined
+SANFLAGS = -fsanitize=address,undefined,float-cast-overflow \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
 ESCTL = $(BUILD)/esctl
 else
 BUILD = build

@@ -23,6 +23,8 @@
 #include "util.h"
 
 #define CLUSTER_NSTEPS		10
+#define CLUSTER_NS_OURS		1	/* cluster_prove: made by the record */
+#define CLUSTER_NS_ADOPTED	2	/* labelled for it by an operator */
 #define CLUSTER_ROLLBACK_MS	60000	/* waiting for a namespace to go */
 /* the claims of the StatefulSet's replicas */
 #define CLUSTER_PVC_PREFIX	CLUSTEROBJ_VCT "-" CLUSTEROBJ_STS "-"
@@ -80,6 +82,7 @@ static int	cluster_report(struct cluster_run *, int, const char *,
 static int	cluster_apply(struct cluster_run *, const cJSON *, int,
 		    struct es_err *);
 static long long cluster_ms(void);
+static int	cluster_answer_lost(struct cluster_run *, struct es_err *);
 
 static long long
 cluster_ms(void)
@@ -213,6 +216,24 @@ cluster_existing(struct cluster_run *r, const struct kube_ref *ref,
 }
 
 /*
+ * A create POST whose answer was lost (connection dropped, timeout): the
+ * server may have carried it out.  Sending it again is safe, since the
+ * 409 that follows is settled by the creation id (cluster_existing), so
+ * the caller repeats it; says so on stderr.
+ */
+static int
+cluster_answer_lost(struct cluster_run *r, struct es_err *err)
+{
+	if (err->code != ES_EREMOTE || strcmp(err->reason,
+	    "ConnectionFailed") != 0)
+		return 0;
+	ctx_info(r->ctx, "%s; sending it again (an object already made "
+	    "is recognised by its creation id)", err->msg);
+	es_err_clear(err);
+	return 1;
+}
+
+/*
  * Creates an object, or takes the existing one if it is this service's
  * (409 AlreadyExists: read it and check whose it is).
  */
@@ -233,6 +254,8 @@ cluster_apply(struct cluster_run *r, const cJSON *obj, int record,
 			cluster_own(r, &ref);
 			break;
 		}
+		if (tries < 2 && cluster_answer_lost(r, err))
+			continue;	/* sent again: a 409 shows whose */
 		if (err->code != ES_ECONFLICT)
 			goto done;
 		es_err_clear(err);
@@ -287,6 +310,8 @@ cluster_step_namespace(struct cluster_run *r, struct es_err *err)
 			ours = 1;
 			break;
 		}
+		if (tries < 4 && cluster_answer_lost(r, err))
+			continue;
 		if (err->code != ES_ECONFLICT)
 			goto done;
 		es_err_clear(err);
@@ -609,60 +634,61 @@ cluster_applied(const struct cluster_run *r, const char *what)
 	return 0;
 }
 
-/*
- * A rollout that timed out: when the scheduler cannot place one of the
- * namespace's pods (PodScheduled False, Unschedulable), say so with its
- * message ("0/3 nodes are available: 3 Insufficient nvidia.com/gpu...");
- * "0/1 ready" alone does not tell the operator what to fix.
- */
-static void
-cluster_why_pending(struct cluster_run *r, struct es_err *err)
-{
-	struct kube_list_opts lo;
-	struct kube_ref ref;
-	struct es_err e2 = ES_ERR_INIT;
-	cJSON *list = NULL, *p, *c;
-	const char *msg;
-	size_t len;
+/* What the rollout wait knows besides the object it polls. */
+struct cluster_rollout {
+	struct cluster_run	*run;
+	const char		*selector;	/* of the pods it waits for */
+	char			*why;		/* the scheduler's last word */
+};
 
-	if (err->code != ES_EREMOTE || strcmp(err->reason, "Timeout") != 0 ||
-	    kube_ref_init(&ref, "pods", r->spec.namespace, NULL, &e2) == -1)
-		return;
-	memset(&lo, 0, sizeof lo);
-	lo.field_selector = "status.phase=Pending";
-	if (kube_list(r->kc, &ref, &lo, &list, &e2) == -1)
-		return;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "items")) {
-		cJSON_ArrayForEach(c, cJSON_GetObjectItem(cJSON_GetObjectItem(
-		    p, "status"), "conditions")) {
-			if (strcmp(kube_str(c, "type") ? kube_str(c, "type") :
-			    "", "PodScheduled") != 0 || kube_str(c, "reason") ==
-			    NULL || strcmp(kube_str(c, "reason"),
-			    "Unschedulable") != 0)
-				continue;
-			msg = kube_str(c, "message");
-			len = strlen(err->msg);
-			snprintf(err->msg + len, sizeof err->msg - len, "; pod "
-			    "'%s' cannot be scheduled: %s", kube_str(p,
-			    "metadata.name"), msg ? msg : "Unschedulable");
-			cJSON_Delete(list);
-			return;
-		}
+/*
+ * The rollout condition, plus why pods are not starting: the scheduler's
+ * Unschedulable message goes into the progress line and the timeout
+ * message, and is said once on stderr as soon as it appears.
+ */
+static int
+cluster_cond_rollout(void *arg, const cJSON *obj, struct es_buf *st,
+    struct es_err *err)
+{
+	struct cluster_rollout *ro = arg;
+	struct es_err e2 = ES_ERR_INIT;
+	char *why;
+	int done;
+
+	if ((done = kube_cond_rollout(NULL, obj, st, err)) != 0)
+		return done;
+	if (kube_pods_unschedulable(ro->run->kc, ro->run->spec.namespace,
+	    ro->selector, &why, &e2) == -1)
+		return 0;	/* only an explanation: keep waiting */
+	if (why == NULL)
+		return 0;
+	if (ro->why == NULL || strcmp(ro->why, why) != 0) {
+		ctx_progress_done(ro->run->ctx);
+		ctx_info(ro->run->ctx, "%s", why);
 	}
-	cJSON_Delete(list);
+	free(ro->why);
+	ro->why = why;
+	es_buf_addf(st, "; %s", why);
+	return 0;
 }
 
 /* Step 8: the StatefulSet (and Kibana) ready, within --timeout. */
 static int
 cluster_step_rollout(struct cluster_run *r, struct es_err *err)
 {
+	struct cluster_rollout ro;
 	struct kube_ref ref;
 	struct kube_wait w;
+	char *msg;
 	int rc;
 
 	cluster_sts_ref(&ref, r->spec.namespace);
+	memset(&ro, 0, sizeof ro);
+	ro.run = r;
+	ro.selector = "app=elasticsearch";
 	memset(&w, 0, sizeof w);
-	w.cond = kube_cond_rollout;
+	w.cond = cluster_cond_rollout;
+	w.arg = &ro;
 	w.progress = ctx_kube_progress;
 	w.progress_arg = r->ctx;
 	w.timeout_ms = cluster_left(r);
@@ -670,14 +696,24 @@ cluster_step_rollout(struct cluster_run *r, struct es_err *err)
 	if (rc == 0 && cluster_applied(r, "Deployment/" CLUSTEROBJ_KIBANA)) {
 		ref.resource = "deployments";
 		ref.name = CLUSTEROBJ_KIBANA;
+		ro.selector = "app=kibana";
 		w.timeout_ms = cluster_left(r);
 		rc = kube_wait(r->kc, &ref, &w, NULL, err);
 	}
 	ctx_progress_done(r->ctx);
-	if (rc == -1) {
-		cluster_why_pending(r, err);
-		return -1;
+	free(ro.why);
+	if (rc == -1 && strcmp(err->reason, "Timeout") == 0) {
+		/* the create's own clock: the whole --timeout, not its rest */
+		msg = strstr(err->msg, " waiting for ");
+		msg = xstrdup(msg != NULL ? msg + 1 : err->msg);
+		es_err_set(err, ES_EREMOTE, "Timeout", "not ready within "
+		    "--timeout %llds (%llds elapsed) %s",
+		    (r->timeout_ms + 999) / 1000,
+		    (cluster_ms() - r->start_ms + 500) / 1000, msg);
+		free(msg);
 	}
+	if (rc == -1)
+		return -1;
 	return cluster_report(r, 8, "Cluster rollout completed successfully",
 	    NULL, err);
 }
@@ -780,6 +816,42 @@ cluster_delete_namespace(struct esctl_ctx *ctx, struct kube_client *kc,
 }
 
 /*
+ * For the rollback of a create that did not see its namespace made:
+ * marks the namespace ours when it carries this creation's id, and sets
+ * *foreign when it exists but is neither ours nor this service's.
+ */
+static int
+cluster_ns_state(struct cluster_run *r, int *foreign, struct es_err *err)
+{
+	struct kube_ref ref;
+	cJSON *cur = NULL;
+
+	*foreign = 0;
+	if (kube_ref_init(&ref, "namespaces", NULL, r->spec.namespace,
+	    err) == -1)
+		return -1;
+	if (kube_get(r->kc, &ref, &cur, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	switch (clusterobj_owner(cur, &r->spec, r->meta.creation_id)) {
+	case CLUSTEROBJ_OURS:
+		r->ns_ours = 1;
+		break;
+	case CLUSTEROBJ_ORPHAN:
+	case CLUSTEROBJ_ADOPTED:
+		/* this service's, made by another creation: left alone */
+		break;
+	default:
+		*foreign = 1;
+	}
+	cJSON_Delete(cur);
+	return 0;
+}
+
+/*
  * Failure after the metadata: a failed report, the records rolled back,
  * and the objects of this creation removed (unless --keep-on-failure).
  */
@@ -794,7 +866,7 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	cJSON *extra, *list = NULL, *o;
 	char *msg, *sel;
 	const char *step;
-	int i, sts_ours = 0;
+	int i, sts_ours = 0, foreign = 0;
 
 	step = r->step >= 1 && r->step <= CLUSTER_NSTEPS ?
 	    report_statuses[r->step - 1] : "metadata";
@@ -823,10 +895,25 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 	cJSON_Delete(extra);
 	free(msg);
 	es_err_clear(&e2);
-	if (cluster_meta_fail(ctx->store, r->spec.namespace,
+	/*
+	 * The client may not have seen the namespace POST succeed (answer
+	 * lost, timeout): a namespace carrying this creation's id is ours
+	 * whatever the client saw.  One that is neither ours nor adopted
+	 * is someone else's: nothing recorded may point at it.
+	 */
+	if (r->kc != NULL && !r->ns_ours && !r->ns_adopted &&
+	    cluster_ns_state(r, &foreign, &e2) == -1)
+		ctx_warn(ctx, "cannot read namespace '%s': %s",
+		    r->spec.namespace, e2.msg);
+	es_err_clear(&e2);
+	if (foreign) {
+		if (cluster_meta_forget(ctx->store, r->spec.namespace,
+		    r->meta.creation_id, &e2) == -1)
+			ctx_warn(ctx, "cannot remove the record: %s", e2.msg);
+	} else if (cluster_meta_fail(ctx->store, r->spec.namespace,
 	    r->meta.creation_id, cause->msg, lc_now(ctx), &e2) == -1)
 		ctx_warn(ctx, "cannot record the failure: %s", e2.msg);
-	if (r->kc == NULL)
+	if (r->kc == NULL || foreign)
 		return;
 	if (r->keep) {
 		if (cJSON_GetArraySize(r->owned) > 0 || r->ns_ours)
@@ -1241,6 +1328,70 @@ cluster_wait_opt(struct esctl_args *args, int *wait, struct es_err *err)
 	return util_parse_bool(v, "--wait", wait, err);
 }
 
+/*
+ * The ownership proof of a recorded service's namespace before anything
+ * is deleted, scaled or restarted in it (clusterobj_proof).  *how: 0 the
+ * namespace does not exist, CLUSTER_NS_OURS, or CLUSTER_NS_ADOPTED.
+ */
+static int
+cluster_prove(struct kube_client *kc, const cJSON *rec, const char *ns,
+    int *how, struct es_err *err)
+{
+	struct clusterobj_record cr;
+	struct kube_ref ref;
+	cJSON *obj = NULL;
+	int rc;
+
+	*how = 0;
+	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
+		return -1;
+	if (kube_get(kc, &ref, &obj, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	memset(&cr, 0, sizeof cr);
+	cr.namespace = ns;
+	cr.tenant_org_id = kube_str(rec, "tenant_org_id");
+	cr.user = kube_str(rec, "user");
+	cr.service_name = kube_str(rec, "service_name");
+	cr.creation_id = kube_str(rec, "creation_id");
+	rc = clusterobj_proof(obj, &cr, err);
+	cJSON_Delete(obj);
+	if (rc == -1)
+		return -1;
+	*how = rc == CLUSTEROBJ_OURS ? CLUSTER_NS_OURS : CLUSTER_NS_ADOPTED;
+	return 0;
+}
+
+/*
+ * Deletes one object of an adopted namespace if this service's creation
+ * made it (its creation annotation is the record's).
+ */
+static int
+cluster_delete_if_ours(struct kube_client *kc, const struct kube_ref *ref,
+    const char *creation_id, struct es_err *err)
+{
+	struct kube_delete_opts d;
+	cJSON *cur = NULL;
+	int ours;
+
+	if (kube_get(kc, ref, &cur, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	ours = clusterobj_is_ours(cur, creation_id);
+	cJSON_Delete(cur);
+	if (!ours)
+		return 0;
+	memset(&d, 0, sizeof d);
+	d.ignore_not_found = 1;
+	return kube_delete(kc, ref, &d, NULL, err);
+}
+
 static int
 cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -1256,9 +1407,9 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct kube_delete_opts d;
 	struct kube_list_opts lo;
 	struct kube_ref ref;
-	cJSON *rec = NULL, *nsobj = NULL, *list = NULL, *plan, *p, *o;
-	const char *org, *user, *svc, *label;
-	char *ns = NULL;
+	cJSON *rec = NULL, *list = NULL, *plan, *p, *o;
+	const char *org, *user, *svc;
+	char *ns = NULL, *sel;
 	long long timeout;
 	size_t i;
 	int fd = -1, wait, rc = -1, have_ns = 1;
@@ -1280,21 +1431,10 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ctx_kube(ctx, &kc, err) == -1)
 		goto done;
 
-	/* never touch a namespace labelled for another org */
-	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
-		goto done;
-	if (!ctx->dry_run && kube_get(kc, &ref, &nsobj, err) == -1) {
-		if (err->code != ES_ENOTFOUND)
+	/* only a namespace proven to be this service's */
+	if (!ctx->dry_run) {
+		if (cluster_prove(kc, rec, ns, &have_ns, err) == -1)
 			goto done;
-		es_err_clear(err);
-		have_ns = 0;
-	}
-	label = kube_str(nsobj, "metadata.labels.tenant-org-id");
-	if (label != NULL && strcmp(label, org) != 0) {
-		es_err_set(err, ES_EPERM, "Forbidden", "namespace '%s' is "
-		    "labelled for org '%s', not '%s': not deleting it", ns,
-		    label, org);
-		goto done;
 	}
 	if (ctx->dry_run) {
 		plan = cJSON_CreateArray();
@@ -1339,7 +1479,11 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	d.ignore_not_found = 1;
 	for (i = 0; have_ns && i < sizeof victims / sizeof victims[0]; i++) {
 		if (kube_ref_init(&ref, victims[i].resource, ns,
-		    victims[i].name, err) == -1 ||
+		    victims[i].name, err) == -1)
+			goto done;
+		if (have_ns == CLUSTER_NS_ADOPTED ?
+		    cluster_delete_if_ours(kc, &ref, kube_str(rec,
+		    "creation_id"), err) == -1 :
 		    kube_delete(kc, &ref, &d, NULL, err) == -1)
 			goto done;
 	}
@@ -1347,17 +1491,30 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (kube_ref_init(&ref, "persistentvolumeclaims", ns, NULL,
 		    err) == -1)
 			goto done;
+		sel = xasprintf("es-cluster=true,tenant-org-id=%s,user=%s,"
+		    "service-name=%s", org, user, svc);
 		memset(&lo, 0, sizeof lo);
-		lo.label_selector = "es-cluster=true";
-		if (kube_list(kc, &ref, &lo, &list, err) == -1)
+		lo.label_selector = have_ns == CLUSTER_NS_OURS ?
+		    "es-cluster=true" : sel;
+		rc = kube_list(kc, &ref, &lo, &list, err);
+		free(sel);
+		if (rc == -1)
 			goto done;
+		rc = -1;
 		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
 			ref.name = kube_str(o, "metadata.name");
+			if (have_ns == CLUSTER_NS_ADOPTED &&
+			    !clusterobj_is_ours(o, kube_str(rec,
+			    "creation_id")) && strncmp(ref.name,
+			    CLUSTER_PVC_PREFIX,
+			    strlen(CLUSTER_PVC_PREFIX)) != 0)
+				continue;
 			if (kube_delete(kc, &ref, &d, NULL, err) == -1)
 				goto done;
 		}
-		if (cluster_delete_namespace(ctx, kc, ns, wait ? (long)timeout :
-		    0, err) == -1)
+		/* an adopted namespace is the operator's: it stays */
+		if (have_ns == CLUSTER_NS_OURS && cluster_delete_namespace(ctx,
+		    kc, ns, wait ? (long)timeout : 0, err) == -1)
 			goto done;
 	}
 	if (cluster_meta_deleted(ctx->store, ns, lc_now(ctx), err) == -1)
@@ -1370,13 +1527,13 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON_AddStringToObject(o, "service_name", svc);
 	cJSON_AddStringToObject(o, "status", "deleted");
 	rc = out_ok(ctx, o, "ES service '%s' of user '%s' deleted (namespace "
-	    "'%s'%s)", svc, user, ns, have_ns && !wait ?
+	    "'%s'%s)", svc, user, ns, have_ns == CLUSTER_NS_ADOPTED ?
+	    ", adopted, kept" : have_ns && !wait ?
 	    ", still terminating" : "");
 	cJSON_Delete(o);
 done:
 	store_unlock(fd);
 	cJSON_Delete(list);
-	cJSON_Delete(nsobj);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
@@ -1410,12 +1567,13 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
 	const char *want = args_get(args, "pod");
 	char *ns = NULL;
 	long long timeout, start;
-	int rc = -1;
+	int rc = -1, how;
 
 	if (cluster_timeout(ctx, args, 600, &timeout, err) == -1 ||
 	    cluster_target(ctx, args, &ns, &rec, err) == -1)
 		return -1;
 	if (ctx_kube(ctx, &kc, err) == -1 ||
+	    cluster_prove(kc, rec, ns, &how, err) == -1 ||
 	    kube_ref_init(&ref, "pods", ns, want, err) == -1)
 		goto done;
 	pods = cJSON_CreateArray();
@@ -1518,7 +1676,7 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON *rec = NULL, *o;
 	char *ns = NULL, *prev = NULL;
 	long long replicas, timeout;
-	int fd = -1, wait, rc = -1;
+	int fd = -1, wait, rc = -1, how;
 
 	if (args_int(args, "replicas", 0, CLUSTER_MAX_REPLICAS, -1, &replicas,
 	    err) == -1 || cluster_wait_opt(args, &wait, err) == -1 ||
@@ -1557,6 +1715,7 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 	lc_flush_outbox(ctx);
 	if ((fd = cluster_lock(ctx, ns, err)) == -1 ||
 	    ctx_kube(ctx, &kc, err) == -1 ||
+	    cluster_prove(kc, rec, ns, &how, err) == -1 ||
 	    cluster_meta_set_status(ctx->store, ns, "scaling", NULL,
 	    lc_now(ctx), err) == -1)
 		goto done;

@@ -136,11 +136,15 @@ void
 ctx_warn(struct esctl_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg, *shown;
 
-	fprintf(ctx->err, "esctl: %swarning:%s ", ctx->color_err ?
-	    "\033[33m" : "", ctx->color_err ? "\033[0m" : "");
 	va_start(ap, fmt);
-	vfprintf(ctx->err, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("out of memory");
 	va_end(ap);
-	fputc('\n', ctx->err);
+	shown = util_escape_ctrl(msg);
+	fprintf(ctx->err, "esctl: %swarning:%s %s\n", ctx->color_err ?
+	    "\033[33m" : "", ctx->color_err ? "\033[0m" : "", shown);
+	free(shown);
+	free(msg);
 }

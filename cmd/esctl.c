@@ -712,15 +712,18 @@ static int
 esctl_finish(struct esctl_ctx *ctx, int rc, struct es_err *err)
 {
 	cJSON *j, *e;
+	char *shown;
 	int code = ES_OK;
 
 	if (rc != 0) {
 		code = err->code != 0 ? err->code : ES_EFAIL;
 		if (err->msg[0] == '\0')
 			snprintf(err->msg, sizeof err->msg, "command failed");
+		/* arguments quoted in a message may hold control characters */
+		shown = util_escape_ctrl(err->msg);
 		fprintf(ctx->err, "esctl: %serror:%s %s\n", ctx->color_err ?
-		    "\033[31m" : "", ctx->color_err ? "\033[0m" : "",
-		    err->msg);
+		    "\033[31m" : "", ctx->color_err ? "\033[0m" : "", shown);
+		free(shown);
 		if (ctx->output == OUT_JSON) {
 			j = cJSON_CreateObject();
 			e = cJSON_AddObjectToObject(j, "error");

@@ -118,6 +118,7 @@ static int
 k8s_resolve(struct esctl_ctx *ctx, const char *file, const char *context,
     char **content, char **server, char **ctxname, struct es_err *err)
 {
+	char why[64];
 	struct kube_config *cfg = NULL;
 	struct es_buf b = ES_BUF_INIT;
 	char *dir;
@@ -125,11 +126,13 @@ k8s_resolve(struct esctl_ctx *ctx, const char *file, const char *context,
 
 	*content = *server = *ctxname = NULL;
 	if (file != NULL) {
-		if (es_buf_read_file(&b, file) == -1) {
+		if (es_buf_read_file_max(&b, file, UTIL_MAX_TEXT_FILE) ==
+		    -1) {
 			es_buf_release(&b);
 			return es_err_set(err, ES_EUSAGE, "Invalid", "cannot "
 			    "read kubeconfig file '%s': %s", file,
-			    strerror(errno));
+			    util_read_strerror(errno, UTIL_MAX_TEXT_FILE, why,
+			    sizeof why));
 		}
 		dir = util_dirname(file);
 		rc = kube_config_parse(b.data, b.len, file, dir, context, &cfg,

@@ -193,8 +193,10 @@ cmd_tenant_quota_get(struct esctl_ctx *ctx, struct esctl_args *args,
 
 	if (ctx_org(ctx, args_get(args, "org"), 1, &org, err) == -1)
 		return -1;
+	/* a user identity sees its own quota */
 	user = args_get(args, "user");
-	if (user != NULL && ctx_user(ctx, user, &user, err) == -1)
+	if ((user != NULL || ctx->as_user != NULL) &&
+	    ctx_user(ctx, user, &user, err) == -1)
 		return -1;
 	if (tenant_quota_json(ctx->store, org, user, &q, err) == -1)
 		return -1;
@@ -243,6 +245,14 @@ cmd_tenant_quota_set(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&u, 0, sizeof u);
+	/* quotas are the administrator's: no tenant sets its own */
+	if (ctx->as_org != NULL || ctx->as_user != NULL)
+		return es_err_set(err, ES_EPERM, "Forbidden", "permission "
+		    "denied: quotas are set by an administrator, not under a "
+		    "tenant identity (%s%s%s%s%s)", ctx->as_org ? "--as-org " :
+		    "", ctx->as_org ? ctx->as_org : "", ctx->as_org &&
+		    ctx->as_user ? ", " : "", ctx->as_user ? "--as-user " : "",
+		    ctx->as_user ? ctx->as_user : "");
 	if (ctx_org(ctx, args_get(args, "org"), 1, &org, err) == -1)
 		return -1;
 	user = args_get(args, "user");
@@ -303,14 +313,23 @@ static int
 cmd_tenant_quota_list(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
-	const char *org;
+	const char *org, *u;
 	cJSON *list;
-	int rc;
+	int rc, i;
 
 	if (ctx_org(ctx, args_get(args, "org"), 0, &org, err) == -1)
 		return -1;
 	if (tenant_quota_list(ctx->store, org, &list, err) == -1)
 		return -1;
+	/* a user identity sees the org's quota and its own */
+	if (ctx->as_user != NULL)
+		for (i = cJSON_GetArraySize(list) - 1; i >= 0; i--) {
+			u = cJSON_GetStringValue(cJSON_GetObjectItem(
+			    cJSON_GetArrayItem(list, i), "user"));
+			if (u != NULL && *u != '\0' &&
+			    strcmp(u, ctx->as_user) != 0)
+				cJSON_DeleteItemFromArray(list, i);
+		}
 	rc = out_list(ctx, list, quota_list_cols, err);
 	cJSON_Delete(list);
 	return rc;

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +168,15 @@ es_buf_add_json_str(struct es_buf *b, const char *s)
 int
 es_buf_read_file(struct es_buf *b, const char *path)
 {
+	return es_buf_read_file_max(b, path, SIZE_MAX);
+}
+
+int
+es_buf_read_file_max(struct es_buf *b, const char *path, size_t max)
+{
 	char tmp[65536];
 	ssize_t n;
+	size_t got = 0;
 	int fd, saved;
 
 	if (strcmp(path, "-") == 0)
@@ -181,6 +189,12 @@ es_buf_read_file(struct es_buf *b, const char *path)
 			continue;
 		if (n <= 0)
 			break;
+		if ((size_t)n > max - got) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+		got += (size_t)n;
 		es_buf_add(b, tmp, (size_t)n);
 	}
 	saved = errno;

@@ -41,5 +41,10 @@ void	 es_buf_vaddf(struct es_buf *, const char *, va_list) ES_PRINTF(2, 0);
 void	 es_buf_add_json_str(struct es_buf *, const char *);
 /* Reads a whole file (or stdin for "-"); 0 on success, -1 with errno. */
 int	 es_buf_read_file(struct es_buf *, const char *);
+/*
+ * The same, stopping with errno EFBIG once more than max bytes came (a
+ * device such as /dev/zero or an endless pipe is never read whole).
+ */
+int	 es_buf_read_file_max(struct es_buf *, const char *, size_t max);
 
 #endif

@@ -710,6 +710,23 @@ cluster_meta_fail(struct store *st, const char *ns, const char *creation_id,
 }
 
 int
+cluster_meta_forget(struct store *st, const char *ns,
+    const char *creation_id, struct es_err *err)
+{
+	if (store_begin(st, err) == -1)
+		return -1;
+	if (store_exec(st, err, "DELETE FROM tenant_container WHERE "
+	    "namespace = ? AND id = ?", "ss", ns, creation_id) == -1 ||
+	    store_exec(st, err, "DELETE FROM deployment_status WHERE "
+	    "namespace = ? AND creation_id IS ?", "ss", ns,
+	    creation_id) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, err);
+}
+
+int
 cluster_meta_sync(struct store *st, const struct cluster_spec *s,
     const char *creation_id, const char *commit, time_t now,
     struct es_err *err)

@@ -141,6 +141,13 @@ int	 cluster_meta_record(struct store *, const struct cluster_spec *,
 int	 cluster_meta_fail(struct store *, const char *namespace,
 	    const char *creation_id, const char *error, time_t now,
 	    struct es_err *err);
+/*
+ * Rollback of a create refused because the namespace is not its own
+ * (another service's, or not esctl's): removes both records of this
+ * creation, so nothing recorded points at a namespace it does not own.
+ */
+int	 cluster_meta_forget(struct store *, const char *namespace,
+	    const char *creation_id, struct es_err *err);
 /* Step 9: stores the full configuration and the sync time. */
 int	 cluster_meta_sync(struct store *, const struct cluster_spec *,
 	    const char *creation_id, const char *gitlab_commit,

@@ -446,7 +446,7 @@ clusterobj_configure(cJSON *sts, const struct cluster_spec *s,
 		    CLUSTEROBJ_CONTAINER);
 	spec = clusterobj_child(sts, "spec");
 	r = cJSON_GetObjectItem(spec, "replicas");
-	if (!cJSON_IsNumber(r) || (long long)r->valuedouble != s->replicas) {
+	if (!cJSON_IsNumber(r) || r->valuedouble != (double)s->replicas) {
 		cJSON_DeleteItemFromObject(spec, "replicas");
 		cJSON_AddNumberToObject(spec, "replicas", (double)s->replicas);
 		same = 0;
@@ -550,6 +550,52 @@ clusterobj_owner(const cJSON *obj, const struct cluster_spec *s,
 	if (creation_id != NULL && strcmp(ann, creation_id) == 0)
 		return CLUSTEROBJ_OURS;
 	return CLUSTEROBJ_ORPHAN;
+}
+
+int
+clusterobj_proof(const cJSON *obj, const struct clusterobj_record *r,
+    struct es_err *err)
+{
+	static const char *const keys[] = {
+		"tenant-org-id", "user", "service-name"
+	};
+	const char *want[3], *v, *ann;
+	size_t i;
+
+	want[0] = r->tenant_org_id;
+	want[1] = r->user;
+	want[2] = r->service_name;
+	v = clusterobj_label(obj, "tenant-org-id");
+	if (v != NULL && strcmp(v, r->tenant_org_id) != 0)
+		return es_err_set(err, ES_EPERM, "Forbidden", "namespace '%s' "
+		    "is labelled for org '%s', not '%s': not touching it",
+		    r->namespace, v, r->tenant_org_id);
+	v = clusterobj_label(obj, "es-cluster");
+	if (v == NULL || strcmp(v, "true") != 0)
+		return es_err_set(err, ES_ECONFLICT, "NotOwned", "namespace "
+		    "'%s' is not managed by esctl (no label es-cluster=true): "
+		    "not touching it", r->namespace);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = clusterobj_label(obj, keys[i]);
+		if (v == NULL || strcmp(v, want[i]) != 0)
+			return es_err_set(err, ES_ECONFLICT, "NotOwned",
+			    "namespace '%s' is not service '%s' of user '%s' "
+			    "in org '%s' (label %s is %s%s%s): not touching it",
+			    r->namespace, r->service_name, r->user,
+			    r->tenant_org_id, keys[i], v ? "'" : "",
+			    v ? v : "missing", v ? "'" : "");
+	}
+	ann = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"),
+	    "annotations"), CLUSTEROBJ_ANN_CREATION));
+	if (ann == NULL)
+		return CLUSTEROBJ_ADOPTED;
+	if (r->creation_id == NULL || strcmp(ann, r->creation_id) != 0)
+		return es_err_set(err, ES_ECONFLICT, "NotOwned", "namespace "
+		    "'%s' was made by another creation ('%s', the record says "
+		    "'%s'): not touching it", r->namespace, ann,
+		    r->creation_id ? r->creation_id : "none");
+	return CLUSTEROBJ_OURS;
 }
 
 int

@@ -89,6 +89,28 @@ enum clusterobj_owner clusterobj_owner(const cJSON *obj,
 /* 1 if obj carries the creation annotation creation_id. */
 int	 clusterobj_is_ours(const cJSON *obj, const char *creation_id);
 
+/* The record of a service, as the lifecycle commands know it. */
+struct clusterobj_record {
+	const char	*namespace;
+	const char	*tenant_org_id;
+	const char	*user;
+	const char	*service_name;
+	const char	*creation_id;
+};
+/*
+ * The ownership proof of a live Namespace before esctl deletes, scales
+ * or restarts anything in it: the labels es-cluster=true, tenant-org-id,
+ * user and service-name must name the record's service, and the
+ * annotation es.yunpeng.cn/creation-id must be the record's creation id.
+ * Returns CLUSTEROBJ_OURS, or CLUSTEROBJ_ADOPTED for a namespace an
+ * operator labelled for this service without the annotation (esctl then
+ * acts on its own objects in it, never on the namespace itself).  Any
+ * other namespace is refused, saying why: ES_EPERM when it is labelled
+ * for another org, else ES_ECONFLICT.
+ */
+int	 clusterobj_proof(const cJSON *ns, const struct clusterobj_record *,
+	    struct es_err *err);
+
 /*
  * Where an object kind is served: group, version and plural resource of
  * an apiVersion/kind a tenant manifest may create (namespaced kinds

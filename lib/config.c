@@ -300,6 +300,7 @@ int
 config_load(const char *path, int must_exist, struct config **out,
     struct es_err *err)
 {
+	char why[64];
 	struct es_buf b = ES_BUF_INIT;
 	int rc, e;
 
@@ -308,15 +309,17 @@ config_load(const char *path, int must_exist, struct config **out,
 		*out = xcalloc(1, sizeof **out);
 		return 0;
 	}
-	if (es_buf_read_file(&b, path) == -1) {
+	if (es_buf_read_file_max(&b, path, UTIL_MAX_TEXT_FILE) == -1) {
 		e = errno;
 		es_buf_release(&b);
 		if (e == ENOENT && !must_exist) {
 			*out = xcalloc(1, sizeof **out);
 			return 0;
 		}
-		return es_err_set(err, e == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read config '%s': %s", path, strerror(e));
+		return es_err_set(err, e == ENOENT ? ES_ENOTFOUND : e == EFBIG ?
+		    ES_EUSAGE : ES_EFAIL, NULL, "cannot read config '%s': %s",
+		    path, util_read_strerror(e, UTIL_MAX_TEXT_FILE, why,
+		    sizeof why));
 	}
 	rc = config_parse(b.data, b.len, path, out, err);
 	es_buf_release(&b);

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "doc.h"
+#include "util.h"
 
 struct doc_anchor {
 	char		*name;
@@ -544,13 +545,17 @@ doc_parse_stream(const char *buf, size_t len, const char *name,
 int
 doc_parse_file(const char *path, struct doc_node **out, struct es_err *err)
 {
+	char why[64];
+	int e;
 	struct es_buf b = ES_BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	if (es_buf_read_file(&b, path) == -1) {
-		es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read '%s': %s", path, strerror(errno));
+	if (es_buf_read_file_max(&b, path, UTIL_MAX_TEXT_FILE) == -1) {
+		e = errno;
+		es_err_set(err, e == ENOENT ? ES_ENOTFOUND : e == EFBIG ?
+		    ES_EUSAGE : ES_EFAIL, NULL, "cannot read '%s': %s", path,
+		    util_read_strerror(e, UTIL_MAX_TEXT_FILE, why, sizeof why));
 		es_buf_release(&b);
 		return -1;
 	}
@@ -686,8 +691,9 @@ doc_from_json(const cJSON *j)
 		n->str = xstrdup(n->boolean ? "true" : "false");
 	} else if (cJSON_IsNumber(j)) {
 		n->number = j->valuedouble;
-		if (j->valuedouble == (double)(long long)j->valuedouble &&
-		    fabs(j->valuedouble) < 9e15) {
+		/* the range first: casting 1e20 to long long is UB */
+		if (fabs(j->valuedouble) < 9e15 &&
+		    j->valuedouble == (double)(long long)j->valuedouble) {
 			n->type = DOC_INT;
 			n->integer = (long long)j->valuedouble;
 			snprintf(num, sizeof num, "%lld", n->integer);
@@ -790,7 +796,7 @@ doc_emit_node(yaml_emitter_t *em, const cJSON *j, int depth)
 		    doc_plain_is_string(j->valuestring));
 	if (cJSON_IsNumber(j)) {
 		d = j->valuedouble;
-		if (d == (double)(long long)d && fabs(d) < 9e15)
+		if (fabs(d) < 9e15 && d == (double)(long long)d)
 			snprintf(num, sizeof num, "%lld", (long long)d);
 		else {
 			snprintf(num, sizeof num, "%.15g", d);

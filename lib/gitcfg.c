@@ -65,6 +65,7 @@ static int	 gitcfg_git_error(struct gitcfg *, int, const char *,
 static int	 gitcfg_remote(git_remote **, git_repository *, const char *);
 static int	 gitcfg_fetch(struct gitcfg *, git_remote *, struct es_err *);
 static int	 gitcfg_clone(struct gitcfg *, struct es_err *);
+static int	 gitcfg_sync(struct gitcfg *, struct es_err *);
 static int	 gitcfg_resolve(struct gitcfg *, struct es_err *);
 static int	 gitcfg_rm_cb(const char *, const struct stat *, int,
 		    struct FTW *);
@@ -219,14 +220,18 @@ gitcfg_redact_url(const char *url)
 int
 gitcfg_read_token_file(const char *path, char **out, struct es_err *err)
 {
+	char why[64];
+	int e;
 	struct es_buf b = ES_BUF_INIT;
 	size_t n;
 
 	*out = NULL;
-	if (es_buf_read_file(&b, path) == -1) {
-		es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read token file '%s': %s", path,
-		    strerror(errno));
+	if (es_buf_read_file_max(&b, path, UTIL_MAX_TEXT_FILE) == -1) {
+		e = errno;
+		es_err_set(err, e == ENOENT ? ES_ENOTFOUND : e == EFBIG ?
+		    ES_EUSAGE : ES_EFAIL, NULL, "cannot read token file '%s': "
+		    "%s", path, util_read_strerror(e, UTIL_MAX_TEXT_FILE, why,
+		    sizeof why));
 		es_buf_release(&b);
 		return -1;
 	}
@@ -389,6 +394,33 @@ gitcfg_fetch(struct gitcfg *g, git_remote *remote, struct es_err *err)
 	return 0;
 }
 
+/* The cache brought up to date: fetched, or cloned on first use. */
+static int
+gitcfg_sync(struct gitcfg *g, struct es_err *err)
+{
+	git_remote *remote;
+	struct stat sb;
+	int rc;
+
+	if (stat(g->cache, &sb) == 0) {
+		rc = git_repository_open_bare(&g->repo, g->cache);
+		if (rc == 0)
+			rc = gitcfg_remote(&remote, g->repo, g->url);
+		if (rc < 0)
+			return gitcfg_git_error(g, rc, "cannot open the git "
+			    "cache of", err);
+		rc = gitcfg_fetch(g, remote, err);
+		git_remote_free(remote);
+		return rc;
+	}
+	if (gitcfg_clone(g, err) == -1)
+		return -1;
+	if ((rc = git_repository_open_bare(&g->repo, g->cache)) < 0)
+		return gitcfg_git_error(g, rc, "cannot open the git cache of",
+		    err);
+	return 0;
+}
+
 /* First use of a URL: a bare clone in a temporary place, then renamed. */
 static int
 gitcfg_clone(struct gitcfg *g, struct es_err *err)
@@ -503,10 +535,9 @@ gitcfg_open(const struct gitcfg_opts *o, struct gitcfg **out,
 {
 	struct gitcfg_url u;
 	struct gitcfg *g;
-	git_remote *remote = NULL;
 	git_oid oid;
 	char hex[GIT_OID_HEXSZ + 1], *lock, *p;
-	struct stat sb;
+	mode_t mask;
 	long waited = 0;
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	int rc;
@@ -589,28 +620,16 @@ gitcfg_open(const struct gitcfg_opts *o, struct gitcfg **out,
 	}
 	free(lock);
 
-	if (stat(g->cache, &sb) == 0) {
-		rc = git_repository_open_bare(&g->repo, g->cache);
-		if (rc == 0)
-			rc = gitcfg_remote(&remote, g->repo, g->url);
-		if (rc < 0) {
-			gitcfg_git_error(g, rc, "cannot open the git cache of",
-			    err);
-			goto fail;
-		}
-		rc = gitcfg_fetch(g, remote, err);
-		git_remote_free(remote);
-		if (rc == -1)
-			goto fail;
-	} else {
-		if (gitcfg_clone(g, err) == -1)
-			goto fail;
-		if ((rc = git_repository_open_bare(&g->repo, g->cache)) < 0) {
-			gitcfg_git_error(g, rc, "cannot open the git cache of",
-			    err);
-			goto fail;
-		}
-	}
+	/*
+	 * libgit2 creates files with 0777/0666 less the umask: the clone,
+	 * its hooks/ and every fetched object are private (0700/0600) like
+	 * everything esctl writes.  Restored before returning.
+	 */
+	mask = umask(077);
+	rc = gitcfg_sync(g, err);
+	umask(mask);
+	if (rc == -1)
+		goto fail;
 	if (gitcfg_resolve(g, err) == -1)
 		goto fail;
 	/* objects never change once written: reading needs no lock */

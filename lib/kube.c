@@ -678,6 +678,16 @@ kube_setup(struct kube_client *kc, CURL *h, const struct kube_request *req,
 #endif
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/*
+	 * libcurl sends a request again by itself when a reused keep-alive
+	 * connection turns out dead before any answer, even a POST the
+	 * server may have carried out.  A request that is not idempotent
+	 * gets a connection of its own, which libcurl never re-sends on:
+	 * whether to repeat it is the caller's decision (cluster create
+	 * repeats its POSTs itself; they are adopted by creation id).
+	 */
+	if (!kube_idempotent(req))
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, kc->ua);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    kc->opts.connect_timeout_ms);
@@ -983,8 +993,13 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 			    status, resp->elapsed_ms);
 			snprintf(why, sizeof why, "%ld %s", status,
 			    kube_reason_phrase(status));
-			retry = idem && (status == 429 || status == 500 ||
-			    status == 502 || status == 503 || status == 504);
+			/*
+			 * 429 (API priority and fairness, with Retry-After)
+			 * means the request was not processed: any verb may
+			 * be sent again.
+			 */
+			retry = status == 429 || (idem && (status == 500 ||
+			    status == 502 || status == 503 || status == 504));
 			/* expired exec credentials: ask the plugin once more */
 			if (status == 401 && !kc->exec_retried &&
 			    kube_config_auth(kc->cfg) == KUBE_AUTH_EXEC &&
@@ -1998,6 +2013,44 @@ out:
 }
 
 /* ---- waiting ------------------------------------------------------- */
+
+int
+kube_pods_unschedulable(struct kube_client *kc, const char *ns,
+    const char *selector, char **why, struct es_err *err)
+{
+	struct kube_ref ref;
+	struct kube_list_opts lo;
+	const cJSON *pod, *c;
+	cJSON *list = NULL;
+
+	*why = NULL;
+	if (kube_ref_init(&ref, "pods", ns, NULL, err) == -1)
+		return -1;
+	memset(&lo, 0, sizeof lo);
+	lo.label_selector = selector;
+	if (kube_list(kc, &ref, &lo, &list, err) == -1)
+		return -1;
+	cJSON_ArrayForEach(pod, cJSON_GetObjectItem(list, "items")) {
+		cJSON_ArrayForEach(c, kube_item(pod, "status.conditions")) {
+			if (kube_str(c, "type") == NULL || strcmp(kube_str(c,
+			    "type"), "PodScheduled") != 0 ||
+			    kube_str(c, "status") == NULL ||
+			    strcmp(kube_str(c, "status"), "False") != 0 ||
+			    kube_str(c, "reason") == NULL ||
+			    strcmp(kube_str(c, "reason"), "Unschedulable") != 0)
+				continue;
+			*why = xasprintf("pod %s cannot be scheduled: %s",
+			    kube_str(pod, "metadata.name"), kube_str(c,
+			    "message") ? kube_str(c, "message") :
+			    "Unschedulable");
+			break;
+		}
+		if (*why != NULL)
+			break;
+	}
+	cJSON_Delete(list);
+	return 0;
+}
 
 int
 kube_wait(struct kube_client *kc, const struct kube_ref *ref,

@@ -394,6 +394,16 @@ int		 kube_wait(struct kube_client *, const struct kube_ref *,
 		    struct es_err *err);
 
 /*
+ * Why the pods matching selector in namespace cannot start, as the
+ * scheduler says: the first pod with condition PodScheduled=False,
+ * reason Unschedulable, as "pod NAME cannot be scheduled: MESSAGE"
+ * ("0/3 nodes are available: 3 Insufficient cpu.").  *why is a new
+ * string, or NULL when every pod is scheduled (or there is none).
+ */
+int		 kube_pods_unschedulable(struct kube_client *, const char *ns,
+		    const char *selector, char **why, struct es_err *err);
+
+/*
  * Ready-made conditions for kube_wait (arg unused unless stated):
  *  rollout	StatefulSet/Deployment: observedGeneration current and
  *		ready, updated and available replicas = spec.replicas

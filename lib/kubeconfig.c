@@ -943,6 +943,7 @@ int
 kube_config_load(const char *paths, const char *context,
     struct kube_config **out, struct es_err *err)
 {
+	char why[64];
 	struct kube_config *kc;
 	struct doc_node *root;
 	struct es_buf missing = ES_BUF_INIT, b = ES_BUF_INIT;
@@ -972,11 +973,12 @@ kube_config_load(const char *paths, const char *context,
 		path = xstrndup(p, len);
 		nlisted++;
 		es_buf_reset(&b);
-		if (es_buf_read_file(&b, path) == -1) {
+		if (es_buf_read_file_max(&b, path, UTIL_MAX_TEXT_FILE) == -1) {
 			if (errno != ENOENT) {
-				es_err_set(err, ES_EFAIL, NULL, "cannot read "
-				    "kubeconfig '%s': %s", path,
-				    strerror(errno));
+				es_err_set(err, errno == EFBIG ? ES_EUSAGE :
+				    ES_EFAIL, NULL, "cannot read kubeconfig "
+				    "'%s': %s", path, util_read_strerror(errno,
+				    UTIL_MAX_TEXT_FILE, why, sizeof why));
 				free(path);
 				goto out;
 			}
@@ -1170,6 +1172,7 @@ int
 kube_config_credentials(struct kube_config *kc, time_t now, long timeout_ms,
     const struct es_log *log, struct kube_creds *out, struct es_err *err)
 {
+	char why[64];
 	const struct kc_user *u;
 	struct es_buf b = ES_BUF_INIT;
 
@@ -1214,10 +1217,12 @@ kube_config_credentials(struct kube_config *kc, time_t now, long timeout_ms,
 	} else
 		out->key_file = u->key_file;
 	if (u->token_file != NULL && *u->token_file != '\0') {
-		if (es_buf_read_file(&b, u->token_file) == -1) {
+		if (es_buf_read_file_max(&b, u->token_file,
+		    UTIL_MAX_TEXT_FILE) == -1) {
 			es_err_set(err, ES_EUSAGE, "InvalidKubeconfig",
 			    "cannot read tokenFile '%s' of user '%s': %s",
-			    u->token_file, u->name, strerror(errno));
+			    u->token_file, u->name, util_read_strerror(errno,
+			    UTIL_MAX_TEXT_FILE, why, sizeof why));
 			es_buf_release(&b);
 			return -1;
 		}

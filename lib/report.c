@@ -32,7 +32,9 @@ struct report_sink {
 	struct store		*st;
 	char			*dir;		/* DATA/deployment_reports */
 	char			*log_path;	/* DATA/deployment.log */
-	char			*url;
+	char			*url;		/* with its credentials */
+	char			*stored;	/* without: the outbox's */
+	char			*shown;		/* masked: messages' */
 	char			*token;
 	long long		 timeout_ms;
 	const struct es_log	*log;
@@ -66,6 +68,10 @@ report_sink_open(const struct report_opts *o, struct store *st,
 	s->dir = util_path_join(o->data_dir, "deployment_reports");
 	s->log_path = util_path_join(o->data_dir, "deployment.log");
 	s->url = o->url != NULL && *o->url != '\0' ? xstrdup(o->url) : NULL;
+	if (s->url != NULL) {
+		s->stored = util_url_redact(s->url, NULL);
+		s->shown = util_url_redact(s->url, "***");
+	}
 	s->token = o->token != NULL && *o->token != '\0' ?
 	    xstrdup(o->token) : NULL;
 	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : REPORT_TIMEOUT_MS;
@@ -84,7 +90,11 @@ report_sink_free(struct report_sink *s)
 		curl_easy_cleanup(s->curl);
 	free(s->dir);
 	free(s->log_path);
+	if (s->url != NULL)
+		memset(s->url, 0, strlen(s->url));
 	free(s->url);
+	free(s->stored);
+	free(s->shown);
 	if (s->token != NULL) {
 		memset(s->token, 0, strlen(s->token));
 		free(s->token);
@@ -368,7 +378,7 @@ report_emit(struct report_sink *s, const struct report *r, cJSON **out,
 	rowid = store_last_insert_id(s->st);
 	if (s->url != NULL && store_exec(s->st, err, "INSERT INTO "
 	    "report_outbox (report_id, url, body, created_at) "
-	    "VALUES (?, ?, ?, ?)", "isss", rowid, s->url, body, ts) == -1)
+	    "VALUES (?, ?, ?, ?)", "isss", rowid, s->stored, body, ts) == -1)
 		goto rollback;
 	if (store_commit(s->st, err) == -1)
 		goto done;
@@ -468,7 +478,7 @@ report_flush(struct report_sink *s, int force, struct report_flush_result *res,
 	sqlite3_stmt *stmt;
 	struct es_err e2 = ES_ERR_INIT;
 	char ts[UTIL_TIME_LEN], why[256];
-	char *url, *body, *id;
+	char *url, *shown, *body, *id;
 	long long oid, last = 0, attempts, next, backoff, pending;
 	time_t now;
 	int fd, rc, ret = 0;
@@ -499,8 +509,10 @@ report_flush(struct report_sink *s, int force, struct report_flush_result *res,
 			break;
 		}
 		oid = sqlite3_column_int64(stmt, 0);
+		/* the credentials come from the configuration, now */
 		url = xstrdup(s->url != NULL ? s->url :
 		    (const char *)sqlite3_column_text(stmt, 1));
+		shown = util_url_redact(url, "***");
 		body = xstrdup((const char *)sqlite3_column_text(stmt, 2));
 		attempts = sqlite3_column_int64(stmt, 3);
 		next = sqlite3_column_int64(stmt, 4);
@@ -510,6 +522,7 @@ report_flush(struct report_sink *s, int force, struct report_flush_result *res,
 		now = s->now != 0 ? s->now : time(NULL);
 		if (!force && next > (long long)now) {
 			free(url);
+			free(shown);
 			free(body);
 			free(id);
 			break;
@@ -519,27 +532,28 @@ report_flush(struct report_sink *s, int force, struct report_flush_result *res,
 		if (rc == 0) {
 			res->delivered++;
 			es_log(s->log, ES_LOG_DEBUG, "report %s delivered to "
-			    "%s", id, url);
+			    "%s", id, shown);
 			rc = store_exec(s->st, err, "UPDATE report_outbox SET "
 			    "delivered_at = ?, attempts = attempts + 1, "
 			    "last_error = NULL WHERE id = ?", "si", ts, oid);
 		} else {
 			res->failed++;
 			snprintf(res->last_error, sizeof res->last_error,
-			    "%.120s: %.120s", url, why);
+			    "%.120s: %.120s", shown, why);
 			backoff = 5;
 			while (backoff < REPORT_BACKOFF_MAX && attempts-- > 0)
 				backoff *= 2;
 			if (backoff > REPORT_BACKOFF_MAX)
 				backoff = REPORT_BACKOFF_MAX;
 			es_log(s->log, ES_LOG_INFO, "report %s not delivered "
-			    "to %s: %s (kept in the outbox)", id, url, why);
+			    "to %s: %s (kept in the outbox)", id, shown, why);
 			rc = store_exec(s->st, err, "UPDATE report_outbox SET "
 			    "attempts = attempts + 1, last_error = ?, "
 			    "next_retry_at = ? WHERE id = ?", "sii", why,
 			    (long long)now + backoff, oid);
 		}
 		free(url);
+		free(shown);
 		free(body);
 		free(id);
 		if (rc == -1) {

@@ -534,6 +534,20 @@ static const char schema_v5[] =
 "CREATE INDEX usage_event_ns ON usage_event (namespace, at_unix);"
 "CREATE INDEX usage_event_user ON usage_event (user, service_name);";
 
+/*
+ * 6: no credentials in the report outbox (issue 15): a URL's userinfo
+ * is dropped; delivery takes the URL, credentials included, from the
+ * configuration at send time.
+ */
+#define SCHEMA_REST	"substr(url, instr(url, '://') + 3)"
+static const char schema_v6[] =
+"UPDATE report_outbox SET url = substr(url, 1, instr(url, '://') + 2) || "
+"  substr(" SCHEMA_REST ", instr(" SCHEMA_REST ", '@') + 1) "
+"WHERE instr(url, '://') > 0 AND instr(" SCHEMA_REST ", '@') > 0 "
+"AND (instr(" SCHEMA_REST ", '/') = 0 "
+"  OR instr(" SCHEMA_REST ", '@') < instr(" SCHEMA_REST ", '/'));";
+#undef SCHEMA_REST
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -541,6 +555,7 @@ const struct store_migration schema_migrations[] = {
 	{ 4, "elastic node pools: snapshots, strategies, orders, duty",
 	    schema_v4 },
 	{ 5, "deployment reports, report outbox, usage events", schema_v5 },
+	{ 6, "no credentials in the report outbox", schema_v6 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

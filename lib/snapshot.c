@@ -621,17 +621,19 @@ snapshot_parse_file(struct store *st, const char *path, const char *format,
     long long default_cluster, time_t now, struct snapshot **out,
     size_t *n, struct es_err *err)
 {
+	char why[64];
 	struct es_buf b = ES_BUF_INIT;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (es_buf_read_file(&b, path) == -1) {
+	if (es_buf_read_file_max(&b, path, UTIL_MAX_DATA_FILE) == -1) {
 		rc = errno;
 		es_buf_release(&b);
-		return es_err_set(err, rc == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    rc == ENOENT ? "NotFound" : NULL, "cannot read '%s': %s",
-		    path, strerror(rc));
+		return es_err_set(err, rc == ENOENT ? ES_ENOTFOUND : rc ==
+		    EFBIG ? ES_EUSAGE : ES_EFAIL, rc == ENOENT ? "NotFound" :
+		    NULL, "cannot read '%s': %s", path, util_read_strerror(rc,
+		    UTIL_MAX_DATA_FILE, why, sizeof why));
 	}
 	rc = snapshot_parse(b.data, b.len, path, format, default_cluster,
 	    now, snapshot_resolve_store, st, out, n, err);

@@ -26,6 +26,9 @@ struct store {
 	int	 version;
 };
 
+static long long store_now_ms(void);
+static void	 store_sleep_ms(long);
+static int	 store_conn_setup(struct store *, int);
 static int	 store_open_conn(struct store *, int, struct es_err *);
 static int	 store_migrate(struct store *, struct es_err *);
 static int	 store_vbind(struct store *, sqlite3_stmt *, const char *,
@@ -96,13 +99,84 @@ store_error(struct store *st, struct es_err *err, const char *what)
 	    st->path, sqlite3_errmsg(st->db));
 }
 
+static long long
+store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+store_sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * WAL (for a writer) and the schema version of a fresh connection.
+ * Returns an SQLite result code.
+ */
+static int
+store_conn_setup(struct store *st, int readonly)
+{
+	sqlite3_stmt *stmt = NULL;
+	const char *mode;
+	int rc;
+
+	/*
+	 * Statement journals and temporary b-trees stay in memory: a
+	 * multi-row INSERT inside a long transaction (strategy check writes
+	 * 200,000 history rows in one) otherwise copies every page it
+	 * touches to a file in /var/tmp first, 700,000 writes for one run.
+	 */
+	if ((rc = sqlite3_exec(st->db, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	if (!readonly) {
+		/* only the first opener of a new file converts it */
+		rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1,
+		    &stmt, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+			sqlite3_finalize(stmt);
+			return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+		}
+		mode = (const char *)sqlite3_column_text(stmt, 0);
+		rc = mode != NULL && strcmp(mode, "wal") == 0;
+		sqlite3_finalize(stmt);
+		if (!rc && (rc = sqlite3_exec(st->db, "PRAGMA journal_mode = "
+		    "WAL;", NULL, NULL, NULL)) != SQLITE_OK)
+			return rc;
+	}
+	if ((rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+	}
+	st->version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return SQLITE_OK;
+}
+
 /* Opens the SQLite connection with the pragmas every connection needs. */
 static int
 store_open_conn(struct store *st, int readonly, struct es_err *err)
 {
 	int flags, rc, fd;
+	long pause;
+	long long deadline;
 	char *dir;
-	sqlite3_stmt *stmt;
 
 	if (!readonly) {
 		dir = util_dirname(st->path);
@@ -144,28 +218,22 @@ store_open_conn(struct store *st, int readonly, struct es_err *err)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	/*
-	 * Statement journals and temporary b-trees stay in memory: a
-	 * multi-row INSERT inside a long transaction (strategy check writes
-	 * 200,000 history rows in one) otherwise copies every page it
-	 * touches to a file in /var/tmp first, 700,000 writes for one run.
+	 * The pragmas, the switch to WAL and the first read of a new
+	 * database can answer
+	 * SQLITE_BUSY without calling the busy handler (another process is
+	 * creating the file, converting the journal or running recovery):
+	 * wait for them too, within the same busy timeout.
 	 */
-	if (sqlite3_exec(st->db, "PRAGMA foreign_keys = ON;"
-	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	if (!readonly && sqlite3_exec(st->db, "PRAGMA journal_mode = WAL;",
-	    NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
-	    NULL) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
-		goto fail;
+	deadline = store_now_ms() + STORE_BUSY_MS;
+	for (pause = 1;; pause = pause < 50 ? pause * 2 : 50) {
+		rc = store_conn_setup(st, readonly);
+		if (rc == SQLITE_OK)
+			return 0;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) !=
+		    SQLITE_LOCKED) || store_now_ms() >= deadline)
+			goto fail;
+		store_sleep_ms(pause);
 	}
-	st->version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return 0;
 fail:
 	store_error(st, err, "cannot open store");
 	snprintf(err->msg, sizeof err->msg, "cannot open store '%s': %s",

@@ -537,3 +537,63 @@ util_dns1123_label(const char *s)
 		return 0;
 	return s[0] != '-' && s[n - 1] != '-';
 }
+
+char *
+util_url_redact(const char *url, const char *mask)
+{
+	const char *auth, *end, *at;
+
+	if ((auth = strstr(url, "://")) == NULL)
+		return xstrdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at == auth)
+		return xstrdup(url);
+	return xasprintf("%.*s%s%s%s", (int)(auth - url), url,
+	    mask != NULL ? mask : "", mask != NULL ? "@" : "", at);
+}
+
+char *
+util_escape_ctrl(const char *s)
+{
+	struct es_buf b = ES_BUF_INIT;
+	const unsigned char *p;
+
+	es_buf_adds(&b, "");
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '\n':
+			es_buf_adds(&b, "\\n");
+			break;
+		case '\r':
+			es_buf_adds(&b, "\\r");
+			break;
+		case '\t':
+			es_buf_adds(&b, "\\t");
+			break;
+		default:
+			/* C0, DEL; UTF-8 C1 controls are U+0080..U+009F */
+			if (*p < 0x20 || *p == 0x7f)
+				es_buf_addf(&b, "\\x%02x", *p);
+			else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+				es_buf_addf(&b, "\\u%04x", p[1]);
+				p++;
+			} else
+				es_buf_addch(&b, *p);
+		}
+	}
+	return es_buf_detach(&b, NULL);
+}
+
+const char *
+util_read_strerror(int e, size_t max, char *buf, size_t len)
+{
+	if (e == EFBIG)
+		snprintf(buf, len, "larger than the limit of %zu MiB",
+		    max >> 20);
+	else
+		snprintf(buf, len, "%s", strerror(e));
+	return buf;
+}

@@ -78,6 +78,31 @@ int		 util_fsync_dir(const char *dir, struct es_err *err);
 char		*util_path_join(const char *dir, const char *name);
 /* Returns the directory part as a new string; caller frees. */
 char		*util_dirname(const char *path);
+/*
+ * A URL without the userinfo (user:password@) of its authority: with
+ * mask NULL it is dropped, else replaced by mask ("***", as kubectl
+ * shows it).  New string; caller frees.
+ */
+char		*util_url_redact(const char *url, const char *mask);
+/*
+ * s with its control characters made visible, for a terminal: newline,
+ * carriage return and tab as \n, \r, \t, the others (ESC, DEL, C1)
+ * as \xNN.  New string; caller frees.
+ */
+char		*util_escape_ctrl(const char *s);
+
+/*
+ * Most bytes read into memory from an outside input that is not mapped:
+ * configuration, kubeconfig, --from-file documents, token files, and data
+ * (snapshot import, vectors from a pipe or a device).
+ */
+#define UTIL_MAX_TEXT_FILE	(16UL << 20)
+#define UTIL_MAX_DATA_FILE	(256UL << 20)
+/*
+ * Why reading failed: strerror(e), or for EFBIG "larger than the limit of
+ * N MiB" naming max.  Writes to buf; returns it.
+ */
+const char	*util_read_strerror(int e, size_t max, char *buf, size_t len);
 
 /* Damerau-Levenshtein distance, for "did you mean" hints. */
 int		 util_edit_distance(const char *, const char *);

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "util.h"
 #include "vecio.h"
 
 /* Growing output while parsing text formats. */
@@ -26,6 +27,8 @@ struct vecio_acc {
 	int			 has_fields;
 };
 
+static int	 vecio_read_stream(const char *, const char *,
+		    enum vecio_format, int, struct es_buf *, struct es_err *);
 static int	 vecio_parse(const unsigned char *, size_t, const char *,
 		    enum vecio_format, int, struct vecio_set **,
 		    struct es_err *);
@@ -821,6 +824,75 @@ vecio_read_mem(const void *buf, size_t len, const char *name,
 	return vecio_parse(buf, len, name, fmt, dim, out, err);
 }
 
+/*
+ * Reads a vector input that cannot be mapped (stdin, a pipe, a device)
+ * into b, at most UTIL_MAX_DATA_FILE bytes, checking the first record of
+ * a binary format as soon as its dimension has arrived: /dev/zero (a
+ * dimension of 0) fails at once instead of filling the memory.
+ */
+static int
+vecio_read_stream(const char *path, const char *name, enum vecio_format fmt,
+    int dim, struct es_buf *b, struct es_err *err)
+{
+	char tmp[65536];
+	ssize_t n;
+	uint32_t d;
+	int fd, e, checked = 0;
+
+	if (fmt == VECIO_AUTO)
+		fmt = vecio_format_from_name(name);
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND :
+		    ES_EFAIL, NULL, "cannot open '%s': %s", path,
+		    strerror(errno));
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((size_t)n > UTIL_MAX_DATA_FILE - b->len) {
+			es_err_set(err, ES_EUSAGE, "TooLarge", "%s: larger "
+			    "than the limit of %lu MiB for an input that is "
+			    "not a regular file", name,
+			    UTIL_MAX_DATA_FILE >> 20);
+			goto fail;
+		}
+		es_buf_add(b, tmp, (size_t)n);
+		if (checked || b->len < 4 || (fmt != VECIO_FVECS &&
+		    fmt != VECIO_BVECS && fmt != VECIO_IVECS))
+			continue;
+		checked = 1;
+		d = vecio_le32((const unsigned char *)b->data);
+		if (d == 0 || d > VECIO_MAX_DIM) {
+			es_err_set(err, ES_EUSAGE, "InvalidVector", "%s: "
+			    "record 1: invalid dimension %u", name, d);
+			goto fail;
+		}
+		if (dim != 0 && d != (uint32_t)dim) {
+			es_err_set(err, ES_EUSAGE, "DimensionMismatch", "%s: "
+			    "record 1 has dimension %u, expected %d", name, d,
+			    dim);
+			goto fail;
+		}
+	}
+	if (n < 0) {
+		e = errno;
+		es_err_set(err, ES_EFAIL, NULL, "cannot read '%s': %s", path,
+		    strerror(e));
+		goto fail;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
+fail:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return -1;
+}
+
 int
 vecio_read(const char *path, enum vecio_format fmt, int dim,
     struct vecio_set **out, struct es_err *err)
@@ -852,11 +924,10 @@ vecio_read(const char *path, enum vecio_format fmt, int dim,
 			return rc;
 		}
 	}
-	if (es_buf_read_file(&b, path) == -1) {
-		rc = errno;
+	if (vecio_read_stream(path, strcmp(path, "-") == 0 ? "stdin" : path,
+	    fmt, dim, &b, err) == -1) {
 		es_buf_release(&b);
-		return es_err_set(err, rc == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read '%s': %s", path, strerror(rc));
+		return -1;
 	}
 	rc = vecio_parse((const unsigned char *)b.data, b.len,
 	    strcmp(path, "-") == 0 ? "stdin" : path, fmt, dim, out, err);
@@ -872,14 +943,11 @@ vecio_read_ivecs(const char *path, int32_t **out, size_t *n, int *dim,
 	const unsigned char *p;
 	size_t off, rec, cnt = 0;
 	uint32_t d, d0 = 0;
-	int e;
 
 	*out = NULL;
-	if (es_buf_read_file(&b, path) == -1) {
-		e = errno;
+	if (vecio_read_stream(path, path, VECIO_IVECS, 0, &b, err) == -1) {
 		es_buf_release(&b);
-		return es_err_set(err, e == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
-		    NULL, "cannot read '%s': %s", path, strerror(e));
+		return -1;
 	}
 	p = (const unsigned char *)b.data;
 	for (off = 0, rec = 1; off < b.len; rec++) {

@@ -103,3 +103,15 @@ load lib/common
 	run -1 --separate-stderr bash -c "'$ESCTL_BIN' --help > /dev/full"
 	[[ $stderr == *"cannot write output"* ]]
 }
+
+@test "control characters from arguments are escaped in error messages" {
+	run -3 --separate-stderr esctl cluster get $'ab\ncd\e[31mX\x7f'
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ $stderr != *$'\e'* && $stderr != *$'\x7f'* ]]
+	assert_equal "$stderr" "esctl: error: no ES service in namespace 'ab\\ncd\\x1b[31mX\\x7f'"
+	run -2 --separate-stderr esctl tenant quota get --org $'o\r1'
+	assert_equal "$stderr" "esctl: error: invalid org 'o\\r1': names are [A-Za-z0-9._-], at most 63 characters"
+	# JSON keeps the exact text, escaped the JSON way
+	run -3 --separate-stderr esctl -o json cluster get $'ab\ncd'
+	assert_equal "$(jq -r .error.message <<<"$output")" "no ES service in namespace 'ab"$'\n'"cd'"
+}

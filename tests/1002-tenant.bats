@@ -142,6 +142,32 @@ setup() {
 	run -7 esctl --as-org org-001 --as-user bob tenant list --user alice
 }
 
+@test "tenant scope: no identity sets a quota, its own included (exit 7)" {
+	run -0 esctl tenant quota set --org org-001 --max-cpu 4
+	run -0 esctl tenant quota set --org org-001 --user alice --max-cpu 2
+	run -0 esctl tenant quota set --org org-001 --user mallory --max-cpu 1
+	local before
+	before=$(sql 'SELECT * FROM tenant_quota ORDER BY 1, 2')
+	run -7 --separate-stderr esctl --as-org org-001 --as-user mallory \
+	    tenant quota set --max-cpu 100
+	[[ $stderr == *"set by an administrator"* ]]
+	run -7 esctl --as-org org-001 --as-user mallory tenant quota set \
+	    --org org-001 --max-cpu 100
+	run -7 esctl --as-org org-001 --as-user mallory tenant quota set \
+	    --user mallory --max-cpu 100
+	run -7 esctl --as-org org-001 tenant quota set --max-cpu 100
+	assert_equal "$(sql 'SELECT * FROM tenant_quota ORDER BY 1, 2')" "$before"
+	# quota get and list show only the identity's own
+	run -0 esctl --as-org org-001 --as-user mallory tenant quota get -o json
+	echo "$output" | jq -e '.user == "mallory"'
+	run -7 esctl --as-org org-001 --as-user mallory tenant quota get \
+	    --user alice
+	run -0 esctl --as-org org-001 --as-user mallory tenant quota list \
+	    -o json
+	assert_equal "$(jq -r '[.[] | .user // "-"] | join(",")' <<<"$output")" \
+	    "-,mallory"
+}
+
 @test "-o json of every tenant command parses, with snake_case names" {
 	run -0 esctl tenant quota set --org org-001 --max-clusters 5 -o json
 	echo "$output" | jq -e '.quota.max_clusters == 5'

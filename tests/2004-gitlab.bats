@@ -40,6 +40,22 @@ teardown() {
 	[ "$(stat -c %a "$ESCTL_DATA_DIR/git")" = 700 ]
 }
 
+@test "every file and directory of the git cache is private (0700/0600)" {
+	umask 022
+	run -0 esctl config pull "file://$REPO_BARE" -o json
+	local cache
+	cache=$(jq -r .cache <<<"$output")
+	[ -d "$cache/hooks" ]
+	# a fetch that brings new objects too
+	push_change "second"
+	run -0 esctl config pull "file://$REPO_BARE"
+	run -0 find "$ESCTL_DATA_DIR/git" -perm /077 -printf '%m %p\n'
+	assert_output ''
+	[ "$(stat -c %a "$cache")" = 700 ]
+	[ "$(stat -c %a "$cache/HEAD")" = 600 ]
+	[ "$(stat -c %a "$cache/hooks")" = 700 ]
+}
+
 @test "token from gitlab.token_file or gitlab.token, user from gitlab.username" {
 	start_git_server --token tok-2 --user deploy
 	echo tok-2 > "$BATS_TEST_TMPDIR/token"

@@ -217,7 +217,38 @@ test_doc_fuzz_corpus(struct unit_t *t)
 	free(dir);
 }
 
+/*
+ * Issue 15 item 11: numbers beyond long long (1e20 in an esctl.yaml) are
+ * floats; nothing casts them to long long first (UB that the
+ * float-cast-overflow sanitizer reports, fatally in SANITIZE=1).
+ */
+static void
+test_doc_big_numbers(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+	struct doc_node *n;
+	cJSON *j;
+
+	j = cJSON_Parse("{\"a\": 1e20, \"b\": -1e300, \"c\": 3, "
+	    "\"d\": 9.5}");
+	UT_ASSERT(t, j != NULL);
+	UT_EQ_INT(t, doc_emit_yaml(j, &b, &err), 0);
+	UT_ASSERT(t, b.data != NULL && strstr(b.data, "a: 1e+20") != NULL);
+	UT_ASSERT(t, b.data != NULL && strstr(b.data, "c: 3\n") != NULL);
+	n = doc_from_json(cJSON_GetObjectItem(j, "a"));
+	UT_EQ_INT(t, n->type, DOC_FLOAT);
+	doc_free(n);
+	n = doc_from_json(cJSON_GetObjectItem(j, "c"));
+	UT_EQ_INT(t, n->type, DOC_INT);
+	UT_EQ_INT(t, n->integer, 3);
+	doc_free(n);
+	cJSON_Delete(j);
+	es_buf_release(&b);
+}
+
 const struct unit_test unit_doc_tests[] = {
+	{ "big-numbers", test_doc_big_numbers },
 	{ "fuzz-corpus", test_doc_fuzz_corpus },
 	{ "yaml", test_doc_yaml },
 	{ "errors", test_doc_errors },
