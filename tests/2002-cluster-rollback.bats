@@ -112,7 +112,7 @@ fail_at() {
 	EOF
 	run -6 --separate-stderr esctl cluster create --org org-001 \
 	    --user alice --service search --timeout 1s
-	[[ $stderr == *"esctl: error: timed out after "*"s waiting for statefulsets 'elasticsearch' in namespace 'org-001-alice-search': 0/1 ready" ]]
+	[[ $stderr == *"esctl: error: not ready within --timeout 1s (1s elapsed) waiting for statefulsets 'elasticsearch' in namespace 'org-001-alice-search': 0/1 ready" ]]
 	assert_rolled_back 8
 }
 
@@ -122,7 +122,7 @@ fail_at() {
 @test "a GPU create that cannot be scheduled fails naming the reason, and rolls back" {
 	run -6 --separate-stderr esctl cluster create --org org-001 \
 	    --user alice --service search --gpu-count 5 --timeout 3s
-	[[ $stderr == *"esctl: error: timed out after "*"s waiting for statefulsets 'elasticsearch' in namespace '$NS': 0/1 ready; pod 'elasticsearch-0' cannot be scheduled: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.." ]]
+	[[ $stderr == *"esctl: error: not ready within --timeout "*"s elapsed) waiting for statefulsets 'elasticsearch' in namespace '$NS': 0/1 ready; pod elasticsearch-0 cannot be scheduled: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.." ]]
 	assert_rolled_back 8
 	# 4 GPUs a replica fit
 	run -0 esctl cluster create --org org-001 --user alice --service search \

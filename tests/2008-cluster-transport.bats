@@ -72,7 +72,7 @@ teardown() {
 	    --user alice --service search --no-kibana --cpu-request 500 \
 	    --cpu-limit 500 --timeout 5s
 	# said as soon as the scheduler said it, once
-	[ "$(grep -c '^pod elasticsearch-0 cannot be scheduled: 0/[0-9]* nodes are available: [0-9]* Insufficient cpu\.$' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -cE '^pod elasticsearch-0 cannot be scheduled: 0/[0-9]* nodes are available: [0-9]* Insufficient cpu\.( preemption: .*)?$' <<<"$stderr")" -eq 1 ]
 	[[ $stderr == *"esctl: error: "*"not ready within --timeout 5s (5s elapsed) waiting for statefulsets 'elasticsearch'"*"Insufficient cpu."* ]]
 	# the failed report carries it
 	local failed
