@@ -251,6 +251,12 @@ _esctl_takes_value() {
 		--reason) return 0 ;;
 		--reason) return 0 ;;
 		--reason) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--timeout) return 0 ;;
+		--grace-period) return 0 ;;
+		--cluster) return 0 ;;
 		--date) return 0 ;;
 		--start) return 0 ;;
 		--end) return 0 ;;
@@ -540,6 +546,12 @@ _esctl() {
 		"order create --reason") return 0 ;;
 		"order reject --reason") return 0 ;;
 		"order cancel --reason") return 0 ;;
+		"node cordon --cluster"|"node cordon -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node uncordon --cluster"|"node uncordon -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node drain --cluster"|"node drain -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node drain --timeout") return 0 ;;
+		"node drain --grace-period") return 0 ;;
+		"node delete --cluster"|"node delete -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"duty add --date") return 0 ;;
 		"duty add --start") return 0 ;;
 		"duty add --end") return 0 ;;
@@ -565,7 +577,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -626,6 +638,11 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show create approve reject cancel' -- "$cur"))
 			return 0
 		fi ;;
+	node)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'cordon uncordon drain delete' -- "$cur"))
+			return 0
+		fi ;;
 	duty)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'add list remove now' -- "$cur"))
@@ -636,7 +653,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -1092,6 +1109,38 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"node cordon")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node uncordon")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node drain")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --force --delete-emptydir-data --timeout --grace-period $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --force $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
 			esac
 		fi ;;
 	"duty add")
