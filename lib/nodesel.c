@@ -129,7 +129,8 @@ nodesel_taint(const cJSON *node, const char **allow)
 	cJSON_ArrayForEach(t, kube_item(node, "spec.taints")) {
 		k = kube_str(t, "key");
 		e = kube_str(t, "effect");
-		if (k == NULL || e == NULL || strcmp(e, "PreferNoSchedule") == 0)
+		if (k == NULL || e == NULL ||
+		    strcmp(e, "PreferNoSchedule") == 0)
 			continue;
 		if (strcmp(k, NODE_TAINT_UNSCHEDULABLE) == 0)
 			continue;
@@ -164,7 +165,8 @@ nodesel_exclude(cJSON *arr, const char *node, long long dev,
 static int
 nodesel_cmp(const void *a, const void *b)
 {
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const cJSON *x = *(const cJSON *const *)a;
+	const cJSON *y = *(const cJSON *const *)b;
 	double sx = kube_num(x, "score", 0), sy = kube_num(y, "score", 0);
 
 	if (sx < sy - 1e-9)
