@@ -455,8 +455,8 @@ oe_entry_select(struct oe *e, struct es_err *err)
 		    store_exec(e->st, err, "INSERT INTO order_device "
 		    "(order_id, device_id, status, created_at, updated_at, "
 		    "phase, slot) VALUES (?, ?, 'processing', ?, ?, "
-		    "'selected', ?)", "iissi", e->id, (long long)kube_num(d, "id", 0), at,
-		    at, slot) == -1)
+		    "'selected', ?)", "iissi", e->id,
+		    (long long)kube_num(d, "id", 0), at, at, slot) == -1)
 			goto rollback;
 		snprintf(msg, sizeof msg, "slot %lld: device %s (%s)", slot,
 		    kube_str(d, "ci_code"), kube_str(d, "status"));
