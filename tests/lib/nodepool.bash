@@ -63,3 +63,36 @@ np_running() {
 	    jq '[.items[] | select(.status.phase == "Running" and
 	    .metadata.deletionTimestamp == null)] | length')" = "$3" ]
 }
+
+# np_devices CLUSTER-NAME NODE...
+#	one in_pool device of the cluster (id 1 in k8s_cluster order) per
+#	node: ci_code CI-<node>, ip its InternalIP, in the pool since
+#	2026-11-01 (device N a day later than device N-1)
+np_devices() {
+	local cluster=$1 n ip i=0
+	shift
+	for n in "$@"; do
+		i=$((i + 1))
+		ip=$(kube_sim_api GET "/api/v1/nodes/$n" |
+		    jq -r '.status.addresses[] | select(.type == "InternalIP")
+		    | .address')
+		sql "INSERT INTO device (created_at, updated_at, ci_code, ip,
+		    status, cluster_id, cluster, pool_entry_time) VALUES
+		    ('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'CI-$n',
+		    '$ip', 'in_pool', (SELECT id FROM k8s_cluster WHERE
+		    clustername = '$cluster'), '$cluster',
+		    '2026-11-$(printf %02d $i)T00:00:00Z')"
+	done
+}
+
+# np_phase ORDER-ID		"slot:node:phase" of every slot, one per line
+np_phase() {
+	sql "SELECT slot || ':' || coalesce(node_name, '') || ':' || phase
+	    FROM order_device WHERE order_id = $1 ORDER BY slot"
+}
+
+# np_config TEXT		appends TEXT to the test's esctl config
+np_config() {
+	mkdir -p "$XDG_CONFIG_HOME/esctl"
+	printf '%s\n' "$1" >> "$XDG_CONFIG_HOME/esctl/config.yaml"
+}
