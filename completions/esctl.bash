@@ -244,6 +244,26 @@ _esctl_takes_value() {
 		--since) return 0 ;;
 		--limit) return 0 ;;
 		--offset) return 0 ;;
+		--cluster) return 0 ;;
+		--action) return 0 ;;
+		--count) return 0 ;;
+		--selector) return 0 ;;
+		--reason) return 0 ;;
+		--reason) return 0 ;;
+		--reason) return 0 ;;
+		--timeout) return 0 ;;
+		--cluster) return 0 ;;
+		--since) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--timeout) return 0 ;;
+		--grace-period) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--count) return 0 ;;
+		--selector) return 0 ;;
+		--allow-taint) return 0 ;;
 		--date) return 0 ;;
 		--start) return 0 ;;
 		--end) return 0 ;;
@@ -526,6 +546,26 @@ _esctl() {
 		"order list --since") return 0 ;;
 		"order list --limit") return 0 ;;
 		"order list --offset") return 0 ;;
+		"order create --cluster"|"order create -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"order create --action"|"order create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"order create --count"|"order create -n") return 0 ;;
+		"order create --selector"|"order create -l") return 0 ;;
+		"order create --reason") return 0 ;;
+		"order reject --reason") return 0 ;;
+		"order cancel --reason") return 0 ;;
+		"order execute --timeout") return 0 ;;
+		"order stats --cluster"|"order stats -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"order stats --since") COMPREPLY=($(compgen -W '7d 30d 90d' -- "$cur")); return 0 ;;
+		"node cordon --cluster"|"node cordon -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node uncordon --cluster"|"node uncordon -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node drain --cluster"|"node drain -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node drain --timeout") return 0 ;;
+		"node drain --grace-period") return 0 ;;
+		"node delete --cluster"|"node delete -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device select --count"|"device select -n") return 0 ;;
+		"device select --selector"|"device select -l") return 0 ;;
+		"device select --allow-taint") return 0 ;;
 		"duty add --date") return 0 ;;
 		"duty add --start") return 0 ;;
 		"duty add --end") return 0 ;;
@@ -551,7 +591,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node device duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -609,7 +649,17 @@ _esctl() {
 		fi ;;
 	order)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show create approve reject cancel execute devices stats' -- "$cur"))
+			return 0
+		fi ;;
+	node)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'cordon uncordon drain delete' -- "$cur"))
+			return 0
+		fi ;;
+	device)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'select' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -622,7 +672,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node device duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -1047,6 +1097,99 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster -a --action -n --count -l --selector --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"order approve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order reject")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order cancel")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order execute")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order devices")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order stats")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --since $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"node cordon")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node uncordon")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node drain")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --force --delete-emptydir-data --timeout --grace-period $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --force $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"device select")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster -n --count -l --selector --allow-special --allow-taint --delete-emptydir-data $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 			esac
 		fi ;;
 	"duty add")
