@@ -101,6 +101,13 @@ const struct config_key config_keys[] = {
 	{ "notify.sms", CONFIG_SECTION, NULL, "SMS gateway" },
 	{ "notify.sms.url", CONFIG_STRING, NULL, "gateway URL (POST JSON)" },
 	{ "notify.sms.token", CONFIG_STRING, NULL, "bearer token" },
+	{ "maintenance", CONFIG_SECTION, NULL, "device maintenance callbacks" },
+	{ "maintenance.callback_url", CONFIG_STRING, NULL,
+	    "URL the downstream events are POSTed to" },
+	{ "maintenance.secret_file", CONFIG_STRING, NULL,
+	    "file holding the HMAC-SHA256 signing key" },
+	{ "maintenance.timeout", CONFIG_DURATION, NULL,
+	    "timeout of one callback POST" },
 	{ NULL, 0, NULL, NULL }
 };
 
