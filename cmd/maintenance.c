@@ -94,7 +94,7 @@ maint_cb(struct esctl_ctx *ctx, struct maint_callback *cb, char **secret,
  * Sends the events that are due; a failed delivery is a warning (the
  * event stays in the outbox and the transition is done).
  */
-static void
+void
 maint_deliver(struct esctl_ctx *ctx)
 {
 	struct maint_callback cb;

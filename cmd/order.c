@@ -405,6 +405,7 @@ order_execute_uncordon(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ctx->dry_run)
 		return out_ok(ctx, NULL, "order %s: dry run, nothing changed",
 		    args->argv[0]);
+	maint_deliver(ctx);
 	order_tell(ctx, id, "order_completed");
 	if (order_show(ctx->store, id, &res, err) == -1)
 		return -1;
