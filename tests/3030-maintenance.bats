@@ -268,13 +268,17 @@ request() {
 		pids+=($!)
 	done
 	wait "${pids[@]}" || true
-	ok=0
+	ok=0 refused=0
 	for i in 1 2 3 4; do
 		if grep -q "node out of the pool" "$BATS_TEST_TMPDIR/s$i.out"
 		then
 			ok=$((ok + 1))
+		elif grep -Eq "another esctl is working on maintenance order|is maintenance_in_progress, not scheduled_for_maintenance" \
+		    "$BATS_TEST_TMPDIR/s$i.out"; then
+			refused=$((refused + 1))
 		fi
 	done
 	[ "$ok" = 1 ]
+	[ "$refused" = 3 ]
 	[ "$(received started)" = 1 ]
 }
