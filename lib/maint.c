@@ -191,8 +191,8 @@ maint_window(time_t start, time_t end, time_t now, struct es_err *err)
 	util_time_format(start, a);
 	util_time_format(end, b);
 	if (start >= end)
-		return es_err_set(err, ES_EUSAGE, "Invalid", "the window starts "
-		    "(%s) at or after it ends (%s)", a, b);
+		return es_err_set(err, ES_EUSAGE, "Invalid", "the window "
+		    "starts (%s) at or after it ends (%s)", a, b);
 	if (end <= now)
 		return es_err_set(err, ES_EUSAGE, "Invalid", "the window ends "
 		    "(%s) in the past", b);
@@ -477,8 +477,8 @@ maint_order_cluster(struct store *st, const char *ref, char **cluster,
 	if (maint_load(st, ref, NULL, &o, err) == -1)
 		return -1;
 	if (maint_s(o, "cluster") == NULL) {
-		es_err_set(err, ES_ENOTFOUND, "NotFound", "the cluster of order "
-		    "%s is not registered (esctl k8s list)",
+		es_err_set(err, ES_ENOTFOUND, "NotFound", "the cluster of "
+		    "order %s is not registered (esctl k8s list)",
 		    maint_s(o, "order_number"));
 		cJSON_Delete(o);
 		return -1;
@@ -926,8 +926,9 @@ maint_cancel(struct store *st, struct kube_client *kc, const char *ref,
 	/* undo what esctl did to the node */
 	if (maint_i(o, "maint_cordoned", 0) == 1) {
 		if (kc == NULL) {
-			es_err_set(err, ES_EFAIL, "Internal", "cancelling order "
-			    "%s needs its cluster", maint_s(o, "order_number"));
+			es_err_set(err, ES_EFAIL, "Internal", "cancelling "
+			    "order %s needs its cluster",
+			    maint_s(o, "order_number"));
 			goto out;
 		}
 		if (node_cordon(kc, maint_s(o, "maint_node"), 0, 0, &changed,
@@ -1181,20 +1182,21 @@ maint_flush(struct store *st, const struct maint_callback *cb, int force,
 		}
 		if (rc == 0) {
 			res->delivered++;
-			rc = store_exec(st, err, "UPDATE maintenance_outbox SET "
-			    "delivered_at = ?, attempts = attempts + 1, "
+			rc = store_exec(st, err, "UPDATE maintenance_outbox "
+			    "SET delivered_at = ?, attempts = attempts + 1, "
 			    "last_error = NULL WHERE id = ?", "si", at, oid);
 		} else {
 			res->failed++;
 			snprintf(res->last_error, sizeof res->last_error,
-			    "event %.40s: %.200s", maint_s(row, "event_id"), why);
+			    "event %.40s: %.200s", maint_s(row, "event_id"),
+			    why);
 			backoff = MAINT_BACKOFF_FIRST;
 			while (backoff < MAINT_BACKOFF_MAX && attempts-- > 0)
 				backoff *= 2;
 			if (backoff > MAINT_BACKOFF_MAX)
 				backoff = MAINT_BACKOFF_MAX;
-			rc = store_exec(st, err, "UPDATE maintenance_outbox SET "
-			    "attempts = attempts + 1, last_error = ?, "
+			rc = store_exec(st, err, "UPDATE maintenance_outbox "
+			    "SET attempts = attempts + 1, last_error = ?, "
 			    "next_retry_at = ? WHERE id = ?", "sii", why,
 			    (long long)now + backoff, oid);
 		}
