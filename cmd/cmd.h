@@ -322,6 +322,12 @@ void		 out_cell(struct esctl_ctx *, const cJSON *, int flags,
 /* The cell text of a string value (NULL or "" is "<none>"), as out_cell. */
 void		 out_cell_text(const char *, char *buf, size_t len);
 
+/*
+ * maintenance.c: sends the maintenance callbacks that are due (warnings
+ * only), after any command that queued one.
+ */
+void		 maint_deliver(struct esctl_ctx *);
+
 /* The group tables; cmd/esctl.c lists them all. */
 extern const struct esctl_group *const esctl_groups[];
 const struct esctl_group *esctl_find_group(const char *);

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "doc.h"
+#include "maint.h"
 #include "notify.h"
 #include "node.h"
 #include "order.h"
@@ -365,6 +366,55 @@ order_exec_config(struct esctl_ctx *ctx, const char *cluster,
 	return 0;
 }
 
+/*
+ * Execution of a maintenance_uncordon order (esctl-maintenance(1)):
+ * uncordon the node of the finished maintenance, wait for Ready, close
+ * both orders.  Takes cluster.
+ */
+static int
+order_execute_uncordon(struct esctl_ctx *ctx, struct esctl_args *args,
+    long long id, char *cluster, struct es_err *err)
+{
+	struct maint_exec_opts xo;
+	struct kube_client *kc;
+	const char *v;
+	long long ms;
+	cJSON *res;
+	int rc;
+
+	memset(&xo, 0, sizeof xo);
+	if ((v = args_get(args, "timeout")) != NULL) {
+		if (util_parse_duration_ms(v, "--timeout", &ms, err) == -1) {
+			free(cluster);
+			return -1;
+		}
+		xo.timeout_ms = ms > 0 ? (long)ms : 1;
+	}
+	xo.dry_run = ctx->dry_run;
+	xo.progress = order_progress;
+	xo.progress_arg = ctx;
+	rc = ctx_kube_cluster(ctx, cluster, &kc, err);
+	free(cluster);
+	if (rc == -1)
+		return -1;
+	rc = maint_uncordon_execute(ctx->store, kc, id, &xo, order_who(ctx),
+	    ctx->now, err);
+	kube_close(kc);
+	if (rc == -1)
+		return -1;
+	if (ctx->dry_run)
+		return out_ok(ctx, NULL, "order %s: dry run, nothing changed",
+		    args->argv[0]);
+	maint_deliver(ctx);
+	order_tell(ctx, id, "order_completed");
+	if (order_show(ctx->store, id, &res, err) == -1)
+		return -1;
+	rc = out_ok(ctx, res, "order %s completed",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(res, "order_number")));
+	cJSON_Delete(res);
+	return rc;
+}
+
 static int
 cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -375,20 +425,24 @@ cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
 	long long id, ms;
 	cJSON *row, *res = NULL;
 	char *cluster;
-	int rc;
+	int rc, maint;
 
 	memset(&o, 0, sizeof o);
 	if (order_find(ctx->store, args->argv[0], &id, err) == -1 ||
-	    store_query_row_json(ctx->store, err, &row, "SELECT c.clustername "
-	    "FROM elastic_scaling_order o JOIN k8s_cluster c ON c.id = "
-	    "o.cluster_id WHERE o.id = ?", "i", id) == -1)
+	    store_query_row_json(ctx->store, err, &row, "SELECT c.clustername, "
+	    "o.action_type FROM elastic_scaling_order o JOIN k8s_cluster c "
+	    "ON c.id = o.cluster_id WHERE o.id = ?", "i", id) == -1)
 		return -1;
 	if (row == NULL)
 		return es_err_set(err, ES_ENOTFOUND, "NotFound", "order %s has "
 		    "no registered cluster", args->argv[0]);
 	cluster = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(row,
 	    "clustername")));
+	maint = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(row,
+	    "action_type")), "maintenance_uncordon") == 0;
 	cJSON_Delete(row);
+	if (maint)
+		return order_execute_uncordon(ctx, args, id, cluster, err);
 	rc = order_exec_config(ctx, cluster, &o, err);
 	if (rc == 0 && (v = args_get(args, "timeout")) != NULL) {
 		rc = util_parse_duration_ms(v, "--timeout", &ms, err);

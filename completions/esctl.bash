@@ -260,6 +260,17 @@ _esctl_takes_value() {
 		--timeout) return 0 ;;
 		--grace-period) return 0 ;;
 		--cluster) return 0 ;;
+		--device) return 0 ;;
+		--start) return 0 ;;
+		--end) return 0 ;;
+		--ticket) return 0 ;;
+		--reason) return 0 ;;
+		--start) return 0 ;;
+		--end) return 0 ;;
+		--timeout) return 0 ;;
+		--reason) return 0 ;;
+		--state) return 0 ;;
+		--device) return 0 ;;
 		--cluster) return 0 ;;
 		--count) return 0 ;;
 		--selector) return 0 ;;
@@ -562,6 +573,17 @@ _esctl() {
 		"node drain --timeout") return 0 ;;
 		"node drain --grace-period") return 0 ;;
 		"node delete --cluster"|"node delete -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"maintenance request --device"|"maintenance request -d") _esctl_dynamic device; return 0 ;;
+		"maintenance request --start") return 0 ;;
+		"maintenance request --end") return 0 ;;
+		"maintenance request --ticket") return 0 ;;
+		"maintenance request --reason") return 0 ;;
+		"maintenance confirm --start") return 0 ;;
+		"maintenance confirm --end") return 0 ;;
+		"maintenance start --timeout") return 0 ;;
+		"maintenance cancel --reason") return 0 ;;
+		"maintenance list --state") COMPREPLY=($(compgen -W 'pending_confirmation scheduled_for_maintenance maintenance_in_progress completed cancelled' -- "$cur")); return 0 ;;
+		"maintenance list --device"|"maintenance list -d") _esctl_dynamic device; return 0 ;;
 		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --count"|"device select -n") return 0 ;;
 		"device select --selector"|"device select -l") return 0 ;;
@@ -591,7 +613,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node device duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node maintenance device duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -657,6 +679,11 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'cordon uncordon drain delete' -- "$cur"))
 			return 0
 		fi ;;
+	maintenance)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'request confirm schedule start complete cancel list show flush' -- "$cur"))
+			return 0
+		fi ;;
 	device)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'select' -- "$cur"))
@@ -672,7 +699,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node device duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node maintenance device duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -1183,6 +1210,75 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"maintenance request")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -d --device --start --end --ticket --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"maintenance confirm")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --start --end $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"maintenance schedule")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"maintenance start")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --drain --now --force --delete-emptydir-data --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"maintenance complete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"maintenance cancel")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"maintenance list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --state -d --device $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"maintenance show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"maintenance flush")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 			esac
 		fi ;;
 	"device select")

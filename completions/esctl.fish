@@ -18,7 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --cluster --action --count --selector --reason --reason --reason --timeout --cluster --since --cluster --cluster --cluster --timeout --grace-period --cluster --cluster --count --selector --allow-taint --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --data --content-type --for --timeout --size --data --propagation --grace
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --cluster --action --count --selector --reason --reason --reason --timeout --cluster --since --cluster --cluster --cluster --timeout --grace-period --cluster --device --start --end --ticket --reason --start --end --timeout --reason --state --device --cluster --count --selector --allow-taint --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --data --content-type --for --timeout --size --data --propagation --grace
 		return 0
 	end
 	return 1
@@ -70,6 +70,7 @@ complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a snapshot -d 'cluste
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a strategy -d 'elastic scaling strategies and their evaluation'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a order -d 'elastic scaling orders'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a node -d 'Kubernetes nodes of a pool: cordon, drain, delete'
+complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a maintenance -d 'device maintenance with downstream callbacks'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a device -d 'the device inventory and node selection'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a duty -d 'the duty roster'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a notify -d 'notifications to the people on duty'
@@ -434,6 +435,36 @@ complete -c esctl -n '__esctl_at node' -a delete -d 'delete a drained node'
 complete -c esctl -n '__esctl_is node delete' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'a registered cluster (default: the kubeconfig context)'
 complete -c esctl -n '__esctl_is node delete' -l force -d 'delete even if not cordoned and drained'
 complete -c esctl -n '__esctl_is node delete' -a '(esctl __complete node 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a request -d 'record a maintenance request from downstream'
+complete -c esctl -n '__esctl_is maintenance request' -s d -l device -r -f -a '(esctl __complete device 2>/dev/null)' -d 'the device: CI code or id'
+complete -c esctl -n '__esctl_is maintenance request' -l start -r -f -d 'window start (RFC 3339, @EPOCH, +DURATION)'
+complete -c esctl -n '__esctl_is maintenance request' -l end -r -f -d 'window end'
+complete -c esctl -n '__esctl_is maintenance request' -l ticket -r -f -d 'the downstream system\'s ticket id'
+complete -c esctl -n '__esctl_is maintenance request' -l reason -r -f -d 'what the maintenance is for'
+complete -c esctl -n '__esctl_at maintenance' -a confirm -d 'confirm (or propose) the maintenance window'
+complete -c esctl -n '__esctl_is maintenance confirm' -l start -r -f -d 'confirmed (or proposed) window start'
+complete -c esctl -n '__esctl_is maintenance confirm' -l end -r -f -d 'confirmed (or proposed) window end'
+complete -c esctl -n '__esctl_is maintenance confirm' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a schedule -d 'downstream agreed: scheduled_for_maintenance'
+complete -c esctl -n '__esctl_is maintenance schedule' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a start -d 'cordon (and drain) the node; tell downstream'
+complete -c esctl -n '__esctl_is maintenance start' -l drain -d 'also drain the node (as esctl node drain)'
+complete -c esctl -n '__esctl_is maintenance start' -l now -d 'start outside the confirmed window'
+complete -c esctl -n '__esctl_is maintenance start' -l force -d 'drain: evict pods no controller manages too'
+complete -c esctl -n '__esctl_is maintenance start' -l delete-emptydir-data -d 'drain: evict pods with emptyDir volumes (their data is lost)'
+complete -c esctl -n '__esctl_is maintenance start' -l timeout -r -f -d 'drain: give up after (default 5m)'
+complete -c esctl -n '__esctl_is maintenance start' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a complete -d 'downstream is done: create the uncordon order'
+complete -c esctl -n '__esctl_is maintenance complete' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a cancel -d 'cancel a request and undo what was done'
+complete -c esctl -n '__esctl_is maintenance cancel' -l reason -r -f -d 'why the maintenance is cancelled (required)'
+complete -c esctl -n '__esctl_is maintenance cancel' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a list -d 'list maintenance requests, newest first'
+complete -c esctl -n '__esctl_is maintenance list' -l state -r -f -a 'pending_confirmation scheduled_for_maintenance maintenance_in_progress completed cancelled' -d 'only requests in this state'
+complete -c esctl -n '__esctl_is maintenance list' -s d -l device -r -f -a '(esctl __complete device 2>/dev/null)' -d 'only requests for this device'
+complete -c esctl -n '__esctl_at maintenance' -a show -d 'every stage, the node and each downstream exchange'
+complete -c esctl -n '__esctl_is maintenance show' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at maintenance' -a flush -d 'send the queued downstream events now'
 complete -c esctl -n '__esctl_at device' -a select -d 'rank a cluster\'s nodes for removal, explained'
 complete -c esctl -n '__esctl_is device select' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'the registered cluster'
 complete -c esctl -n '__esctl_is device select' -s n -l count -r -f -d 'how many nodes to select (default 1)'

@@ -584,6 +584,58 @@ static const char schema_v7[] =
 ");"
 "CREATE INDEX order_event_order ON order_event (order_id, id);";
 
+/*
+ * 11: device maintenance (seed 003 section 9).  A maintenance request
+ * records each stage's time, the node it acts on, whether esctl cordoned
+ * it (only then does esctl uncordon it) and the device status to restore.
+ * Downstream callbacks go through maintenance_outbox (one row per event,
+ * a stable event id, retried with backoff); every attempt is a
+ * maintenance_callback_attempt row.
+ */
+static const char schema_v11[] =
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_confirmed_at TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_scheduled_at TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_started_at TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_done_at TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_node TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_cordoned INTEGER;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_drained INTEGER;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN maint_prev_status TEXT;"
+"CREATE UNIQUE INDEX elastic_scaling_order_maint_ticket"
+"  ON elastic_scaling_order (external_ticket_id)"
+"  WHERE action_type = 'maintenance_request';"
+"CREATE UNIQUE INDEX elastic_scaling_order_maint_child"
+"  ON elastic_scaling_order (parent_order_id)"
+"  WHERE action_type = 'maintenance_uncordon';"
+"CREATE TABLE maintenance_outbox ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  order_id INTEGER NOT NULL"
+"    REFERENCES elastic_scaling_order (id) ON DELETE CASCADE,"
+"  event_id TEXT NOT NULL UNIQUE,"
+"  event TEXT NOT NULL CHECK (event IN ('accepted', 'confirmed',"
+"    'started', 'uncordoned', 'cancelled')),"
+"  payload TEXT NOT NULL,"
+"  created_at TEXT NOT NULL,"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  next_retry_at INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT,"
+"  delivered_at TEXT"
+");"
+"CREATE INDEX maintenance_outbox_pending ON maintenance_outbox (id)"
+"  WHERE delivered_at IS NULL;"
+"CREATE INDEX maintenance_outbox_order ON maintenance_outbox (order_id);"
+"CREATE TABLE maintenance_callback_attempt ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  outbox_id INTEGER NOT NULL"
+"    REFERENCES maintenance_outbox (id) ON DELETE CASCADE,"
+"  at TEXT NOT NULL,"
+"  ok INTEGER NOT NULL CHECK (ok IN (0, 1)),"
+"  http_status INTEGER,"
+"  error TEXT"
+");"
+"CREATE INDEX maintenance_callback_attempt_outbox"
+"  ON maintenance_callback_attempt (outbox_id, id);";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -594,6 +646,7 @@ const struct store_migration schema_migrations[] = {
 	{ 6, "no credentials in the report outbox", schema_v6 },
 	{ 7, "node pools that act: order events, device phases",
 	    schema_v7 },
+	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];
