@@ -28,6 +28,7 @@ extern const struct esctl_group esctl_group_strategy;
 extern const struct esctl_group esctl_group_order;
 extern const struct esctl_group esctl_group_duty;
 extern const struct esctl_group esctl_group_notify;
+extern const struct esctl_group esctl_group_metrics;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -45,6 +46,7 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_k8s,
 	&esctl_group_container,
 	&esctl_group_logs,
+	&esctl_group_metrics,
 	&esctl_group_snapshot,
 	&esctl_group_strategy,
 	&esctl_group_order,

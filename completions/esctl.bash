@@ -181,6 +181,15 @@ _esctl_takes_value() {
 		--tail) return 0 ;;
 		--selector) return 0 ;;
 		--max-streams) return 0 ;;
+		--max-skew) return 0 ;;
+		--listen) return 0 ;;
+		--max-body) return 0 ;;
+		--rate) return 0 ;;
+		--threads) return 0 ;;
+		--idle-timeout) return 0 ;;
+		--max-connections) return 0 ;;
+		--max-skew) return 0 ;;
+		--older-than) return 0 ;;
 		--cluster) return 0 ;;
 		--cluster) return 0 ;;
 		--format) return 0 ;;
@@ -463,6 +472,15 @@ _esctl() {
 		"logs --tail") return 0 ;;
 		"logs --selector"|"logs -l") return 0 ;;
 		"logs --max-streams") return 0 ;;
+		"metrics ingest --max-skew") return 0 ;;
+		"metrics serve --listen"|"metrics serve -l") return 0 ;;
+		"metrics serve --max-body") return 0 ;;
+		"metrics serve --rate") return 0 ;;
+		"metrics serve --threads") return 0 ;;
+		"metrics serve --idle-timeout") return 0 ;;
+		"metrics serve --max-connections") return 0 ;;
+		"metrics serve --max-skew") return 0 ;;
+		"metrics prune --older-than") return 0 ;;
 		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
@@ -551,7 +569,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -597,6 +615,11 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
 			return 0
 		fi ;;
+	metrics)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'ingest serve prune alerts' -- "$cur"))
+			return 0
+		fi ;;
 	snapshot)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
@@ -622,7 +645,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -931,6 +954,36 @@ _esctl() {
 	"logs")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -f --follow --since -c --container --tail --timestamps --previous -l --selector --max-streams $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"metrics ingest")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --skip-invalid --max-skew --no-alerts $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"metrics serve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -l --listen --max-body --rate --threads --idle-timeout --max-connections --skip-invalid --max-skew --no-alerts --no-auth $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"metrics prune")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --older-than $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"metrics alerts")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --firing $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 		*) _esctl_dynamic namespace; return 0 ;;

@@ -534,6 +534,65 @@ static const char schema_v5[] =
 "CREATE INDEX usage_event_ns ON usage_event (namespace, at_unix);"
 "CREATE INDEX usage_event_user ON usage_event (user, service_name);";
 
+/*
+ * 8: ES service monitoring and autoscaling (seed 000 §11-13, §20).
+ * metric_report holds every plugin report, keyed (namespace, ts,
+ * container) WITHOUT ROWID so that one service's time range is one
+ * contiguous range of the table itself (no second index to maintain at
+ * ingest, none to look up at query time); ts is in milliseconds.
+ * metric_latest is the newest report per container, metric_alert the
+ * threshold alerts (at most one firing per container and metric).
+ */
+static const char schema_v8[] =
+"CREATE TABLE metric_report ("
+"  namespace TEXT NOT NULL,"
+"  ts INTEGER NOT NULL,"
+"  container_name TEXT NOT NULL,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  startup_cpu REAL,"
+"  startup_memory REAL,"
+"  startup_disk REAL,"
+"  plugin_qps REAL,"
+"  status TEXT,"
+"  received_at INTEGER NOT NULL,"
+"  PRIMARY KEY (namespace, ts, container_name)"
+") WITHOUT ROWID;"
+"CREATE TABLE metric_latest ("
+"  namespace TEXT NOT NULL,"
+"  container_name TEXT NOT NULL,"
+"  ts INTEGER NOT NULL,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  startup_cpu REAL,"
+"  startup_memory REAL,"
+"  startup_disk REAL,"
+"  plugin_qps REAL,"
+"  status TEXT,"
+"  PRIMARY KEY (namespace, container_name)"
+") WITHOUT ROWID;"
+"CREATE TABLE metric_alert ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  namespace TEXT NOT NULL,"
+"  container_name TEXT NOT NULL,"
+"  metric TEXT NOT NULL,"
+"  threshold REAL NOT NULL,"
+"  value REAL NOT NULL,"
+"  state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),"
+"  started_at INTEGER NOT NULL,"
+"  value_at INTEGER NOT NULL,"
+"  notified_at INTEGER NOT NULL,"
+"  notifications INTEGER NOT NULL DEFAULT 1,"
+"  resolved_at INTEGER"
+");"
+"CREATE UNIQUE INDEX metric_alert_firing ON metric_alert "
+"  (namespace, container_name, metric) WHERE state = 'firing';"
+"CREATE INDEX metric_alert_ns ON metric_alert (namespace, started_at);";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -541,6 +600,7 @@ const struct store_migration schema_migrations[] = {
 	{ 4, "elastic node pools: snapshots, strategies, orders, duty",
 	    schema_v4 },
 	{ 5, "deployment reports, report outbox, usage events", schema_v5 },
+	{ 8, "service metrics, alerts and autoscaling", schema_v8 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];
