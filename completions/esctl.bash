@@ -190,6 +190,10 @@ _esctl_takes_value() {
 		--max-connections) return 0 ;;
 		--max-skew) return 0 ;;
 		--older-than) return 0 ;;
+		--range) return 0 ;;
+		--prometheus) return 0 ;;
+		--cluster) return 0 ;;
+		--range) return 0 ;;
 		--cluster) return 0 ;;
 		--cluster) return 0 ;;
 		--format) return 0 ;;
@@ -481,6 +485,10 @@ _esctl() {
 		"metrics serve --max-connections") return 0 ;;
 		"metrics serve --max-skew") return 0 ;;
 		"metrics prune --older-than") return 0 ;;
+		"monitor metrics --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
+		"monitor metrics --prometheus") return 0 ;;
+		"monitor metrics --cluster") _esctl_dynamic cluster; return 0 ;;
+		"monitor qps --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
 		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
@@ -569,7 +577,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -620,6 +628,11 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'ingest serve prune alerts' -- "$cur"))
 			return 0
 		fi ;;
+	monitor)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'metrics qps' -- "$cur"))
+			return 0
+		fi ;;
 	snapshot)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
@@ -645,7 +658,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -984,6 +997,22 @@ _esctl() {
 	"metrics alerts")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --firing $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"monitor metrics")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --range --live --prometheus --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"monitor qps")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --range $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 		*) _esctl_dynamic namespace; return 0 ;;

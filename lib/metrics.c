@@ -1036,7 +1036,7 @@ int
 metrics_annotate(struct store *st, cJSON *rows, struct es_err *err)
 {
 	sqlite3_stmt *s;
-	cJSON *row;
+	cJSON *row, *one = NULL;
 	const char *ns;
 
 	/*
@@ -1049,7 +1049,10 @@ metrics_annotate(struct store *st, cJSON *rows, struct es_err *err)
 	    "WHERE namespace = ?1) - 600000", err);
 	if (s == NULL)
 		return -1;
-	cJSON_ArrayForEach(row, rows) {
+	if (cJSON_IsObject(rows))
+		one = rows;
+	for (row = one != NULL ? one : (rows != NULL ? rows->child : NULL);
+	    row != NULL; row = one != NULL ? NULL : row->next) {
 		ns = cJSON_GetStringValue(cJSON_GetObjectItem(row,
 		    "namespace"));
 		cJSON_DeleteItemFromObject(row, "qps");

@@ -126,9 +126,10 @@ int	 metrics_latest(struct store *, const char *ns, cJSON **out,
 	    struct es_err *err);
 
 /*
- * Adds the latest stored "qps" (sum over the service's containers) and
- * "disk_usage" (the fullest container) to each row of rows (objects with
- * "namespace"), or JSON null when nothing was reported.  For cluster
+ * Sets "qps" (the sum of the newest reports of the service's
+ * containers) and "disk_usage" (the fullest container) on each object
+ * of the array rows, or on rows itself when it is an object (with a
+ * "namespace" member); JSON null when nothing was reported.  For cluster
  * list and get.
  */
 int	 metrics_annotate(struct store *, cJSON *rows, struct es_err *err);
