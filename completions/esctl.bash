@@ -194,6 +194,23 @@ _esctl_takes_value() {
 		--prometheus) return 0 ;;
 		--cluster) return 0 ;;
 		--range) return 0 ;;
+		--min) return 0 ;;
+		--max) return 0 ;;
+		--cpu) return 0 ;;
+		--memory) return 0 ;;
+		--disk) return 0 ;;
+		--qps) return 0 ;;
+		--tolerance) return 0 ;;
+		--cooldown-up) return 0 ;;
+		--cooldown-down) return 0 ;;
+		--interval) return 0 ;;
+		--timeout) return 0 ;;
+		--last) return 0 ;;
+		--limit) return 0 ;;
+		--metrics) return 0 ;;
+		--policy) return 0 ;;
+		--replicas) return 0 ;;
+		--interval) return 0 ;;
 		--cluster) return 0 ;;
 		--cluster) return 0 ;;
 		--format) return 0 ;;
@@ -489,6 +506,23 @@ _esctl() {
 		"monitor metrics --prometheus") return 0 ;;
 		"monitor metrics --cluster") _esctl_dynamic cluster; return 0 ;;
 		"monitor qps --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
+		"autoscale policy set --min") return 0 ;;
+		"autoscale policy set --max") return 0 ;;
+		"autoscale policy set --cpu") return 0 ;;
+		"autoscale policy set --memory") return 0 ;;
+		"autoscale policy set --disk") return 0 ;;
+		"autoscale policy set --qps") return 0 ;;
+		"autoscale policy set --tolerance") return 0 ;;
+		"autoscale policy set --cooldown-up") return 0 ;;
+		"autoscale policy set --cooldown-down") return 0 ;;
+		"autoscale run --interval") return 0 ;;
+		"autoscale run --timeout") return 0 ;;
+		"autoscale explain --last") return 0 ;;
+		"autoscale history --limit") return 0 ;;
+		"autoscale simulate --metrics") _esctl_files; return 0 ;;
+		"autoscale simulate --policy") return 0 ;;
+		"autoscale simulate --replicas") return 0 ;;
+		"autoscale simulate --interval") return 0 ;;
 		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
@@ -577,7 +611,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -633,6 +667,11 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'metrics qps' -- "$cur"))
 			return 0
 		fi ;;
+	autoscale)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'policy run explain history simulate' -- "$cur"))
+			return 0
+		fi ;;
 	snapshot)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
@@ -658,13 +697,18 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
 	"tenant quota")
 		if [[ -z $verb2 ]]; then
 			COMPREPLY=($(compgen -W 'get set list ' -- "$cur"))
+			return 0
+		fi ;;
+	"autoscale policy")
+		if [[ -z $verb2 ]]; then
+			COMPREPLY=($(compgen -W 'set get list delete ' -- "$cur"))
 			return 0
 		fi ;;
 	esac
@@ -1018,6 +1062,68 @@ _esctl() {
 		*) _esctl_dynamic namespace; return 0 ;;
 			esac
 		fi ;;
+	"autoscale policy set")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --min --max --cpu --memory --disk --qps --tolerance --cooldown-up --cooldown-down --enable --disable $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale policy get")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale policy list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"autoscale policy delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale run")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --once --interval --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale explain")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --last $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale history")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale simulate")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --metrics --policy --replicas --interval $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
 	"snapshot collect")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
@@ -1207,6 +1313,10 @@ _esctl_two_word() {
 		"tenant quota get") return 0 ;;
 		"tenant quota set") return 0 ;;
 		"tenant quota list") return 0 ;;
+		"autoscale policy set") return 0 ;;
+		"autoscale policy get") return 0 ;;
+		"autoscale policy list") return 0 ;;
+		"autoscale policy delete") return 0 ;;
 	esac
 	return 1
 }

@@ -122,6 +122,11 @@ const struct config_key config_keys[] = {
 	    "Prometheus URL when the cluster registry has none" },
 	{ "monitor.timeout", CONFIG_DURATION, NULL,
 	    "timeout of one Prometheus query" },
+	{ "autoscale", CONFIG_SECTION, NULL, "the autoscaler" },
+	{ "autoscale.sample_window", CONFIG_DURATION, NULL,
+	    "how recent a report must be to count in a sample" },
+	{ "autoscale.rollout_timeout", CONFIG_DURATION, NULL,
+	    "how long a scaling waits for the rollout" },
 	{ "notify", CONFIG_SECTION, NULL, "notifications to the people on "
 	    "duty" },
 	{ "notify.channels", CONFIG_LIST, NULL,

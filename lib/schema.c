@@ -542,6 +542,10 @@ static const char schema_v5[] =
  * ingest, none to look up at query time); ts is in milliseconds.
  * metric_latest is the newest report per container, metric_alert the
  * threshold alerts (at most one firing per container and metric).
+ * autoscale_policy holds the policies, autoscale_sample the samples each
+ * round collects (the trend's history), autoscale_state the last scaling
+ * (compare-and-set on version), autoscale_decision every decision with
+ * its numbers.
  */
 static const char schema_v8[] =
 "CREATE TABLE metric_report ("
@@ -591,7 +595,54 @@ static const char schema_v8[] =
 ");"
 "CREATE UNIQUE INDEX metric_alert_firing ON metric_alert "
 "  (namespace, container_name, metric) WHERE state = 'firing';"
-"CREATE INDEX metric_alert_ns ON metric_alert (namespace, started_at);";
+"CREATE INDEX metric_alert_ns ON metric_alert (namespace, started_at);"
+"CREATE TABLE autoscale_policy ("
+"  namespace TEXT PRIMARY KEY,"
+"  min_replicas INTEGER NOT NULL,"
+"  max_replicas INTEGER NOT NULL,"
+"  target_cpu REAL,"
+"  target_memory REAL,"
+"  target_disk REAL,"
+"  target_qps REAL,"
+"  tolerance REAL NOT NULL,"
+"  cooldown_up INTEGER NOT NULL,"
+"  cooldown_down INTEGER NOT NULL,"
+"  enabled INTEGER NOT NULL,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  CHECK (min_replicas >= 1 AND max_replicas >= min_replicas)"
+");"
+"CREATE TABLE autoscale_sample ("
+"  namespace TEXT NOT NULL,"
+"  at INTEGER NOT NULL,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  PRIMARY KEY (namespace, at)"
+") WITHOUT ROWID;"
+"CREATE TABLE autoscale_state ("
+"  namespace TEXT PRIMARY KEY,"
+"  last_scale_at INTEGER NOT NULL,"
+"  last_direction INTEGER NOT NULL,"
+"  version INTEGER NOT NULL"
+");"
+"CREATE TABLE autoscale_decision ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  namespace TEXT NOT NULL,"
+"  at TEXT NOT NULL,"
+"  at_unix INTEGER NOT NULL,"
+"  action TEXT NOT NULL,"
+"  current_replicas INTEGER NOT NULL,"
+"  desired_replicas INTEGER NOT NULL,"
+"  ratio REAL,"
+"  reason TEXT NOT NULL,"
+"  details TEXT NOT NULL,"
+"  dry_run INTEGER NOT NULL DEFAULT 0,"
+"  error TEXT"
+");"
+"CREATE INDEX autoscale_decision_ns ON autoscale_decision "
+"  (namespace, at_unix);";
 
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },

@@ -31,6 +31,7 @@ extern const struct unit_test unit_ivf_tests[];
 extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
 extern const struct unit_test unit_httpd_tests[];
+extern const struct unit_test unit_autoscale_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -45,6 +46,7 @@ static const struct unit_suite suites[] = {
 	{ "kube", unit_kube_tests },
 	{ "pool", unit_pool_tests },
 	{ "httpd", unit_httpd_tests },
+	{ "autoscale", unit_autoscale_tests },
 };
 
 void
