@@ -259,7 +259,8 @@ autoscale_round_one(struct esctl_ctx *ctx, struct esctl_args *args,
 		goto done;
 	autoscale_decide(p, cur, samples, n, now, last, &r);
 	moved = r.action == AS_UP || r.action == AS_DOWN;
-	if (moved && strcmp(kube_str(rec, "status"), "running") != 0) {
+	if (moved && strcmp(kube_str(rec, "status"), "running") != 0 &&
+	    strcmp(kube_str(rec, "status"), "created") != 0) {
 		r.action = AS_CONFLICT;
 		snprintf(r.reason, sizeof r.reason, "the service is %s, not "
 		    "running", kube_str(rec, "status"));

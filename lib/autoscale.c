@@ -136,7 +136,7 @@ autoscale_decide(const struct autoscale_policy *p, long long current,
 		    "has a value");
 		return;
 	}
-	if (fabs(best - 1.0) <= p->tolerance)
+	if (fabs(best - 1.0) <= p->tolerance + 1e-9)
 		r->raw = current;
 	else
 		r->raw = (long long)ceil((double)current * best - 1e-9);
@@ -401,7 +401,7 @@ autoscale_policy_put(struct store *st, const struct autoscale_policy *p,
 	    "cooldown_down = ?10, enabled = ?11, updated_at = ?12",
 	    "siidddddiiis", p->ns, p->min_replicas, p->max_replicas, t[0],
 	    t[1], t[2], t[3], p->tolerance, p->cooldown_up, p->cooldown_down,
-	    (long long)p->enabled, ts);
+	    (long long)p->enabled, ts) == -1 ? -1 : 0;
 }
 
 int
@@ -541,7 +541,8 @@ autoscale_claim(struct store *st, const char *ns, long long version,
 	}
 	if (store_exec(st, err, "UPDATE deployment_status SET status = "
 	    "'scaling', message = 'autoscale', updated_at = ? WHERE "
-	    "namespace = ? AND status = 'running'", "ss", ts, ns) == -1)
+	    "namespace = ? AND status IN ('running', 'created')", "ss", ts,
+	    ns) == -1)
 		goto fail;
 	if (sqlite3_changes(store_db(st)) == 0) {
 		es_err_set(err, ES_ECONFLICT, "WrongState", "the ES service "
@@ -605,11 +606,11 @@ autoscale_record(struct store *st, const char *ns, time_t now,
 	    (long long)now, autoscale_action_name(r->action), r->current,
 	    r->desired, isnan(r->ratio) ? -1.0 : r->ratio, r->reason, js,
 	    (long long)dry_run, error);
-	if (rc == 0 && id != NULL)
+	if (rc != -1 && id != NULL)
 		*id = store_last_insert_id(st);
 	cJSON_free(js);
 	cJSON_Delete(d);
-	return rc;
+	return rc == -1 ? -1 : 0;
 }
 
 int

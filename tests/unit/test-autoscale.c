@@ -4,6 +4,7 @@
  * lib/metrics.c.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "autoscale.h"
@@ -270,7 +271,48 @@ test_metrics_rfc3339(struct unit_t *t)
 	UT_EQ_INT(t, metrics_parse_rfc3339("yesterday", &ms), -1);
 }
 
+/*
+ * Two runs that read the same state: the second claim loses, whichever
+ * of the two compare-and-sets it hits.
+ */
+static void
+test_autoscale_claim(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct store *st;
+	long long version;
+	time_t at;
+	char *path = xasprintf("%s/esctl.db", t->tmpdir);
+
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO deployment_status "
+	    "(id, tenant_org_id, namespace, user, service_name, status, "
+	    "created_at, updated_at) VALUES ('d', 'o', 'ns1', 'u', 's', "
+	    "'running', 'x', 'x')", NULL) == 1);
+	UT_EQ_INT(t, autoscale_last_scale(st, "ns1", &at, &version, &err), 0);
+	UT_EQ_INT(t, at, 0);
+	UT_EQ_INT(t, version, 0);
+	/* both read version 0; the first wins */
+	UT_EQ_INT(t, autoscale_claim(st, "ns1", 0, 1000, 1, &err), 0);
+	UT_EQ_INT(t, autoscale_claim(st, "ns1", 0, 1000, 1, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	UT_ASSERT(t, strstr(err.msg, "another autoscale run") != NULL);
+	UT_EQ_INT(t, autoscale_last_scale(st, "ns1", &at, &version, &err), 0);
+	UT_EQ_INT(t, at, 1000);
+	UT_EQ_INT(t, version, 1);
+	/* the service is scaling: the next claim waits for it */
+	UT_EQ_INT(t, autoscale_claim(st, "ns1", 1, 1100, 1, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	UT_ASSERT(t, strstr(err.msg, "not running") != NULL);
+	/* nothing of the failed claim stayed */
+	UT_EQ_INT(t, autoscale_last_scale(st, "ns1", &at, &version, &err), 0);
+	UT_EQ_INT(t, version, 1);
+	store_close(st);
+	free(path);
+}
+
 const struct unit_test unit_autoscale_tests[] = {
+	{ "claim", test_autoscale_claim },
 	{ "slope", test_autoscale_slope },
 	{ "rising", test_autoscale_rising },
 	{ "falling", test_autoscale_falling },
