@@ -46,10 +46,17 @@ struct metrics_ns {
 	long long	 replicas;
 };
 
-/* The newest report of a container in the batch. */
+/*
+ * A container seen in the batch (a slot of an open-addressing table keyed
+ * by namespace and container): whether it is known, and its newest
+ * report (ts -1: none stored).
+ */
 struct metrics_last {
-	char		*ns;
+	char		*ns;		/* NULL: empty slot */
 	char		*container;
+	unsigned	 hash;
+	int		 known;
+	char		*why;		/* when not known */
 	long long	 ts;
 	double		 v[MX_NFIELD];
 	unsigned	 have;
@@ -63,8 +70,9 @@ struct metrics_batch {
 	sqlite3_stmt		*nsq;
 	struct metrics_ns	*nss;
 	size_t			 nns;
-	struct metrics_last	*last;
+	struct metrics_last	*last;		/* nlast slots, a power of 2 */
 	size_t			 nlast;
+	size_t			 nused;
 	long long		 now_ms;
 	long long		 max_ms;
 	size_t			 index;
@@ -94,10 +102,13 @@ static int	 metrics_validate(struct metrics_batch *, const cJSON *,
 		    struct metrics_rec *, char *, size_t);
 static int	 metrics_ns_check(struct metrics_batch *, const char *,
 		    const char *, char *, size_t);
+static struct metrics_last *metrics_slot(struct metrics_batch *,
+		    const char *, const char *);
+static int	 metrics_key(const char *);
 static void	 metrics_reject(struct metrics_batch *, const char *);
 static int	 metrics_store(struct metrics_batch *,
 		    const struct metrics_rec *, struct es_err *);
-static void	 metrics_remember(struct metrics_batch *,
+static void	 metrics_remember(struct metrics_last *,
 		    const struct metrics_rec *);
 static int	 metrics_one(struct metrics_batch *, const cJSON *,
 		    struct es_err *);
@@ -228,6 +239,40 @@ metrics_parse_rfc3339(const char *s, long long *ms)
 	return 0;
 }
 
+/* The field of a member name, or -1; one comparison per name. */
+static int
+metrics_key(const char *k)
+{
+	int f;
+
+	switch (k[0]) {
+	case 'c':
+		f = MX_CPU;
+		break;
+	case 'm':
+		f = MX_MEMORY;
+		break;
+	case 'd':
+		f = MX_DISK;
+		break;
+	case 'q':
+		f = MX_QPS;
+		break;
+	case 'p':
+		f = MX_PLUGIN_QPS;
+		break;
+	case 's':
+		f = k[8] == 'c' ? MX_STARTUP_CPU : k[8] == 'm' ?
+		    MX_STARTUP_MEMORY : MX_STARTUP_DISK;
+		if (strncmp(k, "startup_", 8) != 0)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	return strcmp(k, metrics_names[f]) == 0 ? f : -1;
+}
+
 /* Is ns a known ES service, and container one of its pods? */
 static int
 metrics_ns_check(struct metrics_batch *b, const char *ns,
@@ -299,6 +344,8 @@ metrics_validate(struct metrics_batch *b, const cJSON *o,
 	}
 	for (c = o->child; c != NULL; c = c->next) {
 		k = c->string;
+		if ((f = metrics_key(k)) >= 0)
+			goto number;
 		if (strcmp(k, "namespace") == 0 ||
 		    strcmp(k, "container_name") == 0 ||
 		    strcmp(k, "status") == 0) {
@@ -344,13 +391,9 @@ metrics_validate(struct metrics_batch *b, const cJSON *o,
 			}
 			continue;
 		}
-		for (f = 0; f < MX_NFIELD; f++)
-			if (strcmp(k, metrics_names[f]) == 0)
-				break;
-		if (f == MX_NFIELD) {
-			snprintf(why, len, "unknown field '%.64s'", k);
-			return -1;
-		}
+		snprintf(why, len, "unknown field '%.64s'", k);
+		return -1;
+number:
 		if (cJSON_IsNull(c))
 			continue;
 		if (!cJSON_IsNumber(c)) {
@@ -409,7 +452,7 @@ metrics_validate(struct metrics_batch *b, const cJSON *o,
 		    "status");
 		return -1;
 	}
-	return metrics_ns_check(b, r->ns, r->container, why, len);
+	return 0;
 }
 
 static void
@@ -460,27 +503,58 @@ metrics_store(struct metrics_batch *b, const struct metrics_rec *r,
 	return 0;
 }
 
-/* Keeps the newest record of each container seen in the batch. */
-static void
-metrics_remember(struct metrics_batch *b, const struct metrics_rec *r)
+/* The slot of (ns, container), created (and checked) on first sight. */
+static struct metrics_last *
+metrics_slot(struct metrics_batch *b, const char *ns, const char *container)
 {
-	struct metrics_last *l = NULL;
-	size_t i;
+	struct metrics_last *l, *old;
+	const char *p;
+	unsigned h = 2166136261u;
+	size_t i, n;
+	char why[512];
 
-	for (i = b->nlast; i > 0; i--)
-		if (strcmp(b->last[i - 1].container, r->container) == 0 &&
-		    strcmp(b->last[i - 1].ns, r->ns) == 0) {
-			l = &b->last[i - 1];
-			break;
+	for (p = ns; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (p = container; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (b->nused * 2 >= b->nlast) {
+		old = b->last;
+		n = b->nlast;
+		b->nlast = n ? n * 2 : 256;
+		b->last = xcalloc(b->nlast, sizeof *b->last);
+		for (i = 0; i < n; i++) {
+			if (old[i].ns == NULL)
+				continue;
+			l = &b->last[old[i].hash & (b->nlast - 1)];
+			while (l->ns != NULL)
+				l = l == &b->last[b->nlast - 1] ? b->last :
+				    l + 1;
+			*l = old[i];
 		}
-	if (l == NULL) {
-		b->last = xreallocarray(b->last, b->nlast + 1,
-		    sizeof *b->last);
-		l = &b->last[b->nlast++];
-		l->ns = xstrdup(r->ns);
-		l->container = xstrdup(r->container);
-		l->ts = -1;
+		free(old);
 	}
+	for (l = &b->last[h & (b->nlast - 1)]; l->ns != NULL;
+	    l = l == &b->last[b->nlast - 1] ? b->last : l + 1)
+		if (l->hash == h && strcmp(l->container, container) == 0 &&
+		    strcmp(l->ns, ns) == 0)
+			return l;
+	memset(l, 0, sizeof *l);
+	l->ns = xstrdup(ns);
+	l->container = xstrdup(container);
+	l->hash = h;
+	l->ts = -1;
+	l->known = metrics_ns_check(b, ns, container, why, sizeof why) == 0;
+	if (!l->known)
+		l->why = xstrdup(why);
+	b->nused++;
+	return l;
+}
+
+/* Keeps the newest record of a container. */
+static void
+metrics_remember(struct metrics_last *l, const struct metrics_rec *r)
+{
 	if (r->ts < l->ts)
 		return;
 	l->ts = r->ts;
@@ -493,11 +567,18 @@ static int
 metrics_one(struct metrics_batch *b, const cJSON *o, struct es_err *err)
 {
 	struct metrics_rec r;
+	struct metrics_last *l;
 	char why[512];
 
 	b->res->records++;
 	if (metrics_validate(b, o, &r, why, sizeof why) == -1) {
 		metrics_reject(b, why);
+		b->index++;
+		return 0;
+	}
+	l = metrics_slot(b, r.ns, r.container);
+	if (!l->known) {
+		metrics_reject(b, l->why);
 		b->index++;
 		return 0;
 	}
@@ -507,7 +588,7 @@ metrics_one(struct metrics_batch *b, const cJSON *o, struct es_err *err)
 		return 0;	/* only validate */
 	if (metrics_store(b, &r, err) == -1)
 		return -1;
-	metrics_remember(b, &r);
+	metrics_remember(l, &r);
 	b->res->accepted++;
 	return 0;
 }
@@ -535,6 +616,8 @@ metrics_flush_latest(struct metrics_batch *b, struct es_err *err)
 	if (s == NULL)
 		return -1;
 	for (i = 0; i < b->nlast; i++) {
+		if (b->last[i].ns == NULL || b->last[i].ts < 0)
+			continue;
 		sqlite3_bind_text(s, 1, b->last[i].ns, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, b->last[i].ts);
 		sqlite3_bind_text(s, 3, b->last[i].container, -1,
@@ -563,6 +646,7 @@ metrics_batch_release(struct metrics_batch *b)
 	for (i = 0; i < b->nlast; i++) {
 		free(b->last[i].ns);
 		free(b->last[i].container);
+		free(b->last[i].why);
 	}
 	free(b->last);
 }
@@ -705,6 +789,8 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 
 	for (i = 0; i < b->nlast; i++) {
 		l = &b->last[i];
+		if (l->ns == NULL || l->ts < 0)
+			continue;
 		for (f = 0; f < METRICS_ALERTED; f++) {
 			if (!(l->have & (1u << f)))
 				continue;
@@ -856,6 +942,9 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	    "d.namespace = ? AND d.status NOT IN ('deleted', 'deleting')",
 	    err)) == NULL)
 		goto done;
+	if (len > (1 << 20))	/* a big batch: room for its b-tree pages */
+		sqlite3_exec(store_db(st), "PRAGMA cache_size = -65536", NULL,
+		    NULL, NULL);
 	if (!opts->dry_run) {
 		if (store_begin(st, err) == -1)
 			goto done;
