@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,24 @@ static int	cmd_metrics_prune(struct esctl_ctx *, struct esctl_args *,
 static int	cmd_metrics_alerts(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 
-/* The state the request handlers of `metrics serve` share. */
+/*
+ * The state the request handlers of `metrics serve` share.  Group commit:
+ * the first handler to find no transaction open begins one and leads;
+ * handlers arriving while it is open add their batch as a savepoint and
+ * wait; the leader commits once every handler waiting for the lock has
+ * joined, so one fsync covers the whole group, and a report is answered
+ * 202 only after the commit that stored it.
+ */
 struct metrics_server {
 	struct esctl_ctx	*ctx;
-	pthread_mutex_t		 mu;		/* the store handle */
+	pthread_mutex_t		 mu;		/* the store and all below */
+	pthread_cond_t		 done;		/* a group was committed */
+	int			 open;		/* a group transaction */
+	unsigned long long	 gen;		/* groups committed */
+	int			 group_rc;	/* of the last group */
+	char			 group_err[256];
+	cJSON			*pages;		/* the group's notifications */
+	unsigned		 arriving;	/* handlers before the lock */
 	struct metrics_opts	 opts;
 	struct metrics_notify	 nt;
 	const char		*token;
@@ -162,10 +177,11 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
 	struct metrics_server *s = arg;
 	struct metrics_opts o = s->opts;
 	struct metrics_result r;
-	struct es_err err = ES_ERR_INIT;
+	struct es_err err = ES_ERR_INIT, e2 = ES_ERR_INIT;
+	unsigned long long gen;
 	const char *q;
 	cJSON *obj, *e;
-	int rc;
+	int rc, leader = 0;
 
 	if (httpd_require_bearer(req, resp, s->token) == -1)
 		return;
@@ -179,10 +195,60 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
 	if ((q = httpd_query(req, "skip_invalid")) != NULL)
 		o.skip_invalid = strcmp(q, "true") == 0 || strcmp(q, "1") == 0;
 	o.now = metrics_now(s->ctx);
+	o.in_tx = 1;
+	__atomic_add_fetch(&s->arriving, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&s->mu);
+	__atomic_sub_fetch(&s->arriving, 1, __ATOMIC_SEQ_CST);
+	if (!s->open) {
+		if (store_begin(s->ctx->store, &err) == -1) {
+			pthread_mutex_unlock(&s->mu);
+			httpd_reply_error(resp, 503, "StoreError", "%s",
+			    err.msg);
+			return;
+		}
+		s->open = leader = 1;
+	}
+	gen = s->gen;
 	rc = metrics_ingest(s->ctx->store, req->body, req->body_len, &o,
 	    &s->nt, &r, &err);
 	s->requests++;
+	if (rc == 0 && r.pages != NULL) {
+		if (s->pages == NULL)
+			s->pages = cJSON_CreateArray();
+		while (cJSON_GetArraySize(r.pages) > 0)
+			cJSON_AddItemToArray(s->pages,
+			    cJSON_DetachItemFromArray(r.pages, 0));
+	}
+	if (leader) {
+		/* let the handlers waiting for the lock join the group */
+		while (__atomic_load_n(&s->arriving, __ATOMIC_SEQ_CST) > 0) {
+			pthread_mutex_unlock(&s->mu);
+			sched_yield();
+			pthread_mutex_lock(&s->mu);
+		}
+		s->group_rc = store_commit(s->ctx->store, &e2);
+		snprintf(s->group_err, sizeof s->group_err, "%.250s",
+		    e2.msg);
+		s->open = 0;
+		s->gen++;
+		if (s->group_rc == 0 && s->pages != NULL) {
+			struct metrics_result pr;
+
+			memset(&pr, 0, sizeof pr);
+			pr.pages = s->pages;
+			s->pages = NULL;
+			metrics_send_pages(s->ctx->store, &s->nt, &pr, o.now);
+		}
+		cJSON_Delete(s->pages);
+		s->pages = NULL;
+		pthread_cond_broadcast(&s->done);
+	} else
+		while (s->gen == gen)
+			pthread_cond_wait(&s->done, &s->mu);
+	if (rc == 0 && s->group_rc == -1) {
+		rc = -1;
+		es_err_set(&err, ES_EFAIL, "StoreError", "%s", s->group_err);
+	}
 	if (rc == 0) {
 		s->stored += r.accepted;
 		s->rejected += r.rejected;
@@ -194,6 +260,7 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
 		else
 			httpd_reply_error(resp, 503, err.reason[0] ?
 			    err.reason : "StoreError", "%s", err.msg);
+		metrics_result_release(&r);
 		return;
 	}
 	obj = metrics_result_json(&r);
@@ -258,6 +325,7 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	memset(&s, 0, sizeof s);
 	memset(&hc, 0, sizeof hc);
 	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.done, NULL);
 	s.ctx = ctx;
 	if (ctx->dry_run) {
 		es_err_set(err, ES_EUSAGE, "DryRun", "metrics serve stores "
@@ -267,6 +335,7 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (metrics_common(ctx, args, &s.opts, &alerts, err) == -1)
 		goto done;
+	s.opts.cache = metrics_cache_new(ctx->store);
 	s.nt.config = ctx->cfg;
 	s.nt.alerts = alerts;
 	s.token = config_get(ctx->cfg, "metrics.token");
@@ -302,7 +371,7 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 			goto done;
 		hc.rate = rate;
 	}
-	if (args_int(args, "threads", 1, 64, 2, &n, err) == -1)
+	if (args_int(args, "threads", 1, 64, 8, &n, err) == -1)
 		goto done;
 	hc.threads = (unsigned)n;
 	if (args_int(args, "idle-timeout", 1, 3600, 10, &n, err) == -1)
@@ -333,10 +402,14 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	    "terminated", s.requests, s.requests == 1 ? "" : "s", s.stored,
 	    s.stored == 1 ? "" : "s", s.rejected, unfinished ? " (requests "
 	    "still in flight were cut off)" : "");
+	if (ctx->verbose > 0)
+		ctx_info(ctx, "%llu commits", s.gen);
 	rc = 0;
 done:
 	httpd_free(h);
+	metrics_cache_free(s.opts.cache);
 	metrics_alerts_free(alerts);
+	pthread_cond_destroy(&s.done);
 	pthread_mutex_destroy(&s.mu);
 	return rc;
 }
@@ -424,7 +497,7 @@ static const struct esctl_opt serve_opts[] = {
 	    OPT_STRING, 0, NULL },
 	{ 0, "rate", "N", "requests per second per client address "
 	    "(default: no limit)", OPT_STRING, 0, NULL },
-	{ 0, "threads", "N", "worker threads (default 2)", OPT_INT, 0, NULL },
+	{ 0, "threads", "N", "worker threads (default 8)", OPT_INT, 0, NULL },
 	{ 0, "idle-timeout", "SECONDS", "close idle connections after this "
 	    "(default 10)", OPT_INT, 0, NULL },
 	{ 0, "max-connections", "N", "open connections at most (default "

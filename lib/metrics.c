@@ -62,7 +62,54 @@ struct metrics_last {
 	unsigned	 have;
 };
 
+/* The statements of a batch, cached across batches by a metrics_cache. */
+enum { MS_INSERT, MS_SERVICE, MS_LATEST, MS_FIRING, MS_N };
+
+static const char *const metrics_sql[MS_N] = {
+	"INSERT INTO metric_report "
+	"(namespace, ts, container_name, cpu_usage, memory_usage, "
+	"disk_usage, qps, startup_cpu, startup_memory, startup_disk, "
+	"plugin_qps, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	"?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, ts, container_name) "
+	"DO UPDATE SET cpu_usage = excluded.cpu_usage, memory_usage = "
+	"excluded.memory_usage, disk_usage = excluded.disk_usage, qps = "
+	"excluded.qps, startup_cpu = excluded.startup_cpu, "
+	"startup_memory = excluded.startup_memory, startup_disk = "
+	"excluded.startup_disk, plugin_qps = excluded.plugin_qps, "
+	"status = excluded.status, received_at = excluded.received_at",
+
+	"SELECT max(d.replicas, COALESCE(t.replicas, 0)) FROM "
+	"deployment_status d LEFT JOIN tenant_container t ON t.namespace = "
+	"d.namespace WHERE d.namespace = ? AND d.status NOT IN ('deleted', "
+	"'deleting')",
+
+	"INSERT INTO metric_latest (namespace, "
+	"container_name, ts, cpu_usage, memory_usage, disk_usage, qps, "
+	"startup_cpu, startup_memory, startup_disk, plugin_qps, status) "
+	"SELECT namespace, container_name, ts, cpu_usage, memory_usage, "
+	"disk_usage, qps, startup_cpu, startup_memory, startup_disk, "
+	"plugin_qps, status FROM metric_report WHERE namespace = ?1 AND "
+	"ts = ?2 AND container_name = ?3 ON CONFLICT (namespace, "
+	"container_name) DO UPDATE SET ts = excluded.ts, cpu_usage = "
+	"excluded.cpu_usage, memory_usage = excluded.memory_usage, "
+	"disk_usage = excluded.disk_usage, qps = excluded.qps, "
+	"startup_cpu = excluded.startup_cpu, startup_memory = "
+	"excluded.startup_memory, startup_disk = excluded.startup_disk, "
+	"plugin_qps = excluded.plugin_qps, status = excluded.status "
+	"WHERE excluded.ts >= metric_latest.ts",
+
+	"SELECT 1 FROM metric_alert WHERE namespace = ? AND container_name = "
+	"? AND state = 'firing' LIMIT 1"
+};
+
+struct metrics_cache {
+	struct store	*st;
+	sqlite3_stmt	*s[MS_N];
+};
+
 struct metrics_batch {
+	struct metrics_cache	*cache;
+	sqlite3_stmt		*own[MS_N];
 	struct store		*st;
 	const struct metrics_opts *opts;
 	struct metrics_result	*res;
@@ -119,6 +166,10 @@ static int	 metrics_check_alerts(struct metrics_batch *,
 		    size_t *, struct es_err *);
 static void	 metrics_batch_release(struct metrics_batch *);
 static long long metrics_days(int, int, int);
+static void	 metrics_tx_rollback(struct store *,
+		    const struct metrics_opts *);
+static sqlite3_stmt *metrics_stmt(struct metrics_batch *, int,
+		    struct es_err *);
 static sqlite3_stmt *metrics_prepare(struct store *, const char *,
 		    struct es_err *);
 
@@ -135,6 +186,44 @@ metrics_prepare(struct store *st, const char *sql, struct es_err *err)
 		return NULL;
 	}
 	return s;
+}
+
+/* Statement `which`, prepared once per cache (or per batch), reset. */
+static sqlite3_stmt *
+metrics_stmt(struct metrics_batch *b, int which, struct es_err *err)
+{
+	sqlite3_stmt **sp;
+
+	sp = b->cache != NULL && b->cache->st == b->st ?
+	    &b->cache->s[which] : &b->own[which];
+	if (*sp == NULL)
+		*sp = metrics_prepare(b->st, metrics_sql[which], err);
+	else {
+		sqlite3_reset(*sp);
+		sqlite3_clear_bindings(*sp);
+	}
+	return *sp;
+}
+
+struct metrics_cache *
+metrics_cache_new(struct store *st)
+{
+	struct metrics_cache *c = xcalloc(1, sizeof *c);
+
+	c->st = st;
+	return c;
+}
+
+void
+metrics_cache_free(struct metrics_cache *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < MS_N; i++)
+		sqlite3_finalize(c->s[i]);
+	free(c);
 }
 
 const char *
@@ -155,6 +244,7 @@ metrics_result_release(struct metrics_result *r)
 	if (r == NULL)
 		return;
 	cJSON_Delete(r->rejects);
+	cJSON_Delete(r->pages);
 	memset(r, 0, sizeof *r);
 }
 
@@ -521,7 +611,7 @@ metrics_slot(struct metrics_batch *b, const char *ns, const char *container)
 	if (b->nused * 2 >= b->nlast) {
 		old = b->last;
 		n = b->nlast;
-		b->nlast = n ? n * 2 : 256;
+		b->nlast = n ? n * 2 : 16;
 		b->last = xcalloc(b->nlast, sizeof *b->last);
 		for (i = 0; i < n; i++) {
 			if (old[i].ns == NULL)
@@ -599,20 +689,7 @@ metrics_flush_latest(struct metrics_batch *b, struct es_err *err)
 	sqlite3_stmt *s;
 	size_t i;
 
-	s = metrics_prepare(b->st, "INSERT INTO metric_latest (namespace, "
-	    "container_name, ts, cpu_usage, memory_usage, disk_usage, qps, "
-	    "startup_cpu, startup_memory, startup_disk, plugin_qps, status) "
-	    "SELECT namespace, container_name, ts, cpu_usage, memory_usage, "
-	    "disk_usage, qps, startup_cpu, startup_memory, startup_disk, "
-	    "plugin_qps, status FROM metric_report WHERE namespace = ?1 AND "
-	    "ts = ?2 AND container_name = ?3 ON CONFLICT (namespace, "
-	    "container_name) DO UPDATE SET ts = excluded.ts, cpu_usage = "
-	    "excluded.cpu_usage, memory_usage = excluded.memory_usage, "
-	    "disk_usage = excluded.disk_usage, qps = excluded.qps, "
-	    "startup_cpu = excluded.startup_cpu, startup_memory = "
-	    "excluded.startup_memory, startup_disk = excluded.startup_disk, "
-	    "plugin_qps = excluded.plugin_qps, status = excluded.status "
-	    "WHERE excluded.ts >= metric_latest.ts", err);
+	s = metrics_stmt(b, MS_LATEST, err);
 	if (s == NULL)
 		return -1;
 	for (i = 0; i < b->nlast; i++) {
@@ -623,13 +700,12 @@ metrics_flush_latest(struct metrics_batch *b, struct es_err *err)
 		sqlite3_bind_text(s, 3, b->last[i].container, -1,
 		    SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE) {
-			sqlite3_finalize(s);
+			sqlite3_reset(s);
 			return store_error(b->st, err, "cannot store the "
 			    "latest report");
 		}
 		sqlite3_reset(s);
 	}
-	sqlite3_finalize(s);
 	return 0;
 }
 
@@ -638,8 +714,8 @@ metrics_batch_release(struct metrics_batch *b)
 {
 	size_t i;
 
-	sqlite3_finalize(b->ins);
-	sqlite3_finalize(b->nsq);
+	for (i = 0; i < MS_N; i++)
+		sqlite3_finalize(b->own[i]);
 	for (i = 0; i < b->nns; i++)
 		free(b->nss[i].ns);
 	free(b->nss);
@@ -784,13 +860,34 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 	cJSON *row;
 	double th, v;
 	long long now = b->now_ms / 1000, id, notified;
+	sqlite3_stmt *fs;
 	size_t i;
-	int f, changed;
+	int f, changed, rc;
 
 	for (i = 0; i < b->nlast; i++) {
 		l = &b->last[i];
 		if (l->ns == NULL || l->ts < 0)
 			continue;
+		/* the usual case: no breach and no alert open */
+		for (f = 0; f < METRICS_ALERTED; f++) {
+			th = metrics_alerts_threshold(a, l->ns, f);
+			if ((l->have & (1u << f)) && th > 0 && l->v[f] >= th)
+				break;
+		}
+		if (f == METRICS_ALERTED) {
+			if ((fs = metrics_stmt(b, MS_FIRING, err)) == NULL)
+				return -1;
+			sqlite3_bind_text(fs, 1, l->ns, -1, SQLITE_STATIC);
+			sqlite3_bind_text(fs, 2, l->container, -1,
+			    SQLITE_STATIC);
+			rc = sqlite3_step(fs);
+			sqlite3_reset(fs);
+			if (rc == SQLITE_DONE)
+				continue;
+			if (rc != SQLITE_ROW)
+				return store_error(b->st, err, "cannot read "
+				    "the alerts");
+		}
 		for (f = 0; f < METRICS_ALERTED; f++) {
 			if (!(l->have & (1u << f)))
 				continue;
@@ -895,11 +992,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	static const struct metrics_opts defopts;
 	struct metrics_batch b;
 	struct metrics_page *pages = NULL;
-	struct notify_config ncfg;
-	struct notify_result nres;
-	struct notify_message msg;
-	struct es_err e2 = ES_ERR_INIT;
-	cJSON *doc = NULL, *it, *people = NULL;
+	cJSON *doc = NULL, *it;
 	const char *p = buf, *end = buf + len, *stop;
 	size_t npages = 0, i, line = 1;
 	time_t now;
@@ -911,6 +1004,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	res->rejects = cJSON_CreateArray();
 	memset(&b, 0, sizeof b);
 	b.st = st;
+	b.cache = opts->cache;
 	b.opts = opts;
 	b.res = res;
 	now = opts->now != 0 ? opts->now : time(NULL);
@@ -924,29 +1018,15 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	if (p == end)
 		return es_err_set(err, ES_EUSAGE, "EmptyBody", "no reports: "
 		    "the input is empty");
-	if ((b.ins = metrics_prepare(st, "INSERT INTO metric_report "
-	    "(namespace, ts, container_name, cpu_usage, memory_usage, "
-	    "disk_usage, qps, startup_cpu, startup_memory, startup_disk, "
-	    "plugin_qps, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, ts, container_name) "
-	    "DO UPDATE SET cpu_usage = excluded.cpu_usage, memory_usage = "
-	    "excluded.memory_usage, disk_usage = excluded.disk_usage, qps = "
-	    "excluded.qps, startup_cpu = excluded.startup_cpu, "
-	    "startup_memory = excluded.startup_memory, startup_disk = "
-	    "excluded.startup_disk, plugin_qps = excluded.plugin_qps, "
-	    "status = excluded.status, received_at = excluded.received_at",
-	    err)) == NULL ||
-	    (b.nsq = metrics_prepare(st, "SELECT max(d.replicas, "
-	    "COALESCE(t.replicas, 0)) FROM deployment_status d LEFT JOIN "
-	    "tenant_container t ON t.namespace = d.namespace WHERE "
-	    "d.namespace = ? AND d.status NOT IN ('deleted', 'deleting')",
-	    err)) == NULL)
+	if ((b.ins = metrics_stmt(&b, MS_INSERT, err)) == NULL ||
+	    (b.nsq = metrics_stmt(&b, MS_SERVICE, err)) == NULL)
 		goto done;
 	if (len > (1 << 20))	/* a big batch: room for its b-tree pages */
 		sqlite3_exec(store_db(st), "PRAGMA cache_size = -65536", NULL,
 		    NULL, NULL);
 	if (!opts->dry_run) {
-		if (store_begin(st, err) == -1)
+		if (opts->in_tx ? store_exec(st, err, "SAVEPOINT metrics_batch",
+		    NULL) == -1 : store_begin(st, err) == -1)
 			goto done;
 		intx = 1;
 	}
@@ -1008,7 +1088,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	if (res->rejected > 0 && !opts->skip_invalid) {
 		res->accepted = 0;
 		if (intx)
-			store_rollback(st);
+			metrics_tx_rollback(st, opts);
 		intx = 0;
 		es_err_set(err, ES_EUSAGE, "InvalidReport", "%zu of %zu "
 		    "report%s rejected, nothing stored; record %lld: %s",
@@ -1027,34 +1107,32 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	if (nt != NULL && nt->alerts != NULL && !opts->no_alerts &&
 	    metrics_check_alerts(&b, nt->alerts, &pages, &npages, err) == -1)
 		goto done;
-	if (store_commit(st, err) == -1) {
+	if (opts->in_tx) {
+		if (store_exec(st, err, "RELEASE metrics_batch", NULL) == -1)
+			goto done;
+	} else if (store_commit(st, err) == -1) {
 		intx = 0;
 		goto done;
 	}
 	intx = 0;
 	rc = 0;
-	/* Pages go out after the commit: a failed send is logged. */
-	if (npages > 0 && nt->config != NULL &&
-	    notify_config_load(nt->config, &ncfg, &e2) == 0) {
-		if (duty_on_call(st, now, &people, &e2) == -1)
-			people = cJSON_CreateArray();
-		for (i = 0; i < npages; i++) {
-			memset(&msg, 0, sizeof msg);
-			msg.event = "metric_alert";
-			msg.subject = pages[i].subject;
-			msg.text = pages[i].text;
-			msg.fields = pages[i].fields;
-			memset(&nres, 0, sizeof nres);
-			if (notify_send(st, &ncfg, &msg, people, -1, now,
-			    &nres, &e2) == -1)
-				es_err_clear(&e2);
-			notify_result_release(&nres);
-		}
-		notify_config_release(&ncfg);
+	for (i = 0; i < npages; i++) {
+		cJSON *pg = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(pg, "subject", pages[i].subject);
+		cJSON_AddStringToObject(pg, "text", pages[i].text);
+		cJSON_AddItemToObject(pg, "fields", pages[i].fields);
+		pages[i].fields = NULL;
+		if (res->pages == NULL)
+			res->pages = cJSON_CreateArray();
+		cJSON_AddItemToArray(res->pages, pg);
 	}
+	/* Pages go out after the commit: a failed send is logged. */
+	if (!opts->in_tx && nt != NULL)
+		metrics_send_pages(st, nt, res, now);
 done:
 	if (intx)
-		store_rollback(st);
+		metrics_tx_rollback(st, opts);
 	if (rc == -1) {
 		res->accepted = 0;
 	}
@@ -1064,10 +1142,55 @@ done:
 		cJSON_Delete(pages[i].fields);
 	}
 	free(pages);
-	cJSON_Delete(people);
 	cJSON_Delete(doc);
 	metrics_batch_release(&b);
 	return rc;
+}
+
+/* Undoes a batch: the savepoint inside a caller's transaction. */
+static void
+metrics_tx_rollback(struct store *st, const struct metrics_opts *o)
+{
+	if (o->in_tx)
+		sqlite3_exec(store_db(st), "ROLLBACK TO metrics_batch; "
+		    "RELEASE metrics_batch", NULL, NULL, NULL);
+	else
+		store_rollback(st);
+}
+
+void
+metrics_send_pages(struct store *st, const struct metrics_notify *nt,
+    struct metrics_result *res, time_t now)
+{
+	struct notify_config ncfg;
+	struct notify_result nres;
+	struct notify_message msg;
+	struct es_err e2 = ES_ERR_INIT;
+	cJSON *people = NULL, *pg;
+
+	if (res->pages == NULL || nt == NULL || nt->config == NULL ||
+	    notify_config_load(nt->config, &ncfg, &e2) == -1)
+		return;
+	if (duty_on_call(st, now, &people, &e2) == -1)
+		people = cJSON_CreateArray();
+	cJSON_ArrayForEach(pg, res->pages) {
+		memset(&msg, 0, sizeof msg);
+		msg.event = "metric_alert";
+		msg.subject = cJSON_GetStringValue(cJSON_GetObjectItem(pg,
+		    "subject"));
+		msg.text = cJSON_GetStringValue(cJSON_GetObjectItem(pg,
+		    "text"));
+		msg.fields = cJSON_GetObjectItem(pg, "fields");
+		memset(&nres, 0, sizeof nres);
+		if (notify_send(st, &ncfg, &msg, people, -1, now, &nres,
+		    &e2) == -1)
+			es_err_clear(&e2);
+		notify_result_release(&nres);
+	}
+	notify_config_release(&ncfg);
+	cJSON_Delete(people);
+	cJSON_Delete(res->pages);
+	res->pages = NULL;
 }
 
 int

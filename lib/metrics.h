@@ -61,12 +61,27 @@ const char *metrics_field_name(int);
 /* 1 when the field is a percentage. */
 int	 metrics_field_is_pct(int);
 
+/*
+ * Prepared statements kept across batches on one store (a server's
+ * requests): new/free; use from one thread at a time.
+ */
+struct metrics_cache;
+struct metrics_cache *metrics_cache_new(struct store *);
+void	 metrics_cache_free(struct metrics_cache *);
+
 struct metrics_opts {
+	struct metrics_cache *cache;	/* NULL: prepare per batch */
 	int		 skip_invalid;
 	long long	 max_skew;	/* seconds; 0: METRICS_DEFAULT_SKEW */
 	time_t		 now;		/* 0: time(NULL) */
 	int		 no_alerts;	/* store only */
 	int		 dry_run;	/* validate only, store nothing */
+	/*
+	 * The caller has a transaction open: the batch is a savepoint in
+	 * it, and the notifications wait in res->pages for
+	 * metrics_send_pages() after the caller's commit (group commit).
+	 */
+	int		 in_tx;
 };
 
 struct metrics_result {
@@ -77,6 +92,7 @@ struct metrics_result {
 					   METRICS_MAX_REJECTS */
 	size_t		 alerts_fired;	/* notifications sent this batch */
 	size_t		 alerts_resolved;
+	cJSON		*pages;		/* notifications not yet sent */
 };
 
 void	 metrics_result_release(struct metrics_result *);
@@ -113,6 +129,13 @@ struct metrics_notify {
 int	 metrics_ingest(struct store *, const char *buf, size_t len,
 	    const struct metrics_opts *, const struct metrics_notify *,
 	    struct metrics_result *res, struct es_err *err);
+
+/*
+ * Sends res->pages (alerts opened or repeated) to the people on duty and
+ * records them; then clears them.  Failures are logged, not returned.
+ */
+void	 metrics_send_pages(struct store *, const struct metrics_notify *,
+	    struct metrics_result *res, time_t now);
 
 /* Deletes reports older than `before` (Unix seconds); *n gets the count. */
 int	 metrics_prune(struct store *, time_t before, long long *n,
