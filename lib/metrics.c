@@ -168,6 +168,9 @@ static void	 metrics_batch_release(struct metrics_batch *);
 static long long metrics_days(int, int, int);
 static void	 metrics_tx_rollback(struct store *,
 		    const struct metrics_opts *);
+static int	 metrics_series_one(struct store *,
+		    const struct metrics_query *, long long, long long, int,
+		    cJSON **, struct es_err *);
 static sqlite3_stmt *metrics_stmt(struct metrics_batch *, int,
 		    struct es_err *);
 static sqlite3_stmt *metrics_prepare(struct store *, const char *,
@@ -1289,6 +1292,130 @@ metrics_annotate(struct store *st, cJSON *rows, struct es_err *err)
 	return 0;
 }
 
+/*
+ * One service's series in one pass over its rows in key order (the
+ * primary key's range): sums and counts per bucket, container and field
+ * in C, then per bucket the average over the containers' averages
+ * (percentages) or their sum (rates).  No sort, no temporary b-tree.
+ */
+static int
+metrics_series_one(struct store *st, const struct metrics_query *q,
+    long long from, long long step, int points, cJSON **out,
+    struct es_err *err)
+{
+	sqlite3_stmt *s;
+	cJSON *res, *o, *series, *arr;
+	char **names = NULL;
+	double *sum = NULL, v, tot;
+	unsigned *cnt = NULL;
+	size_t nc = 0, c, last = 0, cell;
+	long long b;
+	const char *name;
+	int f, i, n, any;
+
+	s = store_prepare(st, err, "SELECT ts / 1000, container_name, "
+	    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
+	    "startup_memory, startup_disk, plugin_qps FROM metric_report "
+	    "WHERE namespace = ?1 AND ts >= ?2 * 1000 AND ts <= ?3 * 1000 + "
+	    "999 AND (?4 IS NULL OR container_name = ?4)", "siis", q->ns,
+	    (long long)q->from, (long long)q->to, q->container);
+	if (s == NULL)
+		return -1;
+	while ((i = sqlite3_step(s)) == SQLITE_ROW) {
+		b = (sqlite3_column_int64(s, 0) - from) / step;
+		if (b < 0 || b >= points)
+			continue;
+		name = (const char *)sqlite3_column_text(s, 1);
+		if (nc == 0 || strcmp(names[last], name) != 0) {
+			for (c = 0; c < nc; c++)
+				if (strcmp(names[c], name) == 0)
+					break;
+			if (c == nc) {
+				names = xreallocarray(names, nc + 1,
+				    sizeof *names);
+				names[nc++] = xstrdup(name);
+				sum = xreallocarray(sum, nc * (size_t)points *
+				    MX_NFIELD, sizeof *sum);
+				cnt = xreallocarray(cnt, nc * (size_t)points *
+				    MX_NFIELD, sizeof *cnt);
+				cell = (nc - 1) * (size_t)points * MX_NFIELD;
+				memset(sum + cell, 0, (size_t)points *
+				    MX_NFIELD * sizeof *sum);
+				memset(cnt + cell, 0, (size_t)points *
+				    MX_NFIELD * sizeof *cnt);
+			}
+			last = c;
+		}
+		cell = (last * (size_t)points + (size_t)b) * MX_NFIELD;
+		for (f = 0; f < MX_NFIELD; f++)
+			if (sqlite3_column_type(s, 2 + f) != SQLITE_NULL) {
+				sum[cell + f] += sqlite3_column_double(s,
+				    2 + f);
+				cnt[cell + f]++;
+			}
+	}
+	sqlite3_finalize(s);
+	if (i != SQLITE_DONE) {
+		for (c = 0; c < nc; c++)
+			free(names[c]);
+		free(names);
+		free(sum);
+		free(cnt);
+		return store_error(st, err, "cannot read the reports");
+	}
+	res = cJSON_CreateObject();
+	if (nc > 0) {
+		o = cJSON_AddObjectToObject(res, q->ns);
+		cJSON_AddNumberToObject(o, "from", (double)from);
+		cJSON_AddNumberToObject(o, "to", (double)q->to);
+		cJSON_AddNumberToObject(o, "step", (double)step);
+		series = cJSON_AddObjectToObject(o, "series");
+		for (f = 0; f < MX_NFIELD; f++) {
+			arr = cJSON_AddArrayToObject(series, metrics_names[f]);
+			for (i = 0; i < points; i++) {
+				tot = 0;
+				n = any = 0;
+				for (c = 0; c < nc; c++) {
+					cell = (c * (size_t)points +
+					    (size_t)i) * MX_NFIELD + f;
+					if (cnt[cell] == 0)
+						continue;
+					v = sum[cell] / cnt[cell];
+					tot += v;
+					n++;
+					any = 1;
+				}
+				if (!any)
+					cJSON_AddItemToArray(arr,
+					    cJSON_CreateNull());
+				else
+					cJSON_AddItemToArray(arr,
+					    cJSON_CreateNumber(
+					    metrics_field_is_pct(f) ? tot / n :
+					    tot));
+			}
+		}
+	}
+	for (c = 0; c < nc; c++)
+		free(names[c]);
+	free(names);
+	free(sum);
+	free(cnt);
+	*out = res;
+	return 0;
+}
+
+#define METRICS_SERIES(nsfilter) \
+	"SELECT namespace, b, avg(c0), avg(c1), avg(c2), sum(c3), avg(c4), " \
+	"avg(c5), avg(c6), sum(c7) FROM (SELECT namespace, " \
+	"(ts / 1000 - ?3) / ?4 AS b, container_name, avg(cpu_usage) AS c0, " \
+	"avg(memory_usage) AS c1, avg(disk_usage) AS c2, avg(qps) AS c3, " \
+	"avg(startup_cpu) AS c4, avg(startup_memory) AS c5, " \
+	"avg(startup_disk) AS c6, avg(plugin_qps) AS c7 FROM metric_report " \
+	"WHERE " nsfilter " ts >= ?3 * 1000 AND ts <= ?5 * 1000 + 999 " \
+	"AND (?2 IS NULL OR container_name = ?2) GROUP BY namespace, b, " \
+	"container_name) GROUP BY namespace, b ORDER BY namespace, b"
+
 int
 metrics_series(struct store *st, const struct metrics_query *q, cJSON **out,
     struct es_err *err)
@@ -1312,16 +1439,13 @@ metrics_series(struct store *st, const struct metrics_query *q, cJSON **out,
 	 * those over the service for percentages and their sum for rates.
 	 * The (namespace, ts) primary key makes this one range scan.
 	 */
-	s = store_prepare(st, err, "SELECT namespace, b, avg(c0), avg(c1), "
-	    "avg(c2), sum(c3), avg(c4), avg(c5), avg(c6), sum(c7) FROM ("
-	    "SELECT namespace, (ts / 1000 - ?3) / ?4 AS b, container_name, "
-	    "avg(cpu_usage) AS c0, avg(memory_usage) AS c1, avg(disk_usage) "
-	    "AS c2, avg(qps) AS c3, avg(startup_cpu) AS c4, "
-	    "avg(startup_memory) AS c5, avg(startup_disk) AS c6, "
-	    "avg(plugin_qps) AS c7 FROM metric_report WHERE (?1 IS NULL OR "
-	    "namespace = ?1) AND ts >= ?3 * 1000 AND ts <= ?5 * 1000 + 999 "
-	    "AND (?2 IS NULL OR container_name = ?2) GROUP BY namespace, b, "
-	    "container_name) GROUP BY namespace, b ORDER BY namespace, b",
+	/*
+	 * Two statements rather than "(?1 IS NULL OR namespace = ?1)",
+	 * which would keep SQLite from using the primary key's range.
+	 */
+	if (q->ns != NULL)
+		return metrics_series_one(st, q, from, step, points, out, err);
+	s = store_prepare(st, err, METRICS_SERIES("?1 IS NULL AND"),
 	    "ssiii", q->ns, q->container, from, step, to);
 	if (s == NULL)
 		return -1;
