@@ -18,6 +18,7 @@
 #include "gitcfg.h"
 #include "kube.h"
 #include "lifecycle.h"
+#include "metrics.h"
 #include "quantity.h"
 #include "report.h"
 #include "util.h"
@@ -1891,6 +1892,7 @@ static const struct out_col cluster_cols[] = {
 	{ "CPU%", "cpu_usage", OUT_COL_RIGHT },
 	{ "MEM%", "memory_usage", OUT_COL_RIGHT },
 	{ "QPS", "qps", OUT_COL_RIGHT },
+	{ "DISK%", "disk_usage", OUT_COL_RIGHT },
 	{ "GPU", "gpu_count", OUT_COL_RIGHT | OUT_COL_WIDE },
 	{ "AGE", "created_at", OUT_COL_AGE },
 	OUT_COL_END
@@ -1962,6 +1964,8 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	} else
 		cJSON_ArrayForEach(row, rows)
 			cJSON_AddStringToObject(row, "ready", "?");
+	if (metrics_annotate(ctx->store, rows, err) == -1)
+		goto fail;
 	rc = out_list(ctx, rows, cluster_cols, err);
 	cJSON_Delete(nss);
 	cJSON_Delete(rows);
@@ -1993,7 +1997,8 @@ cmd_cluster_get(struct esctl_ctx *ctx, struct esctl_args *args,
 			cluster_live(ctx, kc, metrics, rec, 1);
 		}
 	}
-	rc = out_item(ctx, rec, "namespace", err);
+	rc = metrics_annotate(ctx->store, rec, err) == -1 ? -1 :
+	    out_item(ctx, rec, "namespace", err);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;

@@ -31,6 +31,9 @@ extern const struct esctl_group esctl_group_maintenance;
 extern const struct esctl_group esctl_group_device;
 extern const struct esctl_group esctl_group_duty;
 extern const struct esctl_group esctl_group_notify;
+extern const struct esctl_group esctl_group_metrics;
+extern const struct esctl_group esctl_group_monitor;
+extern const struct esctl_group esctl_group_autoscale;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -48,6 +51,9 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_k8s,
 	&esctl_group_container,
 	&esctl_group_logs,
+	&esctl_group_metrics,
+	&esctl_group_monitor,
+	&esctl_group_autoscale,
 	&esctl_group_snapshot,
 	&esctl_group_strategy,
 	&esctl_group_order,

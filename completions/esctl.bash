@@ -181,6 +181,36 @@ _esctl_takes_value() {
 		--tail) return 0 ;;
 		--selector) return 0 ;;
 		--max-streams) return 0 ;;
+		--max-skew) return 0 ;;
+		--listen) return 0 ;;
+		--max-body) return 0 ;;
+		--rate) return 0 ;;
+		--threads) return 0 ;;
+		--idle-timeout) return 0 ;;
+		--max-connections) return 0 ;;
+		--max-skew) return 0 ;;
+		--older-than) return 0 ;;
+		--range) return 0 ;;
+		--prometheus) return 0 ;;
+		--cluster) return 0 ;;
+		--range) return 0 ;;
+		--min) return 0 ;;
+		--max) return 0 ;;
+		--cpu) return 0 ;;
+		--memory) return 0 ;;
+		--disk) return 0 ;;
+		--qps) return 0 ;;
+		--tolerance) return 0 ;;
+		--cooldown-up) return 0 ;;
+		--cooldown-down) return 0 ;;
+		--interval) return 0 ;;
+		--timeout) return 0 ;;
+		--last) return 0 ;;
+		--limit) return 0 ;;
+		--metrics) return 0 ;;
+		--policy) return 0 ;;
+		--replicas) return 0 ;;
+		--interval) return 0 ;;
 		--cluster) return 0 ;;
 		--cluster) return 0 ;;
 		--format) return 0 ;;
@@ -494,6 +524,36 @@ _esctl() {
 		"logs --tail") return 0 ;;
 		"logs --selector"|"logs -l") return 0 ;;
 		"logs --max-streams") return 0 ;;
+		"metrics ingest --max-skew") return 0 ;;
+		"metrics serve --listen"|"metrics serve -l") return 0 ;;
+		"metrics serve --max-body") return 0 ;;
+		"metrics serve --rate") return 0 ;;
+		"metrics serve --threads") return 0 ;;
+		"metrics serve --idle-timeout") return 0 ;;
+		"metrics serve --max-connections") return 0 ;;
+		"metrics serve --max-skew") return 0 ;;
+		"metrics prune --older-than") return 0 ;;
+		"monitor metrics --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
+		"monitor metrics --prometheus") return 0 ;;
+		"monitor metrics --cluster") _esctl_dynamic cluster; return 0 ;;
+		"monitor qps --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
+		"autoscale policy set --min") return 0 ;;
+		"autoscale policy set --max") return 0 ;;
+		"autoscale policy set --cpu") return 0 ;;
+		"autoscale policy set --memory") return 0 ;;
+		"autoscale policy set --disk") return 0 ;;
+		"autoscale policy set --qps") return 0 ;;
+		"autoscale policy set --tolerance") return 0 ;;
+		"autoscale policy set --cooldown-up") return 0 ;;
+		"autoscale policy set --cooldown-down") return 0 ;;
+		"autoscale run --interval") return 0 ;;
+		"autoscale run --timeout") return 0 ;;
+		"autoscale explain --last") return 0 ;;
+		"autoscale history --limit") return 0 ;;
+		"autoscale simulate --metrics") _esctl_files; return 0 ;;
+		"autoscale simulate --policy") return 0 ;;
+		"autoscale simulate --replicas") return 0 ;;
+		"autoscale simulate --interval") return 0 ;;
 		"snapshot collect --cluster"|"snapshot collect -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --cluster"|"snapshot import -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"snapshot import --format") COMPREPLY=($(compgen -W 'csv json' -- "$cur")); return 0 ;;
@@ -613,7 +673,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node maintenance device duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -659,6 +719,21 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list' -- "$cur"))
 			return 0
 		fi ;;
+	metrics)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'ingest serve prune alerts' -- "$cur"))
+			return 0
+		fi ;;
+	monitor)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'metrics qps' -- "$cur"))
+			return 0
+		fi ;;
+	autoscale)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'policy run explain history simulate' -- "$cur"))
+			return 0
+		fi ;;
 	snapshot)
 		if [[ -z $verb ]]; then
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'collect import list prune' -- "$cur"))
@@ -699,13 +774,18 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node maintenance device duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
 	"tenant quota")
 		if [[ -z $verb2 ]]; then
 			COMPREPLY=($(compgen -W 'get set list ' -- "$cur"))
+			return 0
+		fi ;;
+	"autoscale policy")
+		if [[ -z $verb2 ]]; then
+			COMPREPLY=($(compgen -W 'set get list delete ' -- "$cur"))
 			return 0
 		fi ;;
 	esac
@@ -1011,6 +1091,114 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"metrics ingest")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --skip-invalid --max-skew --no-alerts $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"metrics serve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -l --listen --max-body --rate --threads --idle-timeout --max-connections --skip-invalid --max-skew --no-alerts --no-auth $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"metrics prune")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --older-than $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"metrics alerts")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --firing $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"monitor metrics")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --range --live --prometheus --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"monitor qps")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --range $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale policy set")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --min --max --cpu --memory --disk --qps --tolerance --cooldown-up --cooldown-down --enable --disable $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale policy get")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale policy list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"autoscale policy delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale run")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --once --interval --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale explain")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --last $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale history")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --limit $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"autoscale simulate")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --metrics --policy --replicas --interval $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 			esac
 		fi ;;
 	"snapshot collect")
@@ -1364,6 +1552,10 @@ _esctl_two_word() {
 		"tenant quota get") return 0 ;;
 		"tenant quota set") return 0 ;;
 		"tenant quota list") return 0 ;;
+		"autoscale policy set") return 0 ;;
+		"autoscale policy get") return 0 ;;
+		"autoscale policy list") return 0 ;;
+		"autoscale policy delete") return 0 ;;
 	esac
 	return 1
 }

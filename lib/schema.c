@@ -585,6 +585,116 @@ static const char schema_v7[] =
 "CREATE INDEX order_event_order ON order_event (order_id, id);";
 
 /*
+ * 8: ES service monitoring and autoscaling (seed 000 §11-13, §20).
+ * metric_report holds every plugin report, keyed (namespace, ts,
+ * container) WITHOUT ROWID so that one service's time range is one
+ * contiguous range of the table itself (no second index to maintain at
+ * ingest, none to look up at query time); ts is in milliseconds.
+ * metric_latest is the newest report per container, metric_alert the
+ * threshold alerts (at most one firing per container and metric).
+ * autoscale_policy holds the policies, autoscale_sample the samples each
+ * round collects (the trend's history), autoscale_state the last scaling
+ * (compare-and-set on version), autoscale_decision every decision with
+ * its numbers.
+ */
+static const char schema_v8[] =
+"CREATE TABLE metric_report ("
+"  namespace TEXT NOT NULL,"
+"  ts INTEGER NOT NULL,"
+"  container_name TEXT NOT NULL,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  startup_cpu REAL,"
+"  startup_memory REAL,"
+"  startup_disk REAL,"
+"  plugin_qps REAL,"
+"  status TEXT,"
+"  received_at INTEGER NOT NULL,"
+"  PRIMARY KEY (namespace, ts, container_name)"
+") WITHOUT ROWID;"
+"CREATE TABLE metric_latest ("
+"  namespace TEXT NOT NULL,"
+"  container_name TEXT NOT NULL,"
+"  ts INTEGER NOT NULL,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  startup_cpu REAL,"
+"  startup_memory REAL,"
+"  startup_disk REAL,"
+"  plugin_qps REAL,"
+"  status TEXT,"
+"  PRIMARY KEY (namespace, container_name)"
+") WITHOUT ROWID;"
+"CREATE TABLE metric_alert ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  namespace TEXT NOT NULL,"
+"  container_name TEXT NOT NULL,"
+"  metric TEXT NOT NULL,"
+"  threshold REAL NOT NULL,"
+"  value REAL NOT NULL,"
+"  state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),"
+"  started_at INTEGER NOT NULL,"
+"  value_at INTEGER NOT NULL,"
+"  notified_at INTEGER NOT NULL,"
+"  notifications INTEGER NOT NULL DEFAULT 1,"
+"  resolved_at INTEGER"
+");"
+"CREATE UNIQUE INDEX metric_alert_firing ON metric_alert "
+"  (namespace, container_name, metric) WHERE state = 'firing';"
+"CREATE INDEX metric_alert_ns ON metric_alert (namespace, started_at);"
+"CREATE TABLE autoscale_policy ("
+"  namespace TEXT PRIMARY KEY,"
+"  min_replicas INTEGER NOT NULL,"
+"  max_replicas INTEGER NOT NULL,"
+"  target_cpu REAL,"
+"  target_memory REAL,"
+"  target_disk REAL,"
+"  target_qps REAL,"
+"  tolerance REAL NOT NULL,"
+"  cooldown_up INTEGER NOT NULL,"
+"  cooldown_down INTEGER NOT NULL,"
+"  enabled INTEGER NOT NULL,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  CHECK (min_replicas >= 1 AND max_replicas >= min_replicas)"
+");"
+"CREATE TABLE autoscale_sample ("
+"  namespace TEXT NOT NULL,"
+"  at INTEGER NOT NULL,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  PRIMARY KEY (namespace, at)"
+") WITHOUT ROWID;"
+"CREATE TABLE autoscale_state ("
+"  namespace TEXT PRIMARY KEY,"
+"  last_scale_at INTEGER NOT NULL,"
+"  last_direction INTEGER NOT NULL,"
+"  version INTEGER NOT NULL"
+");"
+"CREATE TABLE autoscale_decision ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  namespace TEXT NOT NULL,"
+"  at TEXT NOT NULL,"
+"  at_unix INTEGER NOT NULL,"
+"  action TEXT NOT NULL,"
+"  current_replicas INTEGER NOT NULL,"
+"  desired_replicas INTEGER NOT NULL,"
+"  ratio REAL,"
+"  reason TEXT NOT NULL,"
+"  details TEXT NOT NULL,"
+"  dry_run INTEGER NOT NULL DEFAULT 0,"
+"  error TEXT"
+");"
+"CREATE INDEX autoscale_decision_ns ON autoscale_decision "
+"  (namespace, at_unix);";
+
+/*
  * 11: device maintenance (seed 003 section 9).  A maintenance request
  * records each stage's time, the node it acts on, whether esctl cordoned
  * it (only then does esctl uncordon it) and the device status to restore.
@@ -646,6 +756,7 @@ const struct store_migration schema_migrations[] = {
 	{ 6, "no credentials in the report outbox", schema_v6 },
 	{ 7, "node pools that act: order events, device phases",
 	    schema_v7 },
+	{ 8, "service metrics, alerts and autoscaling", schema_v8 },
 	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
 };
 const size_t schema_nmigrations =

@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# metrics serve: POST /report over real loopback HTTP (libmicrohttpd),
+# auth, media types, size and rate limits, slow clients, graceful stop.
+
+load lib/common
+load lib/metrics
+
+setup() {
+	common_setup
+	export ESCTL_CONFIG=$BATS_TEST_TMPDIR/config.yaml
+	cat > "$ESCTL_CONFIG" <<-YAML
+	metrics:
+	  token: t0ken
+	YAML
+	seed_service es-a 2
+	MS_PID=
+}
+
+teardown() {
+	stop_metrics_server
+}
+
+count() {
+	sql "SELECT count(*) FROM metric_report"
+}
+
+@test "a report POSTed is stored and answered 202 with the counts" {
+	start_metrics_server
+	run -0 post "[$(report es-a elasticsearch-0 '"qps":5'),$(report es-a elasticsearch-1 '"qps":7')]"
+	assert_line --index 1 202
+	[ "$(jq -c '[.accepted, .rejected]' <<< "${lines[0]}")" = "[2,0]" ]
+	[ "$(count)" = 2 ]
+	run -0 curl -sS -X POST -H 'Authorization: Bearer t0ken' \
+	    -H 'Content-Type: application/x-ndjson' -w '\n%{http_code}\n' \
+	    --data-binary "$(report es-a elasticsearch-0 '"qps":1,"timestamp":"2026-01-01T00:00:00Z"')" \
+	    "$MS_URL/report"
+	assert_line --index 1 202
+	run -0 curl -sS "$MS_URL/healthz"
+	assert_output '{"status":"ok"}'
+}
+
+@test "bad requests: 400, 401, 404, 405, 413, 415 as JSON; nothing stored; still serving" {
+	local big=$BATS_TEST_TMPDIR/big
+	start_metrics_server
+	run -0 post '{"namespace": "es-a", '
+	assert_line --index 1 400
+	[ "$(jq -r .error.reason <<< "${lines[0]}")" = MalformedJSON ]
+	run -0 post "$(report es-a elasticsearch-0 '"cpu_usage":"high"')"
+	assert_line --index 1 400
+	[ "$(jq -r '.rejects[0].reason' <<< "${lines[0]}")" = "field 'cpu_usage' must be a number, not a string" ]
+	[ "$(jq -r .error.reason <<< "${lines[0]}")" = InvalidReport ]
+	run -0 post "$(report es-a elasticsearch-0 '"disk_usage":101')"
+	assert_line --index 1 400
+	run -0 post "$(report es-nope elasticsearch-0 '"qps":1')"
+	assert_line --index 1 400
+	assert_line --index 0 --partial "unknown namespace 'es-nope'"
+	run -0 curl -sS -X POST -H 'Content-Type: application/json' \
+	    -w '\n%{http_code}\n' -d '{}' "$MS_URL/report"
+	assert_line --index 1 401
+	run -0 curl -sS -X POST -H 'Authorization: Bearer wrong' \
+	    -H 'Content-Type: application/json' -w '\n%{http_code}\n' \
+	    -d '{}' "$MS_URL/report"
+	assert_line --index 1 401
+	run -0 curl -sS -X POST -H 'Authorization: Bearer t0ken' \
+	    -H 'Content-Type: text/plain' -w '\n%{http_code}\n' -d '{}' \
+	    "$MS_URL/report"
+	assert_line --index 1 415
+	run -0 curl -sS -w '\n%{http_code}\n' "$MS_URL/report"
+	assert_line --index 1 405
+	run -0 curl -sS -w '\n%{http_code}\n' "$MS_URL/nope"
+	assert_line --index 1 404
+	# 100 MB: refused from its Content-Length, before it is read.
+	head -c 100000000 /dev/zero > "$big"
+	run -0 curl -sS -X POST -H 'Authorization: Bearer t0ken' \
+	    -H 'Content-Type: application/json' -w '\n%{http_code}\n' \
+	    --data-binary "@$big" "$MS_URL/report"
+	assert_line --index 1 413
+	[ "$(jq -r .error.reason <<< "${lines[0]}")" = PayloadTooLarge ]
+	[ "$(count)" = 0 ]
+	run -0 post "$(report es-a elasticsearch-0 '"qps":1')"
+	assert_line --index 1 202
+	[ "$(count)" = 1 ]
+}
+
+@test "a slow-loris client is cut off while others are served" {
+	start_metrics_server --idle-timeout 1
+	"$PYTHON" - "${MS_URL#http://}" > "$BATS_TEST_TMPDIR/loris" <<-'PY' &
+	import socket, sys, time
+	host, port = sys.argv[1].split(":")
+	socks = []
+	for i in range(5):
+	    s = socket.create_connection((host, int(port)))
+	    s.sendall(b"POST /report HTTP/1.1\r\nHost: x\r\nContent-Le")
+	    socks.append(s)
+	print("open", flush=True)
+	closed = 0
+	for s in socks:
+	    s.settimeout(20)
+	    try:
+	        if s.recv(100) == b"":
+	            closed += 1
+	    except (ConnectionResetError, socket.timeout):
+	        closed += 1 if sys.exc_info()[0] is ConnectionResetError else 0
+	print("closed", closed, flush=True)
+	PY
+	local loris=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q open "$BATS_TEST_TMPDIR/loris" && break
+		sleep 0.1
+	done
+	run -0 post "$(report es-a elasticsearch-0 '"qps":1')"
+	assert_line --index 1 202
+	wait "$loris"
+	run -0 cat "$BATS_TEST_TMPDIR/loris"
+	assert_line "closed 5"
+	run -0 post "$(report es-a elasticsearch-1 '"qps":1')"
+	assert_line --index 1 202
+}
+
+@test "the per-client rate limit answers 429 with Retry-After" {
+	start_metrics_server --rate 0.01
+	run -0 post "$(report es-a elasticsearch-0 '"qps":1')"
+	assert_line --index 1 202
+	run -0 post "$(report es-a elasticsearch-1 '"qps":1')" -i
+	assert_line --partial "Retry-After:"
+	assert_line "429"
+	[ "$(count)" = 1 ]
+}
+
+@test "SIGTERM stops cleanly: every report answered 202 is stored" {
+	local i
+	start_metrics_server
+	(
+		for ((i = 0; i < 400; i++)); do
+			curl -sS -o /dev/null -w '%{http_code}\n' -X POST \
+			    -H 'Authorization: Bearer t0ken' \
+			    -H 'Content-Type: application/json' --data-binary \
+			    "$(report es-a elasticsearch-0 "\"qps\":$i,\"timestamp\":$((1700000000 + i))")" \
+			    "$MS_URL/report" 2>/dev/null || echo failed
+		done
+	) > "$BATS_TEST_TMPDIR/codes" &
+	local client=$!
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c 202 "$BATS_TEST_TMPDIR/codes")" -ge 20 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$MS_PID"
+	local rc=0
+	wait "$MS_PID" || rc=$?
+	MS_PID=
+	[ "$rc" = 0 ]
+	wait "$client"
+	run -0 grep -c 202 "$BATS_TEST_TMPDIR/codes"
+	[ "$output" -ge 20 ]
+	[ "$output" = "$(count)" ]
+	run -0 cat "$BATS_TEST_TMPDIR/serve.err"
+	assert_output --regexp "^terminated: stopped after [0-9]+ requests, $(count) reports stored, 0 rejected$"
+}
+
+@test "serve refuses to start without a token, on a bad address or a taken port" {
+	: > "$ESCTL_CONFIG"
+	run -2 esctl metrics serve --listen 127.0.0.1:0
+	assert_output --partial "no bearer token"
+	run -2 esctl metrics serve --no-auth --listen localhost:80
+	assert_output --partial "use 127.0.0.1"
+	start_metrics_server --no-auth
+	run -1 esctl metrics serve --no-auth --listen "${MS_URL#http://}"
+	assert_output --partial "cannot listen on"
+	run -0 curl -sS -X POST -H 'Content-Type: application/json' \
+	    -w '\n%{http_code}\n' --data-binary \
+	    "$(report es-a elasticsearch-0 '"qps":1')" "$MS_URL/report"
+	assert_line --index 1 202
+}

@@ -1,0 +1,325 @@
+/*
+ * test-autoscale.c - the trend, weight and replica arithmetic of
+ * lib/autoscale.c on hand-computed series, and the timestamps of
+ * lib/metrics.c.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoscale.h"
+#include "metrics.h"
+#include "unit.h"
+
+#define X	NAN
+
+/* samples[cpu] = cpu, the other metrics missing. */
+static void
+fill(double s[AUTOSCALE_NMETRIC][AUTOSCALE_SAMPLES], const double *cpu,
+    const double *qps)
+{
+	int i, k;
+
+	for (i = 0; i < AUTOSCALE_NMETRIC; i++)
+		for (k = 0; k < AUTOSCALE_SAMPLES; k++)
+			s[i][k] = NAN;
+	for (k = 0; k < AUTOSCALE_SAMPLES; k++) {
+		if (cpu != NULL)
+			s[0][k] = cpu[k];
+		if (qps != NULL)
+			s[3][k] = qps[k];
+	}
+}
+
+static void
+policy(struct autoscale_policy *p, double cpu, double qps, long long min,
+    long long max)
+{
+	autoscale_policy_init(p);
+	p->target[0] = cpu;
+	p->target[3] = qps;
+	p->min_replicas = min;
+	p->max_replicas = max;
+}
+
+static void
+test_autoscale_slope(struct unit_t *t)
+{
+	static const double rising[] = { 10, 20, 30, 40, 50 };
+	static const double falling[] = { 50, 40, 30, 20, 10 };
+	static const double flat[] = { 50, 50, 50, 50, 50 };
+	static const double noisy[] = { 50, 52, 48, 51, 49 };
+	static const double gaps[] = { 10, X, 30, X, 50 };
+	static const double one[] = { X, X, 7, X, X };
+
+	UT_NEAR(t, autoscale_slope(rising, 5), 10, 1e-9);
+	UT_NEAR(t, autoscale_slope(falling, 5), -10, 1e-9);
+	UT_NEAR(t, autoscale_slope(flat, 5), 0, 1e-9);
+	/* sum (x-2)(y-50) = -3, sum (x-2)^2 = 10 */
+	UT_NEAR(t, autoscale_slope(noisy, 5), -0.3, 1e-9);
+	/* the gaps keep their place: x = 0, 2, 4 */
+	UT_NEAR(t, autoscale_slope(gaps, 5), 10, 1e-9);
+	UT_ASSERT(t, isnan(autoscale_slope(one, 5)));
+	UT_NEAR(t, autoscale_slope(rising, 2), 10, 1e-9);
+}
+
+static void
+test_autoscale_rising(struct unit_t *t)
+{
+	static const double cpu[] = { 50, 60, 70, 80, 95 };
+	double s[AUTOSCALE_NMETRIC][AUTOSCALE_SAMPLES];
+	struct autoscale_policy p;
+	struct autoscale_result r;
+
+	fill(s, cpu, NULL);
+	policy(&p, 50, 0, 1, 10);
+	autoscale_decide(&p, 2, s, 5, 1000000, 0, &r);
+	/* slope 110/10 = 11 > 1% of 71: rising, weight 1.1 */
+	UT_NEAR(t, r.m[0].slope, 11, 1e-9);
+	UT_EQ_INT(t, r.m[0].trend, 1);
+	UT_NEAR(t, r.m[0].weight, 1.1, 1e-9);
+	UT_NEAR(t, r.m[0].ratio, 1.9, 1e-9);
+	UT_NEAR(t, r.m[0].weighted, 2.09, 1e-9);
+	UT_NEAR(t, r.ratio, 2.09, 1e-9);
+	/* ceil(2 * 2.09) = 5 */
+	UT_EQ_INT(t, r.raw, 5);
+	UT_EQ_INT(t, r.desired, 5);
+	UT_EQ_INT(t, r.action, AS_UP);
+	/* clamped to max */
+	policy(&p, 50, 0, 1, 4);
+	autoscale_decide(&p, 2, s, 5, 1000000, 0, &r);
+	UT_EQ_INT(t, r.raw, 5);
+	UT_EQ_INT(t, r.desired, 4);
+	UT_EQ_INT(t, r.action, AS_UP);
+	UT_ASSERT(t, strstr(r.reason, "clamped") != NULL);
+	/* at max already: nothing to do */
+	autoscale_decide(&p, 4, s, 5, 1000000, 0, &r);
+	UT_EQ_INT(t, r.action, AS_NONE);
+	UT_ASSERT(t, strstr(r.reason, "max bound") != NULL);
+}
+
+static void
+test_autoscale_falling(struct unit_t *t)
+{
+	static const double cpu[] = { 90, 80, 60, 40, 20 };
+	double s[AUTOSCALE_NMETRIC][AUTOSCALE_SAMPLES];
+	struct autoscale_policy p;
+	struct autoscale_result r;
+
+	fill(s, cpu, NULL);
+	policy(&p, 50, 0, 2, 10);
+	autoscale_decide(&p, 4, s, 5, 1000000, 0, &r);
+	/* slope -180/10 = -18: falling, weight 0.9; 0.4 * 0.9 = 0.36 */
+	UT_NEAR(t, r.m[0].slope, -18, 1e-9);
+	UT_EQ_INT(t, r.m[0].trend, -1);
+	UT_NEAR(t, r.m[0].weight, 0.9, 1e-9);
+	UT_NEAR(t, r.ratio, 0.36, 1e-9);
+	/* ceil(4 * 0.36) = 2, also the min */
+	UT_EQ_INT(t, r.raw, 2);
+	UT_EQ_INT(t, r.desired, 2);
+	UT_EQ_INT(t, r.action, AS_DOWN);
+	policy(&p, 50, 0, 3, 10);
+	autoscale_decide(&p, 4, s, 5, 1000000, 0, &r);
+	UT_EQ_INT(t, r.desired, 3);
+}
+
+static void
+test_autoscale_flat_noisy(struct unit_t *t)
+{
+	static const double flat[] = { 52, 52, 52, 52, 52 };
+	static const double noisy[] = { 50, 52, 48, 51, 49 };
+	static const double creeping[] = { 40, 45, 50, 52, 54 };
+	double s[AUTOSCALE_NMETRIC][AUTOSCALE_SAMPLES];
+	struct autoscale_policy p;
+	struct autoscale_result r;
+
+	/* 52/50 = 1.04: inside the 0.1 band */
+	fill(s, flat, NULL);
+	policy(&p, 50, 0, 1, 10);
+	autoscale_decide(&p, 3, s, 5, 1000000, 0, &r);
+	UT_EQ_INT(t, r.m[0].trend, 0);
+	UT_NEAR(t, r.ratio, 1.04, 1e-9);
+	UT_EQ_INT(t, r.action, AS_NONE);
+	UT_EQ_INT(t, r.desired, 3);
+	/* slope -0.3 is under 1% of 50: flat; 49/45 = 1.089 in the band */
+	fill(s, noisy, NULL);
+	policy(&p, 45, 0, 1, 10);
+	autoscale_decide(&p, 3, s, 5, 1000000, 0, &r);
+	UT_EQ_INT(t, r.m[0].trend, 0);
+	UT_NEAR(t, r.m[0].weight, 1.0, 1e-9);
+	UT_NEAR(t, r.ratio, 49.0 / 45, 1e-9);
+	UT_EQ_INT(t, r.action, AS_NONE);
+	/* 54/50 = 1.08 is in the band, but rising (slope 3.5): 1.188 */
+	fill(s, creeping, NULL);
+	policy(&p, 50, 0, 1, 10);
+	autoscale_decide(&p, 2, s, 5, 1000000, 0, &r);
+	UT_NEAR(t, r.m[0].slope, 3.5, 1e-9);
+	UT_NEAR(t, r.ratio, 1.188, 1e-9);
+	UT_EQ_INT(t, r.raw, 3);
+	UT_EQ_INT(t, r.action, AS_UP);
+}
+
+static void
+test_autoscale_missing(struct unit_t *t)
+{
+	static const double cpu[] = { 90, 95, 99, X, X };
+	static const double qps[] = { 300, 300, X, 300, 300 };
+	double s[AUTOSCALE_NMETRIC][AUTOSCALE_SAMPLES];
+	struct autoscale_policy p;
+	struct autoscale_result r;
+
+	/* cpu has no newest value: no vote; qps 300 / 2 = 150 per replica */
+	fill(s, cpu, qps);
+	policy(&p, 50, 100, 1, 10);
+	autoscale_decide(&p, 2, s, 5, 1000000, 0, &r);
+	UT_ASSERT(t, isnan(r.m[0].ratio));
+	UT_EQ_INT(t, r.m[0].n, 3);
+	UT_EQ_INT(t, r.m[3].n, 4);
+	UT_NEAR(t, r.m[3].slope, 0, 1e-9);
+	UT_NEAR(t, r.ratio, 1.5, 1e-9);
+	UT_EQ_INT(t, r.desired, 3);
+	UT_EQ_INT(t, r.action, AS_UP);
+	/* nothing at all */
+	fill(s, NULL, NULL);
+	autoscale_decide(&p, 2, s, 5, 1000000, 0, &r);
+	UT_EQ_INT(t, r.action, AS_NODATA);
+	UT_EQ_INT(t, r.desired, 2);
+	/* fewer samples than five */
+	fill(s, cpu, NULL);
+	policy(&p, 50, 0, 1, 10);
+	autoscale_decide(&p, 2, s, 2, 1000000, 0, &r);
+	UT_NEAR(t, r.m[0].slope, 5, 1e-9);
+	UT_NEAR(t, r.m[0].value, 95, 1e-9);
+	UT_EQ_INT(t, r.m[0].n, 2);
+}
+
+static void
+test_autoscale_cooldown(struct unit_t *t)
+{
+	static const double hot[] = { 95, 95, 95, 95, 95 };
+	static const double cold[] = { 10, 10, 10, 10, 10 };
+	double s[AUTOSCALE_NMETRIC][AUTOSCALE_SAMPLES];
+	struct autoscale_policy p;
+	struct autoscale_result r;
+
+	fill(s, hot, NULL);
+	policy(&p, 50, 0, 1, 10);
+	autoscale_decide(&p, 2, s, 5, 10000, 10000 - 100, &r);
+	UT_EQ_INT(t, r.action, AS_COOLDOWN);
+	UT_EQ_INT(t, r.cooldown_left, 200);
+	UT_EQ_INT(t, r.desired, 4);
+	autoscale_decide(&p, 2, s, 5, 10000, 10000 - 300, &r);
+	UT_EQ_INT(t, r.action, AS_UP);
+	/* down waits 10 minutes */
+	fill(s, cold, NULL);
+	autoscale_decide(&p, 4, s, 5, 10000, 10000 - 599, &r);
+	UT_EQ_INT(t, r.action, AS_COOLDOWN);
+	UT_EQ_INT(t, r.cooldown_left, 1);
+	autoscale_decide(&p, 4, s, 5, 10000, 10000 - 600, &r);
+	UT_EQ_INT(t, r.action, AS_DOWN);
+	UT_EQ_INT(t, r.desired, 1);
+	p.enabled = 0;
+	autoscale_decide(&p, 4, s, 5, 10000, 0, &r);
+	UT_EQ_INT(t, r.action, AS_DISABLED);
+}
+
+static void
+test_autoscale_policy_parse(struct unit_t *t)
+{
+	struct autoscale_policy p;
+	struct es_err err = ES_ERR_INIT;
+
+	autoscale_policy_init(&p);
+	UT_EQ_INT(t, autoscale_policy_parse("min=2,max=6,cpu=70,qps=500,"
+	    "cooldown-up=1m,cooldown-down=20m,tolerance=0.2", &p, &err), 0);
+	UT_EQ_INT(t, p.min_replicas, 2);
+	UT_EQ_INT(t, p.max_replicas, 6);
+	UT_NEAR(t, p.target[0], 70, 0);
+	UT_NEAR(t, p.target[3], 500, 0);
+	UT_EQ_INT(t, p.cooldown_up, 60);
+	UT_EQ_INT(t, p.cooldown_down, 1200);
+	UT_EQ_INT(t, autoscale_policy_check(&p, &err), 0);
+	UT_EQ_INT(t, autoscale_policy_parse("cpu=170", &p, &err), -1);
+	UT_EQ_INT(t, err.code, ES_EUSAGE);
+	UT_EQ_INT(t, autoscale_policy_parse("cpux=1", &p, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "unknown policy key 'cpux'") != NULL);
+	p.min_replicas = 7;
+	UT_EQ_INT(t, autoscale_policy_check(&p, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "above max") != NULL);
+}
+
+static void
+test_metrics_rfc3339(struct unit_t *t)
+{
+	long long ms;
+
+	UT_EQ_INT(t, metrics_parse_rfc3339("1970-01-01T00:00:00Z", &ms), 0);
+	UT_EQ_INT(t, ms, 0);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2026-12-07T12:00:00Z", &ms), 0);
+	UT_EQ_INT(t, ms, 1796644800000LL);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2026-12-07T20:00:00.25+08:00",
+	    &ms), 0);
+	UT_EQ_INT(t, ms, 1796644800250LL);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2024-02-29T00:00:00-01:30", &ms),
+	    0);
+	UT_EQ_INT(t, ms, (1709164800LL + 5400) * 1000);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2023-02-29T00:00:00Z", &ms), -1);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2026-13-01T00:00:00Z", &ms), -1);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2026-12-07T12:00:00", &ms), -1);
+	UT_EQ_INT(t, metrics_parse_rfc3339("2026-12-07T12:00:00Zjunk", &ms),
+	    -1);
+	UT_EQ_INT(t, metrics_parse_rfc3339("yesterday", &ms), -1);
+}
+
+/*
+ * Two runs that read the same state: the second claim loses, whichever
+ * of the two compare-and-sets it hits.
+ */
+static void
+test_autoscale_claim(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct store *st;
+	long long version;
+	time_t at;
+	char *path = xasprintf("%s/esctl.db", t->tmpdir);
+
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO deployment_status "
+	    "(id, tenant_org_id, namespace, user, service_name, status, "
+	    "created_at, updated_at) VALUES ('d', 'o', 'ns1', 'u', 's', "
+	    "'running', 'x', 'x')", NULL) == 1);
+	UT_EQ_INT(t, autoscale_last_scale(st, "ns1", &at, &version, &err), 0);
+	UT_EQ_INT(t, at, 0);
+	UT_EQ_INT(t, version, 0);
+	/* both read version 0; the first wins */
+	UT_EQ_INT(t, autoscale_claim(st, "ns1", 0, 1000, 1, &err), 0);
+	UT_EQ_INT(t, autoscale_claim(st, "ns1", 0, 1000, 1, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	UT_ASSERT(t, strstr(err.msg, "another autoscale run") != NULL);
+	UT_EQ_INT(t, autoscale_last_scale(st, "ns1", &at, &version, &err), 0);
+	UT_EQ_INT(t, at, 1000);
+	UT_EQ_INT(t, version, 1);
+	/* the service is scaling: the next claim waits for it */
+	UT_EQ_INT(t, autoscale_claim(st, "ns1", 1, 1100, 1, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	UT_ASSERT(t, strstr(err.msg, "not running") != NULL);
+	/* nothing of the failed claim stayed */
+	UT_EQ_INT(t, autoscale_last_scale(st, "ns1", &at, &version, &err), 0);
+	UT_EQ_INT(t, version, 1);
+	store_close(st);
+	free(path);
+}
+
+const struct unit_test unit_autoscale_tests[] = {
+	{ "claim", test_autoscale_claim },
+	{ "slope", test_autoscale_slope },
+	{ "rising", test_autoscale_rising },
+	{ "falling", test_autoscale_falling },
+	{ "flat_noisy", test_autoscale_flat_noisy },
+	{ "missing", test_autoscale_missing },
+	{ "cooldown", test_autoscale_cooldown },
+	{ "policy_parse", test_autoscale_policy_parse },
+	{ "rfc3339", test_metrics_rfc3339 },
+	{ NULL, NULL }
+};
