@@ -28,6 +28,7 @@ extern const struct esctl_group esctl_group_strategy;
 extern const struct esctl_group esctl_group_order;
 extern const struct esctl_group esctl_group_duty;
 extern const struct esctl_group esctl_group_notify;
+extern const struct esctl_group esctl_group_dashboard;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -50,6 +51,7 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_order,
 	&esctl_group_duty,
 	&esctl_group_notify,
+	&esctl_group_dashboard,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,

@@ -263,6 +263,8 @@ _esctl_takes_value() {
 		--limit) return 0 ;;
 		--to) return 0 ;;
 		--message) return 0 ;;
+		--cluster) return 0 ;;
+		--range) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -545,13 +547,15 @@ _esctl() {
 		"notify list --limit") return 0 ;;
 		"notify test --to") return 0 ;;
 		"notify test --message"|"notify test -m") return 0 ;;
+		"dashboard --cluster"|"dashboard -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"dashboard --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify dashboard completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -622,7 +626,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify dashboard completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -1100,6 +1104,13 @@ _esctl() {
 		*) COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
 			esac
 		fi ;;
+	"dashboard")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --range $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -1115,6 +1126,7 @@ _esctl_single() {
 	case $1 in
 		search) return 0 ;;
 		logs) return 0 ;;
+		dashboard) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1
