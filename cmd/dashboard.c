@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "dashboard.h"
+#include "dashhtml.h"
 #include "pool.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -709,6 +710,20 @@ cmd_dashboard(struct esctl_ctx *ctx, struct esctl_args *args,
 		return -1;
 	if (dashboard_gather(ctx->store, &o, &doc, err) == -1)
 		return -1;
+	if ((v = args_get(args, "html")) != NULL) {
+		dashhtml_page(&b, doc, NULL);
+		cJSON_Delete(doc);
+		if (strcmp(v, "-") == 0) {
+			fwrite(b.data, 1, b.len, ctx->out);
+			es_buf_release(&b);
+			return 0;
+		}
+		rc = util_write_file_atomic(v, b.data, b.len, 0644, err);
+		es_buf_release(&b);
+		if (rc == 0)
+			out_ok(ctx, NULL, "wrote '%s'", v);
+		return rc;
+	}
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML) {
 		rc = out_item(ctx, doc, "generated_at", err);
 		cJSON_Delete(doc);
@@ -737,6 +752,8 @@ static const struct esctl_opt dashboard_opts[] = {
 	    OPT_STRING, 0, "k8s-cluster" },
 	{ 0, "range", "RANGE", "trend and order range: 24h, 7d or 30d "
 	    "(default 24h)", OPT_STRING, 0, "=24h 7d 30d" },
+	{ 0, "html", "FILE", "write the work-bench as one self-contained "
+	    "HTML page (- for stdout)", OPT_STRING, 0, "file" },
 	OPT_END
 };
 

@@ -265,6 +265,7 @@ _esctl_takes_value() {
 		--message) return 0 ;;
 		--cluster) return 0 ;;
 		--range) return 0 ;;
+		--html) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -549,6 +550,7 @@ _esctl() {
 		"notify test --message"|"notify test -m") return 0 ;;
 		"dashboard --cluster"|"dashboard -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"dashboard --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
+		"dashboard --html") _esctl_files; return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
@@ -1106,7 +1108,7 @@ _esctl() {
 		fi ;;
 	"dashboard")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster --range $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster --range --html $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

@@ -77,3 +77,12 @@ dash_fixture() {
 		    $( ((i <= 3)) && echo 1 || echo NULL))"
 	done
 }
+
+# Where browser screenshots are kept after a run (test artefacts).
+DASH_ARTIFACTS=${ESCTL_ARTIFACTS:-$ESCTL_TOP/build/test-artifacts}
+
+# Runs tests/lib/browser (headless Chromium over the DevTools protocol)
+# with the given arguments; its JSON report is in $output.
+browser() {
+	run -0 "$PYTHON" "$ESCTL_TOP/tests/lib/browser" "$@"
+}
