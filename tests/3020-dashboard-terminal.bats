@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 3010: esctl dashboard in a terminal - the work-bench document (-o json),
+# 3020: esctl dashboard in a terminal - the work-bench document (-o json),
 # the terminal rendering against goldens at fixed widths without colour,
 # colour rules, display-width alignment and hostile names.
 

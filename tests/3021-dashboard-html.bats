@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 3011: esctl dashboard --html - one self-contained page, checked as text
+# 3021: esctl dashboard --html - one self-contained page, checked as text
 # and rendered by Debian's headless Chromium (tests/lib/browser drives it
 # over the DevTools protocol): chart points and threshold lines counted,
 # no console error, no request outside the page, phone width and print.
