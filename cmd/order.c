@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "notify.h"
+#include "node.h"
 #include "order.h"
 #include "pool.h"
 #include "strategy.h"
@@ -15,6 +17,16 @@ static int	cmd_order_list(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_order_show(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static int	cmd_order_create(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_order_approve(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_order_reject(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_order_cancel(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static const char *order_who(struct esctl_ctx *);
+static void	order_tell(struct esctl_ctx *, long long, const char *);
 
 static const char *const order_statuses[] = { "pending", "processing",
     "completed", "failed", "cancelled", "pending_confirmation",
@@ -113,6 +125,183 @@ cmd_order_show(struct esctl_ctx *ctx, struct esctl_args *args,
 	return rc;
 }
 
+/* Who acts: the identity, else the login name. */
+static const char *
+order_who(struct esctl_ctx *ctx)
+{
+	const char *u;
+
+	if (ctx->as_user != NULL)
+		return ctx->as_user;
+	u = getenv("USER");
+	return u != NULL && *u != '\0' ? u : "esctl";
+}
+
+/*
+ * Notifies whoever is on duty of an order event; a failure is a warning
+ * (the transition is done), as for strategy check.
+ */
+static void
+order_tell(struct esctl_ctx *ctx, long long id, const char *event)
+{
+	struct notify_config nc;
+	struct notify_result res;
+	struct es_err e2 = ES_ERR_INIT;
+	size_t i;
+
+	if (notify_config_load(ctx->cfg, &nc, &e2) == -1) {
+		ctx_warn(ctx, "no notification: %s", e2.msg);
+		return;
+	}
+	if (order_notify(ctx->store, &nc, id, event, ctx->now, &res,
+	    &e2) == -1)
+		ctx_warn(ctx, "cannot notify: %s", e2.msg);
+	else
+		for (i = 0; i < res.n; i++)
+			if (!res.v[i].ok)
+				ctx_warn(ctx, "notification by %s to '%s' "
+				    "failed: %s",
+				    notify_channel_name(res.v[i].channel),
+				    res.v[i].recipient, res.v[i].error);
+	notify_result_release(&res);
+	notify_config_release(&nc);
+}
+
+static int
+cmd_order_create(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct order_spec sp;
+	char num[ORDER_NUMBER_LEN];
+	long long id;
+	cJSON *o;
+	int rc;
+
+	memset(&sp, 0, sizeof sp);
+	if (pool_cluster_find(ctx->store, args_get(args, "cluster"),
+	    &sp.cluster_id, NULL, err) == -1)
+		return -1;
+	sp.action = args_get(args, "action");
+	if (order_word(sp.action, order_actions, "--action", err) == -1)
+		return -1;
+	if (strcmp(sp.action, "pool_entry") != 0 &&
+	    strcmp(sp.action, "pool_exit") != 0)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid --action "
+		    "'%s': a manual order is pool_entry or pool_exit",
+		    sp.action);
+	if (args_int(args, "count", 1, 1000, 1, &sp.count, err) == -1)
+		return -1;
+	sp.selector = args_get(args, "selector");
+	sp.reason = args_get(args, "reason");
+	sp.created_by = order_who(ctx);
+	if (ctx->dry_run) {
+		char *sel = NULL;
+
+		if (node_selector_canon(sp.selector, &sel, err) == -1)
+			return -1;
+		free(sel);
+		return out_ok(ctx, NULL, "order would be created (dry run)");
+	}
+	if (order_create(ctx->store, &sp, ctx->now, &id, num, err) == -1)
+		return -1;
+	order_tell(ctx, id, "order_created");
+	if (order_show(ctx->store, id, &o, err) == -1)
+		return -1;
+	rc = out_ok(ctx, o, "order %s created (pending)", num);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* The common tail of approve/reject/cancel: notify and report. */
+static int
+order_done(struct esctl_ctx *ctx, const char *ref, const char *event,
+    const char *what, struct es_err *err)
+{
+	long long id;
+	cJSON *o;
+	int rc;
+
+	if (order_find(ctx->store, ref, &id, err) == -1)
+		return -1;
+	order_tell(ctx, id, event);
+	if (order_show(ctx->store, id, &o, err) == -1)
+		return -1;
+	rc = out_ok(ctx, o, "order %s %s",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(o, "order_number")),
+	    what);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* A dry run: the order must exist and be pending. */
+static int
+order_dry(struct esctl_ctx *ctx, const char *ref, struct es_err *err)
+{
+	long long id;
+	cJSON *o;
+	const char *st;
+	int rc = 0;
+
+	if (order_find(ctx->store, ref, &id, err) == -1 ||
+	    order_show(ctx->store, id, &o, err) == -1)
+		return -1;
+	st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
+	if (strcmp(st, "pending") != 0)
+		rc = es_err_set(err, ES_ECONFLICT, "WrongState", "order %s is "
+		    "%s, not pending", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(o, "order_number")), st);
+	else
+		out_ok(ctx, NULL, "order %s is pending (dry run: unchanged)",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(o,
+		    "order_number")));
+	cJSON_Delete(o);
+	return rc;
+}
+
+static int
+cmd_order_approve(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	if (ctx->dry_run)
+		return order_dry(ctx, args->argv[0], err);
+	if (order_approve(ctx->store, args->argv[0], order_who(ctx),
+	    ctx->now, err) == -1)
+		return -1;
+	return order_done(ctx, args->argv[0], "order_approved",
+	    "approved (processing)", err);
+}
+
+static int
+cmd_order_reject(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	const char *why = args_get(args, "reason");
+
+	if (why == NULL || *why == '\0')
+		return es_err_set(err, ES_EUSAGE, "Usage", "order reject "
+		    "needs --reason");
+	if (ctx->dry_run)
+		return order_dry(ctx, args->argv[0], err);
+	if (order_reject(ctx->store, args->argv[0], order_who(ctx), why,
+	    ctx->now, err) == -1)
+		return -1;
+	return order_done(ctx, args->argv[0], "order_rejected",
+	    "rejected (cancelled)", err);
+}
+
+static int
+cmd_order_cancel(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	if (ctx->dry_run)
+		return order_dry(ctx, args->argv[0], err);
+	if (order_cancel(ctx->store, args->argv[0], order_who(ctx),
+	    args_get(args, "reason"), ctx->now, err) == -1)
+		return -1;
+	return order_done(ctx, args->argv[0], "order_cancelled", "cancelled",
+	    err);
+}
+
 static const struct esctl_opt list_opts[] = {
 	{ 0, "status", "STATUS", "only orders in this status", OPT_STRING, 0,
 	    "=pending processing completed failed cancelled "
@@ -132,12 +321,51 @@ static const struct esctl_opt list_opts[] = {
 	OPT_END
 };
 
+static const struct esctl_opt create_opts[] = {
+	{ 'c', "cluster", "CLUSTER", "the cluster whose pool changes",
+	    OPT_STRING, OPT_REQUIRED, "k8s-cluster" },
+	{ 'a', "action", "ACTION", "pool_entry or pool_exit", OPT_STRING,
+	    OPT_REQUIRED, "=pool_entry pool_exit" },
+	{ 'n', "count", "N", "devices to add or remove (default 1)",
+	    OPT_INT, 0, NULL },
+	{ 'l', "selector", "SEL",
+	    "only nodes/devices with these labels (k=v,... or JSON)",
+	    OPT_STRING, 0, NULL },
+	{ 0, "reason", "TEXT", "why (shown in the order's history)",
+	    OPT_STRING, 0, NULL },
+	OPT_END
+};
+
+static const struct esctl_opt reject_opts[] = {
+	{ 0, "reason", "TEXT", "why the order is rejected (required)",
+	    OPT_STRING, OPT_REQUIRED, NULL },
+	OPT_END
+};
+
+static const struct esctl_opt cancel_opts[] = {
+	{ 0, "reason", "TEXT", "why the order is cancelled", OPT_STRING, 0,
+	    NULL },
+	OPT_END
+};
+
 static const struct esctl_verb order_verbs[] = {
 	{ "list", NULL, "list scaling orders, newest first", NULL, list_opts,
 	    0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL, cmd_order_list },
 	{ "show", "ORDER", "show an order, its devices and its trigger",
 	    "ORDER is an order number (ESO-20240101-000001) or an id.", NULL,
 	    1, 1, CMD_NEEDS_DB | CMD_OFFLINE, "order", cmd_order_show },
+	{ "create", NULL, "create a manual pool_entry or pool_exit order",
+	    "The order is pending until approved (or executed, when\n"
+	    "order.require_approval is false).", create_opts, 0, 0,
+	    CMD_NEEDS_DB | CMD_MUTATES, NULL, cmd_order_create },
+	{ "approve", "ORDER", "approve a pending order (it becomes processing)",
+	    NULL, NULL, 1, 1, CMD_NEEDS_DB | CMD_MUTATES, "order",
+	    cmd_order_approve },
+	{ "reject", "ORDER", "reject a pending order (it becomes cancelled)",
+	    NULL, reject_opts, 1, 1, CMD_NEEDS_DB | CMD_MUTATES, "order",
+	    cmd_order_reject },
+	{ "cancel", "ORDER", "cancel a pending order", NULL, cancel_opts, 1,
+	    1, CMD_NEEDS_DB | CMD_MUTATES, "order", cmd_order_cancel },
 	VERB_END
 };
 

@@ -244,6 +244,13 @@ _esctl_takes_value() {
 		--since) return 0 ;;
 		--limit) return 0 ;;
 		--offset) return 0 ;;
+		--cluster) return 0 ;;
+		--action) return 0 ;;
+		--count) return 0 ;;
+		--selector) return 0 ;;
+		--reason) return 0 ;;
+		--reason) return 0 ;;
+		--reason) return 0 ;;
 		--date) return 0 ;;
 		--start) return 0 ;;
 		--end) return 0 ;;
@@ -529,6 +536,13 @@ _esctl() {
 		"order list --since") return 0 ;;
 		"order list --limit") return 0 ;;
 		"order list --offset") return 0 ;;
+		"order create --cluster"|"order create -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"order create --action"|"order create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
+		"order create --count"|"order create -n") return 0 ;;
+		"order create --selector"|"order create -l") return 0 ;;
+		"order create --reason") return 0 ;;
+		"order reject --reason") return 0 ;;
+		"order cancel --reason") return 0 ;;
 		"duty add --date") return 0 ;;
 		"duty add --start") return 0 ;;
 		"duty add --end") return 0 ;;
@@ -615,7 +629,7 @@ _esctl() {
 		fi ;;
 	order)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show create approve reject cancel' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -1050,6 +1064,37 @@ _esctl() {
 	"order show")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order create")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster -a --action -n --count -l --selector --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"order approve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order reject")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --reason $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order cancel")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --reason $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 		*) _esctl_dynamic order; return 0 ;;

@@ -534,6 +534,42 @@ static const char schema_v5[] =
 "CREATE INDEX usage_event_ns ON usage_event (namespace, at_unix);"
 "CREATE INDEX usage_event_user ON usage_event (user, service_name);";
 
+/*
+ * 7: node pools that act.  Orders get the node selector and reason of a
+ * manual order and the reason a person cancelled or rejected one; every
+ * order transition and execution step is an order_event row (what `order
+ * show` tells).  order_device records the Node a device stands for and the
+ * execution phase reached, so an interrupted execution resumes where it
+ * stopped; slot numbers the devices an order needs (1..device_count), so a
+ * slot once filled is never filled with a second, different device.
+ * device.pool_entry_time is when the device last entered a pool (node
+ * selection prefers the longest-serving).
+ */
+static const char schema_v7[] =
+"ALTER TABLE elastic_scaling_order ADD COLUMN node_selector TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN reason TEXT;"
+"ALTER TABLE elastic_scaling_order ADD COLUMN cancel_reason TEXT;"
+"ALTER TABLE order_device ADD COLUMN node_name TEXT;"
+"ALTER TABLE order_device ADD COLUMN phase TEXT NOT NULL DEFAULT 'selected';"
+"ALTER TABLE order_device ADD COLUMN slot INTEGER;"
+"CREATE UNIQUE INDEX order_device_slot ON order_device (order_id, slot)"
+"  WHERE slot IS NOT NULL;"
+"ALTER TABLE device ADD COLUMN pool_entry_time TEXT;"
+"CREATE TABLE order_event ("
+"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  order_id INTEGER NOT NULL"
+"    REFERENCES elastic_scaling_order (id) ON DELETE CASCADE,"
+"  at TEXT NOT NULL,"
+"  actor TEXT NOT NULL DEFAULT '',"
+"  event TEXT NOT NULL,"
+"  from_status TEXT,"
+"  to_status TEXT,"
+"  device_id INTEGER REFERENCES device (id),"
+"  node_name TEXT,"
+"  message TEXT NOT NULL DEFAULT ''"
+");"
+"CREATE INDEX order_event_order ON order_event (order_id, id);";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -541,6 +577,8 @@ const struct store_migration schema_migrations[] = {
 	{ 4, "elastic node pools: snapshots, strategies, orders, duty",
 	    schema_v4 },
 	{ 5, "deployment reports, report outbox, usage events", schema_v5 },
+	{ 7, "node pools that act: order events, device phases",
+	    schema_v7 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];
