@@ -46,7 +46,7 @@ struct dash {
 
 static int	 cmd_dashboard(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
-static void	 dash_locale(void);
+
 static int	 dash_width(void);
 static int	 dash_text(const char *, int, char *, size_t);
 static void	 dash_cell(struct dash *, const char *, int, int);
@@ -63,8 +63,7 @@ static double	 dash_num(const cJSON *, const char *);
 static const char *dash_str(const cJSON *, const char *);
 static void	 dash_short_time(const char *, char *, size_t);
 
-/* A UTF-8 LC_CTYPE, so that wcwidth knows CJK from ASCII. */
-static void
+void
 dash_locale(void)
 {
 	const char *cs;
@@ -690,25 +689,68 @@ dash_status(struct dash *d, const cJSON *doc)
 	}
 }
 
-static int
-cmd_dashboard(struct esctl_ctx *ctx, struct esctl_args *args,
-    struct es_err *err)
+int
+dash_render(struct esctl_ctx *ctx, const cJSON *doc, int width, time_t now,
+    struct es_buf *b)
+{
+	struct dash d;
+	size_t i;
+	int line = -1;
+
+	dash_locale();
+	d.ctx = ctx;
+	d.b = b;
+	d.width = width > 0 ? width : dash_width();
+	d.now = now;
+	dash_title(&d, doc);
+	dash_cards(&d, doc);
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(doc, "pending_orders")) >
+	    0) {
+		/* blank, title and header lines come first */
+		line = 3;
+		for (i = 0; i < b->len; i++)
+			line += b->data[i] == '\n';
+	}
+	dash_pending(&d, doc);
+	dash_chart(&d, doc, "CPU", "cpu_usage", "cpu_allocation", "cpu");
+	dash_chart(&d, doc, "MEMORY", "mem_usage", "mem_allocation",
+	    "memory");
+	dash_status(&d, doc);
+	return line;
+}
+
+int
+dash_gather(struct esctl_ctx *ctx, struct esctl_args *args, time_t now,
+    cJSON **doc, struct es_err *err)
 {
 	struct dashboard_opts o;
-	struct es_buf b = ES_BUF_INIT;
-	struct dash d;
 	const char *v;
-	cJSON *doc;
-	int rc = 0;
 
 	memset(&o, 0, sizeof o);
 	o.cluster_id = -1;
-	o.now = ctx->now;
+	o.now = now;
 	o.range = (v = args_get(args, "range")) != NULL ? v : "24h";
 	if ((v = args_get(args, "cluster")) != NULL &&
 	    pool_cluster_find(ctx->store, v, &o.cluster_id, NULL, err) == -1)
 		return -1;
-	if (dashboard_gather(ctx->store, &o, &doc, err) == -1)
+	return dashboard_gather(ctx->store, &o, doc, err);
+}
+
+static int
+cmd_dashboard(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct es_buf b = ES_BUF_INIT;
+	const char *v;
+	cJSON *doc;
+	int rc = 0;
+
+	if (args_has(args, "watch"))
+		return dash_watch(ctx, args, err);
+	if (args_has(args, "interval"))
+		return es_err_set(err, ES_EUSAGE, "Usage", "--interval "
+		    "needs --watch");
+	if (dash_gather(ctx, args, ctx->now, &doc, err) == -1)
 		return -1;
 	if ((v = args_get(args, "html")) != NULL) {
 		dashhtml_page(&b, doc, NULL);
@@ -729,18 +771,7 @@ cmd_dashboard(struct esctl_ctx *ctx, struct esctl_args *args,
 		cJSON_Delete(doc);
 		return rc;
 	}
-	dash_locale();
-	d.ctx = ctx;
-	d.b = &b;
-	d.width = dash_width();
-	d.now = ctx->now;
-	dash_title(&d, doc);
-	dash_cards(&d, doc);
-	dash_pending(&d, doc);
-	dash_chart(&d, doc, "CPU", "cpu_usage", "cpu_allocation", "cpu");
-	dash_chart(&d, doc, "MEMORY", "mem_usage", "mem_allocation",
-	    "memory");
-	dash_status(&d, doc);
+	dash_render(ctx, doc, 0, ctx->now, &b);
 	fwrite(b.data, 1, b.len, ctx->out);
 	es_buf_release(&b);
 	cJSON_Delete(doc);
@@ -754,6 +785,10 @@ static const struct esctl_opt dashboard_opts[] = {
 	    "(default 24h)", OPT_STRING, 0, "=24h 7d 30d" },
 	{ 0, "html", "FILE", "write the work-bench as one self-contained "
 	    "HTML page (- for stdout)", OPT_STRING, 0, "file" },
+	{ 'w', "watch", NULL, "redraw in place; keys act on pending orders",
+	    OPT_BOOL, 0, NULL },
+	{ 0, "interval", "DURATION", "redraw period with --watch (default "
+	    "5s)", OPT_STRING, 0, NULL },
 	OPT_END
 };
 

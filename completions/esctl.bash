@@ -273,6 +273,7 @@ _esctl_takes_value() {
 		--cluster) return 0 ;;
 		--range) return 0 ;;
 		--html) return 0 ;;
+		--interval) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -565,6 +566,7 @@ _esctl() {
 		"dashboard --cluster"|"dashboard -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"dashboard --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
 		"dashboard --html") _esctl_files; return 0 ;;
+		"dashboard --interval") return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
@@ -1153,7 +1155,7 @@ _esctl() {
 		fi ;;
 	"dashboard")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster --range --html $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster --range --html -w --watch --interval $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac
