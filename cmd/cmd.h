@@ -338,6 +338,8 @@ int		 dash_render(struct esctl_ctx *, const cJSON *doc, int width,
 		    time_t now, struct es_buf *);
 int		 dash_watch(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+int		 dash_serve(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
 int		 dash_act(struct esctl_ctx *, const char *verb,
 		    const char *order, const char *reason, time_t now,
 		    char *msg, size_t len, struct es_err *);

@@ -792,15 +792,48 @@ static const struct esctl_opt dashboard_opts[] = {
 	OPT_END
 };
 
+static const struct esctl_opt serve_opts[] = {
+	{ 'l', "listen", "ADDR", "address to listen on (default "
+	    "127.0.0.1:8089; port 0 picks one)", OPT_STRING, 0, NULL },
+	{ 'c', "cluster", "CLUSTER", "only this cluster (default: all)",
+	    OPT_STRING, 0, "k8s-cluster" },
+	{ 0, "range", "RANGE", "trend and order range: 24h, 7d or 30d "
+	    "(default 24h)", OPT_STRING, 0, "=24h 7d 30d" },
+	{ 0, "interval", "DURATION", "how often the page refreshes (default "
+	    "5s)", OPT_STRING, 0, NULL },
+	{ 0, "allow-actions", NULL, "approve/reject buttons (bearer token "
+	    "and CSRF token required)", OPT_BOOL, 0, NULL },
+	{ 0, "tls-cert", "FILE", "serve HTTPS with this PEM certificate",
+	    OPT_STRING, 0, "file" },
+	{ 0, "tls-key", "FILE", "the certificate's PEM key", OPT_STRING, 0,
+	    "file" },
+	OPT_END
+};
+
+static int
+cmd_dashboard_serve(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	return dash_serve(ctx, args, err);
+}
+
 static const struct esctl_verb dashboard_verbs[] = {
 	{ "", NULL, "the work-bench: cards, pending orders, trends, orders",
 	    "Prints the four stat cards, the pending orders with their "
 	    "cluster's latest\nCPU and memory usage, the CPU and memory usage "
 	    "and allocation trends with\nthe thresholds of the enabled "
 	    "strategies, and the order counts per status.\nFits the terminal "
-	    "(COLUMNS, else its width; at least 60 columns).",
+	    "(COLUMNS, else its width; at least 60 columns).\n\n"
+	    "'esctl dashboard serve' serves the same work-bench as a live "
+	    "web page.",
 	    dashboard_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL,
 	    cmd_dashboard },
+	{ "serve", NULL, "serve the work-bench as a live web page",
+	    "Serves the page of --html, refreshed in place, until SIGINT or "
+	    "SIGTERM.\nRead-only unless --allow-actions; actions need the "
+	    "bearer token\n(dashboard.token or dashboard.token_file, else one "
+	    "generated and printed)\nand the page's CSRF token.",
+	    serve_opts, 0, 0, CMD_NEEDS_DB, NULL, cmd_dashboard_serve },
 	VERB_END
 };
 

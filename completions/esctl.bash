@@ -274,6 +274,12 @@ _esctl_takes_value() {
 		--range) return 0 ;;
 		--html) return 0 ;;
 		--interval) return 0 ;;
+		--listen) return 0 ;;
+		--cluster) return 0 ;;
+		--range) return 0 ;;
+		--interval) return 0 ;;
+		--tls-cert) return 0 ;;
+		--tls-key) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -567,6 +573,12 @@ _esctl() {
 		"dashboard --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
 		"dashboard --html") _esctl_files; return 0 ;;
 		"dashboard --interval") return 0 ;;
+		"dashboard serve --listen"|"dashboard serve -l") return 0 ;;
+		"dashboard serve --cluster"|"dashboard serve -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"dashboard serve --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
+		"dashboard serve --interval") return 0 ;;
+		"dashboard serve --tls-cert") _esctl_files; return 0 ;;
+		"dashboard serve --tls-key") _esctl_files; return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
@@ -1156,6 +1168,13 @@ _esctl() {
 	"dashboard")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -c --cluster --range --html -w --watch --interval $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"dashboard serve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -l --listen -c --cluster --range --interval --allow-actions --tls-cert --tls-key $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

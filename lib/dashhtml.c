@@ -33,6 +33,7 @@ static void	 dh_orders(struct es_buf *, const cJSON *);
 static const char *dh_status_color(const char *);
 static void	 dh_pct(struct es_buf *, double);
 static void	 dh_time(struct es_buf *, const char *);
+static void	 dh_script(struct es_buf *);
 
 static const struct {
 	const char	*status;
@@ -314,8 +315,6 @@ dh_pending(struct es_buf *b, const cJSON *doc, const struct dashhtml_opts *o)
 			es_buf_adds(b, "<div class=\"actions\">");
 			es_buf_adds(b, "<button class=\"ok\" data-action="
 			    "\"approve\">Approve</button>");
-			es_buf_adds(b, "<button data-action=\"execute\">"
-			    "Execute</button>");
 			es_buf_adds(b, "<button data-action=\"reject\">"
 			    "Reject</button></div>");
 		}
@@ -632,6 +631,72 @@ dashhtml_main(struct es_buf *b, const cJSON *doc,
 	es_buf_adds(b, "</div></section>\n</main>\n");
 }
 
+/* The live page's script: polls the JSON endpoint, posts actions. */
+static void
+dh_script(struct es_buf *b)
+{
+	es_buf_adds(b, "<script>\n"
+	    "(function () {\n"
+	    "var tok = (location.hash.match(/token=([^&]+)/) || [])[1] || '';\n"
+	    "if (tok) {\n"
+	    "  sessionStorage.setItem('esctl-token',"
+	    " decodeURIComponent(tok));\n"
+	    "  history.replaceState(null, '', location.pathname +"
+	    " location.search);\n"
+	    "}\n"
+	    "tok = sessionStorage.getItem('esctl-token') || '';\n"
+	    "var m = document.querySelector('meta[name=csrf-token]');\n"
+	    "var csrf = m ? m.content : '';\n"
+	    "var every = +document.body.dataset.poll * 1000;\n"
+	    "function say(t) {"
+	    " document.getElementById('status').textContent = t; }\n"
+	    "function poll() {\n"
+	    "  return fetch(document.body.dataset.api, {cache: 'no-store'})\n"
+	    "    .then(function (r) { return r.json(); })\n"
+	    "    .then(function (j) {\n"
+	    "      var old = document.getElementById('main');\n"
+	    "      var t = document.createElement('template');\n"
+	    "      t.innerHTML = j.main;\n"
+	    "      old.replaceWith(t.content.firstElementChild);\n"
+	    "      document.getElementById('generated').textContent =\n"
+	    "        j.data.generated_at;\n"
+	    "    })\n"
+	    "    .catch(function (e) { say('refresh failed: ' +"
+	    " e.message); });\n"
+	    "}\n"
+	    "setInterval(poll, every);\n"
+	    "document.addEventListener('click', function (ev) {\n"
+	    "  var b = ev.target.closest('button[data-action]');\n"
+	    "  if (!b) return;\n"
+	    "  var num = b.closest('[data-order]').dataset.order;\n"
+	    "  var act = b.dataset.action, reason = null;\n"
+	    "  if (act === 'reject') {\n"
+	    "    reason = prompt('Reason for rejecting order ' + num + ':');\n"
+	    "    if (!reason) return;\n"
+	    "  } else if (!confirm(act + ' order ' + num + '?')) {\n"
+	    "    return;\n"
+	    "  }\n"
+	    "  var h = {'Content-Type': 'application/json', "
+	    "'X-CSRF-Token': csrf};\n"
+	    "  if (tok) h.Authorization = 'Bearer ' + tok;\n"
+	    "  fetch('/api/orders/' + encodeURIComponent(num) + '/' + act, {\n"
+	    "    method: 'POST',\n"
+	    "    headers: h,\n"
+	    "    body: JSON.stringify({confirm: true, reason: reason})\n"
+	    "  }).then(function (r) {\n"
+	    "    return r.json().then(function (j) {\n"
+	    "      say(r.ok ? j.message : act + ' refused: ' +\n"
+	    "        (j.error ? j.error.message : r.status));\n"
+	    "      document.body.dataset.last = r.status;\n"
+	    "      return poll();\n"
+	    "    });\n"
+	    "  }).catch(function (e) { say(act + ' failed: ' + e.message);"
+	    " });\n"
+	    "});\n"
+	    "})();\n"
+	    "</script>\n");
+}
+
 void
 dashhtml_page(struct es_buf *b, const cJSON *doc,
     const struct dashhtml_opts *o)
@@ -655,7 +720,15 @@ dashhtml_page(struct es_buf *b, const cJSON *doc,
 	}
 	es_buf_adds(b, "<title>ES work-bench</title>\n");
 	dh_css(b);
-	es_buf_adds(b, "</head>\n<body>\n<header><h1>ES work-bench</h1><p>");
+	es_buf_adds(b, "</head>\n");
+	if (o != NULL && o->poll_path != NULL) {
+		es_buf_addf(b, "<body data-poll=\"%d\" data-api=\"",
+		    o->poll_seconds > 0 ? o->poll_seconds : 5);
+		dashhtml_escape(b, o->poll_path);
+		es_buf_adds(b, "\">\n");
+	} else
+		es_buf_adds(b, "<body>\n");
+	es_buf_adds(b, "<header><h1>ES work-bench</h1><p>");
 	if (cJSON_IsString(c)) {
 		es_buf_adds(b, "Cluster ");
 		dashhtml_escape(b, c->valuestring);
@@ -665,10 +738,18 @@ dashhtml_page(struct es_buf *b, const cJSON *doc,
 	dashhtml_escape(b, dh_str(doc, "range"));
 	es_buf_adds(b, " \xc2\xb7 generated <span id=\"generated\">");
 	dashhtml_escape(b, dh_str(doc, "generated_at"));
-	es_buf_adds(b, "</span></p></header>\n");
+	es_buf_adds(b, "</span></p>");
+	if (o != NULL && o->poll_path != NULL)
+		es_buf_addf(b, "<p id=\"status\" role=\"status\">live, "
+		    "refreshed every %ds%s</p>", o->poll_seconds > 0 ?
+		    o->poll_seconds : 5, o->actions ? "; actions allowed" :
+		    "; read-only");
+	es_buf_adds(b, "</header>\n");
 	dashhtml_main(b, doc, o);
 	es_buf_adds(b, "<footer>esctl dashboard \xc2\xb7 thresholds are those "
 	    "of the enabled strategies; trend points are each bucket's peak"
 	    "</footer>\n");
+	if (o != NULL && o->poll_path != NULL)
+		dh_script(b);
 	es_buf_adds(b, "</body>\n</html>\n");
 }
