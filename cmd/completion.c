@@ -44,6 +44,11 @@ static const struct {
 	{ "order", "SELECT order_number FROM elastic_scaling_order "
 	    "ORDER BY 1 DESC LIMIT 1000" },
 	{ "duty-user", "SELECT DISTINCT user_id FROM duty_roster ORDER BY 1" },
+	{ "device", "SELECT ci_code FROM device WHERE deleted_at IS NULL AND "
+	    "ci_code <> '' ORDER BY 1" },
+	{ "node", "SELECT ci_code FROM device WHERE deleted_at IS NULL AND "
+	    "ci_code <> '' AND cluster_id IS NOT NULL UNION SELECT node_name "
+	    "FROM order_device WHERE node_name IS NOT NULL ORDER BY 1" },
 	{ NULL, NULL }
 };
 

@@ -26,6 +26,8 @@ extern const struct esctl_group esctl_group_logs;
 extern const struct esctl_group esctl_group_snapshot;
 extern const struct esctl_group esctl_group_strategy;
 extern const struct esctl_group esctl_group_order;
+extern const struct esctl_group esctl_group_node;
+extern const struct esctl_group esctl_group_device;
 extern const struct esctl_group esctl_group_duty;
 extern const struct esctl_group esctl_group_notify;
 extern const struct esctl_group esctl_group_dashboard;
@@ -49,6 +51,8 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_snapshot,
 	&esctl_group_strategy,
 	&esctl_group_order,
+	&esctl_group_node,
+	&esctl_group_device,
 	&esctl_group_duty,
 	&esctl_group_notify,
 	&esctl_group_dashboard,

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "doc.h"
 #include "notify.h"
 #include "node.h"
 #include "order.h"
 #include "pool.h"
 #include "strategy.h"
 #include "util.h"
+#include "xmalloc.h"
 
 static int	cmd_order_list(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
@@ -24,6 +26,12 @@ static int	cmd_order_approve(struct esctl_ctx *, struct esctl_args *,
 static int	cmd_order_reject(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_order_cancel(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_order_execute(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_order_devices(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+static int	cmd_order_stats(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static const char *order_who(struct esctl_ctx *);
 static void	order_tell(struct esctl_ctx *, long long, const char *);
@@ -302,6 +310,186 @@ cmd_order_cancel(struct esctl_ctx *ctx, struct esctl_args *args,
 	    err);
 }
 
+/* Progress of an execution: one line on stderr each (not with -q). */
+static void
+order_progress(void *arg, const char *line)
+{
+	ctx_info(arg, "%s", line);
+}
+
+/* The order: section of the configuration, for cluster. */
+static int
+order_exec_config(struct esctl_ctx *ctx, const char *cluster,
+    struct order_exec_opts *o, struct es_err *err)
+{
+	const struct doc_node *n;
+	const char *v;
+	long long ll;
+	int b;
+
+	if (config_get_bool(ctx->cfg, "order.require_approval", 1, &b,
+	    err) == -1)
+		return -1;
+	o->require_approval = b;
+	if (config_get_int(ctx->cfg, "order.min_pool_size", 1,
+	    &o->min_pool_size, err) == -1 ||
+	    config_get_int(ctx->cfg, "order.max_not_ready", 0,
+	    &o->max_not_ready, err) == -1)
+		return -1;
+	n = config_node(ctx->cfg, "order.min_pool_size_per_cluster");
+	if (n != NULL && cluster != NULL && (n = doc_get(n, cluster)) != NULL &&
+	    (v = doc_scalar(n)) != NULL) {
+		if (util_parse_int(v, "order.min_pool_size_per_cluster", 0,
+		    1000000, &ll, err) == -1)
+			return -1;
+		o->min_pool_size = ll;
+	}
+	if (config_get_duration_ms(ctx->cfg, "order.drain_timeout", 300000,
+	    &ll, err) == -1)
+		return -1;
+	o->drain_timeout_ms = (long)ll;
+	if (config_get_duration_ms(ctx->cfg, "order.ready_timeout", 600000,
+	    &ll, err) == -1)
+		return -1;
+	o->ready_timeout_ms = (long)ll;
+	if (config_get_bool(ctx->cfg, "order.delete_emptydir_data", 0, &b,
+	    err) == -1)
+		return -1;
+	o->delete_emptydir = b;
+	o->provision_url = config_get(ctx->cfg, "order.provision_url");
+	o->provision_token = config_get(ctx->cfg, "order.provision_token");
+	o->pool_label = config_get(ctx->cfg, "order.pool_label");
+	if ((v = getenv("ESCTL_DRAIN_RETRY")) != NULL &&
+	    util_parse_duration_ms(v, "ESCTL_DRAIN_RETRY", &ll, err) == 0)
+		o->drain_retry_ms = (long)ll;
+	return 0;
+}
+
+static int
+cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct order_exec_opts o;
+	struct kube_client *kc;
+	const char *v;
+	long long id, ms;
+	cJSON *row, *res = NULL;
+	char *cluster;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	if (order_find(ctx->store, args->argv[0], &id, err) == -1 ||
+	    store_query_row_json(ctx->store, err, &row, "SELECT c.clustername "
+	    "FROM elastic_scaling_order o JOIN k8s_cluster c ON c.id = "
+	    "o.cluster_id WHERE o.id = ?", "i", id) == -1)
+		return -1;
+	if (row == NULL)
+		return es_err_set(err, ES_ENOTFOUND, "NotFound", "order %s has "
+		    "no registered cluster", args->argv[0]);
+	cluster = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(row,
+	    "clustername")));
+	cJSON_Delete(row);
+	rc = order_exec_config(ctx, cluster, &o, err);
+	if (rc == 0 && (v = args_get(args, "timeout")) != NULL) {
+		rc = util_parse_duration_ms(v, "--timeout", &ms, err);
+		o.drain_timeout_ms = o.ready_timeout_ms = (long)ms;
+	}
+	if (rc == -1) {
+		free(cluster);
+		return -1;
+	}
+	o.actor = order_who(ctx);
+	o.now = ctx->now;
+	o.dry_run = ctx->dry_run;
+	o.progress = order_progress;
+	o.progress_arg = ctx;
+	rc = ctx_kube_cluster(ctx, cluster, &kc, err);
+	free(cluster);
+	if (rc == -1)
+		return -1;
+	rc = order_execute(ctx->store, kc, args->argv[0], &o, &res, err);
+	kube_close(kc);
+	if (!ctx->dry_run && (rc == 0 || (err->code != ES_ENOTFOUND &&
+	    strcmp(err->reason, "Locked") != 0 &&
+	    strcmp(err->reason, "WrongState") != 0))) {
+		/* completed or failed: the person on duty hears of it */
+		order_tell(ctx, id, rc == 0 ? "order_completed" :
+		    "order_failed");
+	}
+	if (rc == -1)
+		return -1;
+	if (ctx->dry_run)
+		return out_ok(ctx, NULL, "order %s: dry run, nothing changed",
+		    args->argv[0]);
+	rc = out_ok(ctx, res, "order %s completed",
+	    cJSON_GetStringValue(cJSON_GetObjectItem(res, "order_number")));
+	cJSON_Delete(res);
+	return rc;
+}
+
+static const struct out_col device_cols[] = {
+	{ "SLOT", "slot", OUT_COL_RIGHT },
+	{ "DEVICE", "ci_code", OUT_COL_NAME },
+	{ "IP", "ip", 0 },
+	{ "NODE", "node_name", 0 },
+	{ "PHASE", "phase", 0 },
+	{ "STATUS", "status", OUT_COL_STATUS },
+	{ "FAILURE", "failure_reason", 0 },
+	{ "UPDATED", "updated_at", OUT_COL_WIDE },
+	OUT_COL_END
+};
+
+static int
+cmd_order_devices(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	long long id;
+	cJSON *o;
+	int rc;
+
+	if (order_find(ctx->store, args->argv[0], &id, err) == -1 ||
+	    order_show(ctx->store, id, &o, err) == -1)
+		return -1;
+	rc = out_list(ctx, cJSON_GetObjectItem(o, "devices"), device_cols,
+	    err);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static const struct out_col stats_cols[] = {
+	{ "ACTION", "action_type", 0 },
+	{ "STATUS", "status", OUT_COL_STATUS },
+	{ "ORDERS", "orders", OUT_COL_RIGHT },
+	{ "DEVICES", "devices", OUT_COL_RIGHT },
+	{ "MEAN_MINUTES", "mean_minutes_to_complete", OUT_COL_RIGHT },
+	OUT_COL_END
+};
+
+static int
+cmd_order_stats(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct order_stats_filter f;
+	const char *v;
+	cJSON *res;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.cluster_id = -1;
+	if ((v = args_get(args, "cluster")) != NULL &&
+	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+		return -1;
+	v = args_get(args, "since");
+	if (util_since_parse(v ? v : "30d", "--since", ctx->now, &f.since,
+	    err) == -1)
+		return -1;
+	if (order_stats(ctx->store, &f, &res, err) == -1)
+		return -1;
+	rc = out_list(ctx, res, stats_cols, err);
+	cJSON_Delete(res);
+	return rc;
+}
+
 static const struct esctl_opt list_opts[] = {
 	{ 0, "status", "STATUS", "only orders in this status", OPT_STRING, 0,
 	    "=pending processing completed failed cancelled "
@@ -348,6 +536,20 @@ static const struct esctl_opt cancel_opts[] = {
 	OPT_END
 };
 
+static const struct esctl_opt execute_opts[] = {
+	{ 0, "timeout", "DURATION", "drain of one node / Ready wait at most "
+	    "(default: order.drain_timeout)", OPT_STRING, 0, NULL },
+	OPT_END
+};
+
+static const struct esctl_opt stats_opts[] = {
+	{ 'c', "cluster", "CLUSTER", "only this cluster's orders", OPT_STRING,
+	    0, "k8s-cluster" },
+	{ 0, "since", "TIME", "created since TIME or for a duration (default "
+	    "30d)", OPT_STRING, 0, "=7d 30d 90d" },
+	OPT_END
+};
+
 static const struct esctl_verb order_verbs[] = {
 	{ "list", NULL, "list scaling orders, newest first", NULL, list_opts,
 	    0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL, cmd_order_list },
@@ -366,6 +568,17 @@ static const struct esctl_verb order_verbs[] = {
 	    cmd_order_reject },
 	{ "cancel", "ORDER", "cancel a pending order", NULL, cancel_opts, 1,
 	    1, CMD_NEEDS_DB | CMD_MUTATES, "order", cmd_order_cancel },
+	{ "execute", "ORDER", "carry out an approved pool order (resumable)",
+	    "Selects, cordons, drains and deletes nodes (pool_exit) or brings "
+	    "devices\ninto the pool (pool_entry); run it again after an "
+	    "interruption.", execute_opts, 1, 1, CMD_NEEDS_DB | CMD_MUTATES,
+	    "order", cmd_order_execute },
+	{ "devices", "ORDER", "the devices of an order, with their phase",
+	    NULL, NULL, 1, 1, CMD_NEEDS_DB | CMD_OFFLINE, "order",
+	    cmd_order_devices },
+	{ "stats", NULL, "orders per action and status, mean time to "
+	    "completion", NULL, stats_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE,
+	    NULL, cmd_order_stats },
 	VERB_END
 };
 

@@ -251,6 +251,19 @@ _esctl_takes_value() {
 		--reason) return 0 ;;
 		--reason) return 0 ;;
 		--reason) return 0 ;;
+		--timeout) return 0 ;;
+		--cluster) return 0 ;;
+		--since) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--timeout) return 0 ;;
+		--grace-period) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
+		--count) return 0 ;;
+		--selector) return 0 ;;
+		--allow-taint) return 0 ;;
 		--date) return 0 ;;
 		--start) return 0 ;;
 		--end) return 0 ;;
@@ -550,6 +563,19 @@ _esctl() {
 		"order create --reason") return 0 ;;
 		"order reject --reason") return 0 ;;
 		"order cancel --reason") return 0 ;;
+		"order execute --timeout") return 0 ;;
+		"order stats --cluster"|"order stats -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"order stats --since") COMPREPLY=($(compgen -W '7d 30d 90d' -- "$cur")); return 0 ;;
+		"node cordon --cluster"|"node cordon -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node uncordon --cluster"|"node uncordon -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node drain --cluster"|"node drain -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"node drain --timeout") return 0 ;;
+		"node drain --grace-period") return 0 ;;
+		"node delete --cluster"|"node delete -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device select --count"|"device select -n") return 0 ;;
+		"device select --selector"|"device select -l") return 0 ;;
+		"device select --allow-taint") return 0 ;;
 		"duty add --date") return 0 ;;
 		"duty add --start") return 0 ;;
 		"duty add --end") return 0 ;;
@@ -585,7 +611,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify dashboard completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node device duty notify dashboard completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -643,7 +669,17 @@ _esctl() {
 		fi ;;
 	order)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show create approve reject cancel' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list show create approve reject cancel execute devices stats' -- "$cur"))
+			return 0
+		fi ;;
+	node)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'cordon uncordon drain delete' -- "$cur"))
+			return 0
+		fi ;;
+	device)
+		if [[ -z $verb ]]; then
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'select' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -656,7 +692,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify dashboard completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order node device duty notify dashboard completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -1112,6 +1148,68 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order execute")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --timeout $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order devices")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic order; return 0 ;;
+			esac
+		fi ;;
+	"order stats")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --since $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"node cordon")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node uncordon")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node drain")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --force --delete-emptydir-data --timeout --grace-period $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"node delete")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --force $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"device select")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster -n --count -l --selector --allow-special --allow-taint --delete-emptydir-data $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 			esac
 		fi ;;
 	"duty add")

@@ -18,7 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --cluster --action --count --selector --reason --reason --reason --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --cluster --range --html --interval --listen --cluster --range --interval --tls-cert --tls-key --data --content-type --for --timeout --size --data --propagation --grace
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --cluster --action --count --selector --reason --reason --reason --timeout --cluster --since --cluster --cluster --cluster --timeout --grace-period --cluster --cluster --count --selector --allow-taint --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --cluster --range --html --interval --listen --cluster --range --interval --tls-cert --tls-key --data --content-type --for --timeout --size --data --propagation --grace
 		return 0
 	end
 	return 1
@@ -69,6 +69,8 @@ complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a logs -d 'container 
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a snapshot -d 'cluster resource snapshots'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a strategy -d 'elastic scaling strategies and their evaluation'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a order -d 'elastic scaling orders'
+complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a node -d 'Kubernetes nodes of a pool: cordon, drain, delete'
+complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a device -d 'the device inventory and node selection'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a duty -d 'the duty roster'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a notify -d 'notifications to the people on duty'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a dashboard -d 'the operators\' work-bench in a terminal or a web page'
@@ -408,6 +410,38 @@ complete -c esctl -n '__esctl_is order reject' -a '(esctl __complete order 2>/de
 complete -c esctl -n '__esctl_at order' -a cancel -d 'cancel a pending order'
 complete -c esctl -n '__esctl_is order cancel' -l reason -r -f -d 'why the order is cancelled'
 complete -c esctl -n '__esctl_is order cancel' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at order' -a execute -d 'carry out an approved pool order (resumable)'
+complete -c esctl -n '__esctl_is order execute' -l timeout -r -f -d 'drain of one node / Ready wait at most (default: order.drain_timeout)'
+complete -c esctl -n '__esctl_is order execute' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at order' -a devices -d 'the devices of an order, with their phase'
+complete -c esctl -n '__esctl_is order devices' -a '(esctl __complete order 2>/dev/null)'
+complete -c esctl -n '__esctl_at order' -a stats -d 'orders per action and status, mean time to completion'
+complete -c esctl -n '__esctl_is order stats' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'only this cluster\'s orders'
+complete -c esctl -n '__esctl_is order stats' -l since -r -f -a '7d 30d 90d' -d 'created since TIME or for a duration (default 30d)'
+complete -c esctl -n '__esctl_at node' -a cordon -d 'mark a node unschedulable'
+complete -c esctl -n '__esctl_is node cordon' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'a registered cluster (default: the kubeconfig context)'
+complete -c esctl -n '__esctl_is node cordon' -a '(esctl __complete node 2>/dev/null)'
+complete -c esctl -n '__esctl_at node' -a uncordon -d 'mark a node schedulable again'
+complete -c esctl -n '__esctl_is node uncordon' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'a registered cluster (default: the kubeconfig context)'
+complete -c esctl -n '__esctl_is node uncordon' -a '(esctl __complete node 2>/dev/null)'
+complete -c esctl -n '__esctl_at node' -a drain -d 'cordon a node and evict its pods'
+complete -c esctl -n '__esctl_is node drain' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'a registered cluster (default: the kubeconfig context)'
+complete -c esctl -n '__esctl_is node drain' -l force -d 'also evict pods no controller manages'
+complete -c esctl -n '__esctl_is node drain' -l delete-emptydir-data -d 'also evict pods with emptyDir volumes (their data is lost)'
+complete -c esctl -n '__esctl_is node drain' -l timeout -r -f -d 'give up after this long (default 5m)'
+complete -c esctl -n '__esctl_is node drain' -l grace-period -r -f -d 'termination grace period of evicted pods (default: each pod\'s)'
+complete -c esctl -n '__esctl_is node drain' -a '(esctl __complete node 2>/dev/null)'
+complete -c esctl -n '__esctl_at node' -a delete -d 'delete a drained node'
+complete -c esctl -n '__esctl_is node delete' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'a registered cluster (default: the kubeconfig context)'
+complete -c esctl -n '__esctl_is node delete' -l force -d 'delete even if not cordoned and drained'
+complete -c esctl -n '__esctl_is node delete' -a '(esctl __complete node 2>/dev/null)'
+complete -c esctl -n '__esctl_at device' -a select -d 'rank a cluster\'s nodes for removal, explained'
+complete -c esctl -n '__esctl_is device select' -s c -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'the registered cluster'
+complete -c esctl -n '__esctl_is device select' -s n -l count -r -f -d 'how many nodes to select (default 1)'
+complete -c esctl -n '__esctl_is device select' -s l -l selector -r -f -d 'only nodes with these labels (k=v,... or JSON)'
+complete -c esctl -n '__esctl_is device select' -l allow-special -d 'special devices may be selected'
+complete -c esctl -n '__esctl_is device select' -l allow-taint -r -f -d 'nodes with this taint may be selected (repeatable)'
+complete -c esctl -n '__esctl_is device select' -l delete-emptydir-data -d 'pods with emptyDir volumes do not exclude a node'
 complete -c esctl -n '__esctl_at duty' -a add -d 'add a duty shift'
 complete -c esctl -n '__esctl_is duty add' -l date -r -f -d 'duty_date, YYYY-MM-DD (local time)'
 complete -c esctl -n '__esctl_is duty add' -l start -r -f -d 'start_time'

@@ -285,7 +285,9 @@ node_decide(const cJSON *pod, const struct node_drain_opts *o,
 	kind = ctl ? kube_str(ctl, "kind") : NULL;
 	ann = kube_item(pod, "metadata.annotations");
 	phase = kube_str(pod, "status.phase");
-	safe = kube_str(ann, "cluster-autoscaler.kubernetes.io/safe-to-evict");
+	/* the keys have dots: not a kube_str path */
+	safe = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann,
+	    "cluster-autoscaler.kubernetes.io/safe-to-evict"));
 	*why = '\0';
 	if (kube_item(pod, "metadata.deletionTimestamp") != NULL) {
 		*action = "wait";

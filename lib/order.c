@@ -390,3 +390,21 @@ out:
 	cJSON_Delete(o);
 	return rc;
 }
+
+int
+order_stats(struct store *st, const struct order_stats_filter *f,
+    cJSON **out, struct es_err *err)
+{
+	char since[UTIL_TIME_LEN];
+
+	util_time_format(f->since, since);
+	return store_query_json(st, err, out, "SELECT action_type, status, "
+	    "count(*) AS orders, sum(device_count) AS devices, "
+	    "round(avg(CASE WHEN status = 'completed' AND completion_time IS "
+	    "NOT NULL THEN (julianday(completion_time) - julianday("
+	    "created_at)) * 1440 END), 1) AS mean_minutes_to_complete "
+	    "FROM elastic_scaling_order WHERE (?1 = 0 OR created_at >= ?2) "
+	    "AND (?3 < 0 OR cluster_id = ?3) GROUP BY action_type, status "
+	    "ORDER BY action_type, status", "isi", (long long)f->since, since,
+	    f->cluster_id);
+}

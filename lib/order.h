@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "kube.h"
 #include "notify.h"
 #include "store.h"
 
@@ -141,5 +142,61 @@ int	order_stats(struct store *, const struct order_stats_filter *,
 int	order_notify(struct store *, const struct notify_config *nc,
 	    long long id, const char *event, time_t now,
 	    struct notify_result *res, struct es_err *err);
+
+/* ---- execution ------------------------------------------------------ */
+
+struct order_exec_opts {
+	const char	*actor;		/* executor */
+	time_t		 now;
+	int		 dry_run;	/* select and check only */
+	int		 require_approval;	/* pending orders refused */
+	long long	 min_pool_size;	/* in_pool devices left at least */
+	long long	 max_not_ready;	/* halt above this many NotReady */
+	int		 delete_emptydir;	/* drain option */
+	long		 drain_timeout_ms;	/* per node; 0: 300000 */
+	long		 drain_retry_ms;	/* PDB backoff; 0: default */
+	long		 ready_timeout_ms;	/* pool_entry wait; 0: 600000 */
+	const char	*provision_url;	/* pool_entry webhook, or NULL */
+	const char	*provision_token;	/* bearer token, or NULL */
+	int		 provision_attempts;	/* 0: 3 */
+	const char	*pool_label;	/* label set on nodes entering a pool,
+					   "key=value"; NULL: none */
+	void		(*progress)(void *arg, const char *line);
+	void		*progress_arg;
+};
+
+/*
+ * Executes a pool order against its cluster (kc must reach it).
+ *
+ * Only one execution of an order runs at a time: a lock beside the
+ * database, held for the whole run and released by the kernel when the
+ * process dies, so a second `order execute` gets ES_ECONFLICT ("order
+ * ... is being executed by another esctl process") and a re-run after
+ * kill -9 takes over.  The order must be processing (approved), or
+ * pending when require_approval is 0 (then pending -> processing by
+ * compare-and-set); any other status is ES_ECONFLICT naming it.
+ *
+ * Every device is an order_device row with a slot (1..device_count), its
+ * node and its phase, written before the step it names is taken, so an
+ * interrupted run continues where it stopped and a slot is never filled
+ * with a second, different node:
+ *	pool_exit	selected -> cordoned -> drained -> deleted -> done
+ *			(device removing, then available)
+ *	pool_entry	selected -> requested (webhook) | uncordoned ->
+ *			ready -> done (device in_pool)
+ * pool_exit selects with nodesel_rank() and checks the safety rails
+ * first: NotReady nodes at most max_not_ready, in_pool devices left at
+ * least min_pool_size, and the free allocatable CPU and memory of the
+ * remaining schedulable nodes hold the requests of the pods to evict;
+ * a rail that stops the order fails it with the rail in failure_reason.
+ * A node whose drain fails stays cordoned (device: cordoned), its slot
+ * failed with the reason; the order then fails, summarising every failed
+ * slot.  Each step is an order_event; *out (may be NULL) receives the
+ * order as order_show gives it.  ES_ECONFLICT when the order failed
+ * through a refusal (PDB, rails), ES_EREMOTE for the API server.
+ */
+int	order_execute(struct store *, struct kube_client *kc,
+	    const char *ref, const struct order_exec_opts *, cJSON **out,
+	    struct es_err *err);
 
 #endif

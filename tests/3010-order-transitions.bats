@@ -82,16 +82,18 @@ setup() {
 
 @test "8 concurrent approvals and cancels: exactly one wins" {
 	esctl order create --cluster prod-a --action pool_exit >/dev/null
+	pids=()
 	for i in 1 2 3 4 5 6 7 8; do
 		if [ $((i % 2)) = 0 ]; then
 			esctl order approve 1 >"$BATS_TEST_TMPDIR/o$i" 2>&1 &
 		else
 			esctl order cancel 1 >"$BATS_TEST_TMPDIR/o$i" 2>&1 &
 		fi
+		pids+=($!)
 	done
 	ok=0
-	for job in $(jobs -p); do
-		if wait "$job"; then ok=$((ok + 1)); fi
+	for pid in "${pids[@]}"; do
+		if wait "$pid"; then ok=$((ok + 1)); fi
 	done
 	[ "$ok" = 1 ]
 	[ "$(grep -l 'not pending' "$BATS_TEST_TMPDIR"/o* | wc -l)" = 7 ]

@@ -599,6 +599,10 @@ class Api:
                        for m in cmd.get("managedFields", [])) else [])
         obj["kind"] = res.kind
         obj["apiVersion"] = res.api_version
+        if res.kind == "Node" and (obj.get("spec") or {}).get(
+                "unschedulable") is False:
+            # omitempty: a real server never returns unschedulable: false
+            del obj["spec"]["unschedulable"]
         if sub != "status":
             causes = R.validate(res, obj, cur)
             if causes:
