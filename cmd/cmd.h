@@ -328,6 +328,32 @@ void		 out_cell_text(const char *, char *buf, size_t len);
  */
 void		 maint_deliver(struct esctl_ctx *);
 
+/*
+ * dashboard.c / dashwatch.c: the work-bench views.  dash_gather reads the
+ * document for the verb's --cluster and --range at time now (new object;
+ * caller frees).  dash_render appends the terminal view for width columns
+ * (0: the terminal's) and returns the line index of the first pending
+ * order row, or -1 when there is none.  dash_act runs "approve", "reject"
+ * or "execute" on an order through lib/order.h on its own read-write
+ * connection, then tells whoever is on duty like `esctl order` does;
+ * msg gets the one-line outcome (or the notification warning).
+ */
+int		 dash_gather(struct esctl_ctx *, struct esctl_args *,
+		    time_t now, cJSON **doc, struct es_err *);
+int		 dash_render(struct esctl_ctx *, const cJSON *doc, int width,
+		    time_t now, struct es_buf *);
+int		 dash_watch(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+int		 dash_serve(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
+int		 dash_act(struct esctl_ctx *, const char *verb,
+		    const char *order, const char *reason, time_t now,
+		    char *msg, size_t len, struct es_err *);
+/* A UTF-8 LC_CTYPE (the user's, else C.UTF-8) for display widths. */
+void		 dash_locale(void);
+/* ctx->now when ESCTL_NOW fixes it, else the current time. */
+time_t		 dash_now(struct esctl_ctx *);
+
 /* The group tables; cmd/esctl.c lists them all. */
 extern const struct esctl_group *const esctl_groups[];
 const struct esctl_group *esctl_find_group(const char *);

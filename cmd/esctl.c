@@ -34,6 +34,7 @@ extern const struct esctl_group esctl_group_notify;
 extern const struct esctl_group esctl_group_metrics;
 extern const struct esctl_group esctl_group_monitor;
 extern const struct esctl_group esctl_group_autoscale;
+extern const struct esctl_group esctl_group_dashboard;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -62,6 +63,7 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_device,
 	&esctl_group_duty,
 	&esctl_group_notify,
+	&esctl_group_dashboard,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,
@@ -134,6 +136,7 @@ static int	 esctl_opt_count(const struct esctl_opt *);
 static int	 esctl_output_format(const char *, enum out_format *,
 		    struct es_err *);
 static void	 esctl_args_release(struct esctl_args *);
+static int	 esctl_args_set(const struct esctl_args *);
 
 const struct esctl_group *
 esctl_find_group(const char *name)
@@ -340,6 +343,18 @@ esctl_args_release(struct esctl_args *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* 1 when an option of the verb has been given. */
+static int
+esctl_args_set(const struct esctl_args *a)
+{
+	int i;
+
+	for (i = 0; i < a->nopts; i++)
+		if (a->values[i] != NULL)
+			return 1;
+	return 0;
+}
+
 static void
 esctl_args_init(struct esctl_args *a, const struct esctl_opt *opts)
 {
@@ -502,6 +517,25 @@ esctl_parse(struct esctl_ctx *ctx, int argc, char **argv,
 			vopts = p->verb->opts;
 			esctl_args_init(&p->args, vopts);
 			continue;
+		}
+		/*
+		 * A group that is a command may have named verbs too
+		 * (`esctl dashboard serve`): the first word, before any
+		 * option of the group's own command, names one.
+		 */
+		if (p->verb == &p->group->verbs[0] && *p->verb->name == '\0' &&
+		    p->args.argc == 0 && !esctl_args_set(&p->args)) {
+			const struct esctl_verb *v2;
+
+			v2 = esctl_find_verb(p->group, arg, i + 1 < argc ?
+			    argv[i + 1] : NULL, &used);
+			if (v2 != NULL && *v2->name != '\0') {
+				p->verb = v2;
+				i += used - 1;
+				vopts = p->verb->opts;
+				esctl_args_init(&p->args, vopts);
+				continue;
+			}
 		}
 		p->args.argv[p->args.argc++] = argv[i];
 	}

@@ -324,6 +324,16 @@ _esctl_takes_value() {
 		--limit) return 0 ;;
 		--to) return 0 ;;
 		--message) return 0 ;;
+		--cluster) return 0 ;;
+		--range) return 0 ;;
+		--html) return 0 ;;
+		--interval) return 0 ;;
+		--listen) return 0 ;;
+		--cluster) return 0 ;;
+		--range) return 0 ;;
+		--interval) return 0 ;;
+		--tls-cert) return 0 ;;
+		--tls-key) return 0 ;;
 		--data) return 0 ;;
 		--content-type) return 0 ;;
 		--for) return 0 ;;
@@ -667,13 +677,23 @@ _esctl() {
 		"notify list --limit") return 0 ;;
 		"notify test --to") return 0 ;;
 		"notify test --message"|"notify test -m") return 0 ;;
+		"dashboard --cluster"|"dashboard -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"dashboard --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
+		"dashboard --html") _esctl_files; return 0 ;;
+		"dashboard --interval") return 0 ;;
+		"dashboard serve --listen"|"dashboard serve -l") return 0 ;;
+		"dashboard serve --cluster"|"dashboard serve -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"dashboard serve --range") COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur")); return 0 ;;
+		"dashboard serve --interval") return 0 ;;
+		"dashboard serve --tls-cert") _esctl_files; return 0 ;;
+		"dashboard serve --tls-key") _esctl_files; return 0 ;;
 	esac
 
 	if [[ -z $group ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify dashboard completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -774,7 +794,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify dashboard completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -1527,6 +1547,20 @@ _esctl() {
 		*) COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
 			esac
 		fi ;;
+	"dashboard")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --range --html -w --watch --interval $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"dashboard serve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -l --listen -c --cluster --range --interval --allow-actions --tls-cert --tls-key $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -1542,6 +1576,7 @@ _esctl_single() {
 	case $1 in
 		search) return 0 ;;
 		logs) return 0 ;;
+		dashboard) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1

@@ -175,6 +175,14 @@ const struct config_key config_keys[] = {
 	    "bearer token for the webhook" },
 	{ "order.pool_label", CONFIG_STRING, NULL,
 	    "label key=value set on nodes entering a pool" },
+	{ "dashboard", CONFIG_SECTION, NULL, "esctl dashboard serve" },
+	{ "dashboard.listen", CONFIG_STRING, NULL, "address to listen on" },
+	{ "dashboard.token", CONFIG_STRING, NULL,
+	    "bearer token of the actions" },
+	{ "dashboard.token_file", CONFIG_STRING, NULL,
+	    "file holding the token" },
+	{ "dashboard.tls_cert", CONFIG_STRING, NULL, "PEM certificate" },
+	{ "dashboard.tls_key", CONFIG_STRING, NULL, "PEM key" },
 	{ NULL, 0, NULL, NULL }
 };
 
