@@ -312,6 +312,11 @@ int		 out_ok(struct esctl_ctx *, const cJSON *obj, const char *fmt,
 		    ...) ES_PRINTF(3, 4);
 /* Prints JSON (2-space indent) whatever the output format. */
 void		 out_print_json(struct esctl_ctx *, const cJSON *);
+/*
+ * Appends j as -o json prints it, nested at indent spaces (for commands
+ * that stream a long list row by row instead of building it).
+ */
+void		 out_json(struct es_buf *, const cJSON *j, int indent);
 /* Colour helpers: return the escape or "" when colour is off. */
 const char	*out_color(struct esctl_ctx *, const char *status);
 const char	*out_reset(struct esctl_ctx *);

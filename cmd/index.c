@@ -10,6 +10,7 @@
 
 #include "blas.h"
 #include "cmd.h"
+#include "doc.h"
 #include "ivf.h"
 #include "tenant.h"
 #include "util.h"
@@ -913,6 +914,174 @@ search_vector(const char *s, int dim, float **out, struct es_err *err)
 	return 0;
 }
 
+/*
+ * The rows of a search: every query's hits in rank order up to its first
+ * empty slot (a query with fewer than k results has fewer rows; none are
+ * padded), printed straight from the hits and the documents, without a
+ * tree of the whole result: linear in the rows whatever the format.
+ */
+struct search_rows {
+	struct esctl_ctx		*ctx;
+	const struct ivf_hit		*hits;
+	const struct vindex_docset	*docs;
+	const struct out_col		*cols;
+	size_t				*row;	/* row -> hit index */
+	size_t				 nrows;
+	int				 k;
+	int				 sim;
+	int				 qfile;
+};
+
+/* Row r as the object -o json/yaml prints. */
+static cJSON *
+search_row_json(const struct search_rows *sr, size_t r)
+{
+	size_t hi = sr->row[r];
+	const struct ivf_hit *h = &sr->hits[hi];
+	const char *id, *fields;
+	cJSON *o = cJSON_CreateObject(), *f;
+
+	if (sr->qfile)
+		cJSON_AddNumberToObject(o, "query",
+		    (double)(hi / (size_t)sr->k) + 1);
+	cJSON_AddNumberToObject(o, "rank", (double)(hi % (size_t)sr->k) + 1);
+	if (vindex_docset_find(sr->docs, h->id, &id, &fields))
+		cJSON_AddStringToObject(o, "id", id);
+	else
+		cJSON_AddNumberToObject(o, "id", (double)h->id);
+	if (sr->sim)
+		cJSON_AddNumberToObject(o, "score", -(double)h->dist);
+	else
+		cJSON_AddNumberToObject(o, "distance", (double)h->dist);
+	f = fields != NULL ? cJSON_Parse(fields) : NULL;
+	cJSON_AddItemToObject(o, "fields", f != NULL ? f : cJSON_CreateNull());
+	return o;
+}
+
+static void
+search_row_cell(void *arg, size_t r, size_t col, int flags, char *buf,
+    size_t len)
+{
+	struct search_rows *sr = arg;
+	size_t hi = sr->row[r];
+	const struct ivf_hit *h = &sr->hits[hi];
+	const char *key = sr->cols[col].key, *id, *fields;
+	cJSON num, *f;
+
+	memset(&num, 0, sizeof num);
+	num.type = cJSON_Number;
+	if (strcmp(key, "query") == 0)
+		num.valuedouble = (double)(hi / (size_t)sr->k) + 1;
+	else if (strcmp(key, "rank") == 0)
+		num.valuedouble = (double)(hi % (size_t)sr->k) + 1;
+	else if (strcmp(key, "score") == 0)
+		num.valuedouble = -(double)h->dist;
+	else if (strcmp(key, "distance") == 0)
+		num.valuedouble = (double)h->dist;
+	else {
+		if (!vindex_docset_find(sr->docs, h->id, &id, &fields)) {
+			num.valuedouble = (double)h->id;
+			if (strcmp(key, "id") == 0)
+				out_cell(sr->ctx, &num, flags, buf, len);
+			else
+				out_cell_text(NULL, buf, len);
+		} else if (strcmp(key, "id") == 0)
+			out_cell_text(id, buf, len);
+		else {
+			f = fields != NULL ? cJSON_Parse(fields) : NULL;
+			out_cell(sr->ctx, f, flags, buf, len);
+			cJSON_Delete(f);
+		}
+		return;
+	}
+	out_cell(sr->ctx, &num, flags, buf, len);
+}
+
+/* A number as out_json writes it. */
+static void
+search_json_num(struct es_buf *b, double d)
+{
+	cJSON num;
+
+	memset(&num, 0, sizeof num);
+	num.type = cJSON_Number;
+	num.valuedouble = d;
+	out_json(b, &num, 0);
+}
+
+/* Row r as out_json prints it as an element of the list (indent 2). */
+static void
+search_row_json_text(const struct search_rows *sr, size_t r,
+    struct es_buf *b)
+{
+	size_t hi = sr->row[r];
+	const struct ivf_hit *h = &sr->hits[hi];
+	const char *id, *fields;
+	cJSON *f;
+
+	es_buf_adds(b, "{\n");
+	if (sr->qfile) {
+		es_buf_adds(b, "    \"query\": ");
+		search_json_num(b, (double)(hi / (size_t)sr->k) + 1);
+		es_buf_adds(b, ",\n");
+	}
+	es_buf_adds(b, "    \"rank\": ");
+	search_json_num(b, (double)(hi % (size_t)sr->k) + 1);
+	es_buf_adds(b, ",\n    \"id\": ");
+	if (vindex_docset_find(sr->docs, h->id, &id, &fields))
+		es_buf_add_json_str(b, id);
+	else
+		search_json_num(b, (double)h->id);
+	es_buf_adds(b, sr->sim ? ",\n    \"score\": " :
+	    ",\n    \"distance\": ");
+	search_json_num(b, sr->sim ? -(double)h->dist : (double)h->dist);
+	es_buf_adds(b, ",\n    \"fields\": ");
+	if (fields != NULL && (f = cJSON_Parse(fields)) != NULL) {
+		out_json(b, f, 4);
+		cJSON_Delete(f);
+	} else
+		es_buf_adds(b, "null");
+	es_buf_adds(b, "\n  }");
+}
+
+/* -o json and -o yaml, a row at a time, as out_list prints the list. */
+static int
+search_rows_structured(struct search_rows *sr, struct es_err *err)
+{
+	struct es_buf b = ES_BUF_INIT;
+	cJSON *list;
+	size_t r;
+	int rc = 0;
+
+	if (sr->nrows == 0) {
+		list = cJSON_CreateArray();
+		rc = out_list(sr->ctx, list, sr->cols, err);
+		cJSON_Delete(list);
+		return rc;
+	}
+	if (sr->ctx->output == OUT_JSON)
+		es_buf_addch(&b, '[');
+	for (r = 0; r < sr->nrows && rc == 0; r++) {
+		if (sr->ctx->output == OUT_JSON) {
+			es_buf_adds(&b, r == 0 ? "\n  " : ",\n  ");
+			search_row_json_text(sr, r, &b);
+		} else {
+			list = cJSON_CreateArray();
+			cJSON_AddItemToArray(list, search_row_json(sr, r));
+			rc = doc_emit_yaml(list, &b, err);
+			cJSON_Delete(list);
+		}
+		if (b.len >= 65536 || r + 1 == sr->nrows) {
+			fwrite(b.data, 1, b.len, sr->ctx->out);
+			es_buf_reset(&b);
+		}
+	}
+	if (rc == 0 && sr->ctx->output == OUT_JSON)
+		fputs("\n]\n", sr->ctx->out);
+	es_buf_release(&b);
+	return rc;
+}
+
 static int
 cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -922,18 +1091,20 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct ivf_search_stats st;
 	struct vecio_set *qs = NULL;
 	struct ivf_hit *hits = NULL;
+	struct vindex_docset *docs = NULL;
+	struct search_rows sr;
 	const char *vec = args_get(args, "vector");
 	const char *qf = args_get(args, "query-file"), **filters;
 	uint64_t *bits = NULL;
-	size_t nq = 0, qi, matches = 0;
+	size_t nq = 0, qi, matches = 0, nshort = 0, i;
 	float *q = NULL, *qv;
 	long long k, nprobe, threads;
-	int nf, m, exact = args_has(args, "exact"), sim, rc = -1;
+	int nf, m, exact = args_has(args, "exact"), rc = -1;
 	enum ivf_mode mode;
-	cJSON *list = NULL, *r, *doc, *docs = NULL;
 	int64_t *seqs = NULL;
-	double t0 = index_now();
+	double t0 = index_now(), t1, t2;
 
+	memset(&sr, 0, sizeof sr);
 	if ((vec == NULL) == (qf == NULL))
 		return es_err_set(err, ES_EUSAGE, "MissingOption", "give "
 		    "either --vector or --query-file");
@@ -990,69 +1161,57 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	else if (e.built < (size_t)e.v->count && !exact)
 		ctx_info(ctx, "%lld vectors added since the last build were "
 		    "searched exactly", e.v->count - (long long)e.built);
-	es_log(&ctx->log, ES_LOG_INFO, "%zu queries in %.3f ms (%s, nprobe "
-	    "%lld, %llu vectors scored, %llu re-scored)", nq,
-	    (index_now() - t0) * 1000, exact ? "exact" :
-	    index_mode_name(st.mode), nprobe, (unsigned long long)st.scanned,
-	    (unsigned long long)st.rescored);
-	sim = ivf_metric_is_similarity(e.v->metric);
+	t1 = index_now();
+
+	/* the rows: each query's hits up to its first empty slot */
+	sr.row = xreallocarray(NULL, nq * (size_t)k, sizeof *sr.row);
 	seqs = xreallocarray(NULL, nq * (size_t)k, sizeof *seqs);
-	for (qi = 0; qi < nq * (size_t)k; qi++)
-		seqs[qi] = hits[qi].id;
-	if (vindex_docs_by_seq(ctx->store, e.v->id, seqs, nq * (size_t)k,
-	    &docs, err) == -1)
-		goto done;
-	list = cJSON_CreateArray();
-	for (qi = 0; qi < nq; qi++)
+	for (qi = 0; qi < nq; qi++) {
 		for (m = 0; m < k; m++) {
-			const struct ivf_hit *h = &hits[qi * (size_t)k +
-			    (size_t)m];
-			cJSON *id, *f;
-
-			if (h->id < 0)
+			i = qi * (size_t)k + (size_t)m;
+			if (hits[i].id < 0)
 				break;
-			doc = cJSON_GetArrayItem(docs, (int)(qi * (size_t)k +
-			    (size_t)m));
-			r = cJSON_CreateObject();
-			if (qf != NULL)
-				cJSON_AddNumberToObject(r, "query",
-				    (double)qi + 1);
-			cJSON_AddNumberToObject(r, "rank", m + 1);
-			if ((id = cJSON_DetachItemFromObject(doc, "id")) !=
-			    NULL)
-				cJSON_AddItemToObject(r, "id", id);
-			else
-				cJSON_AddNumberToObject(r, "id", (double)h->id);
-			if (sim)
-				cJSON_AddNumberToObject(r, "score",
-				    -(double)h->dist);
-			else
-				cJSON_AddNumberToObject(r, "distance",
-				    (double)h->dist);
-			if ((f = cJSON_DetachItemFromObject(doc, "fields")) !=
-			    NULL)
-				cJSON_AddItemToObject(r, "fields", f);
-			else
-				cJSON_AddNullToObject(r, "fields");
-			cJSON_AddItemToArray(list, r);
+			seqs[sr.nrows] = hits[i].id;
+			sr.row[sr.nrows++] = i;
 		}
-	if (qf == NULL) {
-		const struct out_col *c = sim ? hit_cols_score :
-		    hit_cols_dist;
-
-		rc = out_list(ctx, list, c + 1, err);
-	} else
-		rc = out_list(ctx, list, sim ? hit_cols_score : hit_cols_dist,
-		    err);
+		if (m < k)
+			nshort++;
+	}
+	es_log(&ctx->log, ES_LOG_INFO, "%zu queries in %.3f ms (%s, nprobe "
+	    "%lld, %llu vectors scored, %llu re-scored); %zu with fewer "
+	    "than %lld results", nq, (t1 - t0) * 1000, exact ? "exact" :
+	    index_mode_name(st.mode), nprobe, (unsigned long long)st.scanned,
+	    (unsigned long long)st.rescored, nshort, k);
+	if (vindex_docset_load(ctx->store, e.v->id, seqs, sr.nrows, &docs,
+	    err) == -1)
+		goto done;
+	t2 = index_now();
+	sr.ctx = ctx;
+	sr.hits = hits;
+	sr.docs = docs;
+	sr.k = (int)k;
+	sr.sim = ivf_metric_is_similarity(e.v->metric);
+	sr.qfile = qf != NULL;
+	sr.cols = sr.sim ? hit_cols_score : hit_cols_dist;
+	if (!sr.qfile)
+		sr.cols++;	/* no QUERY column for one vector */
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+		rc = search_rows_structured(&sr, err);
+	else
+		rc = out_table(ctx, sr.cols, sr.nrows, search_row_cell, &sr);
+	fflush(ctx->out);
+	es_log(&ctx->log, ES_LOG_INFO, "%zu rows: %zu documents read in "
+	    "%.3f ms, printed in %.3f ms", sr.nrows, vindex_docset_size(docs),
+	    (t2 - t1) * 1000, (index_now() - t2) * 1000);
 done:
 	index_engine_close(&e);
-	cJSON_Delete(list);
-	cJSON_Delete(docs);
+	vindex_docset_free(docs);
 	vecio_set_free(qs);
 	free(q);
 	free(hits);
 	free(bits);
 	free(seqs);
+	free(sr.row);
 	return rc;
 }
 

@@ -15,8 +15,9 @@
 #include "doc.h"
 #include "util.h"
 
-static void	 out_json(struct es_buf *, const cJSON *, int);
 static size_t	 out_width(const char *);
+static void	 out_json_indent(struct es_buf *, int);
+static size_t	 out_lld(char *, long long);
 static void	 out_describe(struct esctl_ctx *, const cJSON *, int);
 static void	 out_pad(FILE *, size_t);
 static void	 out_rows_cell(void *, size_t, size_t, int, char *, size_t);
@@ -73,17 +74,48 @@ out_bold(struct esctl_ctx *ctx)
 	return ctx->color ? "\033[1m" : "";
 }
 
+/*
+ * Decimal digits of v into buf (at least 21 bytes), NUL-terminated; the
+ * length.  As "%lld" without the cost of a format string, which matters
+ * for commands printing a million numbers.
+ */
+static size_t
+out_lld(char *buf, long long v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n;
+}
+
 static void
 out_number(char *buf, size_t len, double d)
 {
-	char *p;
+	char *p, tmp[24];
+	size_t n;
 
+	if (len == 0)
+		return;
 	if (!isfinite(d))
 		snprintf(buf, len, "%s", isnan(d) ? "NaN" : d > 0 ? "Inf" :
 		    "-Inf");
-	else if (d == (double)(long long)d && fabs(d) < 9e15)
-		snprintf(buf, len, "%lld", (long long)d);
-	else {
+	else if (d == (double)(long long)d && fabs(d) < 9e15) {
+		if ((n = out_lld(tmp, (long long)d)) >= len)
+			n = len - 1;
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+	} else {
 		snprintf(buf, len, "%.2f", d);
 		p = buf + strlen(buf) - 1;
 		while (p > buf && *p == '0')
@@ -159,7 +191,18 @@ out_width(const char *s)
 	return w;
 }
 
+/* n spaces, without a format string (out_json runs once per value). */
 static void
+out_json_indent(struct es_buf *b, int n)
+{
+	static const char sp[] = "                                ";
+
+	for (; n > (int)sizeof sp - 1; n -= (int)sizeof sp - 1)
+		es_buf_add(b, sp, sizeof sp - 1);
+	es_buf_add(b, sp, (size_t)n);
+}
+
+void
 out_json(struct es_buf *b, const cJSON *j, int indent)
 {
 	const cJSON *e;
@@ -177,14 +220,16 @@ out_json(struct es_buf *b, const cJSON *j, int indent)
 		cJSON_ArrayForEach(e, j) {
 			es_buf_adds(b, first ? "\n" : ",\n");
 			first = 0;
-			es_buf_addf(b, "%*s", indent + 2, "");
+			out_json_indent(b, indent + 2);
 			if (obj) {
 				es_buf_add_json_str(b, e->string);
 				es_buf_adds(b, ": ");
 			}
 			out_json(b, e, indent + 2);
 		}
-		es_buf_addf(b, "\n%*s%c", indent, "", obj ? '}' : ']');
+		es_buf_addch(b, '\n');
+		out_json_indent(b, indent);
+		es_buf_addch(b, obj ? '}' : ']');
 	} else if (cJSON_IsString(j))
 		es_buf_add_json_str(b, j->valuestring);
 	else if (cJSON_IsNumber(j)) {
@@ -192,7 +237,8 @@ out_json(struct es_buf *b, const cJSON *j, int indent)
 			es_buf_adds(b, "null");
 		else if (j->valuedouble == (double)(long long)j->valuedouble &&
 		    fabs(j->valuedouble) < 9e15)
-			es_buf_addf(b, "%lld", (long long)j->valuedouble);
+			es_buf_add(b, num, out_lld(num, (long long)
+			    j->valuedouble));
 		else {
 			snprintf(num, sizeof num, "%.15g", j->valuedouble);
 			if (strtod(num, NULL) != j->valuedouble)
@@ -289,8 +335,16 @@ void
 out_cell_text(const char *s, char *buf, size_t len)
 {
 	char *p;
+	size_t n;
 
-	snprintf(buf, len, "%s", s != NULL && *s != '\0' ? s : "<none>");
+	if (len == 0)
+		return;
+	if (s == NULL || *s == '\0')
+		s = "<none>";
+	if ((n = strlen(s)) >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
 	for (p = buf; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\t' || *p == '\r')
 			*p = ' ';

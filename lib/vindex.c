@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "util.h"
 #include "vindex.h"
 
@@ -609,47 +610,175 @@ vindex_docs_json(struct store *st, long long id, long long limit,
 	    "ORDER BY seq LIMIT ? OFFSET ?", "iii", id, limit, offset);
 }
 
+/* One document of a docset: offsets into the docset's text. */
+struct vindex_docent {
+	int64_t		 seq;
+	size_t		 id_off;
+	size_t		 fields_off;	/* SIZE_MAX: no fields */
+};
+
+struct vindex_docset {
+	struct vindex_docent	*ents;	/* sorted by seq */
+	size_t			 n;
+	struct es_buf		 text;
+};
+
+static int
+vindex_seq_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+vindex_docset_put(struct vindex_docset *ds, int64_t seq, sqlite3_stmt *s,
+    int idcol, int fcol)
+{
+	struct vindex_docent *e = &ds->ents[ds->n++];
+	const unsigned char *t;
+
+	e->seq = seq;
+	e->id_off = ds->text.len;
+	t = sqlite3_column_text(s, idcol);
+	es_buf_add(&ds->text, t != NULL ? (const char *)t : "",
+	    t != NULL ? strlen((const char *)t) + 1 : 1);
+	if ((t = sqlite3_column_text(s, fcol)) != NULL) {
+		e->fields_off = ds->text.len;
+		es_buf_add(&ds->text, t, strlen((const char *)t) + 1);
+	} else
+		e->fields_off = SIZE_MAX;
+}
+
+/*
+ * The distinct positions are sorted, then read in one read transaction:
+ * with one range scan when they are dense in their range (a query file
+ * touching most of a small index), else one primary-key lookup each in
+ * ascending order.  Either way the cost is linear in the rows asked for,
+ * whatever their repetition.
+ */
 int
-vindex_docs_by_seq(struct store *st, long long id, const int64_t *seqs,
-    size_t n, cJSON **out, struct es_err *err)
+vindex_docset_load(struct store *st, long long id, const int64_t *seqs,
+    size_t n, struct vindex_docset **out, struct es_err *err)
 {
 	sqlite3 *db = store_db(st);
-	sqlite3_stmt *s;
-	const unsigned char *t;
-	cJSON *arr, *o, *f;
-	size_t i;
-	int rc;
+	struct vindex_docset *ds;
+	sqlite3_stmt *s = NULL;
+	int64_t *u, seq;
+	size_t nu = 0, i, j;
+	int rc = SQLITE_DONE, txn = 0;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT doc_id, fields FROM vector_doc "
-	    "WHERE index_id = ? AND seq = ?", -1, &s, NULL) != SQLITE_OK)
-		return store_error(st, err, "cannot read documents");
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddItemToArray(arr, o);
-		if (seqs[i] < 0)
-			continue;
-		sqlite3_reset(s);
+	u = xreallocarray(NULL, n > 0 ? n : 1, sizeof *u);
+	for (i = 0; i < n; i++)
+		if (seqs[i] >= 0)
+			u[nu++] = seqs[i];
+	qsort(u, nu, sizeof *u, vindex_seq_cmp);
+	for (i = j = 0; i < nu; i++)
+		if (j == 0 || u[i] != u[j - 1])
+			u[j++] = u[i];
+	nu = j;
+	ds = xcalloc(1, sizeof *ds);
+	ds->ents = xreallocarray(NULL, nu > 0 ? nu : 1, sizeof *ds->ents);
+	es_buf_init(&ds->text);
+	if (nu == 0)
+		goto done;
+	if (sqlite3_get_autocommit(db)) {
+		if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		txn = 1;
+	}
+	if ((uint64_t)(u[nu - 1] - u[0]) / 4 < nu) {
+		/* dense: one scan of [first, last] */
+		if (sqlite3_prepare_v2(db, "SELECT seq, doc_id, fields FROM "
+		    "vector_doc WHERE index_id = ? AND seq BETWEEN ? AND ? "
+		    "ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+			goto fail;
 		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, seqs[i]);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			cJSON_AddStringToObject(o, "id", (const char *)
-			    sqlite3_column_text(s, 0));
-			t = sqlite3_column_text(s, 1);
-			f = t != NULL ? cJSON_Parse((const char *)t) : NULL;
-			cJSON_AddItemToObject(o, "fields", f != NULL ? f :
-			    cJSON_CreateNull());
-		} else if (rc != SQLITE_DONE) {
-			sqlite3_finalize(s);
-			cJSON_Delete(arr);
-			return store_error(st, err, "cannot read documents");
+		sqlite3_bind_int64(s, 2, u[0]);
+		sqlite3_bind_int64(s, 3, u[nu - 1]);
+		j = 0;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			seq = sqlite3_column_int64(s, 0);
+			while (j < nu && u[j] < seq)
+				j++;
+			if (j < nu && u[j] == seq)
+				vindex_docset_put(ds, seq, s, 1, 2);
+		}
+	} else {
+		if (sqlite3_prepare_v2(db, "SELECT doc_id, fields FROM "
+		    "vector_doc WHERE index_id = ? AND seq = ?", -1, &s,
+		    NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(s, 1, id);
+		for (i = 0; i < nu; i++) {
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 2, u[i]);
+			if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				vindex_docset_put(ds, u[i], s, 0, 1);
+			else if (rc != SQLITE_DONE)
+				break;
+			rc = SQLITE_DONE;
 		}
 	}
+	if (rc != SQLITE_DONE)
+		goto fail;
 	sqlite3_finalize(s);
-	*out = arr;
+	s = NULL;
+	if (txn && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+done:
+	free(u);
+	*out = ds;
 	return 0;
+fail:
+	rc = store_error(st, err, "cannot read documents");
+	sqlite3_finalize(s);
+	if (txn && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(u);
+	vindex_docset_free(ds);
+	return rc;
+}
+
+int
+vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
+    const char **doc_id, const char **fields)
+{
+	size_t lo = 0, hi = ds != NULL ? ds->n : 0, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ds->ents[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (ds == NULL || lo == ds->n || ds->ents[lo].seq != seq) {
+		*doc_id = NULL;
+		*fields = NULL;
+		return 0;
+	}
+	*doc_id = ds->text.data + ds->ents[lo].id_off;
+	*fields = ds->ents[lo].fields_off == SIZE_MAX ? NULL :
+	    ds->text.data + ds->ents[lo].fields_off;
+	return 1;
+}
+
+size_t
+vindex_docset_size(const struct vindex_docset *ds)
+{
+	return ds != NULL ? ds->n : 0;
+}
+
+void
+vindex_docset_free(struct vindex_docset *ds)
+{
+	if (ds == NULL)
+		return;
+	free(ds->ents);
+	es_buf_release(&ds->text);
+	free(ds);
 }
 
 int

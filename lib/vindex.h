@@ -127,11 +127,23 @@ int	 vindex_list_json(struct store *, const char *org, const char *user,
 int	 vindex_docs_json(struct store *, long long id, long long limit,
 	    long long offset, cJSON **out, struct es_err *err);
 /*
- * Ids and fields of documents by position: an array of n objects {id,
- * fields} (empty objects for negative or unknown positions).
+ * The ids and fields of the documents at the given positions, read from
+ * the database once each (negative positions are skipped, repeats read
+ * once) in one read transaction: the cost is linear in n.
  */
-int	 vindex_docs_by_seq(struct store *, long long id, const int64_t *seqs,
-	    size_t n, cJSON **out, struct es_err *err);
+struct vindex_docset;
+int	 vindex_docset_load(struct store *, long long id, const int64_t *seqs,
+	    size_t n, struct vindex_docset **out, struct es_err *err);
+/*
+ * The document at position seq: 1 with its id and its fields as JSON text
+ * (NULL when it has none), or 0 (both NULL) when the set does not hold it.
+ * The strings live as long as the set.  O(log n).
+ */
+int	 vindex_docset_find(const struct vindex_docset *, int64_t seq,
+	    const char **doc_id, const char **fields);
+/* Documents found. */
+size_t	 vindex_docset_size(const struct vindex_docset *);
+void	 vindex_docset_free(struct vindex_docset *);
 
 /*
  * Bitmap over positions [0, n) of the documents matching every

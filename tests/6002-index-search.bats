@@ -190,3 +190,41 @@ ids_by_query() {
 		done
 	done
 }
+
+@test "query-file rows: each row's own document; short lists agree in every format" {
+	"$VECGEN" jsonl "$T/docs.jsonl" 600 16 --clusters 20 --seed 4
+	esctl -q index create d --dimension 16 --nlist 8
+	esctl -q index add d "$T/docs.jsonl"
+	esctl -q index build d --seed 2
+	# every document as a query: its own document first, with its fields
+	esctl -o json search d --query-file "$T/docs.jsonl" -k 3 --exact \
+	    > "$T/all.json"
+	[ "$(jq length "$T/all.json")" = 1800 ]
+	jq -e 'all(.[] | select(.rank == 1); .id == "doc-\(.query - 1)" and
+	    .distance < 0.001 and .fields.size == ((.query - 1) % 5))' \
+	    "$T/all.json"
+	# three far-apart documents (read one by one, not by a range scan)
+	sed -n '1p;300p;600p' "$T/docs.jsonl" > "$T/three.jsonl"
+	run -0 esctl -o json search d --query-file "$T/three.jsonl" -k 1 \
+	    --nprobe 8
+	[ "$(jq -c 'map(.id)' <<<"$output")" = '["doc-0","doc-299","doc-599"]' ]
+	# 40 of 600 documents match: at nprobe 1 many queries find fewer
+	# than 10; their rows stop at the last result, ranks 1..n, no padding
+	set -- --query-file "$T/docs.jsonl" -k 10 --nprobe 1 \
+	    --filter color=red --filter size=0
+	esctl -o json search d "$@" > "$T/short.json"
+	jq -e 'length > 0 and all(.[]; .id != null and .fields.size == 0)' \
+	    "$T/short.json"
+	jq -e 'group_by(.query) | any(length < 10) and
+	    all(map(.rank) == [range(1; length + 1)])' "$T/short.json"
+	jq -r '.[] | "\(.query) \(.rank) \(.id)"' "$T/short.json" > "$T/j"
+	esctl search d "$@" | awk 'NR > 1 { print $1, $2, $3 }' > "$T/t"
+	diff -u "$T/j" "$T/t"
+	esctl -o wide search d "$@" | awk 'NR > 1 { print $1, $2, $3 }' \
+	    > "$T/w"
+	diff -u "$T/j" "$T/w"
+	esctl -o name search d "$@" > "$T/n"
+	diff -u <(cut -d' ' -f3 "$T/j") "$T/n"
+	[ "$(esctl -o yaml search d "$@" | grep -c '^- query:')" = \
+	    "$(jq length "$T/short.json")" ]
+}
