@@ -266,6 +266,15 @@ int		 ctx_kube_ns_check(struct esctl_ctx *, struct kube_client *,
 void		 ctx_kube_ns_selector(struct esctl_ctx *, struct es_buf *sel);
 /* Progress callback for kube_wait: arg is the ctx (TTY stderr only). */
 void		 ctx_kube_progress(void *ctx, const char *line);
+/* Who acts, for records: the identity (--as-user), else $USER. */
+const char	*ctx_actor(struct esctl_ctx *);
+/*
+ * Tells whoever is on duty of an order event through the configured
+ * channels (lib/order.h order_notify); a failure is only a warning, the
+ * change it reports is done.
+ */
+void		 ctx_order_notify(struct esctl_ctx *, long long id,
+		    const char *event);
 /* Notice to stderr unless -q. */
 void		 ctx_info(struct esctl_ctx *, const char *fmt, ...)
 		    ES_PRINTF(2, 3);

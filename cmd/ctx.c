@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "cmd.h"
+#include "notify.h"
+#include "order.h"
 #include "util.h"
 
 int
@@ -147,4 +149,41 @@ ctx_warn(struct esctl_ctx *ctx, const char *fmt, ...)
 	    "\033[33m" : "", ctx->color_err ? "\033[0m" : "", shown);
 	free(shown);
 	free(msg);
+}
+
+const char *
+ctx_actor(struct esctl_ctx *ctx)
+{
+	const char *u;
+
+	if (ctx->as_user != NULL)
+		return ctx->as_user;
+	u = getenv("USER");
+	return u != NULL && *u != '\0' ? u : "esctl";
+}
+
+void
+ctx_order_notify(struct esctl_ctx *ctx, long long id, const char *event)
+{
+	struct notify_config nc;
+	struct notify_result res;
+	struct es_err e2 = ES_ERR_INIT;
+	size_t i;
+
+	if (notify_config_load(ctx->cfg, &nc, &e2) == -1) {
+		ctx_warn(ctx, "no notification: %s", e2.msg);
+		return;
+	}
+	if (order_notify(ctx->store, &nc, id, event, ctx->now, &res,
+	    &e2) == -1)
+		ctx_warn(ctx, "cannot notify: %s", e2.msg);
+	else
+		for (i = 0; i < res.n; i++)
+			if (!res.v[i].ok)
+				ctx_warn(ctx, "notification by %s to '%s' "
+				    "failed: %s",
+				    notify_channel_name(res.v[i].channel),
+				    res.v[i].recipient, res.v[i].error);
+	notify_result_release(&res);
+	notify_config_release(&nc);
 }

@@ -53,7 +53,6 @@ static int	 watch_confirm(struct watch *, const char *);
 static const char *watch_selected(struct watch *);
 static void	 watch_key(struct watch *, wint_t, int);
 static int	 watch_match(const cJSON *, const char *);
-static const char *watch_who(struct esctl_ctx *);
 
 static void
 watch_signal(int sig)
@@ -65,18 +64,6 @@ time_t
 dash_now(struct esctl_ctx *ctx)
 {
 	return getenv("ESCTL_NOW") != NULL ? ctx->now : time(NULL);
-}
-
-/* Who acts, as `esctl order` records it. */
-static const char *
-watch_who(struct esctl_ctx *ctx)
-{
-	const char *u;
-
-	if (ctx->as_user != NULL)
-		return ctx->as_user;
-	u = getenv("USER");
-	return u != NULL && *u != '\0' ? u : "esctl";
 }
 
 int
@@ -96,11 +83,11 @@ dash_act(struct esctl_ctx *ctx, const char *verb, const char *ref,
 	if (store_open(ctx->db_path, 0, &st, err) == -1)
 		return -1;
 	if (strcmp(verb, "approve") == 0) {
-		rc = order_approve(st, ref, watch_who(ctx), now, err);
+		rc = order_approve(st, ref, ctx_actor(ctx), now, err);
 		event = "order_approved";
 		snprintf(msg, len, "order %s approved (processing)", ref);
 	} else if (strcmp(verb, "reject") == 0) {
-		rc = order_reject(st, ref, watch_who(ctx), reason, now, err);
+		rc = order_reject(st, ref, ctx_actor(ctx), reason, now, err);
 		event = "order_rejected";
 		snprintf(msg, len, "order %s rejected (cancelled)", ref);
 	} else

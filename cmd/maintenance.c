@@ -52,18 +52,6 @@ static const struct out_col maint_cols[] = {
 	OUT_COL_END
 };
 
-/* Who acts: the identity, else the login name. */
-static const char *
-maint_who(struct esctl_ctx *ctx)
-{
-	const char *u;
-
-	if (ctx->as_user != NULL)
-		return ctx->as_user;
-	u = getenv("USER");
-	return u != NULL && *u != '\0' ? u : "esctl";
-}
-
 /*
  * The callback settings from the config; *secret is a new string (or
  * NULL) the caller frees.
@@ -118,25 +106,6 @@ maint_deliver(struct esctl_ctx *ctx)
 	free(secret);
 }
 
-/* Tells whoever is on duty; a failure is a warning. */
-static void
-maint_tell(struct esctl_ctx *ctx, long long id, const char *event)
-{
-	struct notify_config nc;
-	struct notify_result res;
-	struct es_err e2 = ES_ERR_INIT;
-
-	if (notify_config_load(ctx->cfg, &nc, &e2) == -1) {
-		ctx_warn(ctx, "no notification: %s", e2.msg);
-		return;
-	}
-	if (order_notify(ctx->store, &nc, id, event, ctx->now, &res,
-	    &e2) == -1)
-		ctx_warn(ctx, "cannot notify: %s", e2.msg);
-	notify_result_release(&res);
-	notify_config_release(&nc);
-}
-
 /* The common tail: deliver, notify, print the order. */
 static int
 maint_done(struct esctl_ctx *ctx, const char *ref, const char *event,
@@ -150,7 +119,7 @@ maint_done(struct esctl_ctx *ctx, const char *ref, const char *event,
 	if (order_find(ctx->store, ref, &id, err) == -1)
 		return -1;
 	if (event != NULL)
-		maint_tell(ctx, id, event);
+		ctx_order_notify(ctx, id, event);
 	if (maint_show(ctx->store, ref, &o, err) == -1)
 		return -1;
 	rc = out_ok(ctx, o, fmt, cJSON_GetStringValue(cJSON_GetObjectItem(o,
@@ -213,7 +182,7 @@ cmd_maint_request(struct esctl_ctx *ctx, struct esctl_args *args,
 	r.device = args_get(args, "device");
 	r.ticket = args_get(args, "ticket");
 	r.reason = args_get(args, "reason");
-	r.actor = maint_who(ctx);
+	r.actor = ctx_actor(ctx);
 	if (maint_time(ctx, args, "start", &r.start, err) == -1 ||
 	    maint_time(ctx, args, "end", &r.end, err) == -1)
 		return -1;
@@ -250,7 +219,7 @@ cmd_maint_confirm(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ctx->dry_run)
 		return maint_dry(ctx, args->argv[0], "pending_confirmation",
 		    err);
-	if (maint_confirm(ctx->store, args->argv[0], s, e, maint_who(ctx),
+	if (maint_confirm(ctx->store, args->argv[0], s, e, ctx_actor(ctx),
 	    ctx->now, err) == -1)
 		return -1;
 	return maint_done(ctx, args->argv[0], "maintenance_confirmed",
@@ -264,7 +233,7 @@ cmd_maint_schedule(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ctx->dry_run)
 		return maint_dry(ctx, args->argv[0], "pending_confirmation",
 		    err);
-	if (maint_schedule(ctx->store, args->argv[0], maint_who(ctx),
+	if (maint_schedule(ctx->store, args->argv[0], ctx_actor(ctx),
 	    ctx->now, err) == -1)
 		return -1;
 	return maint_done(ctx, args->argv[0], "maintenance_scheduled",
@@ -316,7 +285,7 @@ cmd_maint_start(struct esctl_ctx *ctx, struct esctl_args *args,
 	free(cluster);
 	if (rc == -1)
 		return -1;
-	rc = maint_start(ctx->store, kc, args->argv[0], &so, maint_who(ctx),
+	rc = maint_start(ctx->store, kc, args->argv[0], &so, ctx_actor(ctx),
 	    ctx->now, err);
 	kube_close(kc);
 	if (rc == -1)
@@ -341,11 +310,11 @@ cmd_maint_complete(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (ctx->dry_run)
 		return maint_dry(ctx, args->argv[0], "maintenance_in_progress",
 		    err);
-	if (maint_complete(ctx->store, args->argv[0], maint_who(ctx),
+	if (maint_complete(ctx->store, args->argv[0], ctx_actor(ctx),
 	    ctx->now, &child, err) == -1)
 		return -1;
 	snprintf(ref, sizeof ref, "%lld", child);
-	maint_tell(ctx, child, "order_created");
+	ctx_order_notify(ctx, child, "order_created");
 	if (order_show(ctx->store, child, &o, err) == -1)
 		return -1;
 	rc = out_ok(ctx, o, "work done: uncordon order %s created (pending); "
@@ -379,7 +348,7 @@ cmd_maint_cancel(struct esctl_ctx *ctx, struct esctl_args *args,
 			return -1;
 	}
 	rc = maint_cancel(ctx->store, kc, args->argv[0], args_get(args,
-	    "reason"), maint_who(ctx), ctx->now, err);
+	    "reason"), ctx_actor(ctx), ctx->now, err);
 	if (kc != NULL)
 		kube_close(kc);
 	if (rc == -1)

@@ -34,8 +34,6 @@ static int	cmd_order_devices(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_order_stats(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
-static const char *order_who(struct esctl_ctx *);
-static void	order_tell(struct esctl_ctx *, long long, const char *);
 
 static const char *const order_statuses[] = { "pending", "processing",
     "completed", "failed", "cancelled", "pending_confirmation",
@@ -134,48 +132,6 @@ cmd_order_show(struct esctl_ctx *ctx, struct esctl_args *args,
 	return rc;
 }
 
-/* Who acts: the identity, else the login name. */
-static const char *
-order_who(struct esctl_ctx *ctx)
-{
-	const char *u;
-
-	if (ctx->as_user != NULL)
-		return ctx->as_user;
-	u = getenv("USER");
-	return u != NULL && *u != '\0' ? u : "esctl";
-}
-
-/*
- * Notifies whoever is on duty of an order event; a failure is a warning
- * (the transition is done), as for strategy check.
- */
-static void
-order_tell(struct esctl_ctx *ctx, long long id, const char *event)
-{
-	struct notify_config nc;
-	struct notify_result res;
-	struct es_err e2 = ES_ERR_INIT;
-	size_t i;
-
-	if (notify_config_load(ctx->cfg, &nc, &e2) == -1) {
-		ctx_warn(ctx, "no notification: %s", e2.msg);
-		return;
-	}
-	if (order_notify(ctx->store, &nc, id, event, ctx->now, &res,
-	    &e2) == -1)
-		ctx_warn(ctx, "cannot notify: %s", e2.msg);
-	else
-		for (i = 0; i < res.n; i++)
-			if (!res.v[i].ok)
-				ctx_warn(ctx, "notification by %s to '%s' "
-				    "failed: %s",
-				    notify_channel_name(res.v[i].channel),
-				    res.v[i].recipient, res.v[i].error);
-	notify_result_release(&res);
-	notify_config_release(&nc);
-}
-
 static int
 cmd_order_create(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -202,7 +158,7 @@ cmd_order_create(struct esctl_ctx *ctx, struct esctl_args *args,
 		return -1;
 	sp.selector = args_get(args, "selector");
 	sp.reason = args_get(args, "reason");
-	sp.created_by = order_who(ctx);
+	sp.created_by = ctx_actor(ctx);
 	if (ctx->dry_run) {
 		char *sel = NULL;
 
@@ -213,7 +169,7 @@ cmd_order_create(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (order_create(ctx->store, &sp, ctx->now, &id, num, err) == -1)
 		return -1;
-	order_tell(ctx, id, "order_created");
+	ctx_order_notify(ctx, id, "order_created");
 	if (order_show(ctx->store, id, &o, err) == -1)
 		return -1;
 	rc = out_ok(ctx, o, "order %s created (pending)", num);
@@ -232,7 +188,7 @@ order_done(struct esctl_ctx *ctx, const char *ref, const char *event,
 
 	if (order_find(ctx->store, ref, &id, err) == -1)
 		return -1;
-	order_tell(ctx, id, event);
+	ctx_order_notify(ctx, id, event);
 	if (order_show(ctx->store, id, &o, err) == -1)
 		return -1;
 	rc = out_ok(ctx, o, "order %s %s",
@@ -273,7 +229,7 @@ cmd_order_approve(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	if (ctx->dry_run)
 		return order_dry(ctx, args->argv[0], err);
-	if (order_approve(ctx->store, args->argv[0], order_who(ctx),
+	if (order_approve(ctx->store, args->argv[0], ctx_actor(ctx),
 	    ctx->now, err) == -1)
 		return -1;
 	return order_done(ctx, args->argv[0], "order_approved",
@@ -291,7 +247,7 @@ cmd_order_reject(struct esctl_ctx *ctx, struct esctl_args *args,
 		    "needs --reason");
 	if (ctx->dry_run)
 		return order_dry(ctx, args->argv[0], err);
-	if (order_reject(ctx->store, args->argv[0], order_who(ctx), why,
+	if (order_reject(ctx->store, args->argv[0], ctx_actor(ctx), why,
 	    ctx->now, err) == -1)
 		return -1;
 	return order_done(ctx, args->argv[0], "order_rejected",
@@ -304,7 +260,7 @@ cmd_order_cancel(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	if (ctx->dry_run)
 		return order_dry(ctx, args->argv[0], err);
-	if (order_cancel(ctx->store, args->argv[0], order_who(ctx),
+	if (order_cancel(ctx->store, args->argv[0], ctx_actor(ctx),
 	    args_get(args, "reason"), ctx->now, err) == -1)
 		return -1;
 	return order_done(ctx, args->argv[0], "order_cancelled", "cancelled",
@@ -397,7 +353,7 @@ order_execute_uncordon(struct esctl_ctx *ctx, struct esctl_args *args,
 	free(cluster);
 	if (rc == -1)
 		return -1;
-	rc = maint_uncordon_execute(ctx->store, kc, id, &xo, order_who(ctx),
+	rc = maint_uncordon_execute(ctx->store, kc, id, &xo, ctx_actor(ctx),
 	    ctx->now, err);
 	kube_close(kc);
 	if (rc == -1)
@@ -406,7 +362,7 @@ order_execute_uncordon(struct esctl_ctx *ctx, struct esctl_args *args,
 		return out_ok(ctx, NULL, "order %s: dry run, nothing changed",
 		    args->argv[0]);
 	maint_deliver(ctx);
-	order_tell(ctx, id, "order_completed");
+	ctx_order_notify(ctx, id, "order_completed");
 	if (order_show(ctx->store, id, &res, err) == -1)
 		return -1;
 	rc = out_ok(ctx, res, "order %s completed",
@@ -452,7 +408,7 @@ cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
 		free(cluster);
 		return -1;
 	}
-	o.actor = order_who(ctx);
+	o.actor = ctx_actor(ctx);
 	o.now = ctx->now;
 	o.dry_run = ctx->dry_run;
 	o.progress = order_progress;
@@ -467,7 +423,7 @@ cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
 	    strcmp(err->reason, "Locked") != 0 &&
 	    strcmp(err->reason, "WrongState") != 0))) {
 		/* completed or failed: the person on duty hears of it */
-		order_tell(ctx, id, rc == 0 ? "order_completed" :
+		ctx_order_notify(ctx, id, rc == 0 ? "order_completed" :
 		    "order_failed");
 	}
 	if (rc == -1)

@@ -61,7 +61,6 @@ static int	strategy_set_enabled(struct esctl_ctx *, struct esctl_args *,
 static void	strategy_notify(struct esctl_ctx *,
 		    const struct notify_config *, const cJSON *,
 		    const struct engine_report *, time_t, cJSON *);
-static const char *strategy_who(struct esctl_ctx *);
 static void	strategy_check_cell(void *, size_t, size_t, int, char *,
 		    size_t);
 
@@ -126,18 +125,6 @@ struct check_table {
 	const struct engine_report	*rep;
 	int				 field[8];	/* per column */
 };
-
-/* Who creates things: the identity, else the login name. */
-static const char *
-strategy_who(struct esctl_ctx *ctx)
-{
-	const char *u;
-
-	if (ctx->as_user != NULL)
-		return ctx->as_user;
-	u = getenv("USER");
-	return u != NULL && *u != '\0' ? u : "esctl";
-}
 
 /* Minutes: a whole number, or a duration of whole minutes ("1h30m"). */
 static int
@@ -465,7 +452,7 @@ cmd_strategy_create(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (store_begin(ctx->store, err) == -1)
 		goto done;
-	if (strategy_insert(ctx->store, &s, strategy_who(ctx), ctx->now,
+	if (strategy_insert(ctx->store, &s, ctx_actor(ctx), ctx->now,
 	    err) == -1) {
 		store_rollback(ctx->store);
 		goto done;
