@@ -355,10 +355,11 @@ metrics_key(const char *k)
 		f = MX_PLUGIN_QPS;
 		break;
 	case 's':
-		f = k[8] == 'c' ? MX_STARTUP_CPU : k[8] == 'm' ?
-		    MX_STARTUP_MEMORY : MX_STARTUP_DISK;
+		/* the prefix first: "status" ends before k[8] */
 		if (strncmp(k, "startup_", 8) != 0)
 			return -1;
+		f = k[8] == 'c' ? MX_STARTUP_CPU : k[8] == 'm' ?
+		    MX_STARTUP_MEMORY : MX_STARTUP_DISK;
 		break;
 	default:
 		return -1;

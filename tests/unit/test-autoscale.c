@@ -1,15 +1,19 @@
 /*
  * test-autoscale.c - the trend, weight and replica arithmetic of
- * lib/autoscale.c on hand-computed series, and the timestamps of
- * lib/metrics.c.
+ * lib/autoscale.c on hand-computed series, and the timestamps and report
+ * validation of lib/metrics.c (with the replay of its fuzz corpus).
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "autoscale.h"
+#include "buf.h"
 #include "metrics.h"
+#include "store.h"
 #include "unit.h"
+#include "util.h"
 
 #define X	NAN
 
@@ -311,6 +315,197 @@ test_autoscale_claim(struct unit_t *t)
 	free(path);
 }
 
+
+/* The store of the metrics fuzz target: ns-a (3 pods), ns-b (1). */
+static struct store *
+metrics_store_open(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct store *st = NULL;
+	char *path = xasprintf("%s/esctl.db", t->tmpdir);
+
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	free(path);
+	if (st == NULL)
+		return NULL;
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO deployment_status (id, "
+	    "tenant_org_id, namespace, user, service_name, status, replicas, "
+	    "created_at, updated_at) VALUES ('d1', 'o', 'ns-a', 'u', 'a', "
+	    "'running', 3, 'x', 'x'), ('d2', 'o', 'ns-b', 'u', 'b', "
+	    "'running', 1, 'x', 'x'), ('d3', 'o', 'ns-gone', 'u', 'g', "
+	    "'deleted', 1, 'x', 'x')", NULL) >= 0);
+	return st;
+}
+
+/*
+ * Ingests buf as the fuzz target does (first byte: bit 0 skip_invalid,
+ * bit 1 dry_run, bit 2 in the caller's transaction) and checks its
+ * properties; the rows are removed after.  Returns what metrics_ingest
+ * returned.
+ */
+static int
+metrics_fuzz_one(struct unit_t *t, struct store *st, const char *name,
+    const char *buf, size_t len)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct metrics_opts o;
+	struct metrics_result r;
+	unsigned pick = len > 0 ? (unsigned char)buf[0] : 0;
+	long long stored = -1;
+	size_t listed, want;
+	int rc;
+
+	if (len > 0) {
+		buf++;
+		len--;
+	}
+	memset(&o, 0, sizeof o);
+	o.skip_invalid = pick & 1;
+	o.dry_run = (pick & 2) != 0;
+	o.in_tx = (pick & 4) != 0;
+	o.now = 1796644800;
+	if (o.in_tx)
+		UT_EQ_INT(t, store_begin(st, &err), 0);
+	rc = metrics_ingest(st, buf, len, &o, NULL, &r, &err);
+	UT_EQ_INT(t, store_query_int(st, &err, &stored, -1, "SELECT count(*) "
+	    "FROM metric_report", NULL), 0);
+	if (o.in_tx)
+		store_rollback(st);
+	else {
+		UT_ASSERT(t, store_exec(st, &err, "DELETE FROM metric_report",
+		    NULL) >= 0);
+		UT_ASSERT(t, store_exec(st, &err, "DELETE FROM metric_latest",
+		    NULL) >= 0);
+	}
+	if (rc == -1) {
+		if (err.code == 0 || err.msg[0] == '\0' || stored != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: failure without "
+			    "a message, or with rows stored", name);
+		metrics_result_release(&r);
+		return rc;
+	}
+	listed = (size_t)cJSON_GetArraySize(r.rejects);
+	want = r.rejected < METRICS_MAX_REJECTS ? r.rejected :
+	    METRICS_MAX_REJECTS;
+	if (listed != want)
+		unit_fail(t, __FILE__, __LINE__, "%s: %zu rejects listed, want "
+		    "%zu", name, listed, want);
+	if (r.rejected > 0 && !o.skip_invalid) {
+		if (r.accepted != 0 || err.code != ES_EUSAGE || stored != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: a rejected batch "
+			    "stored rows or said nothing", name);
+	} else if (r.accepted + r.rejected != r.records)
+		unit_fail(t, __FILE__, __LINE__, "%s: %zu accepted + %zu "
+		    "rejected != %zu records", name, r.accepted, r.rejected,
+		    r.records);
+	if (stored < 0 || (o.dry_run && stored != 0) ||
+	    (unsigned long long)stored > r.accepted)
+		unit_fail(t, __FILE__, __LINE__, "%s: %lld rows stored for %zu "
+		    "accepted%s", name, stored, r.accepted, o.dry_run ?
+		    " (dry run)" : "");
+	metrics_result_release(&r);
+	return rc;
+}
+
+/*
+ * Replays the fuzz corpus (testdata/fuzz/metrics) with the fuzz target's
+ * properties.
+ */
+static void
+test_metrics_fuzz_corpus(struct unit_t *t)
+{
+	const char *top = getenv("ESCTL_TOP");
+	struct es_buf b = ES_BUF_INIT;
+	struct dirent *de;
+	struct store *st;
+	char *dir, *path;
+	int files = 0, ok = 0;
+	DIR *d;
+
+	if ((st = metrics_store_open(t)) == NULL)
+		return;
+	dir = xasprintf("%s/testdata/fuzz/metrics", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		store_close(st);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = util_path_join(dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		free(path);
+		files++;
+		/* a copy of exactly its length: ASan sees any overread */
+		{
+			char *copy = xmalloc(b.len ? b.len : 1);
+
+			memcpy(copy, b.data, b.len);
+			if (metrics_fuzz_one(t, st, de->d_name, copy, b.len) ==
+			    0)
+				ok++;
+			free(copy);
+		}
+	}
+	closedir(d);
+	UT_ASSERT(t, files >= 8);
+	UT_ASSERT(t, ok >= 6);
+	es_buf_release(&b);
+	free(dir);
+	store_close(st);
+}
+
+/*
+ * Found by fuzz-metrics: the member name "status" was read at k[8], two
+ * bytes past its end, to tell startup_cpu from startup_memory (ASan:
+ * heap-buffer-overflow in metrics_key).  Run under SANITIZE=1.  Every
+ * short name starting with 's' is still told apart right.
+ */
+static void
+test_metrics_short_keys(struct unit_t *t)
+{
+	static const char body[] = "\004{\"namespace\":\"ns-a\","
+	    "\"container_name\":\"elasticsearch-0\",\"status\":\"ok\","
+	    "\"startup_cpu\":1,\"startup_memory\":2,\"startup_disk\":3}";
+	static const char bad[] = "\004{\"namespace\":\"ns-a\","
+	    "\"container_name\":\"elasticsearch-0\",\"s\":1}";
+	struct es_err err = ES_ERR_INIT;
+	struct metrics_result r;
+	struct metrics_opts o;
+	struct store *st;
+	cJSON *rows = NULL, *row;
+
+	if ((st = metrics_store_open(t)) == NULL)
+		return;
+	UT_EQ_INT(t, metrics_fuzz_one(t, st, "status", body, sizeof body - 1),
+	    0);
+	UT_EQ_INT(t, metrics_fuzz_one(t, st, "s", bad, sizeof bad - 1), 0);
+	memset(&o, 0, sizeof o);
+	o.now = 1796644800;
+	UT_EQ_INT(t, metrics_ingest(st, body + 1, sizeof body - 2, &o, NULL,
+	    &r, &err), 0);
+	UT_EQ_INT(t, r.accepted, 1);
+	metrics_result_release(&r);
+	UT_EQ_INT(t, metrics_latest(st, "ns-a", &rows, &err), 0);
+	row = cJSON_GetArrayItem(rows, 0);
+	UT_EQ_STR(t, cJSON_GetStringValue(cJSON_GetObjectItem(row, "status")),
+	    "ok");
+	UT_EQ_INT(t, (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(row,
+	    "startup_memory")), 2);
+	UT_EQ_INT(t, (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(row,
+	    "startup_disk")), 3);
+	cJSON_Delete(rows);
+	UT_EQ_INT(t, metrics_ingest(st, bad + 1, sizeof bad - 2, &o, NULL, &r,
+	    &err), 0);
+	UT_EQ_INT(t, r.rejected, 1);
+	UT_ASSERT(t, strstr(err.msg, "unknown field 's'") != NULL);
+	metrics_result_release(&r);
+	store_close(st);
+}
+
 const struct unit_test unit_autoscale_tests[] = {
 	{ "claim", test_autoscale_claim },
 	{ "slope", test_autoscale_slope },
@@ -321,5 +516,7 @@ const struct unit_test unit_autoscale_tests[] = {
 	{ "cooldown", test_autoscale_cooldown },
 	{ "policy_parse", test_autoscale_policy_parse },
 	{ "rfc3339", test_metrics_rfc3339 },
+	{ "metrics_fuzz_corpus", test_metrics_fuzz_corpus },
+	{ "metrics_short_keys", test_metrics_short_keys },
 	{ NULL, NULL }
 };
