@@ -461,8 +461,10 @@ metrics_validate(struct metrics_batch *b, const cJSON *o,
 		}
 		if (strcmp(k, "timestamp") == 0) {
 			if (cJSON_IsString(c)) {
+				/* before 1970 is no plugin's clock (and a
+				   negative ts would read as "absent") */
 				if (metrics_parse_rfc3339(c->valuestring,
-				    &r->ts) == -1) {
+				    &r->ts) == -1 || r->ts < 0) {
 					snprintf(why, len, "field 'timestamp' "
 					    "'%.64s' is not an RFC 3339 time "
 					    "(2024-05-01T10:00:00Z)",

@@ -506,6 +506,61 @@ test_metrics_short_keys(struct unit_t *t)
 	store_close(st);
 }
 
+/*
+ * A timestamp before 1970 parses to negative milliseconds, which the
+ * validation took for "no timestamp": the report was stored at the time
+ * it was received instead of being rejected.
+ */
+static void
+test_metrics_before_epoch(struct unit_t *t)
+{
+	static const char *const bodies[] = {
+		"{\"namespace\":\"ns-a\",\"container_name\":"
+		"\"elasticsearch-0\",\"qps\":1,\"timestamp\":"
+		"\"1969-12-31T23:59:59Z\"}",
+		"{\"namespace\":\"ns-a\",\"container_name\":"
+		"\"elasticsearch-0\",\"qps\":1,\"timestamp\":"
+		"\"1970-01-01T00:30:00+01:00\"}",
+		"{\"namespace\":\"ns-a\",\"container_name\":"
+		"\"elasticsearch-0\",\"qps\":1,\"timestamp\":"
+		"\"0000-01-01T00:00:00Z\"}",
+	};
+	static const char epoch[] = "{\"namespace\":\"ns-a\","
+	    "\"container_name\":\"elasticsearch-0\",\"qps\":1,"
+	    "\"timestamp\":\"1970-01-01T00:00:00Z\"}";
+	struct es_err err = ES_ERR_INIT;
+	struct metrics_result r;
+	struct metrics_opts o;
+	struct store *st;
+	long long n = -1;
+	size_t i;
+
+	if ((st = metrics_store_open(t)) == NULL)
+		return;
+	memset(&o, 0, sizeof o);
+	o.now = 1796644800;
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		UT_EQ_INT(t, metrics_ingest(st, bodies[i], strlen(bodies[i]),
+		    &o, NULL, &r, &err), 0);
+		UT_EQ_INT(t, r.rejected, 1);
+		UT_EQ_INT(t, r.accepted, 0);
+		UT_ASSERT(t, strstr(err.msg, "field 'timestamp'") != NULL);
+		metrics_result_release(&r);
+	}
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "metric_report", NULL), 0);
+	UT_EQ_INT(t, n, 0);
+	/* the epoch itself is a time */
+	UT_EQ_INT(t, metrics_ingest(st, epoch, strlen(epoch), &o, NULL, &r,
+	    &err), 0);
+	UT_EQ_INT(t, r.accepted, 1);
+	metrics_result_release(&r);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT ts FROM "
+	    "metric_report", NULL), 0);
+	UT_EQ_INT(t, n, 0);
+	store_close(st);
+}
+
 const struct unit_test unit_autoscale_tests[] = {
 	{ "claim", test_autoscale_claim },
 	{ "slope", test_autoscale_slope },
@@ -518,5 +573,6 @@ const struct unit_test unit_autoscale_tests[] = {
 	{ "rfc3339", test_metrics_rfc3339 },
 	{ "metrics_fuzz_corpus", test_metrics_fuzz_corpus },
 	{ "metrics_short_keys", test_metrics_short_keys },
+	{ "metrics_before_epoch", test_metrics_before_epoch },
 	{ NULL, NULL }
 };
