@@ -4,6 +4,7 @@
  * played too.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include "buf.h"
 #include "httpd.h"
 #include "unit.h"
+#include "util.h"
 
 struct hstate {
 	pthread_mutex_t	 mu;
@@ -401,6 +403,138 @@ test_httpd_bad_config(struct unit_t *t)
 	httpd_free(NULL);
 }
 
+/*
+ * Sends req on a new connection, shuts the writing side and reads the
+ * answer as fuzz-httpd does: the first byte within 5 s (or the close),
+ * then whatever follows with pauses under 20 ms.  Returns the bytes
+ * read (their first 15 in head), or -1 when nothing came in 5 s.
+ */
+static long
+hfuzz_send(unsigned port, const char *req, size_t len, char head[16])
+{
+	struct pollfd pfd;
+	char buf[4096];
+	size_t off = 0, got = 0;
+	ssize_t n;
+	int fd, pr;
+
+	memset(head, 0, 16);
+	if ((fd = hconnect(port)) == -1)
+		return -1;
+	while (off < len) {
+		n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((pr = poll(&pfd, 1, got == 0 ? 5000 : 20)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (pr == 0 && got == 0) {
+			close(fd);
+			return -1;
+		}
+		if (pr == 0 || (n = recv(fd, buf, sizeof buf, 0)) <= 0)
+			break;
+		if (got < 15)
+			memcpy(head + got, buf, (size_t)n < 15 - got ?
+			    (size_t)n : 15 - got);
+		got += (size_t)n;
+	}
+	close(fd);
+	return (long)got;
+}
+
+static void
+h_report(void *arg, const struct httpd_request *req,
+    struct httpd_response *r)
+{
+	(void)arg;
+	if (httpd_require_bearer(req, r, "s3cret") == -1)
+		return;
+	if (!httpd_content_type_is(req, "application/json") &&
+	    !httpd_content_type_is(req, "application/x-ndjson")) {
+		httpd_reply_error(r, 415, "UnsupportedMediaType", "json");
+		return;
+	}
+	httpd_reply(r, 202, "application/json", req->body, req->body_len);
+}
+
+/*
+ * Replays the fuzz corpus (testdata/fuzz/httpd) against a server with
+ * the routes of fuzz-httpd: every input is answered with an HTTP/1.x
+ * status line or closed, within 5 s, and the server still answers a
+ * plain request afterwards.
+ */
+static void
+test_httpd_fuzz_corpus(struct unit_t *t)
+{
+	static const char alive[] = "GET /api/dashboard HTTP/1.0\r\n\r\n";
+	const char *top = getenv("ESCTL_TOP");
+	struct es_err err = ES_ERR_INIT;
+	struct httpd_config cfg;
+	struct hstate s = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+	struct es_buf b = ES_BUF_INIT;
+	struct dirent *de;
+	struct httpd *h;
+	char *dir, *path, head[16];
+	long got;
+	int files = 0, answered = 0;
+	DIR *d;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.max_body = 2048;
+	cfg.idle_timeout = 2;
+	cfg.request_timeout = 2;
+	UT_EQ_INT(t, httpd_new(&cfg, &h, &err), 0);
+	if (h == NULL)
+		return;
+	httpd_route(h, "POST", "/report", h_report, &s);
+	httpd_route(h, "GET", "/api/dashboard", h_echo, &s);
+	httpd_route(h, "POST", "/api/orders/*", h_auth, &s);
+	UT_EQ_INT(t, httpd_start(h, &err), 0);
+	dir = xasprintf("%s/testdata/fuzz/httpd", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		httpd_free(h);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = util_path_join(dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		free(path);
+		files++;
+		got = hfuzz_send(httpd_port(h), b.data, b.len, head);
+		if (got == -1)
+			unit_fail(t, __FILE__, __LINE__, "%s: no answer and no "
+			    "close in 5 s", de->d_name);
+		else if (got > 0 && strncmp(head, "HTTP/1.", 7) != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: answer is not "
+			    "HTTP: '%s'", de->d_name, head);
+		else if (got > 0)
+			answered++;
+	}
+	closedir(d);
+	UT_ASSERT(t, files >= 8);
+	UT_ASSERT(t, answered >= 6);
+	got = hfuzz_send(httpd_port(h), alive, sizeof alive - 1, head);
+	UT_ASSERT(t, got > 0);
+	UT_ASSERT(t, strncmp(head, "HTTP/1.", 7) == 0);
+	UT_ASSERT(t, strncmp(head + 8, " 200 ", 5) == 0);
+	httpd_free(h);
+	es_buf_release(&b);
+	free(dir);
+}
+
 const struct unit_test unit_httpd_tests[] = {
 	{ "routes", test_httpd_routes },
 	{ "limits", test_httpd_limits },
@@ -408,5 +542,6 @@ const struct unit_test unit_httpd_tests[] = {
 	{ "rate", test_httpd_rate },
 	{ "graceful", test_httpd_graceful },
 	{ "bad_config", test_httpd_bad_config },
+	{ "fuzz_corpus", test_httpd_fuzz_corpus },
 	{ NULL, NULL }
 };
