@@ -16,6 +16,8 @@
 #include "buf.h"
 #include "util.h"
 
+static int	util_month_days(int, int);
+
 long long
 util_strtonum(const char *s, long long min, long long max,
     const char **errstr)
@@ -127,6 +129,8 @@ util_parse_duration_ms(const char *s, const char *what, long long *ms,
 		if (strlen(s) > 12)
 			goto bad;
 		*ms = strtoll(s, NULL, 10) * 1000;
+		if (*ms > 100LL * 365 * 86400 * 1000)
+			goto bad;	/* the same bound as 36500d */
 		return 0;
 	}
 	while (*p != '\0') {
@@ -245,6 +249,18 @@ util_time_format_us(const struct timespec *ts, char buf[UTIL_TIME_LEN])
 	    (long)(ts->tv_nsec / 1000));
 }
 
+/* Days in month mon (0-11) of year y. */
+static int
+util_month_days(int y, int mon)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (mon == 1 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return mon >= 0 && mon < 12 ? days[mon] : 0;
+}
+
 int
 util_time_parse(const char *s, const char *what, time_t now, time_t *out,
     struct es_err *err)
@@ -280,7 +296,12 @@ util_time_parse(const char *s, const char *what, time_t now, time_t *out,
 	}
 	memset(&tm, 0, sizeof tm);
 	p = strptime(s, "%Y-%m-%d", &tm);
-	if (p == NULL)
+	/*
+	 * strptime takes any day 1-31 (Feb 31 would be Mar 3) and any year
+	 * from 0 (no time of this tool's records is before 1970)
+	 */
+	if (p == NULL || tm.tm_year < 70 || tm.tm_mday >
+	    util_month_days(tm.tm_year + 1900, tm.tm_mon))
 		goto bad;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p = strptime(p + 1, "%H:%M", &tm);
@@ -288,8 +309,10 @@ util_time_parse(const char *s, const char *what, time_t now, time_t *out,
 			goto bad;
 		if (*p == ':') {
 			p = strptime(p + 1, "%S", &tm);
-			if (p == NULL)
+			if (p == NULL || tm.tm_sec > 60)
 				goto bad;
+			if (tm.tm_sec == 60)
+				tm.tm_sec = 59;	/* a leap second */
 		}
 		if (*p == '.' || *p == ',') {
 			p++;
@@ -307,11 +330,15 @@ util_time_parse(const char *s, const char *what, time_t now, time_t *out,
 			    !isdigit((unsigned char)p[1]))
 				goto bad;
 			off = ((p[0] - '0') * 10 + (p[1] - '0')) * 3600;
+			if (off > 23 * 3600)
+				goto bad;
 			p += 2;
 			if (*p == ':')
 				p++;
 			if (isdigit((unsigned char)p[0]) &&
 			    isdigit((unsigned char)p[1])) {
+				if (p[0] > '5')
+					goto bad;
 				off += ((p[0] - '0') * 10 + (p[1] - '0')) * 60;
 				p += 2;
 			}

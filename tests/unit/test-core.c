@@ -1,6 +1,7 @@
 /*
  * test-core.c - unit tests for buf, doc, util, quantity and config.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,113 @@ test_util_time(struct unit_t *t)
 	UT_EQ_INT(t, v, now - 7 * 86400);
 }
 
+/*
+ * Found by fuzz-time: strptime takes any day 1-31, a second up to 61,
+ * and the zone offset was not checked, so `maintenance request --start
+ * 2026-02-31` meant March 3 and +99:99 a 4-day shift.  Impossible times
+ * are refused; a leap second is the last whole second.
+ */
+static void
+test_util_time_impossible(struct unit_t *t)
+{
+	static const char *const bad[] = { "2026-02-31", "2026-02-29",
+	    "2026-04-31", "2025-02-29T00:00Z", "2026-12-07T10:00:61Z",
+	    "2026-12-07T10:00:00+99:99", "2026-12-07T10:00:00+24:00",
+	    "2026-12-07T10:00:00+05:60", NULL };
+	struct es_err err = ES_ERR_INIT;
+	long long ms;
+	time_t v;
+	int i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		v = 0;
+		if (util_time_parse(bad[i], "--start", 0, &v, &err) != -1)
+			unit_fail(t, __FILE__, __LINE__, "'%s' accepted as "
+			    "%lld", bad[i], (long long)v);
+		else
+			UT_ASSERT(t, strstr(err.msg, bad[i]) != NULL);
+	}
+	UT_EQ_INT(t, util_time_parse("2024-02-29", "t", 0, &v, &err), 0);
+	UT_EQ_INT(t, v, 1709164800);
+	UT_EQ_INT(t, util_time_parse("2000-02-29", "t", 0, &v, &err), 0);
+	UT_EQ_INT(t, util_time_parse("2100-02-29", "t", 0, &v, &err), -1);
+	UT_EQ_INT(t, util_time_parse("0000-01-01", "t", 0, &v, &err), -1);
+	UT_EQ_INT(t, util_time_parse("1969-12-31", "t", 0, &v, &err), -1);
+	UT_EQ_INT(t, util_time_parse("1970-01-01", "t", 0, &v, &err), 0);
+	UT_EQ_INT(t, v, 0);
+	UT_EQ_INT(t, util_time_parse("2026-12-31T23:59:60Z", "t", 0, &v,
+	    &err), 0);
+	UT_EQ_INT(t, v, 1798761599);
+	UT_EQ_INT(t, util_time_parse("2026-12-07T10:00:00+23:59", "t", 0,
+	    &v, &err), 0);
+	UT_EQ_INT(t, v, 1796637600 - 23 * 3600 - 59 * 60);
+	/* a bare number of seconds has the bound of 36500d too */
+	UT_EQ_INT(t, util_parse_duration_ms("3153600000", "d", &ms, &err), 0);
+	UT_EQ_INT(t, ms, 3153600000000LL);
+	UT_EQ_INT(t, util_parse_duration_ms("3153600001", "d", &ms, &err),
+	    -1);
+	UT_EQ_INT(t, util_parse_duration_ms("999999999999", "d", &ms, &err),
+	    -1);
+}
+
+/*
+ * Replays the fuzz corpus (testdata/fuzz/time): a time that parses and
+ * is a bare date or a UTC time reads back as written; durations stay
+ * within 100 years.
+ */
+static void
+test_time_fuzz_corpus(struct unit_t *t)
+{
+	const char *top = getenv("ESCTL_TOP");
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b = ES_BUF_INIT;
+	struct dirent *de;
+	char *dir, *path, out[UTIL_TIME_LEN];
+	long long ms;
+	time_t v;
+	int files = 0, parsed = 0;
+	DIR *d;
+
+	dir = xasprintf("%s/testdata/fuzz/time", top ? top : ".");
+	if ((d = opendir(dir)) == NULL) {
+		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = util_path_join(dir, de->d_name);
+		es_buf_reset(&b);
+		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+		free(path);
+		files++;
+		if (strlen(b.data) != b.len)
+			continue;	/* the target cuts at a NUL */
+		if (util_time_parse(b.data, "--start", 1796644800, &v,
+		    &err) == 0) {
+			parsed++;
+			util_time_format(v, out);
+			if ((b.len == 10 || (b.len == 20 && b.data[19] == 'Z' &&
+			    strncmp(b.data + 17, "60", 2) != 0 &&
+			    b.data[10] != ' ')) && isdigit((unsigned
+			    char)b.data[0]) && strncmp(out, b.data, b.len ==
+			    10 ? 10 : 19) != 0)
+				unit_fail(t, __FILE__, __LINE__, "%s: '%s' read "
+				    "as %s", de->d_name, b.data, out);
+		} else
+			UT_ASSERT(t, strstr(err.msg, "--start") != NULL);
+		if (util_parse_duration_ms(b.data, "d", &ms, &err) == 0)
+			UT_ASSERT(t, ms >= 0 && ms <= 100LL * 365 * 86400 *
+			    1000);
+	}
+	closedir(d);
+	UT_ASSERT(t, files >= 10);
+	UT_ASSERT(t, parsed >= 8);
+	es_buf_release(&b);
+	free(dir);
+}
+
 static void
 test_util_names(struct unit_t *t)
 {
@@ -378,6 +486,8 @@ const struct unit_test unit_util_tests[] = {
 	{ "numbers", test_util_numbers },
 	{ "durations", test_util_durations },
 	{ "time", test_util_time },
+	{ "time_impossible", test_util_time_impossible },
+	{ "time_fuzz_corpus", test_time_fuzz_corpus },
 	{ "names", test_util_names },
 	{ "files", test_util_files },
 	{ NULL, NULL }
