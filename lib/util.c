@@ -294,6 +294,11 @@ util_time_parse(const char *s, const char *what, time_t now, time_t *out,
 		*out = *s == '-' ? now - secs : now + secs;
 		return 0;
 	}
+	/* strptime skips blanks before a number ("2024- 2-29"): only the
+	   date-time separator may be one */
+	for (p = s; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) && p != s + 10)
+			goto bad;
 	memset(&tm, 0, sizeof tm);
 	p = strptime(s, "%Y-%m-%d", &tm);
 	/*
@@ -313,7 +318,9 @@ util_time_parse(const char *s, const char *what, time_t now, time_t *out,
 				goto bad;
 			if (tm.tm_sec == 60)
 				tm.tm_sec = 59;	/* a leap second */
-		}
+		} else if (*p == '.' || *p == ',')
+			goto bad;	/* 10:30.5 is no time: a fraction of
+					   a second needs the seconds */
 		if (*p == '.' || *p == ',') {
 			p++;
 			if (!isdigit((unsigned char)*p))

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dashboard.h"
@@ -37,6 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long long ms, v, secs;
 	time_t t;
 	char *s, out[UTIL_TIME_LEN];
+	size_t len;
 	int rfc;
 
 	if ((s = malloc(size + 1)) == NULL)
@@ -55,10 +57,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		/* a date or a UTC time reads back as written */
 		util_time_format(t, out);
-		if ((size == 10 || (size == 20 && s[19] == 'Z' &&
-		    strncmp(s + 17, "60", 2) != 0)) && isdigit((unsigned
-		    char)s[0]) && s[10 % size] != ' ' &&
-		    strncmp(out, s, size == 10 ? 10 : 19) != 0)
+		len = strlen(s);
+		if ((len == 10 || (len == 20 && s[19] == 'Z' && s[10] !=
+		    ' ' && strncmp(s + 17, "60", 2) != 0)) &&
+		    isdigit((unsigned char)s[0]) && strncasecmp(out, s, len ==
+		    10 ? 10 : 19) != 0)
 			abort();
 	} else if (err.code != ES_EUSAGE || strstr(err.msg, "--start") ==
 	    NULL)
