@@ -50,14 +50,37 @@ fuzz_count(void)
 	return n;
 }
 
+/* At exit: the scratch directory goes (the database was unlinked). */
+static char fuzz_dir[64];
+
+static void
+fuzz_cleanup(void)
+{
+	static const char *const files[] = { "esctl.db-wal",
+	    "esctl.db-shm", "esctl.db-journal" };
+	char *path;
+	size_t i;
+
+	if (fuzz_dir[0] == '\0')
+		return;
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		path = util_path_join(fuzz_dir, files[i]);
+		unlink(path);
+		free(path);
+	}
+	rmdir(fuzz_dir);
+}
+
 static void
 fuzz_init(void)
 {
 	struct es_err err = ES_ERR_INIT;
-	char tmpl[] = "/tmp/fuzz-metrics.XXXXXX", *dir, *path;
+	char *dir, *path;
 
-	if ((dir = mkdtemp(tmpl)) == NULL)
+	snprintf(fuzz_dir, sizeof fuzz_dir, "/tmp/fuzz-metrics.XXXXXX");
+	if ((dir = mkdtemp(fuzz_dir)) == NULL)
 		abort();
+	atexit(fuzz_cleanup);
 	path = util_path_join(dir, "esctl.db");
 	if (store_open(path, 0, &fuzz_st, &err) == -1)
 		abort();
