@@ -55,6 +55,8 @@ struct cluster_run {
 	long long		 timeout_ms;
 	long long		 start_ms;
 	int			 lock_fd;
+	unsigned		 reported;	/* steps already reported */
+	int			 resume_noted;
 };
 
 /* A deletion of delete: what and in which order. */
@@ -108,7 +110,12 @@ cluster_report(struct cluster_run *r, int n, const char *msg,
     const cJSON *extra, struct es_err *err)
 {
 	struct report rep;
+	cJSON *x = NULL;
+	char *m = NULL;
+	int rc = 0, again;
 
+	/* a resumed create continues its sequence: each step once */
+	again = (r->reported & (1U << (n - 1))) != 0;
 	memset(&rep, 0, sizeof rep);
 	rep.tenant_org_id = r->spec.tenant_org_id;
 	rep.user = r->spec.user;
@@ -119,12 +126,28 @@ cluster_report(struct cluster_run *r, int n, const char *msg,
 	rep.details = &r->details;
 	rep.extra = extra;
 	rep.creation_id = r->meta.creation_id;
-	if (report_emit(r->sink, &rep, NULL, err) == -1)
-		return -1;
-	if (r->ctx->output != OUT_JSON && r->ctx->output != OUT_YAML)
-		ctx_info(r->ctx, "[%d/%d] %s: %s", n, CLUSTER_NSTEPS,
-		    rep.status, msg);
-	return 0;
+	if (!again && r->meta.resumed && !r->resume_noted) {
+		/* the first report of the resumed run says so */
+		x = extra != NULL ? cJSON_Duplicate(extra, 1) :
+		    cJSON_CreateObject();
+		cJSON_AddBoolToObject(x, "resumed", 1);
+		m = xasprintf("%s (resumed after an interrupted run)", msg);
+		rep.extra = x;
+		rep.message = m;
+		r->resume_noted = 1;
+	}
+	if (!again) {
+		rc = report_emit(r->sink, &rep, NULL, err);
+		r->reported |= 1U << (n - 1);
+	}
+	if (rc == 0 && r->ctx->output != OUT_JSON &&
+	    r->ctx->output != OUT_YAML)
+		ctx_info(r->ctx, "[%d/%d] %s: %s%s", n, CLUSTER_NSTEPS,
+		    rep.status, rep.message, again ? " (reported before "
+		    "the interruption)" : "");
+	cJSON_Delete(x);
+	free(m);
+	return rc;
 }
 
 /* The kube_ref of an object (group and version are new strings). */
@@ -1240,9 +1263,15 @@ cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
 	    err) == -1)
 		goto done;
 	r.env.creation_id = r.meta.creation_id;
-	if (r.meta.resumed)
+	if (r.meta.resumed) {
 		ctx_info(ctx, "resuming the interrupted create of '%s'",
 		    r.spec.namespace);
+		if (report_done_mask(ctx->store, r.meta.creation_id,
+		    &r.reported, err) == -1) {
+			cluster_rollback(&r, err);
+			goto done;
+		}
+	}
 	r.start_ms = cluster_ms();
 	if (lc_report_sink(ctx, &r.sink, err) == -1 ||
 	    ctx_kube(ctx, &r.kc, err) == -1 ||
