@@ -318,7 +318,7 @@ complete -c esctl -n '__esctl_at metrics' -a serve -d 'receive plugin reports ov
 complete -c esctl -n '__esctl_is metrics serve' -s l -l listen -r -f -d 'address to listen on (default 127.0.0.1:9108)'
 complete -c esctl -n '__esctl_is metrics serve' -l max-body -r -f -d 'largest request body (default 8Mi)'
 complete -c esctl -n '__esctl_is metrics serve' -l rate -r -f -d 'requests per second per client address (default: no limit)'
-complete -c esctl -n '__esctl_is metrics serve' -l threads -r -f -d 'worker threads (default 2)'
+complete -c esctl -n '__esctl_is metrics serve' -l threads -r -f -d 'worker threads (default 8)'
 complete -c esctl -n '__esctl_is metrics serve' -l idle-timeout -r -f -d 'close idle connections after this (default 10)'
 complete -c esctl -n '__esctl_is metrics serve' -l max-connections -r -f -d 'open connections at most (default 256)'
 complete -c esctl -n '__esctl_is metrics serve' -l skip-invalid -d 'store the valid reports of a batch that has invalid ones'
