@@ -258,6 +258,21 @@ scale_patches() {
 	run -2 esctl autoscale run --once --interval 1m
 }
 
+@test "monitor metrics --live without a Prometheus: metrics.k8s.io against the limits" {
+	run -0 esctl cluster create --org org-001 --user alice --service search --replicas 2 --cpu-limit 2 --mem-limit 2Gi
+	kube_sim_metrics '{"pods": {"'"$NS"'/elasticsearch-0": {"cpu": "1", "memory": "1Gi"},
+	    "'"$NS"'/elasticsearch-1": {"cpu": "500m", "memory": "512Mi"}}}'
+	run -0 esctl monitor metrics "$NS" --live -o json
+	[ "$(jq -r '.[0].live.source' <<< "$output")" = metrics.k8s.io ]
+	# (1 + 0.5) cores of 2 x 2; 1.5Gi of 2 x 2Gi
+	[ "$(jq '.[0].live.cpu_usage' <<< "$output")" = 37.5 ]
+	[ "$(jq '.[0].live.memory_usage' <<< "$output")" = 37.5 ]
+	[ "$(jq '.[0].live.disk_usage' <<< "$output")" = null ]
+	[ "$(jq -r '.[0].resource_limits.cpu' <<< "$output")" = 2 ]
+	[ "$(jq -r '.[0].resource_limits.memory' <<< "$output")" = 2Gi ]
+	[ "$(jq '.[0].replicas' <<< "$output")" = 2 ]
+}
+
 @test "simulate replays a series and needs no store or cluster" {
 	cat > "$BATS_TEST_TMPDIR/s.ndjson" <<-'EOF2'
 	{"cpu_usage": 50}
