@@ -136,9 +136,13 @@ scale_patches() {
 	run -0 esctl autoscale explain "$NS" --last 1
 	assert_line --partial "scale_down 4 -> 2"
 	assert_line --regexp '^  cpu_usage +5 +10 +-[0-9.]+ +falling +0.9 +60 '
+	assert_line --regexp '^    cpu_usage +95 10 10 10 10$'
+	assert_line --regexp '^    qps +3800 400 400 400 400$'
 	run -0 esctl autoscale explain "$NS" --last 1 -o json
 	[ "$(jq '.[0].details.metrics.cpu_usage.samples' <<< "$output")" = 5 ]
 	[ "$(jq '.[0].details.computed_replicas' <<< "$output")" = 1 ]
+	[ "$(jq -c '.[0].details.metrics.cpu_usage.values' <<< "$output")" = "[95,10,10,10,10]" ]
+	[ "$(jq -c '.[0].details.metrics.memory_usage.values' <<< "$output")" = "[40,40,40,40,40]" ]
 }
 
 @test "overlapping runs scale a service once" {
