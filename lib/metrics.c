@@ -355,10 +355,10 @@ metrics_key(const char *k)
 		f = MX_PLUGIN_QPS;
 		break;
 	case 's':
+		if (strncmp(k, "startup_", 8) != 0)
+			return -1;	/* before k[8]: "status" is shorter */
 		f = k[8] == 'c' ? MX_STARTUP_CPU : k[8] == 'm' ?
 		    MX_STARTUP_MEMORY : MX_STARTUP_DISK;
-		if (strncmp(k, "startup_", 8) != 0)
-			return -1;
 		break;
 	default:
 		return -1;

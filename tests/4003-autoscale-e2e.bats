@@ -136,9 +136,13 @@ scale_patches() {
 	run -0 esctl autoscale explain "$NS" --last 1
 	assert_line --partial "scale_down 4 -> 2"
 	assert_line --regexp '^  cpu_usage +5 +10 +-[0-9.]+ +falling +0.9 +60 '
+	assert_line --regexp '^    cpu_usage +95 10 10 10 10$'
+	assert_line --regexp '^    qps +3800 400 400 400 400$'
 	run -0 esctl autoscale explain "$NS" --last 1 -o json
 	[ "$(jq '.[0].details.metrics.cpu_usage.samples' <<< "$output")" = 5 ]
 	[ "$(jq '.[0].details.computed_replicas' <<< "$output")" = 1 ]
+	[ "$(jq -c '.[0].details.metrics.cpu_usage.values' <<< "$output")" = "[95,10,10,10,10]" ]
+	[ "$(jq -c '.[0].details.metrics.memory_usage.values' <<< "$output")" = "[40,40,40,40,40]" ]
 }
 
 @test "overlapping runs scale a service once" {
@@ -146,9 +150,9 @@ scale_patches() {
 	run -0 esctl autoscale policy set "$NS" --min 2 --max 6 --cpu 60
 	export ESCTL_NOW=$T0
 	load_at 0 95 2 | esctl metrics ingest -
-	esctl autoscale run --once > "$BATS_TEST_TMPDIR/a" 2>&1 &
+	"$ESCTL_BIN" autoscale run --once > "$BATS_TEST_TMPDIR/a" 2>&1 3>&- &
 	local a=$!
-	esctl autoscale run --once > "$BATS_TEST_TMPDIR/b" 2>&1 &
+	"$ESCTL_BIN" autoscale run --once > "$BATS_TEST_TMPDIR/b" 2>&1 3>&- &
 	local b=$!
 	wait "$a" || true
 	wait "$b" || true
@@ -231,6 +235,46 @@ scale_patches() {
 	[ "$(jq '.[0].live.cpu_usage' <<< "$output")" = null ]
 	[[ $stderr == *"live values unavailable"* ]]
 	run -3 esctl monitor metrics no-such-ns
+}
+
+@test "run --interval: a round per interval until SIGTERM, taken between rounds" {
+	run -0 esctl cluster create --org org-001 --user alice --service search --replicas 2
+	run -0 esctl autoscale policy set "$NS" --min 2 --max 6 --cpu 60
+	export ESCTL_NOW=$T0
+	load_at 0 50 2 | esctl metrics ingest -
+	"$ESCTL_BIN" autoscale run --interval 1s > "$BATS_TEST_TMPDIR/loop.out" \
+	    2> "$BATS_TEST_TMPDIR/loop.err" 3>&- &
+	local pid=$! i rc=0
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sql "SELECT count(*) FROM autoscale_decision")" -ge 2 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ]
+	run -0 cat "$BATS_TEST_TMPDIR/loop.err"
+	assert_output "terminated: stopped between rounds"
+	# the test clock moves by the interval: one decision per second
+	run -0 sql "SELECT at FROM autoscale_decision ORDER BY id LIMIT 2"
+	assert_output "$(printf '%s\n%s' "$T0" "$(at 1)")"
+	run -0 cat "$BATS_TEST_TMPDIR/loop.out"
+	assert_line --index 0 --partial "$NS: none 2 -> 2: ratio 0.833 (cpu_usage) within the tolerance 0.10"
+	run -2 esctl autoscale run --once --interval 1m
+}
+
+@test "monitor metrics --live without a Prometheus: metrics.k8s.io against the limits" {
+	run -0 esctl cluster create --org org-001 --user alice --service search --replicas 2 --cpu-limit 2 --mem-limit 2Gi
+	kube_sim_metrics '{"pods": {"'"$NS"'/elasticsearch-0": {"cpu": "1", "memory": "1Gi"},
+	    "'"$NS"'/elasticsearch-1": {"cpu": "500m", "memory": "512Mi"}}}'
+	run -0 esctl monitor metrics "$NS" --live -o json
+	[ "$(jq -r '.[0].live.source' <<< "$output")" = metrics.k8s.io ]
+	# (1 + 0.5) cores of 2 x 2; 1.5Gi of 2 x 2Gi
+	[ "$(jq '.[0].live.cpu_usage' <<< "$output")" = 37.5 ]
+	[ "$(jq '.[0].live.memory_usage' <<< "$output")" = 37.5 ]
+	[ "$(jq '.[0].live.disk_usage' <<< "$output")" = null ]
+	[ "$(jq -r '.[0].resource_limits.cpu' <<< "$output")" = 2 ]
+	[ "$(jq -r '.[0].resource_limits.memory' <<< "$output")" = 2Gi ]
+	[ "$(jq '.[0].replicas' <<< "$output")" = 2 ]
 }
 
 @test "simulate replays a series and needs no store or cluster" {
