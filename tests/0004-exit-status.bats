@@ -43,10 +43,13 @@ nobody() {
 	cp "$ESCTL_DB" "$PERM_DIR/db"
 	chmod 0600 "$PERM_DIR/db"
 	if [ "$(id -u)" -eq 0 ]; then
+		# a copy of the binary: the tree may be in a directory nobody
+		# cannot enter (/root)
+		cp "$ESCTL_BIN" "$PERM_DIR/esctl"
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		    env -u ESCTL_CONFIG -u XDG_CONFIG_HOME -u XDG_DATA_HOME \
 		    -u XDG_CACHE_HOME HOME=/ ESCTL_DB="$PERM_DIR/db" \
-		    ESCTL_DATA_DIR="$PERM_DIR/data" "$ESCTL_BIN" "$@"
+		    ESCTL_DATA_DIR="$PERM_DIR/data" "$PERM_DIR/esctl" "$@"
 	else
 		chmod 0000 "$PERM_DIR/db"
 		ESCTL_DB=$PERM_DIR/db "$ESCTL_BIN" "$@"
