@@ -261,6 +261,15 @@ _esctl_takes_value() {
 		--grace-period) return 0 ;;
 		--cluster) return 0 ;;
 		--cluster) return 0 ;;
+		--status) return 0 ;;
+		--idc) return 0 ;;
+		--status) return 0 ;;
+		--role) return 0 ;;
+		--ip) return 0 ;;
+		--idc) return 0 ;;
+		--cluster) return 0 ;;
+		--set) return 0 ;;
+		--cluster) return 0 ;;
 		--count) return 0 ;;
 		--selector) return 0 ;;
 		--allow-taint) return 0 ;;
@@ -562,6 +571,15 @@ _esctl() {
 		"node drain --timeout") return 0 ;;
 		"node drain --grace-period") return 0 ;;
 		"node delete --cluster"|"node delete -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device list --cluster"|"device list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device list --status") COMPREPLY=($(compgen -W 'available in_pool cordoned maintenance removing offline' -- "$cur")); return 0 ;;
+		"device list --idc") return 0 ;;
+		"device update --status") COMPREPLY=($(compgen -W 'available in_pool cordoned maintenance removing offline' -- "$cur")); return 0 ;;
+		"device update --role") return 0 ;;
+		"device update --ip") return 0 ;;
+		"device update --idc") return 0 ;;
+		"device update --cluster"|"device update -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device update --set") return 0 ;;
 		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --count"|"device select -n") return 0 ;;
 		"device select --selector"|"device select -l") return 0 ;;
@@ -659,7 +677,7 @@ _esctl() {
 		fi ;;
 	device)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'select' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list show update remove select' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -1183,6 +1201,45 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic node; return 0 ;;
+			esac
+		fi ;;
+	"device import")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --skip-invalid $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"device list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --status --idc --special --available $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"device show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --status --role --ip --idc -c --cluster --set $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
 			esac
 		fi ;;
 	"device select")
