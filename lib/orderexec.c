@@ -897,7 +897,6 @@ order_execute(struct store *st, struct kube_client *kc, const char *ref,
 	rc = -1;
 	if (oe_finish(&e, "completed", NULL, err) == -1)
 		goto out;
-	oe_say(&e, "order %s completed", e.number);
 	rc = 0;
 out:
 	if (out != NULL && rc == 0 && order_show(st, e.id, out, &e2) == -1)
