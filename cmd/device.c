@@ -25,6 +25,8 @@ static int	cmd_device_update(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_device_remove(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static int	cmd_device_sync(struct esctl_ctx *, struct esctl_args *,
+		    struct es_err *);
 
 static const struct out_col device_cols[] = {
 	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_WIDE },
@@ -320,6 +322,57 @@ static const struct esctl_opt update_opts[] = {
 	OPT_END
 };
 
+static const struct out_col sync_cols[] = {
+	{ "NODE", "node", OUT_COL_NAME },
+	{ "DEVICE", "ci_code", 0 },
+	{ "STATUS", "status", OUT_COL_STATUS },
+	OUT_COL_END
+};
+
+static int
+cmd_device_sync(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct es_err *err)
+{
+	struct kube_client *kc;
+	const char *cluster = args_get(args, "cluster");
+	const cJSON *x;
+	cJSON *res;
+	long long cid;
+	int rc;
+
+	if (pool_cluster_find(ctx->store, cluster, &cid, NULL, err) == -1 ||
+	    ctx_kube_cluster(ctx, cluster, &kc, err) == -1)
+		return -1;
+	rc = device_sync(ctx->store, kc, cid, ctx->dry_run, ctx->now, &res,
+	    err);
+	kube_close(kc);
+	if (rc == -1)
+		return -1;
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML) {
+		rc = out_item(ctx, res, "cluster", err);
+		cJSON_Delete(res);
+		return rc;
+	}
+	rc = out_list(ctx, cJSON_GetObjectItem(res, "matched"), sync_cols,
+	    err);
+	cJSON_ArrayForEach(x, cJSON_GetObjectItem(res, "unmatched_nodes"))
+		ctx_warn(ctx, "node %s: no device stands for it",
+		    x->valuestring);
+	cJSON_ArrayForEach(x, cJSON_GetObjectItem(res, "unmatched_devices"))
+		ctx_warn(ctx, "device %s: no Node in cluster %s%s",
+		    x->valuestring, cluster, cJSON_GetArraySize(
+		    cJSON_GetObjectItem(res, "released")) > 0 ?
+		    " (released: available)" : "");
+	cJSON_Delete(res);
+	return rc;
+}
+
+static const struct esctl_opt sync_opts[] = {
+	{ 'c', "cluster", "CLUSTER", "the registered cluster", OPT_STRING,
+	    OPT_REQUIRED, "k8s-cluster" },
+	OPT_END
+};
+
 static const struct esctl_opt select_opts[] = {
 	{ 'c', "cluster", "CLUSTER", "the registered cluster", OPT_STRING,
 	    OPT_REQUIRED, "k8s-cluster" },
@@ -351,6 +404,10 @@ static const struct esctl_verb device_verbs[] = {
 	    cmd_device_update },
 	{ "remove", "DEVICE", "remove a device (soft delete)", NULL, NULL, 1,
 	    1, CMD_NEEDS_DB | CMD_MUTATES, "device", cmd_device_remove },
+	{ "sync", NULL, "match a cluster's Nodes to devices, update them",
+	    "By InternalIP, then name; fills the cluster, OS fields and pool "
+	    "status.", sync_opts, 0, 0, CMD_NEEDS_DB | CMD_MUTATES, NULL,
+	    cmd_device_sync },
 	{ "select", NULL, "rank a cluster's nodes for removal, explained",
 	    "The candidates, best first, with their score and its factors, "
 	    "then every\nexcluded node with the reason; the first --count are "

@@ -270,6 +270,7 @@ _esctl_takes_value() {
 		--cluster) return 0 ;;
 		--set) return 0 ;;
 		--cluster) return 0 ;;
+		--cluster) return 0 ;;
 		--count) return 0 ;;
 		--selector) return 0 ;;
 		--allow-taint) return 0 ;;
@@ -580,6 +581,7 @@ _esctl() {
 		"device update --idc") return 0 ;;
 		"device update --cluster"|"device update -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device update --set") return 0 ;;
+		"device sync --cluster"|"device sync -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --count"|"device select -n") return 0 ;;
 		"device select --selector"|"device select -l") return 0 ;;
@@ -677,7 +679,7 @@ _esctl() {
 		fi ;;
 	device)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list show update remove select' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list show update remove sync select' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -1240,6 +1242,13 @@ _esctl() {
 		else
 			case "$npos" in
 		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device sync")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
 			esac
 		fi ;;
 	"device select")

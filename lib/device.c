@@ -713,3 +713,107 @@ device_remove(struct store *st, long long id, time_t now,
 	    at, id);
 	return rc == -1 ? -1 : 0;
 }
+
+int
+device_sync(struct store *st, struct kube_client *kc, long long cluster_id,
+    int dry_run, time_t now, cJSON **out, struct es_err *err)
+{
+	struct kube_ref r;
+	char at[UTIL_TIME_LEN];
+	cJSON *nodes = NULL, *res, *matched, *un, *devs = NULL, *rel, *m;
+	cJSON *seen = cJSON_CreateObject(), *unm, *one;
+	const cJSON *n, *d;
+	const char *name, *cur, *want;
+	long long dev;
+	int rc = -1, began = 0;
+
+	*out = NULL;
+	util_time_format(now, at);
+	if (kube_ref_init(&r, "nodes", NULL, NULL, err) == -1 ||
+	    kube_list(kc, &r, NULL, &nodes, err) == -1)
+		goto out;
+	res = cJSON_CreateObject();
+	*out = res;
+	matched = cJSON_AddArrayToObject(res, "matched");
+	un = cJSON_AddArrayToObject(res, "unmatched_nodes");
+	unm = cJSON_AddArrayToObject(res, "unmatched_devices");
+	rel = cJSON_AddArrayToObject(res, "released");
+	if (!dry_run) {
+		if (store_begin(st, err) == -1)
+			goto out;
+		began = 1;
+	}
+	cJSON_ArrayForEach(n, kube_item(nodes, "items")) {
+		name = kube_str(n, "metadata.name");
+		if (device_for_node(st, -1, n, &dev, err) == -1)
+			goto out;
+		if (dev == 0) {
+			cJSON_AddItemToArray(un, cJSON_CreateString(name));
+			continue;
+		}
+		if (store_query_row_json(st, err, &m, "SELECT ci_code, status "
+		    "FROM device WHERE id = ?", "i", dev) == -1)
+			goto out;
+		cur = kube_str(m, "status");
+		want = !node_is_ready(n) ? "offline" : node_is_cordoned(n) ?
+		    "cordoned" : "in_pool";
+		if (strcmp(cur, "maintenance") == 0 ||
+		    strcmp(cur, "removing") == 0)
+			want = cur;
+		cJSON_AddItemToObject(seen, kube_str(m, "ci_code"),
+		    cJSON_CreateTrue());
+		if (!dry_run && (store_exec(st, err, "UPDATE device SET "
+		    "os_name = coalesce(?, os_name), os_issue = coalesce(?, "
+		    "os_issue), os_kernel = coalesce(?, os_kernel), "
+		    "arch_type = coalesce(?, arch_type), updated_at = ? "
+		    "WHERE id = ?",
+		    "sssssi", kube_str(n, "status.nodeInfo.operatingSystem"),
+		    kube_str(n, "status.nodeInfo.osImage"),
+		    kube_str(n, "status.nodeInfo.kernelVersion"),
+		    kube_str(n, "status.nodeInfo.architecture"), at,
+		    dev) == -1 || device_set_status(st, dev, want, cluster_id,
+		    now, err) == -1)) {
+			cJSON_Delete(m);
+			goto out;
+		}
+		one = cJSON_CreateObject();
+		cJSON_AddStringToObject(one, "node", name);
+		cJSON_AddStringToObject(one, "ci_code", kube_str(m, "ci_code"));
+		cJSON_AddStringToObject(one, "status", want);
+		cJSON_AddItemToArray(matched, one);
+		cJSON_Delete(m);
+	}
+	if (store_query_json(st, err, &devs, "SELECT id, ci_code, status FROM "
+	    "device WHERE deleted_at IS NULL AND cluster_id = ? ORDER BY id",
+	    "i", cluster_id) == -1)
+		goto out;
+	cJSON_ArrayForEach(d, devs) {
+		if (cJSON_GetObjectItemCaseSensitive(seen, kube_str(d,
+		    "ci_code")) != NULL)
+			continue;
+		cJSON_AddItemToArray(unm, cJSON_CreateString(kube_str(d,
+		    "ci_code")));
+		cur = kube_str(d, "status");
+		if (strcmp(cur, "maintenance") == 0 ||
+		    strcmp(cur, "removing") == 0)
+			continue;
+		cJSON_AddItemToArray(rel, cJSON_CreateString(kube_str(d,
+		    "ci_code")));
+		if (!dry_run && device_set_status(st, (long long)kube_num(d,
+		    "id", 0), "available", -1, now, err) == -1)
+			goto out;
+	}
+	rc = began ? store_commit(st, err) : 0;
+	began = 0;
+out:
+	if (began)
+		store_rollback(st);
+	if (rc == -1) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	cJSON_Delete(seen);
+	cJSON_Delete(devs);
+	cJSON_Delete(nodes);
+	return rc;
+}

@@ -116,4 +116,21 @@ int	device_update(struct store *, long long id,
 int	device_remove(struct store *, long long id, time_t now,
 	    struct es_err *err);
 
+/*
+ * Matches the Nodes of cluster_id (through kc) to devices (any cluster or
+ * none): a matched device gets the cluster, os_name / os_issue /
+ * os_kernel / arch_type from status.nodeInfo (operatingSystem, osImage,
+ * kernelVersion, architecture) and its pool status: offline when
+ * NotReady, cordoned when unschedulable, else in_pool (a device in
+ * maintenance or removing keeps its status).  A live device of the
+ * cluster whose Node is gone is no longer in any cluster: available,
+ * cluster cleared (maintenance and removing kept).  One transaction;
+ * nothing is written with dry_run.  *out: {"matched": [{node, ci_code,
+ * status}], "unmatched_nodes": [names], "unmatched_devices": [ci_codes],
+ * "released": [ci_codes]}.
+ */
+struct kube_client;
+int	device_sync(struct store *, struct kube_client *, long long cluster_id,
+	    int dry_run, time_t now, cJSON **out, struct es_err *err);
+
 #endif
