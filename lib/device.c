@@ -71,10 +71,11 @@ device_set_status(struct store *st, long long id, const char *status,
 		return store_exec(st, err, "UPDATE device SET status = ?, "
 		    "cluster_id = coalesce(?2, cluster_id), cluster = coalesce("
 		    "(SELECT clustername FROM k8s_cluster WHERE id = ?2), "
-		    "cluster), pool_entry_time = CASE WHEN status = 'in_pool' "
-		    "AND pool_entry_time IS NOT NULL THEN pool_entry_time ELSE "
-		    "?3 END, updated_at = ?3 WHERE id = ?4", "sIsi", status,
-		    cluster_id, at, id) == -1 ? -1 : 0;
+		    "cluster), pool_entry_time = CASE WHEN status IN "
+		    "('in_pool', 'removing') AND pool_entry_time IS NOT NULL "
+		    "THEN pool_entry_time ELSE ?3 END, updated_at = ?3 WHERE "
+		    "id = ?4", "sIsi", status, cluster_id, at, id) == -1 ?
+		    -1 : 0;
 	return store_exec(st, err, "UPDATE device SET status = ?, "
 	    "cluster_id = coalesce(?2, cluster_id), cluster = coalesce("
 	    "(SELECT clustername FROM k8s_cluster WHERE id = ?2), cluster), "
