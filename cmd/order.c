@@ -428,9 +428,11 @@ cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (rc == -1)
 		return -1;
-	if (ctx->dry_run)
+	if (ctx->dry_run) {
+		cJSON_Delete(res);
 		return out_ok(ctx, NULL, "order %s: dry run, nothing changed",
 		    args->argv[0]);
+	}
 	rc = out_ok(ctx, res, "order %s completed",
 	    cJSON_GetStringValue(cJSON_GetObjectItem(res, "order_number")));
 	cJSON_Delete(res);

@@ -302,6 +302,16 @@ _esctl_takes_value() {
 		--state) return 0 ;;
 		--device) return 0 ;;
 		--cluster) return 0 ;;
+		--status) return 0 ;;
+		--idc) return 0 ;;
+		--status) return 0 ;;
+		--role) return 0 ;;
+		--ip) return 0 ;;
+		--idc) return 0 ;;
+		--cluster) return 0 ;;
+		--set) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
 		--count) return 0 ;;
 		--selector) return 0 ;;
 		--allow-taint) return 0 ;;
@@ -654,6 +664,16 @@ _esctl() {
 		"maintenance cancel --reason") return 0 ;;
 		"maintenance list --state") COMPREPLY=($(compgen -W 'pending_confirmation scheduled_for_maintenance maintenance_in_progress completed cancelled' -- "$cur")); return 0 ;;
 		"maintenance list --device"|"maintenance list -d") _esctl_dynamic device; return 0 ;;
+		"device list --cluster"|"device list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device list --status") COMPREPLY=($(compgen -W 'available in_pool cordoned maintenance removing offline' -- "$cur")); return 0 ;;
+		"device list --idc") return 0 ;;
+		"device update --status") COMPREPLY=($(compgen -W 'available in_pool cordoned maintenance removing offline' -- "$cur")); return 0 ;;
+		"device update --role") return 0 ;;
+		"device update --ip") return 0 ;;
+		"device update --idc") return 0 ;;
+		"device update --cluster"|"device update -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device update --set") return 0 ;;
+		"device sync --cluster"|"device sync -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --count"|"device select -n") return 0 ;;
 		"device select --selector"|"device select -l") return 0 ;;
@@ -781,7 +801,7 @@ _esctl() {
 		fi ;;
 	device)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'select' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list show update remove sync select' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -1485,6 +1505,52 @@ _esctl() {
 	"maintenance flush")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"device import")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --skip-invalid $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"device list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --status --idc --special --available $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"device show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --status --role --ip --idc -c --cluster --set $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device sync")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

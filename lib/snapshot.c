@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "doc.h"
 #include "pool.h"
 #include "quantity.h"
@@ -90,7 +91,6 @@ static int	 snapshot_parse_json(const char *, size_t, const char *,
 static int	 snapshot_from_doc(const struct doc_node *, const char *,
 		    unsigned, struct snapshot_in *, struct es_err *);
 static void	 snapshot_in_release(struct snapshot_in *);
-static void	 snapshot_free_fields(char **, size_t);
 static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
 static double	 snapshot_qty(const cJSON *, const char *);
 static int	 snapshot_schedulable(const cJSON *, int *, int *);
@@ -338,111 +338,6 @@ snapshot_resolve_store(void *arg, const char *ref, long long *id,
 	return pool_cluster_find(arg, ref, id, NULL, err);
 }
 
-/*
- * Reads one CSV record (RFC 4180: quotes, doubled quotes, CRLF) starting
- * at *p; fields are new strings in *fields.  Returns 1 for a record, 0 at
- * the end, -1 on an unterminated quote.  *line advances over newlines.
- */
-static int
-snapshot_csv_record(const char **p, const char *end, char ***fields,
-    size_t *n, unsigned *line)
-{
-	struct es_buf f = ES_BUF_INIT;
-	const char *s = *p;
-	size_t alloc = 0;
-	int quoted;
-
-	*fields = NULL;
-	*n = 0;
-	/* skip blank lines */
-	while (s < end && (*s == '\n' || *s == '\r')) {
-		if (*s == '\n')
-			(*line)++;
-		s++;
-	}
-	if (s >= end) {
-		*p = s;
-		return 0;
-	}
-	for (;;) {
-		es_buf_reset(&f);
-		quoted = 0;
-		if (s < end && *s == '"') {
-			quoted = 1;
-			s++;
-			for (;;) {
-				if (s >= end) {
-					es_buf_release(&f);
-					snapshot_free_fields(*fields, *n);
-					*fields = NULL;
-					*n = 0;
-					*p = s;
-					return -1;
-				}
-				if (*s == '"') {
-					if (s + 1 < end && s[1] == '"') {
-						es_buf_addch(&f, '"');
-						s += 2;
-						continue;
-					}
-					s++;
-					break;
-				}
-				if (*s == '\n')
-					(*line)++;
-				es_buf_addch(&f, *s++);
-			}
-		}
-		while (s < end && *s != ',' && *s != '\n' && *s != '\r') {
-			if (!quoted)
-				es_buf_addch(&f, *s);
-			s++;
-		}
-		if (*n + 1 >= alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			*fields = xreallocarray(*fields, alloc,
-			    sizeof **fields);
-		}
-		/* trim unquoted blanks */
-		if (!quoted) {
-			while (f.len > 0 && (f.data[f.len - 1] == ' ' ||
-			    f.data[f.len - 1] == '\t'))
-				es_buf_truncate(&f, f.len - 1);
-		}
-		{
-			const char *b = f.data;
-
-			while (!quoted && (*b == ' ' || *b == '\t'))
-				b++;
-			(*fields)[(*n)++] = xstrdup(b);
-		}
-		if (s < end && *s == ',') {
-			s++;
-			continue;
-		}
-		break;
-	}
-	if (s < end && *s == '\r')
-		s++;
-	if (s < end && *s == '\n') {
-		s++;
-		(*line)++;
-	}
-	es_buf_release(&f);
-	*p = s;
-	return 1;
-}
-
-static void
-snapshot_free_fields(char **fields, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(fields[i]);
-	free(fields);
-}
-
 static int
 snapshot_parse_csv(const char *buf, size_t len, const char *path,
     struct snapshot_in **rows, size_t *nrows, struct es_err *err)
@@ -457,9 +352,9 @@ snapshot_parse_csv(const char *buf, size_t len, const char *path,
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	start = line;
-	rc = snapshot_csv_record(&p, end, &hdr, &nhdr, &line);
+	rc = csv_record(&p, end, &hdr, &nhdr, &line);
 	if (rc <= 0) {
-		snapshot_free_fields(hdr, nhdr);
+		csv_fields_free(hdr, nhdr);
 		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: %s", path,
 		    rc == 0 ? "empty file: expected a header row" :
 		    "unterminated quote in the header row");
@@ -472,25 +367,25 @@ snapshot_parse_csv(const char *buf, size_t len, const char *path,
 		snprintf(where, sizeof where, "%s:%u", path, start);
 		if (snapshot_set(&probe, hdr[i], NULL, where, err) == -1) {
 			snapshot_in_release(&probe);
-			snapshot_free_fields(hdr, nhdr);
+			csv_fields_free(hdr, nhdr);
 			return -1;
 		}
 		snapshot_in_release(&probe);
 	}
 	for (;;) {
 		start = line;
-		rc = snapshot_csv_record(&p, end, &fields, &nf, &line);
+		rc = csv_record(&p, end, &fields, &nf, &line);
 		if (rc == 0)
 			break;
 		snprintf(where, sizeof where, "%s:%u", path, start);
 		if (rc == -1) {
-			snapshot_free_fields(hdr, nhdr);
+			csv_fields_free(hdr, nhdr);
 			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
 			    "unterminated quote", where);
 		}
 		if (nf != nhdr) {
-			snapshot_free_fields(fields, nf);
-			snapshot_free_fields(hdr, nhdr);
+			csv_fields_free(fields, nf);
+			csv_fields_free(hdr, nhdr);
 			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: %zu "
 			    "fields, but the header has %zu", where, nf, nhdr);
 		}
@@ -505,13 +400,13 @@ snapshot_parse_csv(const char *buf, size_t len, const char *path,
 		for (i = 0; i < nf; i++)
 			if (snapshot_set(&(*rows)[*nrows - 1], hdr[i],
 			    fields[i], where, err) == -1) {
-				snapshot_free_fields(fields, nf);
-				snapshot_free_fields(hdr, nhdr);
+				csv_fields_free(fields, nf);
+				csv_fields_free(hdr, nhdr);
 				return -1;
 			}
-		snapshot_free_fields(fields, nf);
+		csv_fields_free(fields, nf);
 	}
-	snapshot_free_fields(hdr, nhdr);
+	csv_fields_free(hdr, nhdr);
 	return 0;
 }
 

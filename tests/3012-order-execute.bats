@@ -307,3 +307,15 @@ exit_order() {
 	[ "$(wc -l < "$RECV_LOG")" = 3 ]
 	[ "$(sql 'SELECT status FROM elastic_scaling_order')" = failed ]
 }
+
+@test "a cordon the server refuses: slot failed, the device back in the pool" {
+	exit_order 1
+	kube_sim_fault PATCH '/api/v1/nodes/*' 403 0
+	run -4 esctl order execute 1
+	assert_output --partial "sim-node-1: "
+	[ "$(np_phase 1)" = "1:sim-node-1:selected" ]
+	[ "$(sql "SELECT status FROM order_device")" = failed ]
+	[ "$(sql "SELECT status || ':' || pool_entry_time FROM device WHERE
+	    ci_code = 'CI-sim-node-1'")" = in_pool:2026-11-01T00:00:00Z ]
+	[ "$(sql 'SELECT status FROM elastic_scaling_order')" = failed ]
+}

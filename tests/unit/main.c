@@ -32,6 +32,7 @@ extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
 extern const struct unit_test unit_httpd_tests[];
 extern const struct unit_test unit_autoscale_tests[];
+extern const struct unit_test unit_nodepool_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -47,6 +48,7 @@ static const struct unit_suite suites[] = {
 	{ "pool", unit_pool_tests },
 	{ "httpd", unit_httpd_tests },
 	{ "autoscale", unit_autoscale_tests },
+	{ "nodepool", unit_nodepool_tests },
 };
 
 void
