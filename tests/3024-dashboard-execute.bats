@@ -34,7 +34,7 @@ teardown() {
 }
 
 new_exit_order() {
-	esctl order create --cluster prod --action pool_exit -n 1 >/dev/null
+	esctl order create --cluster prod --action pool_exit --count 1 >/dev/null
 	sql 'SELECT order_number FROM elastic_scaling_order ORDER BY id DESC LIMIT 1'
 }
 

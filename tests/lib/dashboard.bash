@@ -36,12 +36,12 @@ dash_fixture() {
 	    cpualloc=25 memalloc=35
 	esctl snapshot import "$f" >/dev/null
 	esctl strategy create cpu-high -c prod-a -a pool_entry \
-	    --cpu-threshold 80 --cpu-type usage --duration 15 -n 2 >/dev/null
+	    --cpu-threshold 80 --cpu-type usage --duration 15 --device-count 2 >/dev/null
 	esctl strategy create '<script>alert("x")</script>' -c prod-a \
 	    -c '东京-集群' -a pool_exit --memory-threshold 30 \
-	    --memory-type allocated --duration 30 -n 1 >/dev/null
+	    --memory-type allocated --duration 30 --device-count 1 >/dev/null
 	esctl strategy create idle-off -c prod-a -a pool_exit \
-	    --cpu-threshold 10 --cpu-type usage -n 1 --status disabled \
+	    --cpu-threshold 10 --cpu-type usage --device-count 1 --status disabled \
 	    >/dev/null
 	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
 	    strategy_id, action_type, status, device_count, created_by,
