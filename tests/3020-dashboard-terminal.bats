@@ -129,3 +129,19 @@ print(len(sys.argv[1].split(":", 1)[1]))' "$b")
 	COLUMNS=80 run -0 esctl dashboard
 	assert_line --regexp '^ESO-20240302-000001  n{11}… +entry '
 }
+
+@test "a cluster whose latest snapshot from Kubernetes has NotReady nodes is abnormal" {
+	sql "INSERT INTO k8s_cluster_resource_snapshot (created_at, updated_at,
+	    cluster_id, collected_at, node_count, ready_node_count, source)
+	    VALUES ('x', 'x', 1, '2024-03-02T11:55:00Z', 10, 8, 'kube')"
+	run -0 esctl -o json dashboard
+	[ "$(jq -c .cards.clusters <<<"$output")" = '{"total":2,"abnormal":2,"warnings":["cluster '"'"'prod-a'"'"': 2 of 10 nodes not ready","cluster '"'"'东京-集群'"'"' is maintaining"]}' ]
+	COLUMNS=80 run -0 esctl dashboard
+	assert_line "  ! cluster 'prod-a': 2 of 10 nodes not ready"
+	# a newer snapshot is what counts
+	sql "INSERT INTO k8s_cluster_resource_snapshot (created_at, updated_at,
+	    cluster_id, collected_at, node_count, ready_node_count, source)
+	    VALUES ('x', 'x', 1, '2024-03-02T11:58:00Z', 10, 10, 'kube')"
+	run -0 esctl -o json dashboard
+	[ "$(jq -r .cards.clusters.abnormal <<<"$output")" = 1 ]
+}
