@@ -349,8 +349,10 @@ void		 maint_deliver(struct esctl_ctx *);
  * (0: the terminal's) and returns the line index of the first pending
  * order row, or -1 when there is none.  dash_act runs "approve", "reject"
  * or "execute" on an order through lib/order.h on its own read-write
- * connection, then tells whoever is on duty like `esctl order` does;
- * msg gets the one-line outcome (or the notification warning).
+ * connection (execute as `esctl order execute` does, progress lines to
+ * progress(arg, line) when not NULL), then tells whoever is on duty like
+ * `esctl order` does; msg gets the one-line outcome and any notification
+ * warning.
  */
 int		 dash_gather(struct esctl_ctx *, struct esctl_args *,
 		    time_t now, cJSON **doc, struct es_err *);
@@ -362,7 +364,15 @@ int		 dash_serve(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 int		 dash_act(struct esctl_ctx *, const char *verb,
 		    const char *order, const char *reason, time_t now,
+		    void (*progress)(void *, const char *), void *arg,
 		    char *msg, size_t len, struct es_err *);
+/*
+ * order.c: the order.* settings of the configuration for executing an
+ * order of cluster (`esctl order execute` and the dashboard's execute).
+ */
+struct order_exec_opts;
+int		 order_exec_config(struct esctl_ctx *, const char *cluster,
+		    struct order_exec_opts *, struct es_err *);
 /* A UTF-8 LC_CTYPE (the user's, else C.UTF-8) for display widths. */
 void		 dash_locale(void);
 /* ctx->now when ESCTL_NOW fixes it, else the current time. */

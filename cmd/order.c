@@ -274,8 +274,8 @@ order_progress(void *arg, const char *line)
 	ctx_info(arg, "%s", line);
 }
 
-/* The order: section of the configuration, for cluster. */
-static int
+/* The order: section of the configuration, for cluster (cmd.h). */
+int
 order_exec_config(struct esctl_ctx *ctx, const char *cluster,
     struct order_exec_opts *o, struct es_err *err)
 {
