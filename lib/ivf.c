@@ -1471,7 +1471,7 @@ struct ivf_gemm_job {
 	int				 t;
 	uint64_t			 scanned;
 	uint64_t			 rescored;
-	uint64_t			 coarse_exact;	/* centroids re-scored */
+	uint64_t			 coarse_exact;	/* centroids ranked */
 };
 
 /* Queries per sgemm of the batch's coarse step (G: IVF_COARSE_QB x nlist). */
