@@ -1182,6 +1182,13 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    "than %lld results", nq, (t1 - t0) * 1000, exact ? "exact" :
 	    index_mode_name(st.mode), nprobe, (unsigned long long)st.scanned,
 	    (unsigned long long)st.rescored, nshort, k);
+	if (!exact && st.mode == IVF_MODE_GEMM)
+		es_log(&ctx->log, ES_LOG_INFO, "phases: centroid distances "
+		    "%.3f ms (%llu centroids re-scored), grouping %.3f ms, "
+		    "list scan %.3f ms, re-rank and merge %.3f ms",
+		    st.t_coarse * 1000, (unsigned long long)st.coarse_exact,
+		    st.t_group * 1000, st.t_lists * 1000,
+		    st.t_rescore * 1000);
 	if (vindex_docset_load(ctx->store, e.v->id, seqs, sr.nrows, &docs,
 	    err) == -1)
 		goto done;

@@ -340,33 +340,46 @@ ivf_heap_push(struct ivf_heap *h, float dist, int64_t id)
 	return 1;
 }
 
-static int
-ivf_hit_cmp(const void *a, const void *b)
-{
-	const struct ivf_hit *x = a, *y = b;
-
-	if (ivf_better(x->dist, x->id, y->dist, y->id))
-		return -1;
-	if (ivf_better(y->dist, y->id, x->dist, x->id))
-		return 1;
-	return 0;
-}
-
-/* Writes the heap's entries best first into out[0..k), padding. */
+/*
+ * Writes the heap's entries best first into out[0..k), padding, and
+ * empties the heap: an in-place heap sort (the worst is on top), no
+ * comparison callback.
+ */
 static void
 ivf_heap_sorted(struct ivf_heap *h, struct ivf_hit *out)
 {
-	int i;
+	int i, n, c, p;
+	float d;
+	int64_t id;
 
-	for (i = 0; i < h->n; i++) {
-		out[i].dist = h->d[i];
-		out[i].id = h->id[i];
+	for (n = h->n; n > 0; n--) {
+		/* the worst of the n left goes to position n - 1 */
+		out[n - 1].dist = h->d[0];
+		out[n - 1].id = h->id[0];
+		d = h->d[n - 1];
+		id = h->id[n - 1];
+		p = 0;
+		for (;;) {
+			c = 2 * p + 1;
+			if (c >= n - 1)
+				break;
+			if (c + 1 < n - 1 && ivf_better(h->d[c], h->id[c],
+			    h->d[c + 1], h->id[c + 1]))
+				c++;
+			if (!ivf_better(d, id, h->d[c], h->id[c]))
+				break;
+			h->d[p] = h->d[c];
+			h->id[p] = h->id[c];
+			p = c;
+		}
+		h->d[p] = d;
+		h->id[p] = id;
 	}
-	qsort(out, (size_t)h->n, sizeof *out, ivf_hit_cmp);
-	for (; i < h->k; i++) {
+	for (i = h->n; i < h->k; i++) {
 		out[i].dist = INFINITY;
 		out[i].id = -1;
 	}
+	h->n = 0;
 }
 
 void
@@ -1449,6 +1462,7 @@ struct ivf_gemm_batch {
 	size_t				*qoff;	/* queries of each list */
 	size_t				*qlist;
 	struct ivf_gq			*gq;	/* threads x nq */
+	float				 cmax;	/* largest centroid norm */
 	int				 next;	/* next list to take */
 };
 
@@ -1457,40 +1471,112 @@ struct ivf_gemm_job {
 	int				 t;
 	uint64_t			 scanned;
 	uint64_t			 rescored;
+	uint64_t			 coarse_exact;	/* centroids ranked */
 };
 
-/* Phase 1, over queries: the probed lists and the error margins. */
+/* Queries per sgemm of the batch's coarse step (G: IVF_COARSE_QB x nlist). */
+#define IVF_COARSE_QB		64
+
+/* Float max-heap push of the nprobe smallest values (top: the largest). */
+static void
+ivf_fheap_push(float *hp, int *n, int k, float a)
+{
+	int i, c, p;
+
+	if (*n < k) {
+		i = (*n)++;
+		while (i > 0 && hp[(p = (i - 1) / 2)] < a) {
+			hp[i] = hp[p];
+			i = p;
+		}
+		hp[i] = a;
+		return;
+	}
+	if (!(a < hp[0]))
+		return;
+	for (i = 0;; i = c) {
+		c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && hp[c + 1] > hp[c])
+			c++;
+		if (!(hp[c] > a))
+			break;
+		hp[i] = hp[c];
+	}
+	hp[i] = a;
+}
+
+/*
+ * Phase 1, over blocks of queries: the probed lists and the error margins.
+ * The distances to the centroids come from one sgemm per block of queries
+ * (the centroids are read once per block, not once per query); the lists
+ * whose approximate distance is within the rounding bound of the nprobe-th
+ * are then ranked by the same exact distance as the one-query path, so
+ * the probed lists are exactly ivf_coarse's.
+ */
 static void *
 ivf_gemm_coarse(void *arg)
 {
 	struct ivf_gemm_job *j = arg;
 	struct ivf_gemm_batch *b = j->b;
 	const struct ivf_index *ix = b->ix;
-	size_t d = ix->h.dim, q0, q1, qi, i;
-	int nprobe = b->o->nprobe;
+	size_t d = ix->h.dim, nlist = ix->h.nlist, q0, q1, qi, qb, nbq, i, r;
+	int nprobe = b->o->nprobe, nh, l;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap ch;
-	float *cdist, qn, xq, gamma;
-	const float *q;
+	struct ivf_hit *tmp;
+	float *g, *hp, qn, xq, gamma, lim, cm, ex;
+	const float *q, *gr;
 
 	gamma = (float)((double)(d + 16) * IVF_U * 2);
 	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
 	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
-	cdist = xreallocarray(NULL, ix->h.nlist, sizeof *cdist);
+	g = xreallocarray(NULL, IVF_COARSE_QB * nlist, sizeof *g);
+	hp = xreallocarray(NULL, (size_t)nprobe, sizeof *hp);
+	tmp = xreallocarray(NULL, (size_t)nprobe, sizeof *tmp);
 	ivf_heap_init(&ch, nprobe);
-	for (qi = q0; qi < q1; qi++) {
-		q = b->q + qi * d;
-		ivf_coarse(ix, q, nprobe, b->probe + qi * (size_t)nprobe,
-		    cdist, &ch);
-		qn = 0;
-		for (i = 0; i < d; i++)
-			qn += q[i] * q[i];
-		xq = sqrtf(qn) + ix->xmax;
-		b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) * ix->xmax :
-		    4 * gamma * xq * xq;
+	for (qb = q0; qb < q1; qb += nbq) {
+		nbq = q1 - qb < IVF_COARSE_QB ? q1 - qb : IVF_COARSE_QB;
+		blas_sgemm_nt(b->o->blas, (int)nbq, (int)nlist, (int)d, -2.0f,
+		    b->q + qb * d, (int)d, ix->centroids, (int)d, 0.0f, g,
+		    (int)nlist);
+		for (r = 0; r < nbq; r++) {
+			qi = qb + r;
+			q = b->q + qi * d;
+			gr = g + r * nlist;
+			qn = 0;
+			for (i = 0; i < d; i++)
+				qn += q[i] * q[i];
+			nh = 0;
+			for (i = 0; i < nlist; i++)
+				ivf_fheap_push(hp, &nh, nprobe, gr[i] +
+				    ix->cnorm[i]);
+			/* |approx - exact| <= half this, for any list */
+			cm = sqrtf(qn) + b->cmax;
+			lim = hp[0] + 4 * gamma * cm * cm;
+			ch.n = 0;
+			for (i = 0; i < nlist; i++) {
+				if (!(gr[i] + ix->cnorm[i] <= lim))
+					continue;
+				ix->kern->l2_rows(q, ix->centroids + i * d, 1,
+				    d, &ex);
+				ivf_heap_push(&ch, ex, (int64_t)i);
+				j->coarse_exact++;
+			}
+			ivf_heap_sorted(&ch, tmp);
+			for (l = 0; l < nprobe; l++)
+				b->probe[qi * (size_t)nprobe + (size_t)l] =
+				    (int)tmp[l].id;
+			xq = sqrtf(qn) + ix->xmax;
+			b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) *
+			    ix->xmax : 4 * gamma * xq * xq;
+		}
 	}
 	ivf_heap_release(&ch);
-	free(cdist);
+	free(g);
+	free(hp);
+	free(tmp);
 	return NULL;
 }
 
@@ -1662,6 +1748,7 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	size_t qi, i, *cnt;
 	int t, threads = o->threads < 1 ? 1 : o->threads, saved, l, pi;
 	int nlist = (int)ix->h.nlist;
+	double t0, t1, t2;
 
 	if (ix->h.ntotal >= UINT32_MAX)
 		return ivf_search_scan(ix, q, nq, o, out, st);
@@ -1683,9 +1770,15 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 		jobs[t].b = &b;
 		jobs[t].t = t;
 	}
+	for (l = 0; l < nlist; l++)
+		if (sqrtf(ix->cnorm[l]) > b.cmax)
+			b.cmax = sqrtf(ix->cnorm[l]);
 	saved = blas_get_threads(o->blas);
 	blas_set_threads(o->blas, 1);
+	t0 = ivf_now();
 	ivf_run_threads(ivf_gemm_coarse, jobs, sizeof *jobs, threads);
+	t1 = ivf_now();
+	st->t_coarse = t1 - t0;
 	/* the queries of each list, in query order */
 	cnt = xcalloc((size_t)nlist + 1, sizeof *cnt);
 	for (qi = 0; qi < nq * (size_t)o->nprobe; qi++)
@@ -1700,12 +1793,19 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 		for (pi = 0; pi < o->nprobe; pi++)
 			b.qlist[cnt[b.probe[qi * (size_t)o->nprobe +
 			    (size_t)pi]]++] = qi;
+	t2 = ivf_now();
+	st->t_group = t2 - t1;
 	ivf_run_threads(ivf_gemm_lists, jobs, sizeof *jobs, threads);
+	t1 = ivf_now();
+	st->t_lists = t1 - t2;
 	ivf_run_threads(ivf_gemm_rescore, jobs, sizeof *jobs, threads);
+	t2 = ivf_now();
+	st->t_rescore = t2 - t1;
 	blas_set_threads(o->blas, saved);
 	for (t = 0; t < threads; t++) {
 		st->scanned += jobs[t].scanned;
 		st->rescored += jobs[t].rescored;
+		st->coarse_exact += jobs[t].coarse_exact;
 	}
 	for (i = 0; i < nq * (size_t)threads; i++) {
 		free(b.gq[i].top);

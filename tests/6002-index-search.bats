@@ -228,3 +228,34 @@ ids_by_query() {
 	[ "$(esctl -o yaml search d "$@" | grep -c '^- query:')" = \
 	    "$(jq length "$T/short.json")" ]
 }
+
+@test "a batch probes the same lists as one query at a time (gemm = sq8 = flat)" {
+	# 40 points far from the origin, 50 copies each; queries halfway
+	# between two of them: exact ties that sgemm's rounding would break
+	# either way
+	"$PYTHON" -c 'import numpy as np, sys
+r = np.random.default_rng(5)
+p = r.integers(0, 8, (40, 16)).astype(np.float32) + 1000
+i = r.integers(0, 40, (400, 2))
+for n, a in (("b", np.repeat(p, 50, axis=0)), ("q", (p[i[:, 0]] + p[i[:, 1]]) / 2)):
+    o = np.empty((len(a), 17), dtype=np.float32)
+    o[:, 0] = np.array([16], dtype=np.int32).view(np.float32)[0]
+    o[:, 1:] = a
+    o.tofile(sys.argv[1] + "/" + n + ".fvecs")' "$T"
+	esctl -q index create m --dimension 16 --nlist 40
+	esctl -q index add m "$T/b.fvecs"
+	esctl -q index build m --seed 4
+	for p in 1 2 5; do
+		for t in 1 2; do
+			esctl -o json search m --query-file "$T/q.fvecs" -k 5 \
+			    --nprobe "$p" --mode gemm -t "$t" > "$T/g$t.json"
+		done
+		cmp "$T/g1.json" "$T/g2.json"
+		esctl -o json search m --query-file "$T/q.fvecs" -k 5 \
+		    --nprobe "$p" --mode sq8 > "$T/s.json"
+		cmp "$T/g1.json" "$T/s.json"
+		esctl -o json search m --query-file "$T/q.fvecs" -k 5 \
+		    --nprobe "$p" --mode flat > "$T/f.json"
+		cmp "$T/g1.json" "$T/f.json"
+	done
+}
