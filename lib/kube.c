@@ -855,6 +855,16 @@ kube_reason_phrase(long s)
 }
 
 /* Transport errors where nothing reached the server. */
+/* 1 when the last answer on h carried a Retry-After header. */
+static int
+kube_has_retry_after(CURL *h)
+{
+	curl_off_t ra = 0;
+
+	return curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+	    ra > 0;
+}
+
 static int
 kube_not_sent(CURLcode c, CURL *h)
 {
@@ -996,9 +1006,15 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 			/*
 			 * 429 (API priority and fairness, with Retry-After)
 			 * means the request was not processed: any verb may
-			 * be sent again.
+			 * be sent again.  An eviction's 429 without
+			 * Retry-After is a PodDisruptionBudget's refusal
+			 * (recording 065): the caller's answer to decide on
+			 * (node drain retries it with its own backoff and
+			 * says so), not a throttle to wait out here.
 			 */
-			retry = status == 429 || (idem && (status == 500 ||
+			retry = (status == 429 && (strstr(req->path,
+			    "/eviction") == NULL || kube_has_retry_after(
+			    kc->curl))) || (idem && (status == 500 ||
 			    status == 502 || status == 503 || status == 504));
 			/* expired exec credentials: ask the plugin once more */
 			if (status == 401 && !kc->exec_retried &&
