@@ -42,6 +42,7 @@ full() {
 # copy is made unreadable.
 nobody() {
 	sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	rm -f "$PERM_DIR/db"	# an earlier row's copy may be mode 0000
 	cp "$ESCTL_DB" "$PERM_DIR/db"
 	chmod 0600 "$PERM_DIR/db"
 	if [ "$(id -u)" -eq 0 ]; then
