@@ -21,11 +21,15 @@ teardown_file() {
 
 setup() {
 	cluster_setup
+	# nobody's store (below): a directory every user may enter, made
+	# here because rows run in subshells
+	PERM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/esctl-exit.XXXXXX")
+	chmod 0755 "$PERM_DIR"
 }
 
 teardown() {
 	cluster_teardown
-	[ -z "${PERM_DIR:-}" ] || rm -rf "$PERM_DIR"
+	rm -rf "$PERM_DIR"
 }
 
 # Exit 1 everywhere: the output cannot be written.
@@ -37,9 +41,8 @@ full() {
 # root the command runs as nobody (root opens any file); otherwise the
 # copy is made unreadable.
 nobody() {
-	PERM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/esctl-exit.XXXXXX")
-	chmod 0755 "$PERM_DIR"
 	sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	rm -f "$PERM_DIR/db"	# an earlier row's copy may be mode 0000
 	cp "$ESCTL_DB" "$PERM_DIR/db"
 	chmod 0600 "$PERM_DIR/db"
 	if [ "$(id -u)" -eq 0 ]; then
