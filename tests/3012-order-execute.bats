@@ -284,9 +284,9 @@ exit_order() {
 	    ci_code = 'CI-sim-node-2'")" = in_pool:1 ]
 	[ "$(sql "SELECT status || ':' || cluster_id FROM device WHERE
 	    ci_code = 'CI-new'")" = in_pool:1 ]
-	run -0 kube_sim_api GET /api/v1/nodes/sim-node-2
+	run -0 --separate-stderr kube_sim_api GET /api/v1/nodes/sim-node-2
 	[ "$(jq -c '[.spec.unschedulable, .metadata.labels["esctl.io/pool"]]' <<<"$output")" = '[null,"general"]' ]
-	run -0 kube_sim_api GET /api/v1/nodes/fresh-1
+	run -0 --separate-stderr kube_sim_api GET /api/v1/nodes/fresh-1
 	[ "$(jq -r '.metadata.labels["esctl.io/pool"]' <<<"$output")" = general ]
 	# the webhook got the device record and the order
 	[ "$(jq -r '.json | .event + " " + .order_number + " " + .cluster +
