@@ -30,6 +30,7 @@ extern const struct unit_test unit_lifecycle_tests[];
 extern const struct unit_test unit_ivf_tests[];
 extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
+extern const struct unit_test unit_csv_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -43,6 +44,7 @@ static const struct unit_suite suites[] = {
 	{ "ivf", unit_ivf_tests },
 	{ "kube", unit_kube_tests },
 	{ "pool", unit_pool_tests },
+	{ "csv", unit_csv_tests },
 };
 
 void
