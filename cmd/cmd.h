@@ -143,8 +143,12 @@ enum out_format {
 	OUT_WIDE,
 	OUT_JSON,
 	OUT_YAML,
-	OUT_NAME
+	OUT_NAME,
+	OUT_JSONPATH,		/* -o jsonpath=TEMPLATE */
+	OUT_CUSTOM		/* -o custom-columns=SPEC */
 };
+
+struct out_spec;
 
 /*
  * The command context: global options, output decisions and the lazily
@@ -162,6 +166,9 @@ struct esctl_ctx {
 	const char		*as_user;	/* tenant scope, or NULL */
 	const char		*as_org;
 	enum out_format		 output;
+	struct out_spec		*out_spec;	/* jsonpath, columns, sort */
+	int			 no_headers;	/* --no-headers */
+	const char		*kind;		/* -o name kind; see out_kind */
 	int			 quiet;
 	int			 verbose;
 	int			 dry_run;
@@ -285,7 +292,13 @@ struct out_col {
 #define OUT_COL_AGE	0x10	/* RFC 3339 time shown as an age */
 #define OUT_COL_END	{ NULL, NULL, 0 }
 
-/* Prints an array of objects (takes nothing; caller still owns list). */
+/*
+ * Prints an array of objects (takes nothing; caller still owns list) in
+ * the list's default order, or --sort-by's: a table (--no-headers drops
+ * the header), -o name lines "kind/name" (the OUT_COL_NAME column, else the
+ * first), custom columns, or the List object {"kind": "List", "items":
+ * [...]} as JSON, YAML or through a JSONPath template.
+ */
 int		 out_list(struct esctl_ctx *, const cJSON *list,
 		    const struct out_col *cols, struct es_err *);
 /*
@@ -305,11 +318,35 @@ int		 out_table(struct esctl_ctx *, const struct out_col *cols,
 int		 out_item(struct esctl_ctx *, const cJSON *item,
 		    const char *name_key, struct es_err *);
 /*
- * Reports a completed action: with -o json/yaml prints obj (if not NULL),
+ * Reports a completed action: with -o json/yaml/jsonpath prints obj (if
+ * not NULL; an array is printed as a List),
  * otherwise prints the human message (unless -q).
  */
 int		 out_ok(struct esctl_ctx *, const cJSON *obj, const char *fmt,
 		    ...) ES_PRINTF(3, 4);
+/*
+ * The kind -o name prints before the slash ("cluster/web"); default: the
+ * group's name.  kind is borrowed (a literal).
+ */
+void		 out_kind(struct esctl_ctx *, const char *kind);
+/*
+ * 1 when the output is built from JSON (json, yaml, jsonpath,
+ * custom-columns): a command that prints tables with out_table must then
+ * build the JSON and use out_list / out_item / out_ok.
+ */
+int		 out_wants_json(const struct esctl_ctx *);
+/* Parses -o FORMAT (and --sort-by) into ctx; ES_EUSAGE when invalid. */
+int		 out_format_parse(struct esctl_ctx *, const char *,
+		    struct es_err *);
+int		 out_sort_parse(struct esctl_ctx *, const char *,
+		    struct es_err *);
+/* Frees what out_format_parse and out_sort_parse compiled. */
+void		 out_release(struct esctl_ctx *);
+/*
+ * Prints one record of a stream (log lines, events) as a JSON Lines line,
+ * or through the -o jsonpath template.
+ */
+void		 out_stream_item(struct esctl_ctx *, const cJSON *);
 /* Prints JSON (2-space indent) whatever the output format. */
 void		 out_print_json(struct esctl_ctx *, const cJSON *);
 /* Colour helpers: return the escape or "" when colour is off. */

@@ -644,6 +644,7 @@ cmd_index_data(struct esctl_ctx *ctx, struct esctl_args *args,
 	vindex_free(v);
 	if (rc == -1)
 		return -1;
+	out_kind(ctx, "document");
 	rc = out_list(ctx, list, doc_cols, err);
 	cJSON_Delete(list);
 	return rc;
@@ -876,6 +877,7 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 		cJSON_AddItemToArray(list, r);
 	}
 	ctx_progress_done(ctx);
+	out_kind(ctx, "nprobe");
 	rc = out_list(ctx, list, eval_cols, err);
 done:
 	index_engine_close(&e);
@@ -1036,6 +1038,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 				cJSON_AddNullToObject(r, "fields");
 			cJSON_AddItemToArray(list, r);
 		}
+	out_kind(ctx, "document");
 	if (qf == NULL) {
 		const struct out_col *c = sim ? hit_cols_score :
 		    hit_cols_dist;

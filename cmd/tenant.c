@@ -311,6 +311,7 @@ cmd_tenant_quota_list(struct esctl_ctx *ctx, struct esctl_args *args,
 		return -1;
 	if (tenant_quota_list(ctx->store, org, &list, err) == -1)
 		return -1;
+	out_kind(ctx, "quota");
 	rc = out_list(ctx, list, quota_list_cols, err);
 	cJSON_Delete(list);
 	return rc;
@@ -358,6 +359,7 @@ cmd_tenant_usage(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (usage_report(ctx->store, org, user, since, until, &rows,
 	    err) == -1)
 		return -1;
+	out_kind(ctx, "usage");
 	rc = out_list(ctx, rows, usage_cols, err);
 	cJSON_Delete(rows);
 	return rc;

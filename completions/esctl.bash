@@ -8,7 +8,7 @@ _esctl_dynamic() {
 	COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "$1" 2>/dev/null)" -- "$cur"))
 }
 
-_esctl_global_opts=' --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org -o --output -q --quiet -v --verbose --no-color --dry-run -y --yes -h --help --version'
+_esctl_global_opts=' --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org -o --output --no-headers --sort-by -q --quiet -v --verbose --no-color --dry-run -y --yes -h --help --version'
 _esctl_takes_value() {
 	case $1 in
 		--db) return 0 ;;
@@ -21,6 +21,7 @@ _esctl_takes_value() {
 		--as-org) return 0 ;;
 		--output) return 0 ;;
 		-o) return 0 ;;
+		--sort-by) return 0 ;;
 		--org) return 0 ;;
 		--tenant-org-id) return 0 ;;
 		--user) return 0 ;;
@@ -302,7 +303,8 @@ _esctl() {
 		*" --request-timeout") return 0 ;;
 		*" --as-user") _esctl_dynamic user; return 0 ;;
 		*" --as-org") _esctl_dynamic org; return 0 ;;
-		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name' -- "$cur")); return 0 ;;
+		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name jsonpath= custom-columns=' -- "$cur")); return 0 ;;
+		*" --sort-by") return 0 ;;
 		"cluster create --org") _esctl_dynamic org; return 0 ;;
 		"cluster create --tenant-org-id") _esctl_dynamic org; return 0 ;;
 		"cluster create --user"|"cluster create -u") _esctl_dynamic user; return 0 ;;
@@ -483,7 +485,7 @@ _esctl() {
 		"strategy create --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
 		"strategy create --duration") return 0 ;;
 		"strategy create --cooldown") return 0 ;;
-		"strategy create --device-count"|"strategy create -n") return 0 ;;
+		"strategy create --device-count") return 0 ;;
 		"strategy create --node-selector") return 0 ;;
 		"strategy create --description"|"strategy create -d") return 0 ;;
 		"strategy create --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
@@ -498,7 +500,7 @@ _esctl() {
 		"strategy update --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
 		"strategy update --duration") return 0 ;;
 		"strategy update --cooldown") return 0 ;;
-		"strategy update --device-count"|"strategy update -n") return 0 ;;
+		"strategy update --device-count") return 0 ;;
 		"strategy update --node-selector") return 0 ;;
 		"strategy update --description"|"strategy update -d") return 0 ;;
 		"strategy update --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
@@ -551,7 +553,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify version completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -622,7 +624,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs snapshot strategy order duty notify version completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -967,14 +969,14 @@ _esctl() {
 		fi ;;
 	"strategy create")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac
 		fi ;;
 	"strategy update")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --name -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " --name -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 		*) _esctl_dynamic strategy; return 0 ;;
@@ -1100,6 +1102,13 @@ _esctl() {
 		*) COMPREPLY=($(compgen -W 'system im email sms' -- "$cur")); return 0 ;;
 			esac
 		fi ;;
+	"version")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --client $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -1115,6 +1124,7 @@ _esctl_single() {
 	case $1 in
 		search) return 0 ;;
 		logs) return 0 ;;
+		version) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1

@@ -30,6 +30,7 @@ extern const struct unit_test unit_lifecycle_tests[];
 extern const struct unit_test unit_ivf_tests[];
 extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
+extern const struct unit_test unit_jsonpath_tests[];
 extern const struct unit_test unit_csv_tests[];
 
 static const struct unit_suite suites[] = {
@@ -44,6 +45,7 @@ static const struct unit_suite suites[] = {
 	{ "ivf", unit_ivf_tests },
 	{ "kube", unit_kube_tests },
 	{ "pool", unit_pool_tests },
+	{ "jsonpath", unit_jsonpath_tests },
 	{ "csv", unit_csv_tests },
 };
 
