@@ -80,6 +80,9 @@
 #define CMD_HIDDEN	0x10
 #define CMD_NEEDS_KUBE	0x20
 #define CMD_NO_CONFIG	0x40	/* runs without loading the config file */
+#define CMD_WATCH	0x80	/* -w: run again every --watch-interval and
+				   print what changed (out_list / out_item
+				   do the diffing; see esctl(1) OUTPUT) */
 
 enum opt_type {
 	OPT_BOOL,		/* flag, no argument */
@@ -149,6 +152,7 @@ enum out_format {
 };
 
 struct out_spec;
+struct out_watch;
 
 /*
  * The command context: global options, output decisions and the lazily
@@ -169,6 +173,7 @@ struct esctl_ctx {
 	struct out_spec		*out_spec;	/* jsonpath, columns, sort */
 	int			 no_headers;	/* --no-headers */
 	const char		*kind;		/* -o name kind; see out_kind */
+	struct out_watch	*watch;		/* -w: what was printed */
 	int			 quiet;
 	int			 verbose;
 	int			 dry_run;
@@ -313,10 +318,17 @@ int		 out_table(struct esctl_ctx *, const struct out_col *cols,
 		    char *, size_t), void *arg);
 /*
  * Prints one object: JSON/YAML as is, table as aligned "key: value"
- * lines (nested objects indented).  name_key is used by -o name.
+ * lines (nested objects indented), as describe shows it.  name_key is
+ * used by -o name.
  */
 int		 out_item(struct esctl_ctx *, const cJSON *item,
 		    const char *name_key, struct es_err *);
+/*
+ * Prints one object as get does: its row of cols with -o table, wide,
+ * name or custom-columns, the object itself with json, yaml and jsonpath.
+ */
+int		 out_get(struct esctl_ctx *, const cJSON *item,
+		    const struct out_col *cols, struct es_err *);
 /*
  * Reports a completed action: with -o json/yaml/jsonpath prints obj (if
  * not NULL; an array is printed as a List),
@@ -340,7 +352,15 @@ int		 out_format_parse(struct esctl_ctx *, const char *,
 		    struct es_err *);
 int		 out_sort_parse(struct esctl_ctx *, const char *,
 		    struct es_err *);
-/* Frees what out_format_parse and out_sort_parse compiled. */
+/*
+ * -w: from now on out_list and out_item print only the objects that are
+ * new or changed since the last call (the first call prints everything),
+ * tables without their header after the first, JSON and YAML one object
+ * per change.  An object changed when its updated_at, resource_version,
+ * status or ready field did (its whole JSON when it has none of them).
+ */
+void		 out_watch_start(struct esctl_ctx *);
+/* Frees what out_format_parse, out_sort_parse and -w kept. */
 void		 out_release(struct esctl_ctx *);
 /*
  * Prints one record of a stream (log lines, events) as a JSON Lines line,

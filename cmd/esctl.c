@@ -3,11 +3,13 @@
  * errors become messages and exit codes.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -83,6 +85,10 @@ const struct esctl_opt esctl_global_opts[] = {
 	    OPT_BOOL, 0, NULL },
 	{ 0, "sort-by", "FIELD", "sort lists by a field path (.name)",
 	    OPT_STRING, 0, NULL },
+	{ 'w', "watch", NULL, "list, get: print changes until interrupted",
+	    OPT_BOOL, 0, NULL },
+	{ 0, "watch-interval", "DURATION", "how often -w looks (default 2s)",
+	    OPT_STRING, 0, NULL },
 	{ 'q', "quiet", NULL, "print only results and errors", OPT_BOOL, 0,
 	    NULL },
 	{ 'v', "verbose", NULL, "more detail on stderr (repeat for more)",
@@ -100,7 +106,8 @@ const struct esctl_opt esctl_global_opts[] = {
 
 enum {
 	G_DB, G_DATA_DIR, G_CONFIG, G_KUBECONFIG, G_CONTEXT, G_TIMEOUT,
-	G_AS_USER, G_AS_ORG, G_OUTPUT, G_NO_HEADERS, G_SORT_BY, G_QUIET,
+	G_AS_USER, G_AS_ORG, G_OUTPUT, G_NO_HEADERS, G_SORT_BY, G_WATCH,
+	G_WATCH_INTERVAL, G_QUIET,
 	G_VERBOSE, G_NO_COLOR, G_DRY_RUN, G_YES, G_HELP, G_VERSION, G_COUNT
 };
 
@@ -128,6 +135,9 @@ static const char *esctl_suggest_opt(const struct esctl_opt *,
 static int	 esctl_opt_count(const struct esctl_opt *);
 static void	 esctl_args_release(struct esctl_args *);
 static const char *esctl_short_hint(int, const struct esctl_parse *);
+static int	 esctl_watch(struct esctl_ctx *, struct esctl_parse *,
+		    struct es_err *);
+static void	 esctl_on_sigint(int);
 static int	 esctl_verb_prefix(const struct esctl_group *, const char *);
 
 const struct esctl_group *
@@ -633,6 +643,7 @@ esctl_env(const char *name)
 static int
 esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 {
+	struct sigaction sa;
 	const char *v, *color, *now;
 	int flags;
 
@@ -641,6 +652,20 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 	    out_sort_parse(ctx, p->gval[G_SORT_BY], err) == -1)
 		return -1;
 	ctx->no_headers = p->gval[G_NO_HEADERS] != NULL;
+	if (p->gval[G_WATCH] != NULL || p->gval[G_WATCH_INTERVAL] != NULL) {
+		if (p->verb == NULL || !(p->verb->flags & CMD_WATCH))
+			return es_err_set(err, ES_EUSAGE, "BadOption", "-w/"
+			    "--watch is not supported by 'esctl %s%s%s' "
+			    "(see esctl(1), OUTPUT)", p->group->name,
+			    *p->verb->name ? " " : "", p->verb->name);
+		out_watch_start(ctx);
+		/* before the first look: an interrupt then ends it too */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = esctl_on_sigint;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	ctx->quiet = p->gval[G_QUIET] != NULL;
 	ctx->verbose = p->verbose;
 	ctx->dry_run = p->gval[G_DRY_RUN] != NULL;
@@ -748,6 +773,54 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Set by SIGINT while -w waits: the only file-level mutable variable of
+ * esctl, as a signal handler can do nothing else.
+ */
+static volatile sig_atomic_t esctl_interrupted;
+
+static void
+esctl_on_sigint(int sig)
+{
+	(void)sig;
+	esctl_interrupted = 1;
+}
+
+/*
+ * -w: runs the verb again every --watch-interval until SIGINT; out_list /
+ * out_item print only what changed.  An interrupt is a clean end (exit 0).
+ */
+static int
+esctl_watch(struct esctl_ctx *ctx, struct esctl_parse *p,
+    struct es_err *err)
+{
+	struct timespec ts;
+	long long ms = 2000, slept;
+	int rc = 0;
+
+	if (p->gval[G_WATCH_INTERVAL] != NULL && util_parse_duration_ms(
+	    p->gval[G_WATCH_INTERVAL], "--watch-interval", &ms, err) == -1)
+		return -1;
+	if (ms < 10)
+		ms = 10;
+	while (rc == 0 && !esctl_interrupted) {
+		if (fflush(ctx->out) != 0)
+			break;
+		for (slept = 0; slept < ms && !esctl_interrupted;
+		    slept += 10) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = 10 * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+		if (esctl_interrupted)
+			break;
+		if (getenv("ESCTL_NOW") == NULL)
+			ctx->now = time(NULL);
+		rc = p->verb->exec(ctx, &p->args, err);
+	}
+	return rc;
 }
 
 /* Turns an error into stderr text (and JSON on stdout) and an exit code. */
@@ -870,6 +943,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	rc = v->exec(&ctx, &p.args, &err);
+	if (rc == 0 && ctx.watch != NULL)
+		rc = esctl_watch(&ctx, &p, &err);
 done:
 	code = esctl_finish(&ctx, rc, &err);
 	kube_close(ctx.kube);

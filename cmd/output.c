@@ -34,6 +34,12 @@ struct out_spec {
 	char		 *sort_key;	/* its dotted form, for out_table */
 };
 
+/* -w: the signature of every object printed so far, by name. */
+struct out_watch {
+	cJSON		*seen;		/* name -> signature string */
+	int		 rounds;
+};
+
 /* One table being printed: every cell's text, then the row order. */
 struct out_grid {
 	struct es_buf	 text;
@@ -53,6 +59,7 @@ static void	 out_print_grid(struct esctl_ctx *, const struct out_col *,
 static void	 out_name_line(struct esctl_ctx *, const char *);
 static const cJSON **out_sorted(struct esctl_ctx *, const cJSON *,
 		    size_t *);
+static void	 out_watch_release(struct esctl_ctx *);
 
 static const char *out_green[] = { "created", "completed", "running",
     "Running", "ready", "Ready", "Bound", "sent", "enabled", "active",
@@ -442,6 +449,7 @@ out_release(struct esctl_ctx *ctx)
 	struct out_spec *sp = ctx->out_spec;
 	size_t i;
 
+	out_watch_release(ctx);
 	if (sp == NULL)
 		return;
 	for (i = 0; i < sp->ncols; i++) {
@@ -456,6 +464,16 @@ out_release(struct esctl_ctx *ctx)
 	free(sp->sort_key);
 	free(sp);
 	ctx->out_spec = NULL;
+}
+
+static void
+out_watch_release(struct esctl_ctx *ctx)
+{
+	if (ctx->watch == NULL)
+		return;
+	cJSON_Delete(ctx->watch->seen);
+	free(ctx->watch);
+	ctx->watch = NULL;
 }
 
 void
@@ -759,6 +777,102 @@ out_items_table(struct esctl_ctx *ctx, const cJSON **items, size_t n,
 	return 0;
 }
 
+void
+out_watch_start(struct esctl_ctx *ctx)
+{
+	if (ctx->watch == NULL) {
+		ctx->watch = xcalloc(1, sizeof *ctx->watch);
+		ctx->watch->seen = cJSON_CreateObject();
+	}
+}
+
+/* What decides that an object changed (see out_watch_start). */
+static char *
+out_watch_sig(const cJSON *item)
+{
+	static const char *keys[] = { "updated_at", "resource_version",
+	    "status", "ready", NULL };
+	struct es_buf b = ES_BUF_INIT;
+	const cJSON *v;
+	int i, any = 0;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if ((v = cJSON_GetObjectItemCaseSensitive(item, keys[i])) !=
+		    NULL) {
+			jsonpath_json(&b, v);
+			es_buf_addch(&b, '|');
+			any = 1;
+		}
+	if (!any)
+		jsonpath_json(&b, item);
+	return es_buf_detach(&b, NULL);
+}
+
+/*
+ * -w: keeps the items that are new or changed since the last round (in
+ * place, count returned) and remembers them.
+ */
+static size_t
+out_watch_filter(struct esctl_ctx *ctx, const cJSON **items, size_t n,
+    const char *name_key)
+{
+	struct out_watch *w = ctx->watch;
+	const cJSON *prev;
+	char name[512], *sig;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		out_cell(ctx, doc_json_at(items[i], name_key), 0, name,
+		    sizeof name);
+		sig = out_watch_sig(items[i]);
+		prev = cJSON_GetObjectItemCaseSensitive(w->seen, name);
+		if (prev == NULL || strcmp(prev->valuestring, sig) != 0) {
+			items[k++] = items[i];
+			cJSON_DeleteItemFromObjectCaseSensitive(w->seen, name);
+			cJSON_AddStringToObject(w->seen, name, sig);
+		}
+		free(sig);
+	}
+	return k;
+}
+
+/* -w: prints a round's changed items in the chosen format. */
+static int
+out_watch_print(struct esctl_ctx *ctx, const cJSON **items, size_t n,
+    const struct out_col *cols, struct es_err *err)
+{
+	int rc = 0, hdr = ctx->no_headers;
+	size_t i;
+
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML ||
+	    ctx->output == OUT_JSONPATH) {
+		for (i = 0; i < n && rc == 0; i++) {
+			if (ctx->output == OUT_YAML)
+				fputs("---\n", ctx->out);
+			rc = out_structured(ctx, items[i], err);
+		}
+	} else if (n > 0 || ctx->watch->rounds == 0) {
+		if (ctx->watch->rounds > 0)
+			ctx->no_headers = 1;
+		rc = out_items_table(ctx, items, n, cols);
+		ctx->no_headers = hdr;
+	}
+	ctx->watch->rounds++;
+	return rc;
+}
+
+/* The key of the column -o name prints. */
+static const char *
+out_name_key(const struct out_col *cols)
+{
+	const struct out_col *c;
+
+	for (c = cols; c != NULL && c->header != NULL; c++)
+		if (c->flags & OUT_COL_NAME)
+			return c->key;
+	return cols != NULL ? cols[0].key : NULL;
+}
+
 int
 out_list(struct esctl_ctx *ctx, const cJSON *list,
     const struct out_col *cols, struct es_err *err)
@@ -769,6 +883,12 @@ out_list(struct esctl_ctx *ctx, const cJSON *list,
 	int rc;
 
 	items = out_sorted(ctx, list, &n);
+	if (ctx->watch != NULL) {
+		n = out_watch_filter(ctx, items, n, out_name_key(cols));
+		rc = out_watch_print(ctx, items, n, cols, err);
+		free(items);
+		return rc;
+	}
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML ||
 	    ctx->output == OUT_JSONPATH) {
 		obj = out_list_object(items, n);
@@ -884,10 +1004,35 @@ out_describe(struct esctl_ctx *ctx, const cJSON *obj, int indent)
 }
 
 int
+out_get(struct esctl_ctx *ctx, const cJSON *item,
+    const struct out_col *cols, struct es_err *err)
+{
+	const cJSON *one[1];
+	size_t n = 1;
+
+	one[0] = item;
+	if (ctx->watch != NULL) {
+		n = out_watch_filter(ctx, one, n, out_name_key(cols));
+		return out_watch_print(ctx, one, n, cols, err);
+	}
+	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML ||
+	    ctx->output == OUT_JSONPATH)
+		return out_structured(ctx, item, err);
+	return out_items_table(ctx, one, 1, cols);
+}
+
+int
 out_item(struct esctl_ctx *ctx, const cJSON *item, const char *name_key,
     struct es_err *err)
 {
 	char cell[1024];
+	const cJSON *one[1];
+	size_t n = 1;
+
+	one[0] = item;
+	if (ctx->watch != NULL && (n = out_watch_filter(ctx, one, n,
+	    name_key)) == 0)
+		return 0;
 
 	switch (ctx->output) {
 	case OUT_JSON:

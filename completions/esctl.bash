@@ -8,7 +8,7 @@ _esctl_dynamic() {
 	COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "$1" 2>/dev/null)" -- "$cur"))
 }
 
-_esctl_global_opts=' --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org -o --output --no-headers --sort-by -q --quiet -v --verbose --no-color --dry-run -y --yes -h --help --version'
+_esctl_global_opts=' --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org -o --output --no-headers --sort-by -w --watch --watch-interval -q --quiet -v --verbose --no-color --dry-run -y --yes -h --help --version'
 _esctl_takes_value() {
 	case $1 in
 		--db) return 0 ;;
@@ -22,6 +22,7 @@ _esctl_takes_value() {
 		--output) return 0 ;;
 		-o) return 0 ;;
 		--sort-by) return 0 ;;
+		--watch-interval) return 0 ;;
 		--org) return 0 ;;
 		--tenant-org-id) return 0 ;;
 		--user) return 0 ;;
@@ -64,6 +65,9 @@ _esctl_takes_value() {
 		--service) return 0 ;;
 		--selector) return 0 ;;
 		--status) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
 		--org) return 0 ;;
 		--user) return 0 ;;
 		--service) return 0 ;;
@@ -305,6 +309,7 @@ _esctl() {
 		*" --as-org") _esctl_dynamic org; return 0 ;;
 		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name jsonpath= custom-columns=' -- "$cur")); return 0 ;;
 		*" --sort-by") return 0 ;;
+		*" --watch-interval") return 0 ;;
 		"cluster create --org") _esctl_dynamic org; return 0 ;;
 		"cluster create --tenant-org-id") _esctl_dynamic org; return 0 ;;
 		"cluster create --user"|"cluster create -u") _esctl_dynamic user; return 0 ;;
@@ -350,6 +355,9 @@ _esctl() {
 		"cluster get --org") _esctl_dynamic org; return 0 ;;
 		"cluster get --user"|"cluster get -u") _esctl_dynamic user; return 0 ;;
 		"cluster get --service"|"cluster get -s") _esctl_dynamic service; return 0 ;;
+		"cluster describe --org") _esctl_dynamic org; return 0 ;;
+		"cluster describe --user"|"cluster describe -u") _esctl_dynamic user; return 0 ;;
+		"cluster describe --service"|"cluster describe -s") _esctl_dynamic service; return 0 ;;
 		"tenant list --org") _esctl_dynamic org; return 0 ;;
 		"tenant list --user"|"tenant list -u") _esctl_dynamic user; return 0 ;;
 		"tenant list --status") COMPREPLY=($(compgen -W 'creating created running scaling failed' -- "$cur")); return 0 ;;
@@ -561,7 +569,7 @@ _esctl() {
 	case $group in
 	cluster)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create delete restart scale list get' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create delete restart scale list get describe' -- "$cur"))
 			return 0
 		fi ;;
 	tenant)
@@ -675,6 +683,14 @@ _esctl() {
 			esac
 		fi ;;
 	"cluster get")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster describe")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user -s --service $_esctl_global_opts" -- "$cur"))
 		else
