@@ -32,6 +32,7 @@ extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
 extern const struct unit_test unit_jsonpath_tests[];
 extern const struct unit_test unit_csv_tests[];
+extern const struct unit_test unit_base64_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -47,6 +48,7 @@ static const struct unit_suite suites[] = {
 	{ "pool", unit_pool_tests },
 	{ "jsonpath", unit_jsonpath_tests },
 	{ "csv", unit_csv_tests },
+	{ "base64", unit_base64_tests },
 };
 
 void
