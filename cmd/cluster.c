@@ -1806,8 +1806,13 @@ cmd_cluster_get(struct esctl_ctx *ctx, struct esctl_args *args,
 			cluster_live(ctx, kc, metrics, rec, 1);
 		}
 	}
-	rc = metrics_annotate(ctx->store, rec, err) == -1 ? -1 :
-	    out_item(ctx, rec, "namespace", err);
+	/* get: the list's row; describe: everything, key by key */
+	if (metrics_annotate(ctx->store, rec, err) == -1)
+		rc = -1;
+	else if (strcmp(ctx->verb->name, "describe") == 0)
+		rc = out_item(ctx, rec, "namespace", err);
+	else
+		rc = out_get(ctx, rec, cluster_cols, err);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
@@ -1955,8 +1960,12 @@ static const struct esctl_verb cluster_verbs[] = {
 	    "The deployments of the store merged with the cluster: ready and "
 	    "desired\nreplicas, CPU and memory usage (percent of the limits, "
 	    "from metrics.k8s.io\nwhen served) and the last QPS reported.",
-	    list_opts, 0, 0, CMD_NEEDS_DB, NULL, cmd_cluster_list },
-	{ "get", "[NAMESPACE]", "show one ES service",
+	    list_opts, 0, 0, CMD_NEEDS_DB | CMD_WATCH, NULL, cmd_cluster_list },
+	{ "get", "[NAMESPACE]", "show one ES service's row",
+	    "Its row of cluster list (-o yaml|json: everything, as describe "
+	    "shows it).", get_opts, 0, 1, CMD_NEEDS_DB | CMD_WATCH,
+	    "namespace", cmd_cluster_get },
+	{ "describe", "[NAMESPACE]", "show one ES service in detail",
 	    "Its configuration, status and live state: replicas, usage and "
 	    "pods.", get_opts, 0, 1, CMD_NEEDS_DB, "namespace",
 	    cmd_cluster_get },

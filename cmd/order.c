@@ -563,8 +563,10 @@ static const struct esctl_opt stats_opts[] = {
 };
 
 static const struct esctl_verb order_verbs[] = {
-	{ "list", NULL, "list scaling orders, newest first", NULL, list_opts,
-	    0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL, cmd_order_list },
+	{ "list", NULL, "list scaling orders, newest first", "With -w, "
+	    "prints the orders that are new or changed (updated_at, status) "
+	    "until\ninterrupted.", list_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE |
+	    CMD_WATCH, NULL, cmd_order_list },
 	{ "show", "ORDER", "show an order, its devices and its trigger",
 	    "ORDER is an order number (ESO-20240101-000001) or an id.", NULL,
 	    1, 1, CMD_NEEDS_DB | CMD_OFFLINE, "order", cmd_order_show },

@@ -18,7 +18,7 @@ end
 
 function __esctl_takes_value
 	switch $argv[1]
-	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --max-skew --listen --max-body --rate --threads --idle-timeout --max-connections --max-skew --older-than --range --prometheus --cluster --range --min --max --cpu --memory --disk --qps --tolerance --cooldown-up --cooldown-down --interval --timeout --last --limit --metrics --policy --replicas --interval --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --cluster --action --count --selector --reason --reason --reason --timeout --cluster --since --cluster --cluster --cluster --timeout --grace-period --cluster --device --start --end --ticket --reason --start --end --timeout --reason --state --device --cluster --status --idc --status --role --ip --idc --cluster --set --cluster --cluster --count --selector --allow-taint --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --cluster --range --html --interval --listen --cluster --range --interval --tls-cert --tls-key --data --content-type --for --timeout --size --data --propagation --grace
+	case --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org --output -o --sort-by --watch-interval --org --tenant-org-id --user --service --service-name --replicas --cpu-request --cpu-limit --mem-request --mem-limit --disk-size --gpu-count --dimension --vector-count --index-limit --gitlab-url --gitlab-ref --gitlab-path --namespace --from-file --timeout --org --user --service --wait --timeout --org --user --service --pod --timeout --org --user --service --replicas --wait --timeout --org --user --service --selector --status --org --user --service --org --user --service --org --user --status --org --org --org --user --org --user --max-clusters --max-indexes --max-cpu --max-memory --max-disk --max-storage --max-gpu --org --org --user --since --until --org --user --service --status --message --org --user --service --namespace --status --since --limit --org --lines --org --since --ref --path --dimension --metric --nlist --nprobe --namespace --format --nlist --iters --sample --seed --threads --init --tol --namespace --org --limit --offset --queries --groundtruth --topk --nprobe --threads --mode --warmup --repeat --vector --query-file --topk --nprobe --filter --threads --mode --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --idc --zone --type --status --kubeconfig-file --context --prometheus --thanos --idc --zone --type --status --alias --cn-name --desc --cluster-id --level --es-server --cluster-group --apiserver-vip --namespace --selector --field-selector --since --container --tail --selector --max-streams --max-skew --listen --max-body --rate --threads --idle-timeout --max-connections --max-skew --older-than --range --prometheus --cluster --range --min --max --cpu --memory --disk --qps --tolerance --cooldown-up --cooldown-down --interval --timeout --last --limit --metrics --policy --replicas --interval --cluster --cluster --format --cluster --since --until --resource-type --limit --offset --older-than --cluster --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --cluster --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector --description --status --from-file --name --status --action --cluster --limit --offset --history --cluster --result --since --limit --offset --at --strategy --cluster --wait --status --action --cluster --strategy --since --limit --offset --cluster --action --count --selector --reason --reason --reason --timeout --cluster --since --cluster --cluster --cluster --timeout --grace-period --cluster --device --start --end --ticket --reason --start --end --timeout --reason --state --device --cluster --status --idc --status --role --ip --idc --cluster --set --cluster --cluster --count --selector --allow-taint --date --start --end --days --email --phone --im --user --from --to --limit --at --status --type --order --since --limit --to --message --cluster --range --html --interval --listen --cluster --range --interval --tls-cert --tls-key --data --content-type --for --timeout --size --data --propagation --grace
 		return 0
 	end
 	return 1
@@ -48,7 +48,11 @@ complete -c esctl -n 'true' -l context -r -f -a '(esctl __complete context 2>/de
 complete -c esctl -n 'true' -l request-timeout -r -f -d 'timeout of one API request'
 complete -c esctl -n 'true' -l as-user -r -f -a '(esctl __complete user 2>/dev/null)' -d 'act within this user\'s tenant scope'
 complete -c esctl -n 'true' -l as-org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'act within this org\'s tenant scope'
-complete -c esctl -n 'true' -s o -l output -r -f -a 'table wide json yaml name' -d 'table, wide, json, yaml or name'
+complete -c esctl -n 'true' -s o -l output -r -f -a 'table wide json yaml name jsonpath= custom-columns=' -d 'table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC'
+complete -c esctl -n 'true' -l no-headers -d 'print tables without the header line'
+complete -c esctl -n 'true' -l sort-by -r -f -d 'sort lists by a field path (.name)'
+complete -c esctl -n 'true' -s w -l watch -d 'list, get: print changes until interrupted'
+complete -c esctl -n 'true' -l watch-interval -r -f -d 'how often -w looks (default 2s)'
 complete -c esctl -n 'true' -s q -l quiet -d 'print only results and errors'
 complete -c esctl -n 'true' -s v -l verbose -d 'more detail on stderr (repeat for more)'
 complete -c esctl -n 'true' -l no-color -d 'never colour output (also NO_COLOR)'
@@ -78,6 +82,7 @@ complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a device -d 'the devi
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a duty -d 'the duty roster'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a notify -d 'notifications to the people on duty'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a dashboard -d 'the operators\' work-bench in a terminal or a web page'
+complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a version -d 'client, library and server versions'
 complete -c esctl -n 'test (count (__esctl_words)) -eq 0' -a completion -d 'shell completion scripts'
 complete -c esctl -n '__esctl_at cluster' -a create -d 'create an ES service'
 complete -c esctl -n '__esctl_is cluster create' -l org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'tenant_org_id: the tenant org (required)'
@@ -130,11 +135,16 @@ complete -c esctl -n '__esctl_is cluster list' -s s -l service -r -f -a '(esctl 
 complete -c esctl -n '__esctl_is cluster list' -s l -l selector -r -f -d 'only namespaces matching this label selector'
 complete -c esctl -n '__esctl_is cluster list' -l status -r -f -a 'creating created running scaling error failed deleted' -d 'only this status'
 complete -c esctl -n '__esctl_is cluster list' -s A -l all -d 'include deleted services'
-complete -c esctl -n '__esctl_at cluster' -a get -d 'show one ES service'
+complete -c esctl -n '__esctl_at cluster' -a get -d 'show one ES service\'s row'
 complete -c esctl -n '__esctl_is cluster get' -l org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'the org (with --user and --service)'
 complete -c esctl -n '__esctl_is cluster get' -s u -l user -r -f -a '(esctl __complete user 2>/dev/null)' -d 'the service\'s user'
 complete -c esctl -n '__esctl_is cluster get' -s s -l service -r -f -a '(esctl __complete service 2>/dev/null)' -d 'the service'
 complete -c esctl -n '__esctl_is cluster get' -a '(esctl __complete namespace 2>/dev/null)'
+complete -c esctl -n '__esctl_at cluster' -a describe -d 'show one ES service in detail'
+complete -c esctl -n '__esctl_is cluster describe' -l org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'the org (with --user and --service)'
+complete -c esctl -n '__esctl_is cluster describe' -s u -l user -r -f -a '(esctl __complete user 2>/dev/null)' -d 'the service\'s user'
+complete -c esctl -n '__esctl_is cluster describe' -s s -l service -r -f -a '(esctl __complete service 2>/dev/null)' -d 'the service'
+complete -c esctl -n '__esctl_is cluster describe' -a '(esctl __complete namespace 2>/dev/null)'
 complete -c esctl -n '__esctl_at tenant' -a list -d 'list tenant containers'
 complete -c esctl -n '__esctl_is tenant list' -l org -r -f -a '(esctl __complete org 2>/dev/null)' -d 'only this tenant org'
 complete -c esctl -n '__esctl_is tenant list' -s u -l user -r -f -a '(esctl __complete user 2>/dev/null)' -d 'only this user'
@@ -407,7 +417,7 @@ complete -c esctl -n '__esctl_is strategy create' -l memory-type -r -f -a 'usage
 complete -c esctl -n '__esctl_is strategy create' -l logic -r -f -a 'AND OR' -d 'condition_logic: AND or OR (needed with both thresholds)'
 complete -c esctl -n '__esctl_is strategy create' -l duration -r -f -d 'duration_minutes the condition must hold (or 15m, 1h)'
 complete -c esctl -n '__esctl_is strategy create' -l cooldown -r -f -d 'cooldown_minutes after an order (or 30m, 2h)'
-complete -c esctl -n '__esctl_is strategy create' -s n -l device-count -r -f -d 'device_count: devices to add or remove'
+complete -c esctl -n '__esctl_is strategy create' -l device-count -r -f -d 'device_count: devices to add or remove'
 complete -c esctl -n '__esctl_is strategy create' -l node-selector -r -f -d 'node_selector: a JSON object of labels'
 complete -c esctl -n '__esctl_is strategy create' -s d -l description -r -f -d 'description'
 complete -c esctl -n '__esctl_is strategy create' -l status -r -f -a 'enabled disabled' -d 'enabled (default) or disabled'
@@ -423,7 +433,7 @@ complete -c esctl -n '__esctl_is strategy update' -l memory-type -r -f -a 'usage
 complete -c esctl -n '__esctl_is strategy update' -l logic -r -f -a 'AND OR' -d 'AND or OR'
 complete -c esctl -n '__esctl_is strategy update' -l duration -r -f -d 'duration_minutes'
 complete -c esctl -n '__esctl_is strategy update' -l cooldown -r -f -d 'cooldown_minutes'
-complete -c esctl -n '__esctl_is strategy update' -s n -l device-count -r -f -d 'devices to add or remove'
+complete -c esctl -n '__esctl_is strategy update' -l device-count -r -f -d 'devices to add or remove'
 complete -c esctl -n '__esctl_is strategy update' -l node-selector -r -f -d 'a JSON object, or \'none\''
 complete -c esctl -n '__esctl_is strategy update' -s d -l description -r -f -d 'description'
 complete -c esctl -n '__esctl_is strategy update' -l status -r -f -a 'enabled disabled' -d 'enabled or disabled'
@@ -611,4 +621,5 @@ complete -c esctl -n '__esctl_is dashboard serve' -l interval -r -f -d 'how ofte
 complete -c esctl -n '__esctl_is dashboard serve' -l allow-actions -d 'approve/reject buttons (bearer token and CSRF token required)'
 complete -c esctl -n '__esctl_is dashboard serve' -l tls-cert -r -F -d 'serve HTTPS with this PEM certificate'
 complete -c esctl -n '__esctl_is dashboard serve' -l tls-key -r -F -d 'the certificate\'s PEM key'
+complete -c esctl -n '__esctl_is version' -l client -d 'the client only: do not ask the server'
 complete -c esctl -n '__esctl_is completion' -a 'bash zsh fish'

@@ -673,8 +673,8 @@ cluster_meta_record(struct store *st, const struct cluster_spec *s,
 	    "THEN deployment_status.id ELSE excluded.id END, "
 	    "tenant_org_id = excluded.tenant_org_id, user = excluded.user, "
 	    "service_name = excluded.service_name, status = 'creating', "
-	    "message = NULL, cpu_usage = 0, memory_usage = 0, disk_usage = 0, "
-	    "qps = 0, gpu_count = excluded.gpu_count, "
+	    "message = NULL, cpu_usage = NULL, memory_usage = NULL, "
+	    "disk_usage = NULL, qps = NULL, gpu_count = excluded.gpu_count, "
 	    "dimension = excluded.dimension, "
 	    "vector_count = excluded.vector_count, "
 	    "replicas = excluded.replicas, details = excluded.details, "
@@ -1006,8 +1006,9 @@ cluster_meta_deleted(struct store *st, const char *ns, time_t now,
 		return -1;
 	if (cluster_usage_event(st, ns, "delete", -1, now, err) == -1 ||
 	    store_exec(st, err, "UPDATE deployment_status SET status = "
-	    "'deleted', message = NULL, cpu_usage = 0, memory_usage = 0, "
-	    "disk_usage = 0, qps = 0, updated_at = ? WHERE namespace = ?",
+	    "'deleted', message = NULL, cpu_usage = NULL, "
+	    "memory_usage = NULL, disk_usage = NULL, qps = NULL, "
+	    "updated_at = ? WHERE namespace = ?",
 	    "ss", ts, ns) == -1 ||
 	    store_exec(st, err, "DELETE FROM tenant_container WHERE "
 	    "namespace = ?", "s", ns) == -1) {

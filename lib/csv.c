@@ -1,91 +1,108 @@
 /*
- * csv.c - RFC 4180 records, shared by every CSV reader (snapshot import,
- * device import).
+ * csv.c - the CSV reader (see csv.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "csv.h"
 #include "xmalloc.h"
 
-/*
- * Reads one CSV record (RFC 4180: quotes, doubled quotes, CRLF) starting
- * at *p; fields are new strings in *fields.  Returns 1 for a record, 0 at
- * the end, -1 on an unterminated quote.  *line advances over newlines.
- */
+void
+csv_init(struct csv_reader *r, const char *buf, size_t len)
+{
+	r->p = buf;
+	r->end = buf + len;
+	r->line = 1;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		r->p += 3;
+}
+
+void
+csv_record_release(struct csv_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n; i++)
+		free(rec->fields[i]);
+	free(rec->fields);
+	rec->fields = NULL;
+	rec->n = rec->alloc = 0;
+}
+
+static void
+csv_add(struct csv_record *rec, struct es_buf *f, int quoted)
+{
+	const char *b = f->data;
+
+	if (!quoted) {
+		while (f->len > 0 && (f->data[f->len - 1] == ' ' ||
+		    f->data[f->len - 1] == '\t'))
+			es_buf_truncate(f, f->len - 1);
+		b = f->data;
+		while (*b == ' ' || *b == '\t')
+			b++;
+	}
+	if (rec->n + 1 >= rec->alloc) {
+		rec->alloc = rec->alloc ? rec->alloc * 2 : 16;
+		rec->fields = xreallocarray(rec->fields, rec->alloc,
+		    sizeof *rec->fields);
+	}
+	rec->fields[rec->n++] = xstrdup(b);
+	rec->fields[rec->n] = NULL;
+}
+
 int
-csv_record(const char **p, const char *end, char ***fields,
-    size_t *n, unsigned *line)
+csv_next(struct csv_reader *r, struct csv_record *rec)
 {
 	struct es_buf f = ES_BUF_INIT;
-	const char *s = *p;
-	size_t alloc = 0;
-	int quoted;
+	const char *s = r->p, *end = r->end;
+	int quoted, rc = 1;
 
-	*fields = NULL;
-	*n = 0;
-	/* skip blank lines */
+	csv_record_release(rec);
 	while (s < end && (*s == '\n' || *s == '\r')) {
 		if (*s == '\n')
-			(*line)++;
+			r->line++;
 		s++;
 	}
+	rec->line = r->line;
 	if (s >= end) {
-		*p = s;
+		r->p = s;
 		return 0;
 	}
 	for (;;) {
 		es_buf_reset(&f);
 		quoted = 0;
-		if (s < end && *s == '"') {
+		if (*s == '"') {
 			quoted = 1;
-			s++;
-			for (;;) {
+			for (s++;; s++) {
 				if (s >= end) {
-					es_buf_release(&f);
-					csv_fields_free(*fields, *n);
-					*fields = NULL;
-					*n = 0;
-					*p = s;
-					return -1;
+					rc = -1;
+					goto done;
 				}
 				if (*s == '"') {
 					if (s + 1 < end && s[1] == '"') {
 						es_buf_addch(&f, '"');
-						s += 2;
+						s++;
 						continue;
 					}
 					s++;
 					break;
 				}
 				if (*s == '\n')
-					(*line)++;
-				es_buf_addch(&f, *s++);
+					r->line++;
+				es_buf_addch(&f, *s);
 			}
 		}
-		while (s < end && *s != ',' && *s != '\n' && *s != '\r') {
+		for (; s < end && *s != ',' && *s != '\n' && *s != '\r'; s++) {
+			if (quoted && *s != ' ' && *s != '\t') {
+				rc = -1;
+				goto done;
+			}
 			if (!quoted)
 				es_buf_addch(&f, *s);
-			s++;
 		}
-		if (*n + 1 >= alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			*fields = xreallocarray(*fields, alloc,
-			    sizeof **fields);
-		}
-		/* trim unquoted blanks */
-		if (!quoted) {
-			while (f.len > 0 && (f.data[f.len - 1] == ' ' ||
-			    f.data[f.len - 1] == '\t'))
-				es_buf_truncate(&f, f.len - 1);
-		}
-		{
-			const char *b = f.data;
-
-			while (!quoted && (*b == ' ' || *b == '\t'))
-				b++;
-			(*fields)[(*n)++] = xstrdup(b);
-		}
+		csv_add(rec, &f, quoted);
 		if (s < end && *s == ',') {
 			s++;
 			continue;
@@ -96,20 +113,10 @@ csv_record(const char **p, const char *end, char ***fields,
 		s++;
 	if (s < end && *s == '\n') {
 		s++;
-		(*line)++;
+		r->line++;
 	}
+done:
 	es_buf_release(&f);
-	*p = s;
-	return 1;
+	r->p = s;
+	return rc;
 }
-
-void
-csv_fields_free(char **fields, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(fields[i]);
-	free(fields);
-}
-

@@ -412,9 +412,10 @@ device_import(struct store *st, const char *buf, size_t len,
 	cJSON *json = NULL, *seen = cJSON_CreateObject();
 	const cJSON *o, *f;
 	const char *p = buf, *end = buf + len, *what;
-	char **hdr = NULL, **fields = NULL, num[64];
-	size_t nhdr = 0, nf = 0, i, nrows = 0, alloc = 0;
-	unsigned line = 1, at;
+	struct csv_reader cr;
+	struct csv_record hdr = CSV_RECORD_INIT, rec = CSV_RECORD_INIT;
+	char num[64];
+	size_t i, nrows = 0, alloc = 0;
 	int *map = NULL, k, computed, rc = -1, bad, isjson;
 
 	memset(res, 0, sizeof *res);
@@ -482,7 +483,8 @@ json_bad2:
 			r->where[0] = '\0';	/* rejected */
 		}
 	} else {
-		rc = csv_record(&p, end, &hdr, &nhdr, &line);
+		csv_init(&cr, buf, len);
+		rc = csv_next(&cr, &hdr);
 		if (rc <= 0) {
 			es_err_set(err, ES_EUSAGE, "Invalid", "%s: %s", name,
 			    rc == 0 ? "empty: no header row" :
@@ -490,21 +492,20 @@ json_bad2:
 			rc = -1;
 			goto out;
 		}
-		map = xcalloc(nhdr, sizeof *map);
-		for (i = 0; i < nhdr; i++) {
-			map[i] = device_column(hdr[i], &computed);
+		map = xcalloc(hdr.n, sizeof *map);
+		for (i = 0; i < hdr.n; i++) {
+			map[i] = device_column(hdr.fields[i], &computed);
 			if (map[i] < 0) {
 				es_err_set(err, ES_EUSAGE, "Invalid", "%s:1: "
 				    "%s column '%s'", name, computed ?
 				    "read-only (computed)" : "unknown",
-				    hdr[i]);
+				    hdr.fields[i]);
 				rc = -1;
 				goto out;
 			}
 		}
 		for (;;) {
-			at = line;
-			rc = csv_record(&p, end, &fields, &nf, &line);
+			rc = csv_next(&cr, &rec);
 			if (rc == 0)
 				break;
 			if (nrows == alloc) {
@@ -515,7 +516,7 @@ json_bad2:
 			memset(&rows[nrows], 0, sizeof *rows);
 			rows[nrows].cluster_id = -1;
 			snprintf(rows[nrows].where, sizeof rows[nrows].where,
-			    "%s:%u", name, at);
+			    "%s:%u", name, rec.line);
 			if (rc == -1) {
 				es_err_set(&e2, ES_EUSAGE, "Invalid", "%s: "
 				    "unterminated quote", rows[nrows].where);
@@ -525,22 +526,20 @@ json_bad2:
 				break;
 			}
 			bad = 0;
-			if (nf != nhdr) {
+			if (rec.n != hdr.n) {
 				es_err_set(&e2, ES_EUSAGE, "Invalid", "%s: %zu "
 				    "fields, the header has %zu",
-				    rows[nrows].where, nf, nhdr);
+				    rows[nrows].where, rec.n, hdr.n);
 				bad = -1;
 			}
-			for (i = 0; i < nf && i < nhdr && bad == 0; i++)
+			for (i = 0; i < rec.n && i < hdr.n && bad == 0; i++)
 				bad = device_value(st, &rows[nrows], map[i],
-				    fields[i], &e2);
+				    rec.fields[i], &e2);
 			if (bad == -1) {
 				device_reject(res, rows[nrows].where,
-				    nf > 0 ? fields[0] : NULL, e2.msg);
+				    rec.n > 0 ? rec.fields[0] : NULL, e2.msg);
 				rows[nrows].where[0] = '\0';
 			}
-			csv_fields_free(fields, nf);
-			fields = NULL;
 			nrows++;
 		}
 	}
@@ -610,7 +609,8 @@ out:
 		device_row_release(&rows[i]);
 	free(rows);
 	free(map);
-	csv_fields_free(hdr, nhdr);
+	csv_record_release(&hdr);
+	csv_record_release(&rec);
 	cJSON_Delete(json);
 	cJSON_Delete(seen);
 	return rc;

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "ivf.h"
 #include "ivf_kernels.h"
 #include "util.h"
@@ -98,7 +100,6 @@ struct ivf_heap {
 	int64_t		*id;
 };
 
-static uint64_t	 ivf_xxh_round(uint64_t, uint64_t);
 static int	 ivf_heap_push(struct ivf_heap *, float, int64_t);
 static void	 ivf_heap_sorted(struct ivf_heap *, struct ivf_hit *);
 static void	 ivf_coarse(const struct ivf_index *, const float *, int,
@@ -182,90 +183,12 @@ ivf_prepare_queries(enum ivf_metric m, const float *q, size_t nq, int d,
 }
 
 /* ---------------------------------------------------------------- */
-/* XXH64 */
-
-#define XXH_P1	11400714785074694791ULL
-#define XXH_P2	14029467366897019727ULL
-#define XXH_P3	1609587929392839161ULL
-#define XXH_P4	9650029242287828579ULL
-#define XXH_P5	2870177450012600261ULL
-
-static uint64_t
-ivf_rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t
-ivf_xxh_round(uint64_t acc, uint64_t in)
-{
-	acc += in * XXH_P2;
-	acc = ivf_rotl(acc, 31);
-	return acc * XXH_P1;
-}
-
-static uint64_t
-ivf_xxh_merge(uint64_t acc, uint64_t v)
-{
-	acc ^= ivf_xxh_round(0, v);
-	return acc * XXH_P1 + XXH_P4;
-}
+/* XXH64, from libxxhash */
 
 uint64_t
 ivf_xxh64(const void *buf, size_t len, uint64_t seed)
 {
-	const unsigned char *p = buf, *end = p + len;
-	uint64_t h, v1, v2, v3, v4, k;
-	uint32_t w;
-
-	if (len >= 32) {
-		v1 = seed + XXH_P1 + XXH_P2;
-		v2 = seed + XXH_P2;
-		v3 = seed;
-		v4 = seed - XXH_P1;
-		do {
-			memcpy(&k, p, 8);
-			v1 = ivf_xxh_round(v1, k);
-			memcpy(&k, p + 8, 8);
-			v2 = ivf_xxh_round(v2, k);
-			memcpy(&k, p + 16, 8);
-			v3 = ivf_xxh_round(v3, k);
-			memcpy(&k, p + 24, 8);
-			v4 = ivf_xxh_round(v4, k);
-			p += 32;
-		} while ((size_t)(end - p) >= 32);
-		h = ivf_rotl(v1, 1) + ivf_rotl(v2, 7) + ivf_rotl(v3, 12) +
-		    ivf_rotl(v4, 18);
-		h = ivf_xxh_merge(h, v1);
-		h = ivf_xxh_merge(h, v2);
-		h = ivf_xxh_merge(h, v3);
-		h = ivf_xxh_merge(h, v4);
-	} else
-		h = seed + XXH_P5;
-	h += (uint64_t)len;
-	while ((size_t)(end - p) >= 8) {
-		memcpy(&k, p, 8);
-		h ^= ivf_xxh_round(0, k);
-		h = ivf_rotl(h, 27) * XXH_P1 + XXH_P4;
-		p += 8;
-	}
-	if ((size_t)(end - p) >= 4) {
-		memcpy(&w, p, 4);
-		h ^= (uint64_t)w * XXH_P1;
-		h = ivf_rotl(h, 23) * XXH_P2 + XXH_P3;
-		p += 4;
-	}
-	while (p < end) {
-		h ^= (uint64_t)*p * XXH_P5;
-		h = ivf_rotl(h, 11) * XXH_P1;
-		p++;
-	}
-	h ^= h >> 33;
-	h *= XXH_P2;
-	h ^= h >> 29;
-	h *= XXH_P3;
-	h ^= h >> 32;
-	return h;
+	return XXH64(buf, len, seed);
 }
 
 /* ---------------------------------------------------------------- */

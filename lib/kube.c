@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "base64.h"
 #include "doc.h"
 #include "kube.h"
 #include "quantity.h"
@@ -616,36 +617,6 @@ kube_idempotent(const struct kube_request *req)
 	return 0;
 }
 
-static void
-kube_b64(struct es_buf *b, const char *s, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-	    "qrstuvwxyz0123456789+/";
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i;
-	unsigned int v;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)u[i] << 16 | (unsigned)u[i + 1] << 8 | u[i + 2];
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_addch(b, tab[(v >> 6) & 63]);
-		es_buf_addch(b, tab[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (unsigned)u[i] << 16;
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_adds(b, "==");
-	} else if (n - i == 2) {
-		v = (unsigned)u[i] << 16 | (unsigned)u[i + 1] << 8;
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_addch(b, tab[(v >> 6) & 63]);
-		es_buf_addch(b, '=');
-	}
-}
-
 /*
  * Configures easy handle h for req: URL, TLS, credentials, headers,
  * callbacks.  *hdrs receives the header list (caller frees after the
@@ -765,7 +736,7 @@ kube_setup(struct kube_client *kc, CURL *h, const struct kube_request *req,
 
 		es_buf_addf(&up, "%s:%s", cr.username, cr.password);
 		es_buf_adds(&b, "Authorization: Basic ");
-		kube_b64(&b, up.data, up.len);
+		base64_encode(&b, up.data, up.len);
 		explicit_bzero(up.data, up.len);
 		es_buf_release(&up);
 		l = curl_slist_append(l, b.data);

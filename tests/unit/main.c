@@ -33,6 +33,9 @@ extern const struct unit_test unit_pool_tests[];
 extern const struct unit_test unit_httpd_tests[];
 extern const struct unit_test unit_autoscale_tests[];
 extern const struct unit_test unit_nodepool_tests[];
+extern const struct unit_test unit_jsonpath_tests[];
+extern const struct unit_test unit_csv_tests[];
+extern const struct unit_test unit_base64_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -49,6 +52,9 @@ static const struct unit_suite suites[] = {
 	{ "httpd", unit_httpd_tests },
 	{ "autoscale", unit_autoscale_tests },
 	{ "nodepool", unit_nodepool_tests },
+	{ "jsonpath", unit_jsonpath_tests },
+	{ "csv", unit_csv_tests },
+	{ "base64", unit_base64_tests },
 };
 
 void
