@@ -100,29 +100,27 @@ test_csv_records(struct unit_t *t)
 {
 	const char *s = "a, b ,\"c,d\"\r\n\n\"say \"\"hi\"\"\",\"x\ny\",\n"
 	    "\"open";
-	const char *p = s, *end = s + strlen(s);
-	char **f;
-	size_t n;
-	unsigned line = 1;
+	struct csv_reader r;
+	struct csv_record rec = CSV_RECORD_INIT;
 
-	UT_EQ_INT(t, csv_record(&p, end, &f, &n, &line), 1);
-	UT_EQ_INT(t, (int)n, 3);
-	UT_EQ_STR(t, f[0], "a");
-	UT_EQ_STR(t, f[1], "b");
-	UT_EQ_STR(t, f[2], "c,d");
-	csv_fields_free(f, n);
-	UT_EQ_INT(t, (int)line, 2);
-	/* a blank line skipped; a quoted newline counted */
-	UT_EQ_INT(t, csv_record(&p, end, &f, &n, &line), 1);
-	UT_EQ_INT(t, (int)n, 3);
-	UT_EQ_STR(t, f[0], "say \"hi\"");
-	UT_EQ_STR(t, f[1], "x\ny");
-	UT_EQ_STR(t, f[2], "");
-	csv_fields_free(f, n);
-	UT_EQ_INT(t, (int)line, 5);
-	UT_EQ_INT(t, csv_record(&p, end, &f, &n, &line), -1);
-	UT_EQ_INT(t, csv_record(&p, end, &f, &n, &line), 0);
-	csv_fields_free(NULL, 0);
+	csv_init(&r, s, strlen(s));
+	UT_EQ_INT(t, csv_next(&r, &rec), 1);
+	UT_EQ_INT(t, (int)rec.n, 3);
+	UT_EQ_STR(t, rec.fields[0], "a");
+	UT_EQ_STR(t, rec.fields[1], "b");
+	UT_EQ_STR(t, rec.fields[2], "c,d");
+	UT_EQ_INT(t, (int)rec.line, 1);
+	/* a blank line skipped; a quoted newline inside the record */
+	UT_EQ_INT(t, csv_next(&r, &rec), 1);
+	UT_EQ_INT(t, (int)rec.n, 3);
+	UT_EQ_STR(t, rec.fields[0], "say \"hi\"");
+	UT_EQ_STR(t, rec.fields[1], "x\ny");
+	UT_EQ_STR(t, rec.fields[2], "");
+	UT_EQ_INT(t, (int)rec.line, 3);
+	/* a quote never closed: malformed, on the line it starts */
+	UT_EQ_INT(t, csv_next(&r, &rec), -1);
+	UT_EQ_INT(t, (int)rec.line, 5);
+	csv_record_release(&rec);
 }
 
 static void
