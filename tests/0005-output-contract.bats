@@ -10,6 +10,7 @@ load lib/common
 # kind | command | a field to sort, select and show by
 LISTS=(
 	"deployment|deployment list|.namespace"
+	"device|device list|.ci_code"
 	"duty|duty list --all|.user_id"
 	"duty|duty now|.user_id"
 	"index|index list|.index_name"
@@ -17,6 +18,7 @@ LISTS=(
 	"k8s|k8s list|.clustername"
 	"notification|notify list|.send_time"
 	"order|order list|.order_number"
+	"order|order stats|.orders"
 	"report|report list|.service_name"
 	"status|report stats|.count"
 	"snapshot|snapshot list|.cpu_usage"
@@ -66,6 +68,10 @@ setup_file() {
 	"$e" -q strategy create mem-low -c prod-b -a pool_exit \
 	    --memory-threshold 20 --memory-type usage --duration 15 \
 	    --cooldown 30 --device-count 1
+	printf '%s\n' 'ci_code,ip,cpu,memory,cluster,status' \
+	    'CI-2,10.0.0.2,64,256,,available' \
+	    'CI-1,10.0.0.1,32,128,prod-a,in_pool' > "$f/dev.csv"
+	"$e" -q device import "$f/dev.csv" >/dev/null
 	"$e" -q duty add --date 2024-01-01 --start 00:00 --end 00:00 \
 	    --email ops@example.com alice
 	"$e" -q duty add --date 2024-01-01 --start 00:00 --end 00:00 张伟
