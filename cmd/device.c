@@ -376,7 +376,7 @@ static const struct esctl_opt sync_opts[] = {
 static const struct esctl_opt select_opts[] = {
 	{ 'c', "cluster", "CLUSTER", "the registered cluster", OPT_STRING,
 	    OPT_REQUIRED, "k8s-cluster" },
-	{ 'n', "count", "N", "how many nodes to select (default 1)", OPT_INT,
+	{ 0, "count", "N", "how many nodes to select (default 1)", OPT_INT,
 	    0, NULL },
 	{ 'l', "selector", "SEL", "only nodes with these labels (k=v,... or "
 	    "JSON)", OPT_STRING, 0, NULL },

@@ -526,7 +526,7 @@ static const struct esctl_opt create_opts[] = {
 	    OPT_STRING, OPT_REQUIRED, "k8s-cluster" },
 	{ 'a', "action", "ACTION", "pool_entry or pool_exit", OPT_STRING,
 	    OPT_REQUIRED, "=pool_entry pool_exit" },
-	{ 'n', "count", "N", "devices to add or remove (default 1)",
+	{ 0, "count", "N", "devices to add or remove (default 1)",
 	    OPT_INT, 0, NULL },
 	{ 'l', "selector", "SEL",
 	    "only nodes/devices with these labels (k=v,... or JSON)",

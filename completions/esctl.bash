@@ -649,7 +649,7 @@ _esctl() {
 		"order list --offset") return 0 ;;
 		"order create --cluster"|"order create -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"order create --action"|"order create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
-		"order create --count"|"order create -n") return 0 ;;
+		"order create --count") return 0 ;;
 		"order create --selector"|"order create -l") return 0 ;;
 		"order create --reason") return 0 ;;
 		"order reject --reason") return 0 ;;
@@ -685,7 +685,7 @@ _esctl() {
 		"device update --set") return 0 ;;
 		"device sync --cluster"|"device sync -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
-		"device select --count"|"device select -n") return 0 ;;
+		"device select --count") return 0 ;;
 		"device select --selector"|"device select -l") return 0 ;;
 		"device select --allow-taint") return 0 ;;
 		"duty add --date") return 0 ;;
@@ -1374,7 +1374,7 @@ _esctl() {
 		fi ;;
 	"order create")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster -a --action -n --count -l --selector --reason $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster -a --action --count -l --selector --reason $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac
@@ -1575,7 +1575,7 @@ _esctl() {
 		fi ;;
 	"device select")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster -n --count -l --selector --allow-special --allow-taint --delete-emptydir-data $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster --count -l --selector --allow-special --allow-taint --delete-emptydir-data $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

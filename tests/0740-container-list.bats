@@ -108,7 +108,7 @@ two_services() {
 
 bad_is_crashing() {
 	esctl -o json container list | jq -e \
-	    '.[] | select(.pod_name == "bad-0" and .status == "CrashLoopBackOff")'
+	    '.items[] | select(.pod_name == "bad-0" and .status == "CrashLoopBackOff")'
 }
 
 @test "tenant scope: an identity sees only its org's namespaces" {

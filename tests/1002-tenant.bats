@@ -164,7 +164,7 @@ setup() {
 	    --user alice
 	run -0 esctl --as-org org-001 --as-user mallory tenant quota list \
 	    -o json
-	assert_equal "$(jq -r '[.[] | .user // "-"] | join(",")' <<<"$output")" \
+	assert_equal "$(jq -r '[.items[] | .user // "-"] | join(",")' <<<"$output")" \
 	    "-,mallory"
 }
 

@@ -205,7 +205,7 @@ YAML
 	[[ $stderr == *"would be created"* ]]
 	[ "$(db_dump)" = "$before" ]
 	# update: the strategy exists, the dry run says what would change
-	run -0 esctl strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -0 esctl strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	before=$(db_dump)
 	run -0 --separate-stderr esctl --dry-run strategy update s --cpu-threshold 60 --name s2
 	[[ $stderr == *"would be updated"* ]]

@@ -29,7 +29,7 @@ teardown() { stop_receivers; }
 
 # A pool_exit order of N nodes, approved: prints nothing.
 exit_order() {
-	esctl order create --cluster prod --action pool_exit -n "$1" \
+	esctl order create --cluster prod --action pool_exit --count "$1" \
 	    >/dev/null
 	# (a background "$ESCTL_BIN" below, not the esctl function: kill -9
 	# must hit esctl itself, not a subshell running it)
@@ -60,7 +60,7 @@ exit_order() {
 	    cpu=10,10,10,10,10
 	esctl snapshot import "$BATS_TEST_TMPDIR/tl.csv" >/dev/null
 	esctl strategy create quiet -c prod -a pool_exit --cpu-threshold 20 \
-	    --cpu-type usage --duration 15 -n 2 >/dev/null
+	    --cpu-type usage --duration 15 --device-count 2 >/dev/null
 	run -0 esctl strategy check --at 2024-01-01T00:20:00Z
 	[ "$(sql "SELECT status || ':' || action_type || ':' || device_count
 	    FROM elastic_scaling_order")" = pending:pool_exit:2 ]
@@ -215,8 +215,11 @@ exit_order() {
 	for pid in "${pids[@]}"; do
 		rc=0
 		wait "$pid" || rc=$?
-		[ "$rc" = 0 ] && ok=$((ok + 1))
-		[ "$rc" = 4 ] && four=$((four + 1))
+		if [ "$rc" = 0 ]; then
+			ok=$((ok + 1))
+		elif [ "$rc" = 4 ]; then
+			four=$((four + 1))
+		fi
 	done
 	[ "$ok" = 1 ]
 	[ "$four" = 7 ]
@@ -260,7 +263,7 @@ exit_order() {
 	start_receiver
 	np_config "  provision_url: $RECV_URL/provision
   pool_label: esctl.io/pool=general"
-	esctl order create --cluster prod --action pool_entry -n 2 >/dev/null
+	esctl order create --cluster prod --action pool_entry --count 2 >/dev/null
 	esctl order approve 1 >/dev/null
 	# the "provisioner": once asked, it registers the machine as a Node
 	(

@@ -32,7 +32,7 @@ setup() {
 }
 
 @test "-o json: the ranked candidates, their factors, every exclusion" {
-	run -0 esctl -o json device select --cluster prod -n 1
+	run -0 esctl -o json device select --cluster prod --count 1
 	j=$output
 	[ "$(jq -c '[.candidates[] | [.rank, .node, .ci_code, .selected]]' <<<"$j")" = \
 	    '[[1,"sim-node-6","CI-sim-node-6",true],[2,"sim-node-5","CI-sim-node-5",false]]' ]
@@ -56,7 +56,7 @@ sim-node-7: no device stands for this node (esctl device import, esctl device sy
 }
 
 @test "--allow-special, --allow-taint and a selector change the list" {
-	run -0 esctl -o json device select --cluster prod -n 3 \
+	run -0 esctl -o json device select --cluster prod --count 3 \
 	    --allow-special --allow-taint dedicated
 	# longest in the pool first among the idle (device N entered on
 	# 2026-11-0N), the busy node last
@@ -85,7 +85,7 @@ sim-node-7: no device stands for this node (esctl device import, esctl device sy
 }
 
 @test "the table: candidates then exclusions; unknown cluster exit 3" {
-	run -0 esctl device select --cluster prod -n 1
+	run -0 esctl device select --cluster prod --count 1
 	assert_line --index 0 --regexp '^RANK +NODE +DEVICE +SCORE'
 	assert_line --index 1 --regexp '^ +1 +sim-node-6 +CI-sim-node-6 '
 	assert_output --partial "sim-node-3   CI-sim-node-3   NotReady"

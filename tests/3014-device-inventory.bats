@@ -87,13 +87,13 @@ CSV
 	printf 'ci_code,status,cluster,idc,role\nA,in_pool,prod,bj,worker\nB,available,,sh,gpu\n' > "$CSV"
 	esctl device import "$CSV" >/dev/null
 	run -0 esctl -o name device list --cluster prod
-	assert_output A
+	assert_output device/A
 	run -0 esctl -o name device list --special
-	assert_output B
+	assert_output device/B
 	run -0 esctl -o name device list --available
-	assert_output B
+	assert_output device/B
 	run -0 esctl -o name device list --idc sh
-	assert_output B
+	assert_output device/B
 	run -0 esctl -o json device show A
 	[ "$(jq -r .status <<<"$output")" = in_pool ]
 	run -0 esctl device update B --status cordoned --role worker

@@ -181,7 +181,7 @@ ids_by_query() {
 			esctl -o json search r --query-file "$T/qq.fvecs" -k 10 \
 			    --nprobe "$np" --mode "$mode" > "$T/r.json"
 			# every query answered with 10 hits, even at nprobe 1
-			assert_equal "$(jq length "$T/r.json")" 500
+			assert_equal "$(jq '.items | length' "$T/r.json")" 500
 			read -r r empty < <("$ESCTL_TOP/tests/lib/recall" \
 			    "$T/gt.ivecs" "$T/r.json" 10)
 			assert_equal "$empty" 0
@@ -199,34 +199,34 @@ ids_by_query() {
 	# every document as a query: its own document first, with its fields
 	esctl -o json search d --query-file "$T/docs.jsonl" -k 3 --exact \
 	    > "$T/all.json"
-	[ "$(jq length "$T/all.json")" = 1800 ]
-	jq -e 'all(.[] | select(.rank == 1); .id == "doc-\(.query - 1)" and
+	[ "$(jq '.items | length' "$T/all.json")" = 1800 ]
+	jq -e '.items | all(.[] | select(.rank == 1); .id == "doc-\(.query - 1)" and
 	    .distance < 0.001 and .fields.size == ((.query - 1) % 5))' \
 	    "$T/all.json"
 	# three far-apart documents (read one by one, not by a range scan)
 	sed -n '1p;300p;600p' "$T/docs.jsonl" > "$T/three.jsonl"
 	run -0 esctl -o json search d --query-file "$T/three.jsonl" -k 1 \
 	    --nprobe 8
-	[ "$(jq -c 'map(.id)' <<<"$output")" = '["doc-0","doc-299","doc-599"]' ]
+	[ "$(jq -c '.items | map(.id)' <<<"$output")" = '["doc-0","doc-299","doc-599"]' ]
 	# 40 of 600 documents match: at nprobe 1 many queries find fewer
 	# than 10; their rows stop at the last result, ranks 1..n, no padding
 	set -- --query-file "$T/docs.jsonl" -k 10 --nprobe 1 \
 	    --filter color=red --filter size=0
 	esctl -o json search d "$@" > "$T/short.json"
-	jq -e 'length > 0 and all(.[]; .id != null and .fields.size == 0)' \
+	jq -e '.items | length > 0 and all(.[]; .id != null and .fields.size == 0)' \
 	    "$T/short.json"
-	jq -e 'group_by(.query) | any(length < 10) and
+	jq -e '.items | group_by(.query) | any(length < 10) and
 	    all(map(.rank) == [range(1; length + 1)])' "$T/short.json"
-	jq -r '.[] | "\(.query) \(.rank) \(.id)"' "$T/short.json" > "$T/j"
+	jq -r '.items[] | "\(.query) \(.rank) \(.id)"' "$T/short.json" > "$T/j"
 	esctl search d "$@" | awk 'NR > 1 { print $1, $2, $3 }' > "$T/t"
 	diff -u "$T/j" "$T/t"
 	esctl -o wide search d "$@" | awk 'NR > 1 { print $1, $2, $3 }' \
 	    > "$T/w"
 	diff -u "$T/j" "$T/w"
 	esctl -o name search d "$@" > "$T/n"
-	diff -u <(cut -d' ' -f3 "$T/j") "$T/n"
+	diff -u <(cut -d' ' -f3 "$T/j" | sed 's|^|document/|') "$T/n"
 	[ "$(esctl -o yaml search d "$@" | grep -c '^- query:')" = \
-	    "$(jq length "$T/short.json")" ]
+	    "$(jq '.items | length' "$T/short.json")" ]
 }
 
 @test "a batch probes the same lists as one query at a time (gemm = sq8 = flat)" {
