@@ -2,7 +2,7 @@
 # 0009: dynamic completion answers every kind of value the command tables
 # declare completable (the kinds the generated bash script asks for):
 # namespaces, orgs, users, services, indexes, clusters, strategies,
-# orders, duty users and kubeconfig contexts.
+# orders, duty users, devices, nodes and kubeconfig contexts.
 
 load lib/common
 
@@ -27,6 +27,13 @@ setup() {
 	    strategy_id, action_type, status, device_count, created_by,
 	    created_at, updated_at) VALUES ('ESO-20240101-000001', 1, 1,
 	    'pool_entry', 'pending', 1, 'system', '2024-01-01T00:00:00Z',
+	    '2024-01-01T00:00:00Z')"
+	printf '%s\n' 'ci_code,ip,cluster,status' \
+	    'CI-1,10.0.0.1,prod-a,in_pool' 'CI-2,10.0.0.2,,available' |
+	    esctl -q device import - >/dev/null
+	sql "INSERT INTO order_device (order_id, device_id, slot, node_name,
+	    status, phase, created_at, updated_at) VALUES (1, 2, 0, 'node-9',
+	    'pending', 'selected', '2024-01-01T00:00:00Z',
 	    '2024-01-01T00:00:00Z')"
 	esctl -q duty add --date 2024-01-01 --start 08:00 --end 20:00 carol
 	esctl -q index create -d 4 vecs
@@ -53,6 +60,9 @@ want() {
 	report-service) echo logs ;;
 	index) echo vecs ;;
 	k8s-cluster) echo prod-a ;;
+	cluster) echo prod-a ;;		# a registered cluster too
+	device) echo CI-2 ;;
+	node) printf '%s\n' CI-1 node-9 ;;	# pool devices, order nodes
 	strategy) echo hot ;;
 	order) echo ESO-20240101-000001 ;;
 	duty-user) echo carol ;;
@@ -68,8 +78,10 @@ want() {
 	    sort -u); do
 		w=$(want "$kind") || fail "kind '$kind' is not covered here"
 		run -0 esctl __complete "$kind"
-		grep -qxF -- "$w" <<<"$output" ||
-		    fail "__complete $kind: '$w' not offered: $output"
+		while read -r v; do
+			grep -qxF -- "$v" <<<"$output" ||
+			    fail "__complete $kind: '$v' not offered: $output"
+		done <<<"$w"
 		n=$((n + 1))
 	done
 	[ "$n" -ge 12 ]
