@@ -262,7 +262,7 @@ documented() {
 	MAINT=$(esctl -o json maintenance request --device CI-sim-node-1 \
 	    --start +1h --end +2h --ticket T1 --reason disk 2>/dev/null |
 	    jq -r .order_number)
-	[[ $MAINT == ESO-* ]]
+	case $MAINT in ESO-*) ;; *) fail "maintenance request: $MAINT" ;; esac
 	printf 's3cret\n' > "$BATS_TEST_TMPDIR/secret"
 	printf 'maintenance:\n  callback_url: %s/maint\n  secret_file: %s\n  timeout: 1s\n' \
 	    "http://127.0.0.1:$(free_port)" "$BATS_TEST_TMPDIR/secret" \
