@@ -565,7 +565,7 @@ _esctl() {
 		"metrics prune --older-than") return 0 ;;
 		"monitor metrics --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
 		"monitor metrics --prometheus") return 0 ;;
-		"monitor metrics --cluster") _esctl_dynamic cluster; return 0 ;;
+		"monitor metrics --cluster") _esctl_dynamic k8s-cluster; return 0 ;;
 		"monitor qps --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
 		"autoscale policy set --min") return 0 ;;
 		"autoscale policy set --max") return 0 ;;

@@ -348,7 +348,7 @@ complete -c esctl -n '__esctl_at monitor' -a metrics -d 'an ES service\'s usage:
 complete -c esctl -n '__esctl_is monitor metrics' -l range -r -f -a '1h 24h 7d' -d 'history shown: 1h (default), 24h, 7d'
 complete -c esctl -n '__esctl_is monitor metrics' -l live -d 'add live values (Prometheus or metrics.k8s.io) and the StatefulSet\'s resources'
 complete -c esctl -n '__esctl_is monitor metrics' -l prometheus -r -f -d 'Prometheus to ask for live values'
-complete -c esctl -n '__esctl_is monitor metrics' -l cluster -r -f -a '(esctl __complete cluster 2>/dev/null)' -d 'take the Prometheus of this registered cluster'
+complete -c esctl -n '__esctl_is monitor metrics' -l cluster -r -f -a '(esctl __complete k8s-cluster 2>/dev/null)' -d 'take the Prometheus of this registered cluster'
 complete -c esctl -n '__esctl_is monitor metrics' -a '(esctl __complete namespace 2>/dev/null)'
 complete -c esctl -n '__esctl_at monitor' -a qps -d 'the latest QPS per container and its history'
 complete -c esctl -n '__esctl_is monitor qps' -l range -r -f -a '1h 24h 7d' -d 'history shown: 1h (default), 24h, 7d'
