@@ -418,7 +418,7 @@ autoscale_print(struct esctl_ctx *ctx, const cJSON *d)
 {
 	static const char *const keys[] = { "value", "slope", "weight",
 	    "target", "ratio", "weighted_ratio" };
-	const cJSON *det = cJSON_GetObjectItem(d, "details"), *m;
+	const cJSON *det = cJSON_GetObjectItem(d, "details"), *m, *v;
 	char cell[6][32];
 	const char *k;
 	int i, j;
@@ -451,6 +451,17 @@ autoscale_print(struct esctl_ctx *ctx, const cJSON *d)
 		    "%8s\n", k, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(
 		    m, "samples")), cell[0], cell[1], kube_str(m, "trend"),
 		    cell[2], cell[3], cell[4], cell[5]);
+	}
+	fprintf(ctx->out, "  samples, oldest first:\n");
+	for (i = 0; i < AUTOSCALE_NMETRIC; i++) {
+		k = autoscale_metric_name(i);
+		m = cJSON_GetObjectItem(cJSON_GetObjectItem(det, "metrics"), k);
+		fprintf(ctx->out, "    %-13s", k);
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(m, "values")) {
+			out_cell(ctx, v, 0, cell[0], sizeof cell[0]);
+			fprintf(ctx->out, " %s", cell[0]);
+		}
+		fputc('\n', ctx->out);
 	}
 }
 

@@ -24,11 +24,7 @@
 #include "util.h"
 
 #define CLUSTER_NSTEPS		10
-#define CLUSTER_NS_OURS		1	/* cluster_prove: made by the record */
-#define CLUSTER_NS_ADOPTED	2	/* labelled for it by an operator */
 #define CLUSTER_ROLLBACK_MS	60000	/* waiting for a namespace to go */
-/* the claims of the StatefulSet's replicas */
-#define CLUSTER_PVC_PREFIX	CLUSTEROBJ_VCT "-" CLUSTEROBJ_STS "-"
 
 /* One create: everything its steps and its rollback need. */
 struct cluster_run {
@@ -56,12 +52,8 @@ struct cluster_run {
 	long long		 timeout_ms;
 	long long		 start_ms;
 	int			 lock_fd;
-};
-
-/* A deletion of delete: what and in which order. */
-struct cluster_victim {
-	const char	*resource;
-	const char	*name;
+	unsigned		 reported;	/* steps already reported */
+	int			 resume_noted;
 };
 
 static int	cmd_cluster_create(struct esctl_ctx *, struct esctl_args *,
@@ -83,6 +75,9 @@ static int	cluster_report(struct cluster_run *, int, const char *,
 static int	cluster_apply(struct cluster_run *, const cJSON *, int,
 		    struct es_err *);
 static long long cluster_ms(void);
+static void	cluster_op_init(struct esctl_ctx *, struct kube_client *,
+		    long long, int, struct cluster_op *);
+static void	cluster_progress_done(void *);
 static int	cluster_answer_lost(struct cluster_run *, struct es_err *);
 
 static long long
@@ -109,7 +104,12 @@ cluster_report(struct cluster_run *r, int n, const char *msg,
     const cJSON *extra, struct es_err *err)
 {
 	struct report rep;
+	cJSON *x = NULL;
+	char *m = NULL;
+	int rc = 0, again;
 
+	/* a resumed create continues its sequence: each step once */
+	again = (r->reported & (1U << (n - 1))) != 0;
 	memset(&rep, 0, sizeof rep);
 	rep.tenant_org_id = r->spec.tenant_org_id;
 	rep.user = r->spec.user;
@@ -120,12 +120,28 @@ cluster_report(struct cluster_run *r, int n, const char *msg,
 	rep.details = &r->details;
 	rep.extra = extra;
 	rep.creation_id = r->meta.creation_id;
-	if (report_emit(r->sink, &rep, NULL, err) == -1)
-		return -1;
-	if (r->ctx->output != OUT_JSON && r->ctx->output != OUT_YAML)
-		ctx_info(r->ctx, "[%d/%d] %s: %s", n, CLUSTER_NSTEPS,
-		    rep.status, msg);
-	return 0;
+	if (!again && r->meta.resumed && !r->resume_noted) {
+		/* the first report of the resumed run says so */
+		x = extra != NULL ? cJSON_Duplicate(extra, 1) :
+		    cJSON_CreateObject();
+		cJSON_AddBoolToObject(x, "resumed", 1);
+		m = xasprintf("%s (resumed after an interrupted run)", msg);
+		rep.extra = x;
+		rep.message = m;
+		r->resume_noted = 1;
+	}
+	if (!again) {
+		rc = report_emit(r->sink, &rep, NULL, err);
+		r->reported |= 1U << (n - 1);
+	}
+	if (rc == 0 && r->ctx->output != OUT_JSON &&
+	    r->ctx->output != OUT_YAML)
+		ctx_info(r->ctx, "[%d/%d] %s: %s%s", n, CLUSTER_NSTEPS,
+		    rep.status, rep.message, again ? " (reported before "
+		    "the interruption)" : "");
+	cJSON_Delete(x);
+	free(m);
+	return rc;
 }
 
 /* The kube_ref of an object (group and version are new strings). */
@@ -964,8 +980,8 @@ cluster_rollback(struct cluster_run *r, const struct es_err *cause)
 		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
 			if (!clusterobj_is_ours(o, r->meta.creation_id) &&
 			    strncmp(kube_str(o, "metadata.name"),
-			    CLUSTER_PVC_PREFIX,
-			    strlen(CLUSTER_PVC_PREFIX)) != 0)
+			    CLUSTEROBJ_PVC_PREFIX,
+			    strlen(CLUSTEROBJ_PVC_PREFIX)) != 0)
 				continue;
 			ref.name = kube_str(o, "metadata.name");
 			if (kube_delete(r->kc, &ref, &d, NULL, &e2) == -1)
@@ -1194,23 +1210,6 @@ cluster_run_release(struct cluster_run *r)
 	store_unlock(r->lock_fd);
 }
 
-/* Takes the service's lock: no create or delete of it runs elsewhere. */
-static int
-cluster_lock(struct esctl_ctx *ctx, const char *ns, struct es_err *err)
-{
-	char *name;
-	int fd;
-
-	name = xasprintf("cluster-%s", ns);
-	fd = store_lock(ctx->store, name, 0, err);
-	free(name);
-	if (fd == -1 && err->code == ES_ECONFLICT)
-		es_err_set(err, ES_ECONFLICT, "Locked", "another esctl is "
-		    "creating, deleting or scaling the service in namespace "
-		    "'%s'", ns);
-	return fd;
-}
-
 static int
 cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -1234,16 +1233,22 @@ cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = cluster_create_dry(&r, err);
 		goto done;
 	}
-	if ((r.lock_fd = cluster_lock(ctx, r.spec.namespace, err)) == -1)
+	if ((r.lock_fd = cluster_lock(ctx->store, r.spec.namespace, err)) == -1)
 		goto done;
 	/* 0: quota and metadata first; nothing is sent before this */
 	if (cluster_meta_record(ctx->store, &r.spec, lc_now(ctx), &r.meta,
 	    err) == -1)
 		goto done;
 	r.env.creation_id = r.meta.creation_id;
-	if (r.meta.resumed)
+	if (r.meta.resumed) {
 		ctx_info(ctx, "resuming the interrupted create of '%s'",
 		    r.spec.namespace);
+		if (report_done_mask(ctx->store, r.meta.creation_id,
+		    &r.reported, err) == -1) {
+			cluster_rollback(&r, err);
+			goto done;
+		}
+	}
 	r.start_ms = cluster_ms();
 	if (lc_report_sink(ctx, &r.sink, err) == -1 ||
 	    ctx_kube(ctx, &r.kc, err) == -1 ||
@@ -1329,91 +1334,40 @@ cluster_wait_opt(struct esctl_args *args, int *wait, struct es_err *err)
 	return util_parse_bool(v, "--wait", wait, err);
 }
 
-/*
- * The ownership proof of a recorded service's namespace before anything
- * is deleted, scaled or restarted in it (clusterobj_proof).  *how: 0 the
- * namespace does not exist, CLUSTER_NS_OURS, or CLUSTER_NS_ADOPTED.
- */
-static int
-cluster_prove(struct kube_client *kc, const cJSON *rec, const char *ns,
-    int *how, struct es_err *err)
+/* The lifecycle library's options from the context. */
+static void
+cluster_op_init(struct esctl_ctx *ctx, struct kube_client *kc,
+    long long timeout, int wait, struct cluster_op *op)
 {
-	struct clusterobj_record cr;
-	struct kube_ref ref;
-	cJSON *obj = NULL;
-	int rc;
-
-	*how = 0;
-	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
-		return -1;
-	if (kube_get(kc, &ref, &obj, err) == -1) {
-		if (err->code != ES_ENOTFOUND)
-			return -1;
-		es_err_clear(err);
-		return 0;
-	}
-	memset(&cr, 0, sizeof cr);
-	cr.namespace = ns;
-	cr.tenant_org_id = kube_str(rec, "tenant_org_id");
-	cr.user = kube_str(rec, "user");
-	cr.service_name = kube_str(rec, "service_name");
-	cr.creation_id = kube_str(rec, "creation_id");
-	rc = clusterobj_proof(obj, &cr, err);
-	cJSON_Delete(obj);
-	if (rc == -1)
-		return -1;
-	*how = rc == CLUSTEROBJ_OURS ? CLUSTER_NS_OURS : CLUSTER_NS_ADOPTED;
-	return 0;
+	memset(op, 0, sizeof *op);
+	op->st = ctx->store;
+	op->kc = kc;
+	op->now = lc_now(ctx);
+	op->timeout_ms = timeout;
+	op->wait = wait;
+	op->progress = ctx_kube_progress;
+	op->progress_done = cluster_progress_done;
+	op->progress_arg = ctx;
 }
 
-/*
- * Deletes one object of an adopted namespace if this service's creation
- * made it (its creation annotation is the record's).
- */
-static int
-cluster_delete_if_ours(struct kube_client *kc, const struct kube_ref *ref,
-    const char *creation_id, struct es_err *err)
+static void
+cluster_progress_done(void *arg)
 {
-	struct kube_delete_opts d;
-	cJSON *cur = NULL;
-	int ours;
-
-	if (kube_get(kc, ref, &cur, err) == -1) {
-		if (err->code != ES_ENOTFOUND)
-			return -1;
-		es_err_clear(err);
-		return 0;
-	}
-	ours = clusterobj_is_ours(cur, creation_id);
-	cJSON_Delete(cur);
-	if (!ours)
-		return 0;
-	memset(&d, 0, sizeof d);
-	d.ignore_not_found = 1;
-	return kube_delete(kc, ref, &d, NULL, err);
+	ctx_progress_done(arg);
 }
 
 static int
 cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
-	static const struct cluster_victim victims[] = {
-		{ "services", CLUSTEROBJ_KIBANA },
-		{ "deployments", CLUSTEROBJ_KIBANA },
-		{ "services", CLUSTEROBJ_SERVICE },
-		{ "statefulsets", CLUSTEROBJ_STS },
-		{ "configmaps", CLUSTEROBJ_CONFIGMAP },
-	};
 	struct kube_client *kc;
-	struct kube_delete_opts d;
-	struct kube_list_opts lo;
-	struct kube_ref ref;
-	cJSON *rec = NULL, *list = NULL, *plan, *p, *o;
+	struct cluster_op op;
+	cJSON *rec = NULL, *plan, *p, *o;
 	const char *org, *user, *svc;
-	char *ns = NULL, *sel;
+	char *ns = NULL;
 	long long timeout;
 	size_t i;
-	int fd = -1, wait, rc = -1, have_ns = 1;
+	int fd = -1, wait, rc = -1, how = CLUSTER_NS_OURS;
 
 	if (cluster_wait_opt(args, &wait, err) == -1 ||
 	    cluster_timeout(ctx, args, 300, &timeout, err) == -1 ||
@@ -1422,7 +1376,7 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	org = kube_str(rec, "tenant_org_id");
 	user = kube_str(rec, "user");
 	svc = kube_str(rec, "service_name");
-	if (!ctx->dry_run && (fd = cluster_lock(ctx, ns, err)) == -1)
+	if (!ctx->dry_run && (fd = cluster_lock(ctx->store, ns, err)) == -1)
 		goto done;
 	lc_flush_outbox(ctx);
 	if (ctx_confirm(ctx, err, "delete ES service '%s' of user '%s' in org "
@@ -1431,21 +1385,16 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 		goto done;
 	if (ctx_kube(ctx, &kc, err) == -1)
 		goto done;
-
-	/* only a namespace proven to be this service's */
-	if (!ctx->dry_run) {
-		if (cluster_prove(kc, rec, ns, &have_ns, err) == -1)
-			goto done;
-	}
 	if (ctx->dry_run) {
 		plan = cJSON_CreateArray();
-		for (i = 0; i < sizeof victims / sizeof victims[0]; i++) {
+		for (i = 0; cluster_victims[i].resource != NULL; i++) {
 			p = cJSON_CreateObject();
 			cJSON_AddStringToObject(p, "method", "DELETE");
 			cJSON_AddStringToObject(p, "resource",
-			    victims[i].resource);
+			    cluster_victims[i].resource);
 			cJSON_AddStringToObject(p, "namespace", ns);
-			cJSON_AddStringToObject(p, "name", victims[i].name);
+			cJSON_AddStringToObject(p, "name",
+			    cluster_victims[i].name);
 			cJSON_AddItemToArray(plan, p);
 		}
 		p = cJSON_CreateObject();
@@ -1475,50 +1424,8 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 		cJSON_Delete(plan);
 		goto done;
 	}
-
-	memset(&d, 0, sizeof d);
-	d.ignore_not_found = 1;
-	for (i = 0; have_ns && i < sizeof victims / sizeof victims[0]; i++) {
-		if (kube_ref_init(&ref, victims[i].resource, ns,
-		    victims[i].name, err) == -1)
-			goto done;
-		if (have_ns == CLUSTER_NS_ADOPTED ?
-		    cluster_delete_if_ours(kc, &ref, kube_str(rec,
-		    "creation_id"), err) == -1 :
-		    kube_delete(kc, &ref, &d, NULL, err) == -1)
-			goto done;
-	}
-	if (have_ns) {
-		if (kube_ref_init(&ref, "persistentvolumeclaims", ns, NULL,
-		    err) == -1)
-			goto done;
-		sel = xasprintf("es-cluster=true,tenant-org-id=%s,user=%s,"
-		    "service-name=%s", org, user, svc);
-		memset(&lo, 0, sizeof lo);
-		lo.label_selector = have_ns == CLUSTER_NS_OURS ?
-		    "es-cluster=true" : sel;
-		rc = kube_list(kc, &ref, &lo, &list, err);
-		free(sel);
-		if (rc == -1)
-			goto done;
-		rc = -1;
-		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
-			ref.name = kube_str(o, "metadata.name");
-			if (have_ns == CLUSTER_NS_ADOPTED &&
-			    !clusterobj_is_ours(o, kube_str(rec,
-			    "creation_id")) && strncmp(ref.name,
-			    CLUSTER_PVC_PREFIX,
-			    strlen(CLUSTER_PVC_PREFIX)) != 0)
-				continue;
-			if (kube_delete(kc, &ref, &d, NULL, err) == -1)
-				goto done;
-		}
-		/* an adopted namespace is the operator's: it stays */
-		if (have_ns == CLUSTER_NS_OURS && cluster_delete_namespace(ctx,
-		    kc, ns, wait ? (long)timeout : 0, err) == -1)
-			goto done;
-	}
-	if (cluster_meta_deleted(ctx->store, ns, lc_now(ctx), err) == -1)
+	cluster_op_init(ctx, kc, timeout, wait, &op);
+	if (cluster_delete(&op, rec, &how, err) == -1)
 		goto done;
 	cluster_export(ctx, ns, org, user, svc, 1, err);
 	o = cJSON_CreateObject();
@@ -1528,31 +1435,15 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON_AddStringToObject(o, "service_name", svc);
 	cJSON_AddStringToObject(o, "status", "deleted");
 	rc = out_ok(ctx, o, "ES service '%s' of user '%s' deleted (namespace "
-	    "'%s'%s)", svc, user, ns, have_ns == CLUSTER_NS_ADOPTED ?
-	    ", adopted, kept" : have_ns && !wait ?
+	    "'%s'%s)", svc, user, ns, how == CLUSTER_NS_ADOPTED ?
+	    ", adopted, kept" : how != CLUSTER_NS_GONE && !wait ?
 	    ", still terminating" : "");
 	cJSON_Delete(o);
 done:
 	store_unlock(fd);
-	cJSON_Delete(list);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
-}
-
-/* A pod replaced: the same name, another uid, Ready. */
-static int
-cluster_cond_replaced(void *arg, const cJSON *pod, struct es_buf *st,
-    struct es_err *err)
-{
-	const char *old = arg, *uid = kube_str(pod, "metadata.uid");
-
-	if (pod == NULL || uid == NULL || (old != NULL &&
-	    strcmp(uid, old) == 0)) {
-		es_buf_adds(st, "being replaced");
-		return 0;
-	}
-	return kube_cond_ready(NULL, pod, st, err);
 }
 
 static int
@@ -1560,49 +1451,23 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct kube_client *kc;
-	struct kube_list_opts lo;
-	struct kube_delete_opts d;
-	struct kube_ref ref;
-	struct kube_wait w;
-	cJSON *rec = NULL, *list = NULL, *pod = NULL, *pods, *res, *o, *e;
+	struct cluster_op op;
+	cJSON *rec = NULL, *pods = NULL, *res = NULL, *o, *e;
 	const char *want = args_get(args, "pod");
 	char *ns = NULL;
-	long long timeout, start;
+	long long timeout;
 	int rc = -1, how;
 
 	if (cluster_timeout(ctx, args, 600, &timeout, err) == -1 ||
 	    cluster_target(ctx, args, &ns, &rec, err) == -1)
 		return -1;
-	if (ctx_kube(ctx, &kc, err) == -1 ||
-	    cluster_prove(kc, rec, ns, &how, err) == -1 ||
-	    kube_ref_init(&ref, "pods", ns, want, err) == -1)
+	if (ctx_kube(ctx, &kc, err) == -1)
 		goto done;
-	pods = cJSON_CreateArray();
-	if (want != NULL) {
-		if (kube_get(kc, &ref, &pod, err) == -1) {
-			cJSON_Delete(pods);
-			goto done;
-		}
-		cJSON_AddItemToArray(pods, pod);
-		pod = NULL;
-	} else {
-		memset(&lo, 0, sizeof lo);
-		lo.label_selector = "app=elasticsearch";
-		if (kube_list(kc, &ref, &lo, &list, err) == -1) {
-			cJSON_Delete(pods);
-			goto done;
-		}
-		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items"))
-			cJSON_AddItemToArray(pods, cJSON_Duplicate(o, 1));
-	}
-	if (cJSON_GetArraySize(pods) == 0) {
-		cJSON_Delete(pods);
-		es_err_set(err, ES_ENOTFOUND, "NotFound",
-		    "no Elasticsearch pods in namespace '%s'", ns);
-		goto done;
-	}
 	res = cJSON_CreateArray();
 	if (ctx->dry_run) {
+		if (cluster_prove(kc, rec, &how, err) == -1 ||
+		    cluster_pods(kc, ns, want, &pods, err) == -1)
+			goto done;
 		cJSON_ArrayForEach(o, pods) {
 			e = cJSON_CreateObject();
 			cJSON_AddStringToObject(e, "pod", kube_str(o,
@@ -1611,44 +1476,18 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
 			cJSON_AddStringToObject(e, "status", "would restart");
 			cJSON_AddItemToArray(res, e);
 		}
-		goto print;
-	}
-	memset(&d, 0, sizeof d);
-	d.ignore_not_found = 1;
-	cJSON_ArrayForEach(o, pods) {
-		ref.name = kube_str(o, "metadata.name");
-		if (kube_delete(kc, &ref, &d, NULL, err) == -1) {
-			cJSON_Delete(pods);
-			cJSON_Delete(res);
+	} else {
+		cluster_op_init(ctx, kc, timeout, 1, &op);
+		if (cluster_restart(&op, rec, want, &pods, err) == -1)
 			goto done;
+		cJSON_ArrayForEach(o, pods) {
+			e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "pod", o->valuestring);
+			cJSON_AddStringToObject(e, "namespace", ns);
+			cJSON_AddStringToObject(e, "status", "restarted");
+			cJSON_AddItemToArray(res, e);
 		}
 	}
-	start = cluster_ms();
-	cJSON_ArrayForEach(o, pods) {
-		ref.name = kube_str(o, "metadata.name");
-		memset(&w, 0, sizeof w);
-		w.timeout_ms = timeout - (cluster_ms() - start);
-		if (w.timeout_ms < 1)
-			w.timeout_ms = 1;
-		w.cond = cluster_cond_replaced;
-		w.arg = (void *)(uintptr_t)kube_str(o, "metadata.uid");
-		w.progress = ctx_kube_progress;
-		w.progress_arg = ctx;
-		rc = kube_wait(kc, &ref, &w, NULL, err);
-		ctx_progress_done(ctx);
-		if (rc == -1) {
-			cJSON_Delete(pods);
-			cJSON_Delete(res);
-			goto done;
-		}
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "pod", ref.name);
-		cJSON_AddStringToObject(e, "namespace", ns);
-		cJSON_AddStringToObject(e, "status", "restarted");
-		cJSON_AddItemToArray(res, e);
-	}
-print:
-	cJSON_Delete(pods);
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
 		rc = out_ok(ctx, res, NULL);
 	else {
@@ -1657,10 +1496,9 @@ print:
 			    kube_str(e, "status"));
 		rc = 0;
 	}
-	cJSON_Delete(res);
 done:
-	cJSON_Delete(pod);
-	cJSON_Delete(list);
+	cJSON_Delete(res);
+	cJSON_Delete(pods);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
@@ -1672,12 +1510,11 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	struct kube_client *kc;
 	struct kube_ref ref;
-	struct kube_wait w;
-	struct es_err e2 = ES_ERR_INIT;
+	struct cluster_op op;
 	cJSON *rec = NULL, *o;
-	char *ns = NULL, *prev = NULL;
+	char *ns = NULL;
 	long long replicas, timeout;
-	int fd = -1, wait, rc = -1, how;
+	int fd = -1, wait, rc = -1;
 
 	if (args_int(args, "replicas", 0, CLUSTER_MAX_REPLICAS, -1, &replicas,
 	    err) == -1 || cluster_wait_opt(args, &wait, err) == -1 ||
@@ -1688,21 +1525,15 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 		    "'--replicas' is required");
 	if (cluster_target(ctx, args, &ns, &rec, err) == -1)
 		return -1;
-	prev = xstrdup(kube_str(rec, "status"));
-	if (strcmp(prev, "deleted") == 0 || strcmp(prev, "failed") == 0) {
-		es_err_set(err, ES_ECONFLICT, "WrongState", "the ES service in "
-		    "namespace '%s' is %s", ns, prev);
+	if (cluster_scale_check(ctx->store, rec, replicas, err) == -1)
 		goto done;
-	}
-	if (cluster_meta_scale_check(ctx->store, ns, replicas, err) == -1)
-		goto done;
-	cluster_sts_ref(&ref, ns);
 	if (ctx->dry_run) {
+		cluster_sts_ref(&ref, ns);
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "apiVersion", "autoscaling/v1");
 		cJSON_AddStringToObject(o, "kind", "Scale");
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "metadata"),
-		    "name", CLUSTEROBJ_STS);
+		    "name", ref.name);
 		cJSON_AddStringToObject(cJSON_GetObjectItem(o, "metadata"),
 		    "namespace", ns);
 		cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "spec"),
@@ -1714,32 +1545,11 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 		goto done;
 	}
 	lc_flush_outbox(ctx);
-	if ((fd = cluster_lock(ctx, ns, err)) == -1 ||
-	    ctx_kube(ctx, &kc, err) == -1 ||
-	    cluster_prove(kc, rec, ns, &how, err) == -1 ||
-	    cluster_meta_set_status(ctx->store, ns, "scaling", NULL,
-	    lc_now(ctx), err) == -1)
+	if ((fd = cluster_lock(ctx->store, ns, err)) == -1 ||
+	    ctx_kube(ctx, &kc, err) == -1)
 		goto done;
-	rc = kube_scale_set(kc, &ref, (long)replicas, NULL, err);
-	if (rc == 0 && wait) {
-		memset(&w, 0, sizeof w);
-		w.timeout_ms = timeout;
-		w.cond = kube_cond_rollout;
-		w.progress = ctx_kube_progress;
-		w.progress_arg = ctx;
-		rc = kube_wait(kc, &ref, &w, NULL, err);
-		ctx_progress_done(ctx);
-	}
-	if (rc == -1) {
-		if (cluster_meta_set_status(ctx->store, ns, prev, err->msg,
-		    lc_now(ctx), &e2) == -1)
-			ctx_warn(ctx, "cannot restore the status: %s", e2.msg);
-		goto done;
-	}
-	rc = -1;
-	if (cluster_meta_scaled(ctx->store, ns, replicas, lc_now(ctx),
-	    err) == -1 || cluster_meta_set_status(ctx->store, ns, "running",
-	    NULL, lc_now(ctx), err) == -1)
+	cluster_op_init(ctx, kc, timeout, wait, &op);
+	if (cluster_scale(&op, rec, replicas, err) == -1)
 		goto done;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "namespace", ns);
@@ -1751,7 +1561,6 @@ cmd_cluster_scale(struct esctl_ctx *ctx, struct esctl_args *args,
 done:
 	store_unlock(fd);
 	cJSON_Delete(rec);
-	free(prev);
 	free(ns);
 	return rc;
 }
@@ -1997,8 +1806,13 @@ cmd_cluster_get(struct esctl_ctx *ctx, struct esctl_args *args,
 			cluster_live(ctx, kc, metrics, rec, 1);
 		}
 	}
-	rc = metrics_annotate(ctx->store, rec, err) == -1 ? -1 :
-	    out_item(ctx, rec, "namespace", err);
+	/* get: the list's row; describe: everything, key by key */
+	if (metrics_annotate(ctx->store, rec, err) == -1)
+		rc = -1;
+	else if (strcmp(ctx->verb->name, "describe") == 0)
+		rc = out_item(ctx, rec, "namespace", err);
+	else
+		rc = out_get(ctx, rec, cluster_cols, err);
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
@@ -2146,8 +1960,12 @@ static const struct esctl_verb cluster_verbs[] = {
 	    "The deployments of the store merged with the cluster: ready and "
 	    "desired\nreplicas, CPU and memory usage (percent of the limits, "
 	    "from metrics.k8s.io\nwhen served) and the last QPS reported.",
-	    list_opts, 0, 0, CMD_NEEDS_DB, NULL, cmd_cluster_list },
-	{ "get", "[NAMESPACE]", "show one ES service",
+	    list_opts, 0, 0, CMD_NEEDS_DB | CMD_WATCH, NULL, cmd_cluster_list },
+	{ "get", "[NAMESPACE]", "show one ES service's row",
+	    "Its row of cluster list (-o yaml|json: everything, as describe "
+	    "shows it).", get_opts, 0, 1, CMD_NEEDS_DB | CMD_WATCH,
+	    "namespace", cmd_cluster_get },
+	{ "describe", "[NAMESPACE]", "show one ES service in detail",
 	    "Its configuration, status and live state: replicas, usage and "
 	    "pods.", get_opts, 0, 1, CMD_NEEDS_DB, "namespace",
 	    cmd_cluster_get },

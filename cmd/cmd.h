@@ -80,6 +80,9 @@
 #define CMD_HIDDEN	0x10
 #define CMD_NEEDS_KUBE	0x20
 #define CMD_NO_CONFIG	0x40	/* runs without loading the config file */
+#define CMD_WATCH	0x80	/* -w: run again every --watch-interval and
+				   print what changed (out_list / out_item
+				   do the diffing; see esctl(1) OUTPUT) */
 
 enum opt_type {
 	OPT_BOOL,		/* flag, no argument */
@@ -143,8 +146,13 @@ enum out_format {
 	OUT_WIDE,
 	OUT_JSON,
 	OUT_YAML,
-	OUT_NAME
+	OUT_NAME,
+	OUT_JSONPATH,		/* -o jsonpath=TEMPLATE */
+	OUT_CUSTOM		/* -o custom-columns=SPEC */
 };
+
+struct out_spec;
+struct out_watch;
 
 /*
  * The command context: global options, output decisions and the lazily
@@ -162,6 +170,10 @@ struct esctl_ctx {
 	const char		*as_user;	/* tenant scope, or NULL */
 	const char		*as_org;
 	enum out_format		 output;
+	struct out_spec		*out_spec;	/* jsonpath, columns, sort */
+	int			 no_headers;	/* --no-headers */
+	const char		*kind;		/* -o name kind; see out_kind */
+	struct out_watch	*watch;		/* -w: what was printed */
 	int			 quiet;
 	int			 verbose;
 	int			 dry_run;
@@ -294,7 +306,13 @@ struct out_col {
 #define OUT_COL_AGE	0x10	/* RFC 3339 time shown as an age */
 #define OUT_COL_END	{ NULL, NULL, 0 }
 
-/* Prints an array of objects (takes nothing; caller still owns list). */
+/*
+ * Prints an array of objects (takes nothing; caller still owns list) in
+ * the list's default order, or --sort-by's: a table (--no-headers drops
+ * the header), -o name lines "kind/name" (the OUT_COL_NAME column, else the
+ * first), custom columns, or the List object {"kind": "List", "items":
+ * [...]} as JSON, YAML or through a JSONPath template.
+ */
 int		 out_list(struct esctl_ctx *, const cJSON *list,
 		    const struct out_col *cols, struct es_err *);
 /*
@@ -309,16 +327,55 @@ int		 out_table(struct esctl_ctx *, const struct out_col *cols,
 		    char *, size_t), void *arg);
 /*
  * Prints one object: JSON/YAML as is, table as aligned "key: value"
- * lines (nested objects indented).  name_key is used by -o name.
+ * lines (nested objects indented), as describe shows it.  name_key is
+ * used by -o name.
  */
 int		 out_item(struct esctl_ctx *, const cJSON *item,
 		    const char *name_key, struct es_err *);
 /*
- * Reports a completed action: with -o json/yaml prints obj (if not NULL),
+ * Prints one object as get does: its row of cols with -o table, wide,
+ * name or custom-columns, the object itself with json, yaml and jsonpath.
+ */
+int		 out_get(struct esctl_ctx *, const cJSON *item,
+		    const struct out_col *cols, struct es_err *);
+/*
+ * Reports a completed action: with -o json/yaml/jsonpath prints obj (if
+ * not NULL; an array is printed as a List),
  * otherwise prints the human message (unless -q).
  */
 int		 out_ok(struct esctl_ctx *, const cJSON *obj, const char *fmt,
 		    ...) ES_PRINTF(3, 4);
+/*
+ * The kind -o name prints before the slash ("cluster/web"); default: the
+ * group's name.  kind is borrowed (a literal).
+ */
+void		 out_kind(struct esctl_ctx *, const char *kind);
+/*
+ * 1 when the output is built from JSON (json, yaml, jsonpath,
+ * custom-columns): a command that prints tables with out_table must then
+ * build the JSON and use out_list / out_item / out_ok.
+ */
+int		 out_wants_json(const struct esctl_ctx *);
+/* Parses -o FORMAT (and --sort-by) into ctx; ES_EUSAGE when invalid. */
+int		 out_format_parse(struct esctl_ctx *, const char *,
+		    struct es_err *);
+int		 out_sort_parse(struct esctl_ctx *, const char *,
+		    struct es_err *);
+/*
+ * -w: from now on out_list and out_item print only the objects that are
+ * new or changed since the last call (the first call prints everything),
+ * tables without their header after the first, JSON and YAML one object
+ * per change.  An object changed when its updated_at, resource_version,
+ * status or ready field did (its whole JSON when it has none of them).
+ */
+void		 out_watch_start(struct esctl_ctx *);
+/* Frees what out_format_parse, out_sort_parse and -w kept. */
+void		 out_release(struct esctl_ctx *);
+/*
+ * Prints one record of a stream (log lines, events) as a JSON Lines line,
+ * or through the -o jsonpath template.
+ */
+void		 out_stream_item(struct esctl_ctx *, const cJSON *);
 /* Prints JSON (2-space indent) whatever the output format. */
 void		 out_print_json(struct esctl_ctx *, const cJSON *);
 /*
@@ -349,8 +406,10 @@ void		 maint_deliver(struct esctl_ctx *);
  * (0: the terminal's) and returns the line index of the first pending
  * order row, or -1 when there is none.  dash_act runs "approve", "reject"
  * or "execute" on an order through lib/order.h on its own read-write
- * connection, then tells whoever is on duty like `esctl order` does;
- * msg gets the one-line outcome (or the notification warning).
+ * connection (execute as `esctl order execute` does, progress lines to
+ * progress(arg, line) when not NULL), then tells whoever is on duty like
+ * `esctl order` does; msg gets the one-line outcome and any notification
+ * warning.
  */
 int		 dash_gather(struct esctl_ctx *, struct esctl_args *,
 		    time_t now, cJSON **doc, struct es_err *);
@@ -362,7 +421,15 @@ int		 dash_serve(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 int		 dash_act(struct esctl_ctx *, const char *verb,
 		    const char *order, const char *reason, time_t now,
+		    void (*progress)(void *, const char *), void *arg,
 		    char *msg, size_t len, struct es_err *);
+/*
+ * order.c: the order.* settings of the configuration for executing an
+ * order of cluster (`esctl order execute` and the dashboard's execute).
+ */
+struct order_exec_opts;
+int		 order_exec_config(struct esctl_ctx *, const char *cluster,
+		    struct order_exec_opts *, struct es_err *);
 /* A UTF-8 LC_CTYPE (the user's, else C.UTF-8) for display widths. */
 void		 dash_locale(void);
 /* ctx->now when ESCTL_NOW fixes it, else the current time. */

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "kubeconfig.h"
 
 static int	 completion_exec(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static int	 completion_contexts(struct esctl_ctx *);
 static int	 completion_exec_dynamic(struct esctl_ctx *,
 		    struct esctl_args *, struct es_err *);
 
@@ -51,6 +53,27 @@ static const struct {
 	    "FROM order_device WHERE node_name IS NOT NULL ORDER BY 1" },
 	{ NULL, NULL }
 };
+
+/* The contexts of the kubeconfig (--kubeconfig, KUBECONFIG, config). */
+static int
+completion_contexts(struct esctl_ctx *ctx)
+{
+	struct kube_config *kc;
+	struct es_err e2 = ES_ERR_INIT;
+	const cJSON *c;
+	cJSON *list;
+
+	if (kube_config_load(ctx->kubeconfig, NULL, &kc, &e2) == -1)
+		return 0;
+	list = kube_config_contexts(kc);
+	cJSON_ArrayForEach(c, list)
+		if (cJSON_IsString(cJSON_GetObjectItem(c, "name")))
+			fprintf(ctx->out, "%s\n",
+			    cJSON_GetObjectItem(c, "name")->valuestring);
+	cJSON_Delete(list);
+	kube_config_free(kc);
+	return 0;
+}
 
 /* Shell-safe identifier from a name: "quota get" -> "quota_get". */
 static void
@@ -651,6 +674,8 @@ completion_exec_dynamic(struct esctl_ctx *ctx, struct esctl_args *args,
 	int i;
 
 	(void)err;
+	if (strcmp(args->argv[0], "context") == 0)
+		return completion_contexts(ctx);
 	for (i = 0; completion_kinds[i].kind != NULL; i++)
 		if (strcmp(completion_kinds[i].kind, args->argv[0]) == 0)
 			break;

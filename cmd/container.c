@@ -249,6 +249,7 @@ cmd_container_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	kube_ref_init(&r, "pods", ns, NULL, NULL);
 	if (kube_list_each(kc, &r, &lo, container_pod, &cl, NULL, err) == -1)
 		goto out;
+	out_kind(ctx, "pod");
 	rc = out_list(ctx, cl.rows, container_cols, err);
 out:
 	cJSON_Delete(cl.rows);

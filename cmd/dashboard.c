@@ -341,7 +341,7 @@ dash_pending(struct dash *d, const cJSON *doc)
 {
 	const cJSON *list = cJSON_GetObjectItem(doc, "pending_orders");
 	const cJSON *o;
-	int wide = d->width >= 110;
+	int wide = d->width >= 110, pct = d->width >= 76;
 	int w_act = wide ? 10 : 6, w_time = wide ? 11 : 5;
 	int fixed, flex, w_str, w_cl;
 	char buf[64];
@@ -359,7 +359,9 @@ dash_pending(struct dash *d, const cJSON *doc)
 		return;
 	}
 	/* ORDER STRATEGY ACTION CLUSTER CREATED DEV CPU% MEM% */
-	fixed = 19 + w_act + w_time + 3 + 5 + 5 + 7 * 2;
+	fixed = 19 + w_act + w_time + 3 + 5 * 2 + 7 * 2;
+	if (!pct)		/* narrow: no room for the usage columns */
+		fixed -= 2 * (5 + 2);
 	flex = d->width - fixed;
 	if (flex < 12)
 		flex = 12;
@@ -381,10 +383,12 @@ dash_pending(struct dash *d, const cJSON *doc)
 	dash_cell(d, wide ? "CREATED" : "AGE", w_time, 0);
 	es_buf_adds(d->b, "  ");
 	dash_cell(d, "DEV", 3, 1);
-	es_buf_adds(d->b, "  ");
-	dash_cell(d, "CPU%", 5, 1);
-	es_buf_adds(d->b, "  ");
-	dash_cell(d, "MEM%", 5, 1);
+	if (pct) {
+		es_buf_adds(d->b, "  ");
+		dash_cell(d, "CPU%", 5, 1);
+		es_buf_adds(d->b, "  ");
+		dash_cell(d, "MEM%", 5, 1);
+	}
 	dash_reset(d);
 	dash_eol(d);
 	cJSON_ArrayForEach(o, list) {
@@ -420,6 +424,10 @@ dash_pending(struct dash *d, const cJSON *doc)
 		snprintf(buf, sizeof buf, "%.0f", dash_num(o,
 		    "device_count"));
 		dash_cell(d, buf, 3, 1);
+		if (!pct) {
+			dash_eol(d);
+			continue;
+		}
 		es_buf_adds(d->b, "  ");
 		x = dash_num(o, "cpu_usage");
 		snprintf(buf, sizeof buf, isnan(x) ? "-" : "%.1f", x);

@@ -4,7 +4,8 @@
  *
  *	GET  /				the page (dashhtml.h, live mode)
  *	GET  /api/dashboard		{"data": <document>, "main": "<main>"}
- *	POST /api/orders/NUMBER/VERB	approve | reject, with --allow-actions
+ *	POST /api/orders/NUMBER/VERB	approve | reject | execute, with
+ *					--allow-actions
  *
  * Reading is open (loopback by default; the page shows what `esctl
  * dashboard` shows).  An action needs, in this order: --allow-actions
@@ -188,14 +189,15 @@ serve_action(void *arg, const struct httpd_request *req,
 	    (size_t)(slash - p) >= sizeof num ||
 	    strlen(slash + 1) >= sizeof verb) {
 		httpd_reply_error(resp, 404, "NotFound", "use POST "
-		    "/api/orders/NUMBER/approve or .../reject");
+		    "/api/orders/NUMBER/approve, .../reject or .../execute");
 		return;
 	}
 	snprintf(num, sizeof num, "%.*s", (int)(slash - p), p);
 	snprintf(verb, sizeof verb, "%s", slash + 1);
-	if (strcmp(verb, "approve") != 0 && strcmp(verb, "reject") != 0) {
+	if (strcmp(verb, "approve") != 0 && strcmp(verb, "reject") != 0 &&
+	    strcmp(verb, "execute") != 0) {
 		httpd_reply_error(resp, 404, "NotFound", "unknown action '%s':"
-		    " use approve or reject", verb);
+		    " use approve, reject or execute", verb);
 		return;
 	}
 	if (!httpd_content_type_is(req, "application/json")) {
@@ -214,7 +216,7 @@ serve_action(void *arg, const struct httpd_request *req,
 	}
 	pthread_mutex_lock(&s->mu);
 	rc = dash_act(s->ctx, verb, num, cJSON_IsString(r) ? r->valuestring :
-	    NULL, dash_now(s->ctx), msg, sizeof msg, &err);
+	    NULL, dash_now(s->ctx), NULL, NULL, msg, sizeof msg, &err);
 	pthread_mutex_unlock(&s->mu);
 	cJSON_Delete(body);
 	if (rc == -1) {

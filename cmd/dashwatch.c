@@ -5,8 +5,9 @@
  * them through the same library calls as `esctl order approve|reject`.
  *
  * Keys: j/k or the arrows move, PgDn/PgUp (or space/b) scroll, a
- * approve, r reject (asks the reason), / filter the pending orders (Enter
- * keeps, Esc clears), g refresh now, q quit.  Every action asks for a
+ * approve, r reject (asks the reason), x execute (as `esctl order
+ * execute`), / filter the pending orders (Enter keeps, Esc clears), g
+ * refresh now, q quit.  Every action asks for a
  * confirmation on the bottom line first.
  */
 #include <curses.h>
@@ -25,6 +26,7 @@
 #include "notify.h"
 #include "order.h"
 #include "util.h"
+#include "xmalloc.h"
 
 #define WATCH_PROMPT_MAX	256
 
@@ -52,6 +54,7 @@ static int	 watch_prompt(struct watch *, const char *, char *, size_t);
 static int	 watch_confirm(struct watch *, const char *);
 static const char *watch_selected(struct watch *);
 static void	 watch_key(struct watch *, wint_t, int);
+static void	 watch_progress(void *, const char *);
 static int	 watch_match(const cJSON *, const char *);
 
 static void
@@ -66,59 +69,123 @@ dash_now(struct esctl_ctx *ctx)
 	return getenv("ESCTL_NOW") != NULL ? ctx->now : time(NULL);
 }
 
-int
-dash_act(struct esctl_ctx *ctx, const char *verb, const char *ref,
-    const char *reason, time_t now, char *msg, size_t len,
-    struct es_err *err)
+/*
+ * Executes an order as `esctl order execute` does: the order.* settings,
+ * a client of the order's registered cluster, order_execute().  *event
+ * gets the notification to send ("order_completed", "order_failed") or
+ * NULL when the order did not change (not found, locked, wrong state).
+ */
+static int
+dash_execute(struct esctl_ctx *ctx, struct store *st, const char *ref,
+    time_t now, void (*progress)(void *, const char *), void *arg,
+    const char **event, struct es_err *err)
+{
+	struct order_exec_opts o;
+	struct kube_client *kc;
+	cJSON *row, *res = NULL;
+	char *cluster;
+	long long id;
+	int rc;
+
+	*event = NULL;
+	memset(&o, 0, sizeof o);
+	if (order_find(st, ref, &id, err) == -1 ||
+	    store_query_row_json(st, err, &row, "SELECT c.clustername FROM "
+	    "elastic_scaling_order o JOIN k8s_cluster c ON c.id = "
+	    "o.cluster_id WHERE o.id = ?", "i", id) == -1)
+		return -1;
+	if (row == NULL)
+		return es_err_set(err, ES_ENOTFOUND, "NotFound", "order %s has "
+		    "no registered cluster", ref);
+	cluster = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(row,
+	    "clustername")));
+	cJSON_Delete(row);
+	rc = order_exec_config(ctx, cluster, &o, err);
+	if (rc == 0)
+		rc = ctx_kube_cluster(ctx, cluster, &kc, err);
+	free(cluster);
+	if (rc == -1)
+		return -1;
+	o.actor = ctx_actor(ctx);
+	o.now = now;
+	o.progress = progress;
+	o.progress_arg = arg;
+	rc = order_execute(st, kc, ref, &o, &res, err);
+	kube_close(kc);
+	cJSON_Delete(res);
+	if (rc == 0)
+		*event = "order_completed";
+	else if (err->code != ES_ENOTFOUND &&
+	    strcmp(err->reason, "Locked") != 0 &&
+	    strcmp(err->reason, "WrongState") != 0)
+		*event = "order_failed";
+	return rc;
+}
+
+/* Tells whoever is on duty; failures become part of msg. */
+static void
+dash_tell(struct esctl_ctx *ctx, struct store *st, const char *ref,
+    const char *event, time_t now, char *msg, size_t len)
 {
 	struct notify_config nc;
 	struct notify_result res;
 	struct es_err e2 = ES_ERR_INIT;
-	struct store *st;
-	const char *event = NULL;
 	long long id;
 	size_t i;
+
+	if (order_find(st, ref, &id, &e2) == -1)
+		return;
+	if (notify_config_load(ctx->cfg, &nc, &e2) == -1) {
+		snprintf(msg + strlen(msg), len - strlen(msg), "; no "
+		    "notification: %s", e2.msg);
+		return;
+	}
+	if (order_notify(st, &nc, id, event, now, &res, &e2) == -1)
+		snprintf(msg + strlen(msg), len - strlen(msg), "; cannot "
+		    "notify: %s", e2.msg);
+	else {
+		for (i = 0; i < res.n; i++)
+			if (!res.v[i].ok)
+				snprintf(msg + strlen(msg), len - strlen(msg),
+				    "; notification by %s failed",
+				    notify_channel_name(res.v[i].channel));
+		notify_result_release(&res);
+	}
+	notify_config_release(&nc);
+}
+
+int
+dash_act(struct esctl_ctx *ctx, const char *verb, const char *ref,
+    const char *reason, time_t now, void (*progress)(void *,
+    const char *), void *arg, char *msg, size_t len, struct es_err *err)
+{
+	struct store *st;
+	const char *event = NULL;
 	int rc;
 
+	msg[0] = '\0';
 	if (store_open(ctx->db_path, 0, &st, err) == -1)
 		return -1;
 	if (strcmp(verb, "approve") == 0) {
 		rc = order_approve(st, ref, ctx_actor(ctx), now, err);
-		event = "order_approved";
+		event = rc == 0 ? "order_approved" : NULL;
 		snprintf(msg, len, "order %s approved (processing)", ref);
 	} else if (strcmp(verb, "reject") == 0) {
 		rc = order_reject(st, ref, ctx_actor(ctx), reason, now, err);
-		event = "order_rejected";
+		event = rc == 0 ? "order_rejected" : NULL;
 		snprintf(msg, len, "order %s rejected (cancelled)", ref);
+	} else if (strcmp(verb, "execute") == 0) {
+		rc = dash_execute(ctx, st, ref, now, progress, arg, &event,
+		    err);
+		snprintf(msg, len, "order %s completed", ref);
 	} else
 		rc = es_err_set(err, ES_EUSAGE, "Usage", "unknown action "
-		    "'%s': use approve or reject", verb);
-	if (rc == -1 || order_find(st, ref, &id, err) == -1) {
-		store_close(st);
-		return -1;
-	}
+		    "'%s': use approve, reject or execute", verb);
 	/* the transition is done: a notification failure is a warning */
-	if (notify_config_load(ctx->cfg, &nc, &e2) == -1) {
-		snprintf(msg + strlen(msg), len - strlen(msg), "; no "
-		    "notification: %s", e2.msg);
-	} else {
-		if (order_notify(st, &nc, id, event, now, &res, &e2) == -1)
-			snprintf(msg + strlen(msg), len - strlen(msg), "; "
-			    "cannot notify: %s", e2.msg);
-		else {
-			for (i = 0; i < res.n; i++)
-				if (!res.v[i].ok)
-					snprintf(msg + strlen(msg), len -
-					    strlen(msg), "; notification by "
-					    "%s failed",
-					    notify_channel_name(
-					    res.v[i].channel));
-			notify_result_release(&res);
-		}
-		notify_config_release(&nc);
-	}
+	if (event != NULL)
+		dash_tell(ctx, st, ref, event, now, msg, len);
 	store_close(st);
-	return 0;
+	return rc;
 }
 
 /* Case-insensitive match of the filter on what a row shows. */
@@ -208,9 +275,10 @@ watch_draw(struct watch *w)
 		attron(A_DIM);
 		addnstr(w->filter[0] ? "filter on: / to change, Esc in it "
 		    "to clear \xc2\xb7 j/k move \xc2\xb7 a approve \xc2\xb7 "
-		    "r reject \xc2\xb7 q quit" : "j/k move \xc2\xb7 a approve "
-		    "\xc2\xb7 r reject \xc2\xb7 / filter \xc2\xb7 g refresh "
-		    "\xc2\xb7 q quit", COLS - 1);
+		    "r reject \xc2\xb7 x execute \xc2\xb7 q quit" : "j/k move "
+		    "\xc2\xb7 a approve \xc2\xb7 r reject \xc2\xb7 x execute "
+		    "\xc2\xb7 / filter \xc2\xb7 g refresh \xc2\xb7 q quit",
+		    COLS - 1);
 		attroff(A_DIM);
 	}
 	refresh();
@@ -309,6 +377,17 @@ watch_selected(struct watch *w)
 	    cJSON_GetArrayItem(list, w->sel), "order_number"));
 }
 
+/* An execution's progress line on the bottom line. */
+static void
+watch_progress(void *arg, const char *line)
+{
+	(void)arg;
+	move(LINES - 1, 0);
+	clrtoeol();
+	addnstr(line, COLS - 1);
+	refresh();
+}
+
 static void
 watch_key(struct watch *w, wint_t ch, int fkey)
 {
@@ -338,6 +417,24 @@ watch_key(struct watch *w, wint_t ch, int fkey)
 		else
 			w->filter[0] = '\0';
 		w->sel = 0;
+	} else if (!fkey && ch == L'x') {
+		if ((num = watch_selected(w)) == NULL) {
+			snprintf(w->msg, sizeof w->msg, "no pending order "
+			    "selected");
+			return;
+		}
+		snprintf(q, sizeof q, "execute order %s now?", num);
+		if (!watch_confirm(w, q)) {
+			snprintf(w->msg, sizeof w->msg, "not executed");
+			return;
+		}
+		watch_progress(w, "executing...");
+		if (dash_act(w->ctx, "execute", num, NULL, dash_now(w->ctx),
+		    watch_progress, w, w->msg, sizeof w->msg, &e) == -1) {
+			snprintf(w->msg, sizeof w->msg, "error: %.480s",
+			    e.msg);
+			w->msg_err = 1;
+		}
 	} else if (!fkey && (ch == L'a' || ch == L'r')) {
 		if ((num = watch_selected(w)) == NULL) {
 			snprintf(w->msg, sizeof w->msg, "no pending order "
@@ -363,8 +460,8 @@ watch_key(struct watch *w, wint_t ch, int fkey)
 			}
 		}
 		if (dash_act(w->ctx, ch == L'a' ? "approve" : "reject", num,
-		    reason, dash_now(w->ctx), w->msg, sizeof w->msg,
-		    &e) == -1) {
+		    reason, dash_now(w->ctx), NULL, NULL, w->msg,
+		    sizeof w->msg, &e) == -1) {
 			snprintf(w->msg, sizeof w->msg, "error: %.480s", e.msg);
 			w->msg_err = 1;
 		}

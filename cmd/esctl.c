@@ -3,11 +3,13 @@
  * errors become messages and exit codes.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -35,6 +37,7 @@ extern const struct esctl_group esctl_group_metrics;
 extern const struct esctl_group esctl_group_monitor;
 extern const struct esctl_group esctl_group_autoscale;
 extern const struct esctl_group esctl_group_dashboard;
+extern const struct esctl_group esctl_group_version;
 extern const struct esctl_group esctl_group_completion;
 extern const struct esctl_group esctl_group_complete;
 extern const struct esctl_group esctl_group_man_synopsis;
@@ -64,6 +67,7 @@ const struct esctl_group *const esctl_groups[] = {
 	&esctl_group_duty,
 	&esctl_group_notify,
 	&esctl_group_dashboard,
+	&esctl_group_version,
 	&esctl_group_completion,
 	&esctl_group_complete,		/* hidden: names start with "_" */
 	&esctl_group_man_synopsis,
@@ -88,8 +92,17 @@ const struct esctl_opt esctl_global_opts[] = {
 	    OPT_STRING, 0, "user" },
 	{ 0, "as-org", "ORG", "act within this org's tenant scope",
 	    OPT_STRING, 0, "org" },
-	{ 'o', "output", "FORMAT", "table, wide, json, yaml or name",
-	    OPT_STRING, 0, "=table wide json yaml name" },
+	{ 'o', "output", "FORMAT", "table, wide, json, yaml, name, "
+	    "jsonpath=TEMPLATE or custom-columns=SPEC", OPT_STRING, 0,
+	    "=table wide json yaml name jsonpath= custom-columns=" },
+	{ 0, "no-headers", NULL, "print tables without the header line",
+	    OPT_BOOL, 0, NULL },
+	{ 0, "sort-by", "FIELD", "sort lists by a field path (.name)",
+	    OPT_STRING, 0, NULL },
+	{ 'w', "watch", NULL, "list, get: print changes until interrupted",
+	    OPT_BOOL, 0, NULL },
+	{ 0, "watch-interval", "DURATION", "how often -w looks (default 2s)",
+	    OPT_STRING, 0, NULL },
 	{ 'q', "quiet", NULL, "print only results and errors", OPT_BOOL, 0,
 	    NULL },
 	{ 'v', "verbose", NULL, "more detail on stderr (repeat for more)",
@@ -107,8 +120,9 @@ const struct esctl_opt esctl_global_opts[] = {
 
 enum {
 	G_DB, G_DATA_DIR, G_CONFIG, G_KUBECONFIG, G_CONTEXT, G_TIMEOUT,
-	G_AS_USER, G_AS_ORG, G_OUTPUT, G_QUIET, G_VERBOSE, G_NO_COLOR,
-	G_DRY_RUN, G_YES, G_HELP, G_VERSION, G_COUNT
+	G_AS_USER, G_AS_ORG, G_OUTPUT, G_NO_HEADERS, G_SORT_BY, G_WATCH,
+	G_WATCH_INTERVAL, G_QUIET,
+	G_VERBOSE, G_NO_COLOR, G_DRY_RUN, G_YES, G_HELP, G_VERSION, G_COUNT
 };
 
 struct esctl_parse {
@@ -133,10 +147,13 @@ static const char *esctl_suggest_group(const char *);
 static const char *esctl_suggest_opt(const struct esctl_opt *,
 		    const struct esctl_opt *, const char *);
 static int	 esctl_opt_count(const struct esctl_opt *);
-static int	 esctl_output_format(const char *, enum out_format *,
-		    struct es_err *);
 static void	 esctl_args_release(struct esctl_args *);
 static int	 esctl_args_set(const struct esctl_args *);
+static const char *esctl_short_hint(int, const struct esctl_parse *);
+static int	 esctl_watch(struct esctl_ctx *, struct esctl_parse *,
+		    struct es_err *);
+static void	 esctl_on_sigint(int);
+static int	 esctl_verb_prefix(const struct esctl_group *, const char *);
 
 const struct esctl_group *
 esctl_find_group(const char *name)
@@ -191,6 +208,19 @@ esctl_find_verb(const struct esctl_group *g, const char *w1, const char *w2,
 	return NULL;
 }
 
+/* 1 when w is the first word of two-word verbs ("quota" of "quota get"). */
+static int
+esctl_verb_prefix(const struct esctl_group *g, const char *w)
+{
+	const struct esctl_verb *v;
+	size_t l = strlen(w);
+
+	for (v = g->verbs; v->name != NULL; v++)
+		if (strncmp(v->name, w, l) == 0 && v->name[l] == ' ')
+			return 1;
+	return 0;
+}
+
 static const char *
 esctl_suggest_verb(const struct esctl_group *g, const char *w,
     const char *w2)
@@ -226,25 +256,6 @@ esctl_suggest_verb(const struct esctl_group *g, const char *w,
 	return best;
 }
 
-/* Parses an -o value; NULL leaves *fmt alone. */
-static int
-esctl_output_format(const char *v, enum out_format *fmt, struct es_err *err)
-{
-	static const char *names[] = { "table", "wide", "json", "yaml",
-	    "name" };
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(v, names[i]) == 0) {
-			*fmt = (enum out_format)i;
-			return 0;
-		}
-	return es_err_set(err, ES_EUSAGE, "BadOutput", "invalid output format "
-	    "'%s': use table, wide, json, yaml or name", v);
-}
-
 static int
 esctl_opt_count(const struct esctl_opt *o)
 {
@@ -274,6 +285,24 @@ esctl_suggest_opt(const struct esctl_opt *a, const struct esctl_opt *b,
 			}
 		}
 	return best;
+}
+
+/*
+ * Why a short option is unknown, when it is one that means the same thing
+ * everywhere: -n is always the namespace (esctl(1), "Flags").
+ */
+static const char *
+esctl_short_hint(int c, const struct esctl_parse *p)
+{
+	const struct esctl_opt *o;
+
+	if (c != 'n' || p->verb == NULL)
+		return "";
+	for (o = p->verb->opts; o != NULL && o->long_name != NULL; o++)
+		if (strcmp(o->long_name, "device-count") == 0)
+			return " (-n is the namespace everywhere; the device "
+			    "count is --device-count)";
+	return " (-n is the namespace, and this command takes none)";
 }
 
 /* Where an option was found: the global table or the verb's. */
@@ -438,12 +467,17 @@ esctl_parse(struct esctl_ctx *ctx, int argc, char **argv,
 				    &ref) == -1)
 					return es_err_set(err, ES_EUSAGE,
 					    "UnknownOption", "unknown option "
-					    "'-%c'%s", arg[si], where);
+					    "'-%c'%s%s", arg[si], where,
+					    esctl_short_hint(arg[si], p));
 				if (ref.opt->type == OPT_BOOL) {
 					esctl_set_opt(p, &ref, NULL);
 					continue;
 				}
-				if (arg[si + 1] != '\0')
+				/* -o=json as pflag reads it: "=" is no part
+				 * of the value */
+				if (arg[si + 1] == '=' && arg[si + 2] != '\0')
+					val = arg + si + 2;
+				else if (arg[si + 1] != '\0')
 					val = arg + si + 1;
 				else if (i + 1 < argc)
 					val = argv[++i];
@@ -494,6 +528,20 @@ esctl_parse(struct esctl_ctx *ctx, int argc, char **argv,
 		if (p->verb == NULL) {
 			p->verb = esctl_find_verb(p->group, arg, i + 1 < argc ?
 			    argv[i + 1] : NULL, &used);
+			if (p->verb == NULL && esctl_verb_prefix(p->group,
+			    arg) && (i + 1 == argc || argv[i + 1][0] == '-')) {
+				/* "tenant quota --help": the group's help */
+				for (si = i + 1; si < argc; si++)
+					if (strcmp(argv[si], "--help") == 0 ||
+					    strcmp(argv[si], "-h") == 0) {
+						p->gval[G_HELP] = "1";
+						return 0;
+					}
+				return es_err_set(err, ES_EUSAGE,
+				    "MissingVerb", "'esctl %s %s' needs a verb "
+				    "(see 'esctl %s --help')", p->group->name,
+				    arg, p->group->name);
+			}
 			if (p->verb == NULL) {
 				const char *w2 = i + 1 < argc &&
 				    argv[i + 1][0] != '-' ? argv[i + 1] : NULL;
@@ -641,12 +689,29 @@ esctl_env(const char *name)
 static int
 esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 {
+	struct sigaction sa;
 	const char *v, *color, *now;
 	int flags;
 
 	/* output decisions first: errors below honour -o json */
-	if (esctl_output_format(p->gval[G_OUTPUT], &ctx->output, err) == -1)
+	if (out_format_parse(ctx, p->gval[G_OUTPUT], err) == -1 ||
+	    out_sort_parse(ctx, p->gval[G_SORT_BY], err) == -1)
 		return -1;
+	ctx->no_headers = p->gval[G_NO_HEADERS] != NULL;
+	if (p->gval[G_WATCH] != NULL || p->gval[G_WATCH_INTERVAL] != NULL) {
+		if (p->verb == NULL || !(p->verb->flags & CMD_WATCH))
+			return es_err_set(err, ES_EUSAGE, "BadOption", "-w/"
+			    "--watch is not supported by 'esctl %s%s%s' "
+			    "(see esctl(1), OUTPUT)", p->group->name,
+			    *p->verb->name ? " " : "", p->verb->name);
+		out_watch_start(ctx);
+		/* before the first look: an interrupt then ends it too */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = esctl_on_sigint;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	ctx->quiet = p->gval[G_QUIET] != NULL;
 	ctx->verbose = p->verbose;
 	ctx->dry_run = p->gval[G_DRY_RUN] != NULL;
@@ -679,8 +744,8 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 	} else if (config_load(NULL, 0, &ctx->cfg, err) == -1)
 		return -1;
 
-	if (p->gval[G_OUTPUT] == NULL && esctl_output_format(config_get(
-	    ctx->cfg, "output"), &ctx->output, err) == -1)
+	if (p->gval[G_OUTPUT] == NULL && out_format_parse(ctx, config_get(
+	    ctx->cfg, "output"), err) == -1)
 		return -1;
 
 	color = config_get(ctx->cfg, "color");
@@ -741,6 +806,9 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 		flags = 0;
 		if (!(p->verb->flags & CMD_MUTATES) || ctx->dry_run)
 			flags |= STORE_READONLY;
+		/* --dry-run: not even an empty database file */
+		if (ctx->dry_run)
+			flags |= STORE_NOWRITE;
 		if (store_open(ctx->db_path, flags, &ctx->store, err) == -1)
 			return -1;
 	}
@@ -751,6 +819,54 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Set by SIGINT while -w waits: the only file-level mutable variable of
+ * esctl, as a signal handler can do nothing else.
+ */
+static volatile sig_atomic_t esctl_interrupted;
+
+static void
+esctl_on_sigint(int sig)
+{
+	(void)sig;
+	esctl_interrupted = 1;
+}
+
+/*
+ * -w: runs the verb again every --watch-interval until SIGINT; out_list /
+ * out_item print only what changed.  An interrupt is a clean end (exit 0).
+ */
+static int
+esctl_watch(struct esctl_ctx *ctx, struct esctl_parse *p,
+    struct es_err *err)
+{
+	struct timespec ts;
+	long long ms = 2000, slept;
+	int rc = 0;
+
+	if (p->gval[G_WATCH_INTERVAL] != NULL && util_parse_duration_ms(
+	    p->gval[G_WATCH_INTERVAL], "--watch-interval", &ms, err) == -1)
+		return -1;
+	if (ms < 10)
+		ms = 10;
+	while (rc == 0 && !esctl_interrupted) {
+		if (fflush(ctx->out) != 0)
+			break;
+		for (slept = 0; slept < ms && !esctl_interrupted;
+		    slept += 10) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = 10 * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+		if (esctl_interrupted)
+			break;
+		if (getenv("ESCTL_NOW") == NULL)
+			ctx->now = time(NULL);
+		rc = p->verb->exec(ctx, &p->args, err);
+	}
+	return rc;
 }
 
 /* Turns an error into stderr text (and JSON on stdout) and an exit code. */
@@ -810,7 +926,9 @@ main(int argc, char **argv)
 
 	if (esctl_parse(&ctx, argc, argv, &p, &err) == -1) {
 		/* honour -o json even when parsing failed half-way */
-		esctl_output_format(p.gval[G_OUTPUT], &ctx.output, NULL);
+		if (p.gval[G_OUTPUT] != NULL &&
+		    strcmp(p.gval[G_OUTPUT], "json") == 0)
+			ctx.output = OUT_JSON;
 		rc = -1;
 		goto done;
 	}
@@ -874,11 +992,14 @@ main(int argc, char **argv)
 		goto done;
 	}
 	rc = v->exec(&ctx, &p.args, &err);
+	if (rc == 0 && ctx.watch != NULL)
+		rc = esctl_watch(&ctx, &p, &err);
 done:
 	code = esctl_finish(&ctx, rc, &err);
 	kube_close(ctx.kube);
 	store_close(ctx.store);
 	config_free(ctx.cfg);
+	out_release(&ctx);
 	for (i = 0; i < ctx.nowned; i++)
 		free(ctx.owned[i]);
 	esctl_args_release(&p.args);

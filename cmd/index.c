@@ -645,6 +645,7 @@ cmd_index_data(struct esctl_ctx *ctx, struct esctl_args *args,
 	vindex_free(v);
 	if (rc == -1)
 		return -1;
+	out_kind(ctx, "document");
 	rc = out_list(ctx, list, doc_cols, err);
 	cJSON_Delete(list);
 	return rc;
@@ -877,6 +878,7 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 		cJSON_AddItemToArray(list, r);
 	}
 	ctx_progress_done(ctx);
+	out_kind(ctx, "nprobe");
 	rc = out_list(ctx, list, eval_cols, err);
 done:
 	index_engine_close(&e);
@@ -1009,7 +1011,7 @@ search_json_num(struct es_buf *b, double d)
 	out_json(b, &num, 0);
 }
 
-/* Row r as out_json prints it as an element of the list (indent 2). */
+/* Row r as out_json prints it as an element of the list (indent 4). */
 static void
 search_row_json_text(const struct search_rows *sr, size_t r,
     struct es_buf *b)
@@ -1021,30 +1023,35 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 
 	es_buf_adds(b, "{\n");
 	if (sr->qfile) {
-		es_buf_adds(b, "    \"query\": ");
+		es_buf_adds(b, "      \"query\": ");
 		search_json_num(b, (double)(hi / (size_t)sr->k) + 1);
 		es_buf_adds(b, ",\n");
 	}
-	es_buf_adds(b, "    \"rank\": ");
+	es_buf_adds(b, "      \"rank\": ");
 	search_json_num(b, (double)(hi % (size_t)sr->k) + 1);
-	es_buf_adds(b, ",\n    \"id\": ");
+	es_buf_adds(b, ",\n      \"id\": ");
 	if (vindex_docset_find(sr->docs, h->id, &id, &fields))
 		es_buf_add_json_str(b, id);
 	else
 		search_json_num(b, (double)h->id);
-	es_buf_adds(b, sr->sim ? ",\n    \"score\": " :
-	    ",\n    \"distance\": ");
+	es_buf_adds(b, sr->sim ? ",\n      \"score\": " :
+	    ",\n      \"distance\": ");
 	search_json_num(b, sr->sim ? -(double)h->dist : (double)h->dist);
-	es_buf_adds(b, ",\n    \"fields\": ");
+	es_buf_adds(b, ",\n      \"fields\": ");
 	if (fields != NULL && (f = cJSON_Parse(fields)) != NULL) {
-		out_json(b, f, 4);
+		out_json(b, f, 6);
 		cJSON_Delete(f);
 	} else
 		es_buf_adds(b, "null");
-	es_buf_adds(b, "\n  }");
+	es_buf_adds(b, "\n    }");
 }
 
-/* -o json and -o yaml, a row at a time, as out_list prints the list. */
+/*
+ * -o json streams the list a row at a time, exactly as out_list prints it
+ * ({"kind": "List", "items": [...]}); the other structured formats (yaml,
+ * jsonpath, custom-columns) get the list built row by row (linear) and
+ * printed by out_list.
+ */
 static int
 search_rows_structured(struct search_rows *sr, struct es_err *err)
 {
@@ -1053,31 +1060,24 @@ search_rows_structured(struct search_rows *sr, struct es_err *err)
 	size_t r;
 	int rc = 0;
 
-	if (sr->nrows == 0) {
+	if (sr->nrows == 0 || sr->ctx->output != OUT_JSON) {
 		list = cJSON_CreateArray();
+		for (r = 0; r < sr->nrows; r++)
+			cJSON_AddItemToArray(list, search_row_json(sr, r));
 		rc = out_list(sr->ctx, list, sr->cols, err);
 		cJSON_Delete(list);
 		return rc;
 	}
-	if (sr->ctx->output == OUT_JSON)
-		es_buf_addch(&b, '[');
-	for (r = 0; r < sr->nrows && rc == 0; r++) {
-		if (sr->ctx->output == OUT_JSON) {
-			es_buf_adds(&b, r == 0 ? "\n  " : ",\n  ");
-			search_row_json_text(sr, r, &b);
-		} else {
-			list = cJSON_CreateArray();
-			cJSON_AddItemToArray(list, search_row_json(sr, r));
-			rc = doc_emit_yaml(list, &b, err);
-			cJSON_Delete(list);
-		}
+	es_buf_adds(&b, "{\n  \"kind\": \"List\",\n  \"items\": [");
+	for (r = 0; r < sr->nrows; r++) {
+		es_buf_adds(&b, r == 0 ? "\n    " : ",\n    ");
+		search_row_json_text(sr, r, &b);
 		if (b.len >= 65536 || r + 1 == sr->nrows) {
 			fwrite(b.data, 1, b.len, sr->ctx->out);
 			es_buf_reset(&b);
 		}
 	}
-	if (rc == 0 && sr->ctx->output == OUT_JSON)
-		fputs("\n]\n", sr->ctx->out);
+	fputs("\n  ]\n}\n", sr->ctx->out);
 	es_buf_release(&b);
 	return rc;
 }
@@ -1182,10 +1182,18 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    "than %lld results", nq, (t1 - t0) * 1000, exact ? "exact" :
 	    index_mode_name(st.mode), nprobe, (unsigned long long)st.scanned,
 	    (unsigned long long)st.rescored, nshort, k);
+	if (!exact && st.mode == IVF_MODE_GEMM)
+		es_log(&ctx->log, ES_LOG_INFO, "phases: centroid distances "
+		    "%.3f ms (%llu centroids re-scored), grouping %.3f ms, "
+		    "list scan %.3f ms, re-rank and merge %.3f ms",
+		    st.t_coarse * 1000, (unsigned long long)st.coarse_exact,
+		    st.t_group * 1000, st.t_lists * 1000,
+		    st.t_rescore * 1000);
 	if (vindex_docset_load(ctx->store, e.v->id, seqs, sr.nrows, &docs,
 	    err) == -1)
 		goto done;
 	t2 = index_now();
+	out_kind(ctx, "document");
 	sr.ctx = ctx;
 	sr.hits = hits;
 	sr.docs = docs;
@@ -1195,7 +1203,8 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	sr.cols = sr.sim ? hit_cols_score : hit_cols_dist;
 	if (!sr.qfile)
 		sr.cols++;	/* no QUERY column for one vector */
-	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+	if (ctx->output != OUT_TABLE && ctx->output != OUT_WIDE &&
+	    ctx->output != OUT_NAME)
 		rc = search_rows_structured(&sr, err);
 	else
 		rc = out_table(ctx, sr.cols, sr.nrows, search_row_cell, &sr);

@@ -28,9 +28,9 @@ logs_line(void *arg, size_t i, const char *text, size_t len)
 	struct logs_state *s = arg;
 	struct esctl_ctx *ctx = s->ctx;
 	cJSON *j;
-	char *line, *p;
+	char *line;
 
-	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML) {
+	if (out_wants_json(ctx)) {
 		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "namespace", s->t[i].namespace);
 		cJSON_AddStringToObject(j, "pod", s->t[i].pod);
@@ -39,9 +39,7 @@ logs_line(void *arg, size_t i, const char *text, size_t len)
 		line = xstrndup(text, len);
 		cJSON_AddStringToObject(j, "line", line);
 		free(line);
-		p = cJSON_PrintUnformatted(j);
-		fprintf(ctx->out, "%s\n", p);
-		free(p);
+		out_stream_item(ctx, j);
 		cJSON_Delete(j);
 	} else {
 		if (s->label != NULL && s->label[i] != NULL)

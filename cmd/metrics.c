@@ -475,6 +475,7 @@ cmd_metrics_alerts(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (metrics_alert_list(ctx->store, args->argc ? args->argv[0] : NULL,
 	    args_has(args, "firing"), &list, err) == -1)
 		return -1;
+	out_kind(ctx, "alert");
 	rc = out_list(ctx, list, alert_cols, err);
 	cJSON_Delete(list);
 	return rc;

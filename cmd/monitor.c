@@ -633,7 +633,7 @@ static const struct esctl_opt metrics_opts[] = {
 	{ 0, "prometheus", "URL", "Prometheus to ask for live values",
 	    OPT_STRING, 0, NULL },
 	{ 0, "cluster", "NAME", "take the Prometheus of this registered "
-	    "cluster", OPT_STRING, 0, "cluster" },
+	    "cluster", OPT_STRING, 0, "k8s-cluster" },
 	OPT_END
 };
 

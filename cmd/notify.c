@@ -63,6 +63,7 @@ cmd_notify_list(struct esctl_ctx *ctx, struct esctl_args *args,
 		return -1;
 	if (notify_list(ctx->store, &f, &list, err) == -1)
 		return -1;
+	out_kind(ctx, "notification");
 	rc = out_list(ctx, list, notify_cols, err);
 	cJSON_Delete(list);
 	return rc;
@@ -180,13 +181,13 @@ cmd_notify_test(struct esctl_ctx *ctx, struct esctl_args *args,
 		else
 			cJSON_AddNullToObject(a, "error_message");
 		cJSON_AddItemToArray(arr, a);
-		if (ctx->output != OUT_JSON && ctx->output != OUT_YAML)
+		if (!out_wants_json(ctx))
 			out_ok(ctx, NULL, "%s to '%s': %s%s%s",
 			    notify_channel_name(ch), res.v[i].recipient,
 			    res.v[i].ok ? "sent" : "failed", res.v[i].error ?
 			    ": " : "", res.v[i].error ? res.v[i].error : "");
 	}
-	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+	if (out_wants_json(ctx))
 		out_ok(ctx, obj, NULL);
 	cJSON_Delete(obj);
 	rc = 0;

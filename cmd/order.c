@@ -274,8 +274,8 @@ order_progress(void *arg, const char *line)
 	ctx_info(arg, "%s", line);
 }
 
-/* The order: section of the configuration, for cluster. */
-static int
+/* The order: section of the configuration, for cluster (cmd.h). */
+int
 order_exec_config(struct esctl_ctx *ctx, const char *cluster,
     struct order_exec_opts *o, struct es_err *err)
 {
@@ -428,9 +428,11 @@ cmd_order_execute(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (rc == -1)
 		return -1;
-	if (ctx->dry_run)
+	if (ctx->dry_run) {
+		cJSON_Delete(res);
 		return out_ok(ctx, NULL, "order %s: dry run, nothing changed",
 		    args->argv[0]);
+	}
 	rc = out_ok(ctx, res, "order %s completed",
 	    cJSON_GetStringValue(cJSON_GetObjectItem(res, "order_number")));
 	cJSON_Delete(res);
@@ -524,7 +526,7 @@ static const struct esctl_opt create_opts[] = {
 	    OPT_STRING, OPT_REQUIRED, "k8s-cluster" },
 	{ 'a', "action", "ACTION", "pool_entry or pool_exit", OPT_STRING,
 	    OPT_REQUIRED, "=pool_entry pool_exit" },
-	{ 'n', "count", "N", "devices to add or remove (default 1)",
+	{ 0, "count", "N", "devices to add or remove (default 1)",
 	    OPT_INT, 0, NULL },
 	{ 'l', "selector", "SEL",
 	    "only nodes/devices with these labels (k=v,... or JSON)",
@@ -561,8 +563,10 @@ static const struct esctl_opt stats_opts[] = {
 };
 
 static const struct esctl_verb order_verbs[] = {
-	{ "list", NULL, "list scaling orders, newest first", NULL, list_opts,
-	    0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL, cmd_order_list },
+	{ "list", NULL, "list scaling orders, newest first", "With -w, "
+	    "prints the orders that are new or changed (updated_at, status) "
+	    "until\ninterrupted.", list_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE |
+	    CMD_WATCH, NULL, cmd_order_list },
 	{ "show", "ORDER", "show an order, its devices and its trigger",
 	    "ORDER is an order number (ESO-20240101-000001) or an id.", NULL,
 	    1, 1, CMD_NEEDS_DB | CMD_OFFLINE, "order", cmd_order_show },

@@ -392,6 +392,7 @@ cmd_report_stats(struct esctl_ctx *ctx, struct esctl_args *args,
 	}
 	if (report_stats(ctx->store, &f, &rows, err) == -1)
 		return -1;
+	out_kind(ctx, "status");
 	rc = out_list(ctx, rows, stats_cols, err);
 	cJSON_Delete(rows);
 	return rc;
@@ -428,7 +429,7 @@ cmd_report_flush(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON_AddNumberToObject(j, "pending", r.pending);
 	if (r.pending > 0) {
 		cJSON_AddStringToObject(j, "last_error", r.last_error);
-		if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+		if (out_wants_json(ctx))
 			out_ok(ctx, j, NULL);
 		cJSON_Delete(j);
 		return es_err_set(err, ES_EREMOTE, "DeliveryFailed", "%d "

@@ -636,7 +636,7 @@ strategy_set_enabled(struct esctl_ctx *ctx, struct esctl_args *args,
 	for (i = 0; i < args->argc; i++) {
 		cJSON *row;
 
-		if (ctx->output == OUT_JSON || ctx->output == OUT_YAML) {
+		if (out_wants_json(ctx)) {
 			if (strategy_row(ctx, s[i].id, &row, err) == -1)
 				goto done;
 			out_ok(ctx, row, NULL);
@@ -755,6 +755,7 @@ cmd_strategy_history(struct esctl_ctx *ctx, struct esctl_args *args,
 		return -1;
 	if (strategy_history(ctx->store, &f, &list, err) == -1)
 		return -1;
+	out_kind(ctx, "history");
 	rc = out_list(ctx, list, history_cols, err);
 	cJSON_Delete(list);
 	return rc;
@@ -1008,8 +1009,7 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 			ctx_info(ctx, "another strategy check holds the lock "
 			    "of this database; nothing done");
 			es_err_clear(err);
-			if (ctx->output == OUT_JSON || ctx->output ==
-			    OUT_YAML) {
+			if (out_wants_json(ctx)) {
 				json = cJSON_CreateArray();
 				out_list(ctx, json, check_cols, err);
 			}
@@ -1020,7 +1020,7 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (engine_check(ctx->store, &o, &rep, err) == -1)
 		goto done;
 	/* a large check's table is printed straight from the report */
-	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
+	if (out_wants_json(ctx))
 		json = engine_report_json(rep);
 	if (notify && rep->created > 0) {
 		if (duty_on_call(ctx->store, o.now, &people, err) == -1) {
@@ -1050,8 +1050,8 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 		    &ct) == -1)
 			goto done;
 	}
-	if (!ctx->quiet && ctx->output != OUT_JSON && ctx->output !=
-	    OUT_YAML && ctx->output != OUT_NAME) {
+	if (!ctx->quiet && !out_wants_json(ctx) &&
+	    ctx->output != OUT_NAME) {
 		util_time_format(o.now, at_s);
 		fprintf(ctx->out, "%schecked %zu strategy/cluster pair%s at "
 		    "%s: %zu order%s %screated, %zu skipped, %zu failed "
@@ -1091,7 +1091,7 @@ static const struct esctl_opt form_opts[] = {
 	    "hold (or 15m, 1h)", OPT_STRING, 0, NULL },
 	{ 0, "cooldown", "MINUTES", "cooldown_minutes after an order (or "
 	    "30m, 2h)", OPT_STRING, 0, NULL },
-	{ 'n', "device-count", "N", "device_count: devices to add or remove",
+	{ 0, "device-count", "N", "device_count: devices to add or remove",
 	    OPT_INT, 0, NULL },
 	{ 0, "node-selector", "JSON", "node_selector: a JSON object of "
 	    "labels", OPT_STRING, 0, NULL },
@@ -1120,7 +1120,7 @@ static const struct esctl_opt update_opts[] = {
 	{ 0, "logic", "LOGIC", "AND or OR", OPT_STRING, 0, "=AND OR" },
 	{ 0, "duration", "MINUTES", "duration_minutes", OPT_STRING, 0, NULL },
 	{ 0, "cooldown", "MINUTES", "cooldown_minutes", OPT_STRING, 0, NULL },
-	{ 'n', "device-count", "N", "devices to add or remove", OPT_INT, 0,
+	{ 0, "device-count", "N", "devices to add or remove", OPT_INT, 0,
 	    NULL },
 	{ 0, "node-selector", "JSON", "a JSON object, or 'none'", OPT_STRING,
 	    0, NULL },

@@ -330,6 +330,7 @@ cmd_tenant_quota_list(struct esctl_ctx *ctx, struct esctl_args *args,
 			    strcmp(u, ctx->as_user) != 0)
 				cJSON_DeleteItemFromArray(list, i);
 		}
+	out_kind(ctx, "quota");
 	rc = out_list(ctx, list, quota_list_cols, err);
 	cJSON_Delete(list);
 	return rc;
@@ -377,6 +378,7 @@ cmd_tenant_usage(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (usage_report(ctx->store, org, user, since, until, &rows,
 	    err) == -1)
 		return -1;
+	out_kind(ctx, "usage");
 	rc = out_list(ctx, rows, usage_cols, err);
 	cJSON_Delete(rows);
 	return rc;

@@ -8,7 +8,7 @@ _esctl_dynamic() {
 	COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "$1" 2>/dev/null)" -- "$cur"))
 }
 
-_esctl_global_opts=' --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org -o --output -q --quiet -v --verbose --no-color --dry-run -y --yes -h --help --version'
+_esctl_global_opts=' --db --data-dir --config --kubeconfig --context --request-timeout --as-user --as-org -o --output --no-headers --sort-by -w --watch --watch-interval -q --quiet -v --verbose --no-color --dry-run -y --yes -h --help --version'
 _esctl_takes_value() {
 	case $1 in
 		--db) return 0 ;;
@@ -21,6 +21,8 @@ _esctl_takes_value() {
 		--as-org) return 0 ;;
 		--output) return 0 ;;
 		-o) return 0 ;;
+		--sort-by) return 0 ;;
+		--watch-interval) return 0 ;;
 		--org) return 0 ;;
 		--tenant-org-id) return 0 ;;
 		--user) return 0 ;;
@@ -63,6 +65,9 @@ _esctl_takes_value() {
 		--service) return 0 ;;
 		--selector) return 0 ;;
 		--status) return 0 ;;
+		--org) return 0 ;;
+		--user) return 0 ;;
+		--service) return 0 ;;
 		--org) return 0 ;;
 		--user) return 0 ;;
 		--service) return 0 ;;
@@ -302,6 +307,16 @@ _esctl_takes_value() {
 		--state) return 0 ;;
 		--device) return 0 ;;
 		--cluster) return 0 ;;
+		--status) return 0 ;;
+		--idc) return 0 ;;
+		--status) return 0 ;;
+		--role) return 0 ;;
+		--ip) return 0 ;;
+		--idc) return 0 ;;
+		--cluster) return 0 ;;
+		--set) return 0 ;;
+		--cluster) return 0 ;;
+		--cluster) return 0 ;;
 		--count) return 0 ;;
 		--selector) return 0 ;;
 		--allow-taint) return 0 ;;
@@ -373,7 +388,9 @@ _esctl() {
 		*" --request-timeout") return 0 ;;
 		*" --as-user") _esctl_dynamic user; return 0 ;;
 		*" --as-org") _esctl_dynamic org; return 0 ;;
-		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name' -- "$cur")); return 0 ;;
+		*" --output"|*" -o") COMPREPLY=($(compgen -W 'table wide json yaml name jsonpath= custom-columns=' -- "$cur")); return 0 ;;
+		*" --sort-by") return 0 ;;
+		*" --watch-interval") return 0 ;;
 		"cluster create --org") _esctl_dynamic org; return 0 ;;
 		"cluster create --tenant-org-id") _esctl_dynamic org; return 0 ;;
 		"cluster create --user"|"cluster create -u") _esctl_dynamic user; return 0 ;;
@@ -419,6 +436,9 @@ _esctl() {
 		"cluster get --org") _esctl_dynamic org; return 0 ;;
 		"cluster get --user"|"cluster get -u") _esctl_dynamic user; return 0 ;;
 		"cluster get --service"|"cluster get -s") _esctl_dynamic service; return 0 ;;
+		"cluster describe --org") _esctl_dynamic org; return 0 ;;
+		"cluster describe --user"|"cluster describe -u") _esctl_dynamic user; return 0 ;;
+		"cluster describe --service"|"cluster describe -s") _esctl_dynamic service; return 0 ;;
 		"tenant list --org") _esctl_dynamic org; return 0 ;;
 		"tenant list --user"|"tenant list -u") _esctl_dynamic user; return 0 ;;
 		"tenant list --status") COMPREPLY=($(compgen -W 'creating created running scaling failed' -- "$cur")); return 0 ;;
@@ -545,7 +565,7 @@ _esctl() {
 		"metrics prune --older-than") return 0 ;;
 		"monitor metrics --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
 		"monitor metrics --prometheus") return 0 ;;
-		"monitor metrics --cluster") _esctl_dynamic cluster; return 0 ;;
+		"monitor metrics --cluster") _esctl_dynamic k8s-cluster; return 0 ;;
 		"monitor qps --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
 		"autoscale policy set --min") return 0 ;;
 		"autoscale policy set --max") return 0 ;;
@@ -584,7 +604,7 @@ _esctl() {
 		"strategy create --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
 		"strategy create --duration") return 0 ;;
 		"strategy create --cooldown") return 0 ;;
-		"strategy create --device-count"|"strategy create -n") return 0 ;;
+		"strategy create --device-count") return 0 ;;
 		"strategy create --node-selector") return 0 ;;
 		"strategy create --description"|"strategy create -d") return 0 ;;
 		"strategy create --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
@@ -599,7 +619,7 @@ _esctl() {
 		"strategy update --logic") COMPREPLY=($(compgen -W 'AND OR' -- "$cur")); return 0 ;;
 		"strategy update --duration") return 0 ;;
 		"strategy update --cooldown") return 0 ;;
-		"strategy update --device-count"|"strategy update -n") return 0 ;;
+		"strategy update --device-count") return 0 ;;
 		"strategy update --node-selector") return 0 ;;
 		"strategy update --description"|"strategy update -d") return 0 ;;
 		"strategy update --status") COMPREPLY=($(compgen -W 'enabled disabled' -- "$cur")); return 0 ;;
@@ -629,7 +649,7 @@ _esctl() {
 		"order list --offset") return 0 ;;
 		"order create --cluster"|"order create -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"order create --action"|"order create -a") COMPREPLY=($(compgen -W 'pool_entry pool_exit' -- "$cur")); return 0 ;;
-		"order create --count"|"order create -n") return 0 ;;
+		"order create --count") return 0 ;;
 		"order create --selector"|"order create -l") return 0 ;;
 		"order create --reason") return 0 ;;
 		"order reject --reason") return 0 ;;
@@ -654,8 +674,18 @@ _esctl() {
 		"maintenance cancel --reason") return 0 ;;
 		"maintenance list --state") COMPREPLY=($(compgen -W 'pending_confirmation scheduled_for_maintenance maintenance_in_progress completed cancelled' -- "$cur")); return 0 ;;
 		"maintenance list --device"|"maintenance list -d") _esctl_dynamic device; return 0 ;;
+		"device list --cluster"|"device list -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device list --status") COMPREPLY=($(compgen -W 'available in_pool cordoned maintenance removing offline' -- "$cur")); return 0 ;;
+		"device list --idc") return 0 ;;
+		"device update --status") COMPREPLY=($(compgen -W 'available in_pool cordoned maintenance removing offline' -- "$cur")); return 0 ;;
+		"device update --role") return 0 ;;
+		"device update --ip") return 0 ;;
+		"device update --idc") return 0 ;;
+		"device update --cluster"|"device update -c") _esctl_dynamic k8s-cluster; return 0 ;;
+		"device update --set") return 0 ;;
+		"device sync --cluster"|"device sync -c") _esctl_dynamic k8s-cluster; return 0 ;;
 		"device select --cluster"|"device select -c") _esctl_dynamic k8s-cluster; return 0 ;;
-		"device select --count"|"device select -n") return 0 ;;
+		"device select --count") return 0 ;;
 		"device select --selector"|"device select -l") return 0 ;;
 		"device select --allow-taint") return 0 ;;
 		"duty add --date") return 0 ;;
@@ -693,7 +723,7 @@ _esctl() {
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_esctl_global_opts" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify dashboard completion help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify dashboard version completion help' -- "$cur"))
 		fi
 		return 0
 	fi
@@ -701,7 +731,7 @@ _esctl() {
 	case $group in
 	cluster)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create delete restart scale list get' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'create delete restart scale list get describe' -- "$cur"))
 			return 0
 		fi ;;
 	tenant)
@@ -781,7 +811,7 @@ _esctl() {
 		fi ;;
 	device)
 		if [[ -z $verb ]]; then
-			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'select' -- "$cur"))
+			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'import list show update remove sync select' -- "$cur"))
 			return 0
 		fi ;;
 	duty)
@@ -794,7 +824,7 @@ _esctl() {
 			[[ $cur == -* ]] || COMPREPLY=($(compgen -W 'list read test' -- "$cur"))
 			return 0
 		fi ;;
-	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify dashboard completion ' -- "$cur")); return 0 ;;
+	help) COMPREPLY=($(compgen -W 'cluster tenant deployment report config index search k8s container logs metrics monitor autoscale snapshot strategy order node maintenance device duty notify dashboard version completion ' -- "$cur")); return 0 ;;
 	esac
 
 	case "$group $verb" in
@@ -850,6 +880,14 @@ _esctl() {
 			esac
 		fi ;;
 	"cluster get")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --org -u --user -s --service $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic namespace; return 0 ;;
+			esac
+		fi ;;
+	"cluster describe")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --org -u --user -s --service $_esctl_global_opts" -- "$cur"))
 		else
@@ -1252,14 +1290,14 @@ _esctl() {
 		fi ;;
 	"strategy create")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac
 		fi ;;
 	"strategy update")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --name -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown -n --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " --name -c --cluster -a --action --cpu-threshold --cpu-type --memory-threshold --memory-type --logic --duration --cooldown --device-count --node-selector -d --description --status -f --from-file $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 		*) _esctl_dynamic strategy; return 0 ;;
@@ -1336,7 +1374,7 @@ _esctl() {
 		fi ;;
 	"order create")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster -a --action -n --count -l --selector --reason $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster -a --action --count -l --selector --reason $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac
@@ -1489,9 +1527,55 @@ _esctl() {
 			case "$npos" in
 			esac
 		fi ;;
+	"device import")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --skip-invalid $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_files; return 0 ;;
+			esac
+		fi ;;
+	"device list")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster --status --idc --special --available $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
+	"device show")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device update")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --status --role --ip --idc -c --cluster --set $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+		*) _esctl_dynamic device; return 0 ;;
+			esac
+		fi ;;
+	"device sync")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -c --cluster $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
 	"device select")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -c --cluster -n --count -l --selector --allow-special --allow-taint --delete-emptydir-data $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -c --cluster --count -l --selector --allow-special --allow-taint --delete-emptydir-data $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac
@@ -1561,6 +1645,13 @@ _esctl() {
 			case "$npos" in
 			esac
 		fi ;;
+	"version")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --client $_esctl_global_opts" -- "$cur"))
+		else
+			case "$npos" in
+			esac
+		fi ;;
 	"completion")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " $_esctl_global_opts" -- "$cur"))
@@ -1577,6 +1668,7 @@ _esctl_single() {
 		search) return 0 ;;
 		logs) return 0 ;;
 		dashboard) return 0 ;;
+		version) return 0 ;;
 		completion) return 0 ;;
 	esac
 	return 1

@@ -89,6 +89,7 @@ autoscale_decide(const struct autoscale_policy *p, long long current,
 	r->raw = r->desired = current;
 	if (ns > AUTOSCALE_SAMPLES)
 		ns = AUTOSCALE_SAMPLES;
+	r->nsamples = ns;
 	for (i = 0; i < AUTOSCALE_NMETRIC; i++) {
 		m = &r->m[i];
 		m->target = p->target[i];
@@ -96,6 +97,8 @@ autoscale_decide(const struct autoscale_policy *p, long long current,
 		m->value = ns > 0 ? samples[i][ns - 1] : NAN;
 		sum = 0;
 		cnt = 0;
+		for (j = 0; j < ns; j++)
+			m->samples[j] = samples[i][j];
 		for (j = 0; j < ns; j++)
 			if (!isnan(samples[i][j])) {
 				sum += samples[i][j];
@@ -190,8 +193,8 @@ autoscale_num(cJSON *o, const char *k, double v)
 cJSON *
 autoscale_result_json(const struct autoscale_result *r)
 {
-	cJSON *o = cJSON_CreateObject(), *ms, *m;
-	int i;
+	cJSON *o = cJSON_CreateObject(), *ms, *m, *sv;
+	int i, j;
 
 	cJSON_AddStringToObject(o, "action", autoscale_action_name(r->action));
 	cJSON_AddNumberToObject(o, "current_replicas", (double)r->current);
@@ -206,6 +209,11 @@ autoscale_result_json(const struct autoscale_result *r)
 	for (i = 0; i < AUTOSCALE_NMETRIC; i++) {
 		m = cJSON_AddObjectToObject(ms, autoscale_metrics[i]);
 		cJSON_AddNumberToObject(m, "samples", r->m[i].n);
+		sv = cJSON_AddArrayToObject(m, "values");
+		for (j = 0; j < r->nsamples; j++)
+			cJSON_AddItemToArray(sv, isnan(r->m[i].samples[j]) ?
+			    cJSON_CreateNull() : cJSON_CreateNumber(round(
+			    r->m[i].samples[j] * 1e4) / 1e4));
 		autoscale_num(m, "value", r->m[i].value);
 		autoscale_num(m, "slope", r->m[i].slope);
 		cJSON_AddStringToObject(m, "trend", isnan(r->m[i].slope) ?

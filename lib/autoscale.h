@@ -69,6 +69,7 @@ struct autoscale_policy {
 void	 autoscale_policy_init(struct autoscale_policy *);
 
 struct autoscale_metric {
+	double		 samples[AUTOSCALE_SAMPLES];	/* oldest first */
 	int		 n;		/* samples present */
 	double		 slope;		/* NAN: no trend */
 	int		 trend;		/* -1, 0, 1 */
@@ -82,6 +83,7 @@ struct autoscale_metric {
 struct autoscale_result {
 	struct autoscale_metric	 m[AUTOSCALE_NMETRIC];
 	double			 ratio;		/* NAN: no data */
+	int			 nsamples;
 	long long		 current;
 	long long		 raw;		/* before clamping */
 	long long		 desired;	/* after clamping */

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "clusterobj.h"
+#include "kube.h"
 #include "quantity.h"
 #include "usage.h"
 #include "util.h"
@@ -91,6 +93,16 @@ static int	 cluster_doc_read(struct cluster_spec *,
 		    struct es_err *);
 static int	 cluster_qty_positive(const char *, const char *, int,
 		    int64_t *, struct es_err *);
+static long long cluster_now_ms(void);
+static void	 cluster_sts_ref(struct kube_ref *, const char *);
+static int	 cluster_op_wait(const struct cluster_op *,
+		    const struct kube_ref *, long long, int (*)(void *,
+		    const cJSON *, struct es_buf *, struct es_err *), void *,
+		    struct es_err *);
+static int	 cluster_cond_replaced(void *, const cJSON *, struct es_buf *,
+		    struct es_err *);
+static int	 cluster_delete_if_ours(struct kube_client *,
+		    const struct kube_ref *, const char *, struct es_err *);
 
 static char **
 cluster_str(struct cluster_spec *s, const struct cluster_fdesc *d)
@@ -661,8 +673,8 @@ cluster_meta_record(struct store *st, const struct cluster_spec *s,
 	    "THEN deployment_status.id ELSE excluded.id END, "
 	    "tenant_org_id = excluded.tenant_org_id, user = excluded.user, "
 	    "service_name = excluded.service_name, status = 'creating', "
-	    "message = NULL, cpu_usage = 0, memory_usage = 0, disk_usage = 0, "
-	    "qps = 0, gpu_count = excluded.gpu_count, "
+	    "message = NULL, cpu_usage = NULL, memory_usage = NULL, "
+	    "disk_usage = NULL, qps = NULL, gpu_count = excluded.gpu_count, "
 	    "dimension = excluded.dimension, "
 	    "vector_count = excluded.vector_count, "
 	    "replicas = excluded.replicas, details = excluded.details, "
@@ -994,8 +1006,9 @@ cluster_meta_deleted(struct store *st, const char *ns, time_t now,
 		return -1;
 	if (cluster_usage_event(st, ns, "delete", -1, now, err) == -1 ||
 	    store_exec(st, err, "UPDATE deployment_status SET status = "
-	    "'deleted', message = NULL, cpu_usage = 0, memory_usage = 0, "
-	    "disk_usage = 0, qps = 0, updated_at = ? WHERE namespace = ?",
+	    "'deleted', message = NULL, cpu_usage = NULL, "
+	    "memory_usage = NULL, disk_usage = NULL, qps = NULL, "
+	    "updated_at = ? WHERE namespace = ?",
 	    "ss", ts, ns) == -1 ||
 	    store_exec(st, err, "DELETE FROM tenant_container WHERE "
 	    "namespace = ?", "s", ns) == -1) {
@@ -1067,4 +1080,354 @@ cluster_meta_scale_check(struct store *st, const char *ns,
 	free(org);
 	free(user);
 	return rc == -1 ? -1 : 0;
+}
+
+/* ---- lifecycle verbs ------------------------------------------------ */
+
+static long long
+cluster_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The StatefulSet of the service in ns. */
+static void
+cluster_sts_ref(struct kube_ref *ref, const char *ns)
+{
+	memset(ref, 0, sizeof *ref);
+	ref->group = "apps";
+	ref->version = "v1";
+	ref->resource = "statefulsets";
+	ref->namespace = ns;
+	ref->name = CLUSTEROBJ_STS;
+}
+
+/* kube_wait with the op's progress and timeout. */
+static int
+cluster_op_wait(const struct cluster_op *op, const struct kube_ref *ref,
+    long long timeout_ms, int (*cond)(void *, const cJSON *, struct es_buf *,
+    struct es_err *), void *arg, struct es_err *err)
+{
+	struct kube_wait w;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	w.timeout_ms = timeout_ms < 1 ? 1 : (long)timeout_ms;
+	w.cond = cond;
+	w.arg = arg;
+	w.progress = op->progress;
+	w.progress_arg = op->progress_arg;
+	rc = kube_wait(op->kc, ref, &w, NULL, err);
+	if (op->progress_done != NULL)
+		op->progress_done(op->progress_arg);
+	return rc;
+}
+
+int
+cluster_lock(struct store *st, const char *ns, struct es_err *err)
+{
+	char *name;
+	int fd;
+
+	name = xasprintf("cluster-%s", ns);
+	fd = store_lock(st, name, 0, err);
+	free(name);
+	if (fd == -1 && err->code == ES_ECONFLICT)
+		es_err_set(err, ES_ECONFLICT, "Locked", "another esctl is "
+		    "creating, deleting or scaling the service in namespace "
+		    "'%s'", ns);
+	return fd;
+}
+
+int
+cluster_prove(struct kube_client *kc, const cJSON *rec, int *how,
+    struct es_err *err)
+{
+	struct clusterobj_record cr;
+	struct kube_ref ref;
+	const char *ns = cJSON_GetStringValue(cJSON_GetObjectItem(rec,
+	    "namespace"));
+	cJSON *obj = NULL;
+	int rc;
+
+	*how = CLUSTER_NS_GONE;
+	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
+		return -1;
+	if (kube_get(kc, &ref, &obj, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	memset(&cr, 0, sizeof cr);
+	cr.namespace = ns;
+	cr.tenant_org_id = kube_str(rec, "tenant_org_id");
+	cr.user = kube_str(rec, "user");
+	cr.service_name = kube_str(rec, "service_name");
+	cr.creation_id = kube_str(rec, "creation_id");
+	rc = clusterobj_proof(obj, &cr, err);
+	cJSON_Delete(obj);
+	if (rc == -1)
+		return -1;
+	*how = rc == CLUSTEROBJ_OURS ? CLUSTER_NS_OURS : CLUSTER_NS_ADOPTED;
+	return 0;
+}
+
+int
+cluster_scale_check(struct store *st, const cJSON *rec, long long replicas,
+    struct es_err *err)
+{
+	const char *ns = kube_str(rec, "namespace");
+	const char *status = kube_str(rec, "status");
+
+	if (status != NULL && (strcmp(status, "deleted") == 0 ||
+	    strcmp(status, "failed") == 0))
+		return es_err_set(err, ES_ECONFLICT, "WrongState", "the ES "
+		    "service in namespace '%s' is %s", ns, status);
+	return cluster_meta_scale_check(st, ns, replicas, err);
+}
+
+int
+cluster_scale(const struct cluster_op *op, const cJSON *rec,
+    long long replicas, struct es_err *err)
+{
+	struct kube_ref ref;
+	struct es_err e2 = ES_ERR_INIT;
+	const char *ns = kube_str(rec, "namespace");
+	char *prev;
+	int how, rc;
+
+	if (cluster_scale_check(op->st, rec, replicas, err) == -1 ||
+	    cluster_prove(op->kc, rec, &how, err) == -1)
+		return -1;
+	prev = xstrdup(kube_str(rec, "status"));
+	if (cluster_meta_set_status(op->st, ns, "scaling", NULL, op->now,
+	    err) == -1) {
+		free(prev);
+		return -1;
+	}
+	cluster_sts_ref(&ref, ns);
+	rc = kube_scale_set(op->kc, &ref, (long)replicas, NULL, err);
+	if (rc == 0 && op->wait)
+		rc = cluster_op_wait(op, &ref, op->timeout_ms,
+		    kube_cond_rollout, NULL, err);
+	if (rc == -1) {
+		if (cluster_meta_set_status(op->st, ns, prev, err->msg,
+		    op->now, &e2) == -1)
+			es_err_prefix(err, "the status could not be restored "
+			    "(%s)", e2.msg);
+		free(prev);
+		return -1;
+	}
+	free(prev);
+	if (cluster_meta_scaled(op->st, ns, replicas, op->now, err) == -1 ||
+	    cluster_meta_set_status(op->st, ns, "running", NULL, op->now,
+	    err) == -1)
+		return -1;
+	return 0;
+}
+
+/* A pod replaced: the same name, another uid, Ready. */
+static int
+cluster_cond_replaced(void *arg, const cJSON *pod, struct es_buf *st,
+    struct es_err *err)
+{
+	const char *old = arg, *uid = kube_str(pod, "metadata.uid");
+
+	if (pod == NULL || uid == NULL || (old != NULL &&
+	    strcmp(uid, old) == 0)) {
+		es_buf_adds(st, "being replaced");
+		return 0;
+	}
+	return kube_cond_ready(NULL, pod, st, err);
+}
+
+int
+cluster_pods(struct kube_client *kc, const char *ns, const char *pod,
+    cJSON **out, struct es_err *err)
+{
+	struct kube_list_opts lo;
+	struct kube_ref ref;
+	cJSON *list = NULL, *obj = NULL;
+	const cJSON *o;
+
+	*out = NULL;
+	if (kube_ref_init(&ref, "pods", ns, pod, err) == -1)
+		return -1;
+	if (pod != NULL) {
+		if (kube_get(kc, &ref, &obj, err) == -1)
+			return -1;
+		*out = cJSON_CreateArray();
+		cJSON_AddItemToArray(*out, obj);
+		return 0;
+	}
+	memset(&lo, 0, sizeof lo);
+	lo.label_selector = "app=elasticsearch";
+	if (kube_list(kc, &ref, &lo, &list, err) == -1)
+		return -1;
+	*out = cJSON_CreateArray();
+	cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items"))
+		cJSON_AddItemToArray(*out, cJSON_Duplicate(o, 1));
+	cJSON_Delete(list);
+	if (cJSON_GetArraySize(*out) == 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return es_err_set(err, ES_ENOTFOUND, "NotFound",
+		    "no Elasticsearch pods in namespace '%s'", ns);
+	}
+	return 0;
+}
+
+int
+cluster_restart(const struct cluster_op *op, const cJSON *rec,
+    const char *pod, cJSON **out, struct es_err *err)
+{
+	struct kube_delete_opts d;
+	struct kube_ref ref;
+	const char *ns = kube_str(rec, "namespace");
+	cJSON *pods = NULL;
+	const cJSON *o;
+	long long start, left;
+	int how;
+
+	*out = NULL;
+	if (cluster_prove(op->kc, rec, &how, err) == -1 ||
+	    cluster_pods(op->kc, ns, pod, &pods, err) == -1)
+		return -1;
+	if (kube_ref_init(&ref, "pods", ns, NULL, err) == -1)
+		goto fail;
+	memset(&d, 0, sizeof d);
+	d.ignore_not_found = 1;
+	cJSON_ArrayForEach(o, pods) {
+		ref.name = kube_str(o, "metadata.name");
+		if (kube_delete(op->kc, &ref, &d, NULL, err) == -1)
+			goto fail;
+	}
+	start = cluster_now_ms();
+	*out = cJSON_CreateArray();
+	cJSON_ArrayForEach(o, pods) {
+		ref.name = kube_str(o, "metadata.name");
+		left = op->timeout_ms - (cluster_now_ms() - start);
+		if (cluster_op_wait(op, &ref, left, cluster_cond_replaced,
+		    (void *)(uintptr_t)kube_str(o, "metadata.uid"),
+		    err) == -1)
+			goto fail;
+		cJSON_AddItemToArray(*out, cJSON_CreateString(ref.name));
+	}
+	cJSON_Delete(pods);
+	return 0;
+fail:
+	cJSON_Delete(pods);
+	cJSON_Delete(*out);
+	*out = NULL;
+	return -1;
+}
+
+/*
+ * Deletes one object of an adopted namespace if this service's creation
+ * made it (its creation annotation is the record's).
+ */
+static int
+cluster_delete_if_ours(struct kube_client *kc, const struct kube_ref *ref,
+    const char *creation_id, struct es_err *err)
+{
+	struct kube_delete_opts d;
+	cJSON *cur = NULL;
+	int ours;
+
+	if (kube_get(kc, ref, &cur, err) == -1) {
+		if (err->code != ES_ENOTFOUND)
+			return -1;
+		es_err_clear(err);
+		return 0;
+	}
+	ours = clusterobj_is_ours(cur, creation_id);
+	cJSON_Delete(cur);
+	if (!ours)
+		return 0;
+	memset(&d, 0, sizeof d);
+	d.ignore_not_found = 1;
+	return kube_delete(kc, ref, &d, NULL, err);
+}
+
+const struct cluster_victim cluster_victims[] = {
+	{ "services", CLUSTEROBJ_KIBANA },
+	{ "deployments", CLUSTEROBJ_KIBANA },
+	{ "services", CLUSTEROBJ_SERVICE },
+	{ "statefulsets", CLUSTEROBJ_STS },
+	{ "configmaps", CLUSTEROBJ_CONFIGMAP },
+	{ NULL, NULL }
+};
+
+int
+cluster_delete(const struct cluster_op *op, const cJSON *rec, int *how,
+    struct es_err *err)
+{
+	struct kube_delete_opts d;
+	struct kube_list_opts lo;
+	struct kube_ref ref;
+	const char *ns = kube_str(rec, "namespace");
+	const char *cid = kube_str(rec, "creation_id");
+	const cJSON *o;
+	cJSON *list = NULL;
+	char *sel;
+	size_t i;
+	int rc;
+
+	if (cluster_prove(op->kc, rec, how, err) == -1)
+		return -1;
+	memset(&d, 0, sizeof d);
+	d.ignore_not_found = 1;
+	for (i = 0; *how != CLUSTER_NS_GONE &&
+	    cluster_victims[i].resource != NULL; i++) {
+		if (kube_ref_init(&ref, cluster_victims[i].resource, ns,
+		    cluster_victims[i].name, err) == -1)
+			return -1;
+		if (*how == CLUSTER_NS_ADOPTED ?
+		    cluster_delete_if_ours(op->kc, &ref, cid, err) == -1 :
+		    kube_delete(op->kc, &ref, &d, NULL, err) == -1)
+			return -1;
+	}
+	if (*how != CLUSTER_NS_GONE) {
+		if (kube_ref_init(&ref, "persistentvolumeclaims", ns, NULL,
+		    err) == -1)
+			return -1;
+		sel = xasprintf("es-cluster=true,tenant-org-id=%s,user=%s,"
+		    "service-name=%s", kube_str(rec, "tenant_org_id"),
+		    kube_str(rec, "user"), kube_str(rec, "service_name"));
+		memset(&lo, 0, sizeof lo);
+		lo.label_selector = *how == CLUSTER_NS_OURS ?
+		    "es-cluster=true" : sel;
+		rc = kube_list(op->kc, &ref, &lo, &list, err);
+		free(sel);
+		if (rc == -1)
+			return -1;
+		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
+			ref.name = kube_str(o, "metadata.name");
+			if (*how == CLUSTER_NS_ADOPTED &&
+			    !clusterobj_is_ours(o, cid) && strncmp(ref.name,
+			    CLUSTEROBJ_PVC_PREFIX,
+			    strlen(CLUSTEROBJ_PVC_PREFIX)) != 0)
+				continue;
+			if (kube_delete(op->kc, &ref, &d, NULL, err) == -1) {
+				cJSON_Delete(list);
+				return -1;
+			}
+		}
+		cJSON_Delete(list);
+		/* an adopted namespace is the operator's: it stays */
+		if (*how == CLUSTER_NS_OURS) {
+			if (kube_ref_init(&ref, "namespaces", NULL, ns,
+			    err) == -1 ||
+			    kube_delete(op->kc, &ref, &d, NULL, err) == -1)
+				return -1;
+			if (op->wait && cluster_op_wait(op, &ref,
+			    op->timeout_ms, kube_cond_gone, NULL, err) == -1)
+				return -1;
+		}
+	}
+	return cluster_meta_deleted(op->st, ns, op->now, err);
 }

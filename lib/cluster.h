@@ -221,4 +221,86 @@ int	 cluster_meta_scale_check(struct store *, const char *namespace,
 int	 cluster_meta_scaled(struct store *, const char *namespace,
 	    long long replicas, time_t now, struct es_err *err);
 
+/*
+ * The lifecycle verbs on a recorded service, for the cluster commands and
+ * an autoscaler alike: no printing, progress through a callback.  The
+ * caller holds the service's lock (cluster_lock); each verb proves first
+ * that the live namespace is the record's (cluster_prove).
+ */
+struct kube_client;
+
+/* How cluster_prove found the namespace. */
+#define CLUSTER_NS_GONE		0	/* it does not exist */
+#define CLUSTER_NS_OURS		1	/* made by the record's creation */
+#define CLUSTER_NS_ADOPTED	2	/* labelled for it by an operator */
+
+/* What a lifecycle verb needs besides the record.  Borrowed. */
+struct cluster_op {
+	struct store		*st;
+	struct kube_client	*kc;
+	time_t			 now;		/* of the records */
+	long long		 timeout_ms;	/* of the waits */
+	int			 wait;		/* wait for the result */
+	/* "<resource>/<name>: <status> (12s)" while waiting, or NULL */
+	void			(*progress)(void *arg, const char *line);
+	void			(*progress_done)(void *arg);
+	void			*progress_arg;
+};
+
+/* What delete removes by name, in this order (ends with NULLs). */
+struct cluster_victim {
+	const char	*resource;
+	const char	*name;
+};
+extern const struct cluster_victim cluster_victims[];
+
+/*
+ * The Elasticsearch pods of namespace (pod, or all with
+ * app=elasticsearch) as a new array; ES_ENOTFOUND when there is none.
+ */
+int	 cluster_pods(struct kube_client *, const char *namespace,
+	    const char *pod, cJSON **out, struct es_err *err);
+
+/*
+ * Takes the lock of the service in namespace (released by
+ * store_unlock).  ES_ECONFLICT "Locked" when another esctl holds it.
+ */
+int	 cluster_lock(struct store *, const char *namespace,
+	    struct es_err *err);
+/*
+ * The ownership proof (clusterobj_proof) of the live namespace of a
+ * record (cluster_meta_get's shape): *how is CLUSTER_NS_GONE, _OURS or
+ * _ADOPTED; anything else is refused with the reason.
+ */
+int	 cluster_prove(struct kube_client *, const cJSON *rec, int *how,
+	    struct es_err *err);
+/*
+ * Whether a service may go to replicas: not deleted or failed
+ * (ES_ECONFLICT "WrongState") and within the quotas (ES_EQUOTA).
+ */
+int	 cluster_scale_check(struct store *, const cJSON *rec,
+	    long long replicas, struct es_err *err);
+/*
+ * Scales the StatefulSet through its scale subresource, waits for the
+ * rollout (op->wait), records the replicas and the usage event, status
+ * "running"; on failure the previous status comes back with the error.
+ */
+int	 cluster_scale(const struct cluster_op *, const cJSON *rec,
+	    long long replicas, struct es_err *err);
+/*
+ * Deletes the Elasticsearch pods (pod, or all of them) and waits until
+ * each is replaced and ready.  *out: a new array of the pod names
+ * restarted.
+ */
+int	 cluster_restart(const struct cluster_op *, const cJSON *rec,
+	    const char *pod, cJSON **out, struct es_err *err);
+/*
+ * Deletes the service: its objects, its data volumes and its namespace
+ * (an adopted namespace stays, only this creation's objects go), waiting
+ * for the namespace to go (op->wait); then the records.  *how tells what
+ * was found (CLUSTER_NS_*).
+ */
+int	 cluster_delete(const struct cluster_op *, const cJSON *rec,
+	    int *how, struct es_err *err);
+
 #endif

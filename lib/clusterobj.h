@@ -38,6 +38,8 @@
 #define CLUSTEROBJ_SERVICE		"elasticsearch"
 #define CLUSTEROBJ_KIBANA		"kibana"
 #define CLUSTEROBJ_VCT			"elasticsearch-data"
+/* the claims of the StatefulSet's replicas */
+#define CLUSTEROBJ_PVC_PREFIX		CLUSTEROBJ_VCT "-" CLUSTEROBJ_STS "-"
 #define CLUSTEROBJ_GPU			"nvidia.com/gpu"
 #define CLUSTEROBJ_ES_IMAGE \
 	"docker.elastic.co/elasticsearch/elasticsearch:8.11.3"

@@ -100,16 +100,14 @@ dashboard_cards(struct store *st, const struct dashboard_opts *o,
 	/* clusters: the status, then the latest snapshot from Kubernetes */
 	c = cJSON_AddObjectToObject(cards, "clusters");
 	if (store_query_json(st, err, &rows, "SELECT c.clustername AS name, "
-	    "c.status, (SELECT s.node_count - s.ready_node_count FROM "
-	    "k8s_cluster_resource_snapshot s WHERE s.cluster_id = c.id AND "
-	    "s.deleted_at IS NULL AND s.resource_type = 'cluster' AND "
-	    "s.source = 'kube' ORDER BY s.collected_at DESC LIMIT 1) AS "
-	    "not_ready, (SELECT s.node_count FROM "
-	    "k8s_cluster_resource_snapshot s WHERE s.cluster_id = c.id AND "
-	    "s.deleted_at IS NULL AND s.resource_type = 'cluster' AND "
-	    "s.source = 'kube' ORDER BY s.collected_at DESC LIMIT 1) AS "
-	    "nodes FROM k8s_cluster c WHERE c.deleted_at IS NULL AND (?1 < 0 "
-	    "OR c.id = ?1) ORDER BY c.clustername", "i", o->cluster_id) == -1)
+	    "c.status, CASE WHEN s.source = 'kube' THEN s.node_count - "
+	    "s.ready_node_count END AS not_ready, s.node_count AS nodes FROM "
+	    "k8s_cluster c LEFT JOIN k8s_cluster_resource_snapshot s ON s.id "
+	    "= (SELECT x.id FROM k8s_cluster_resource_snapshot x WHERE "
+	    "x.cluster_id = c.id AND x.deleted_at IS NULL AND "
+	    "x.resource_type = 'cluster' ORDER BY x.collected_at DESC LIMIT "
+	    "1) WHERE c.deleted_at IS NULL AND (?1 < 0 OR c.id = ?1) ORDER BY "
+	    "c.clustername", "i", o->cluster_id) == -1)
 		return -1;
 	warn = cJSON_CreateArray();
 	n = 0;

@@ -315,6 +315,8 @@ dh_pending(struct es_buf *b, const cJSON *doc, const struct dashhtml_opts *o)
 			es_buf_adds(b, "<div class=\"actions\">");
 			es_buf_adds(b, "<button class=\"ok\" data-action="
 			    "\"approve\">Approve</button>");
+			es_buf_adds(b, "<button data-action=\"execute\">"
+			    "Execute</button>");
 			es_buf_adds(b, "<button data-action=\"reject\">"
 			    "Reject</button></div>");
 		}

@@ -24,7 +24,8 @@
 	X(curl_url_cleanup) X(curl_url_get) X(curl_url_set)		\
 	X(curl_multi_init) X(curl_multi_cleanup)			\
 	X(curl_multi_add_handle) X(curl_multi_remove_handle)		\
-	X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read)
+	X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read) \
+	X(curl_version_info)
 
 #define CURL_ENUM(name)	DL_##name,
 #define CURL_NAME(name)	#name,
@@ -220,4 +221,10 @@ CURLMsg *
 (curl_multi_info_read)(CURLM *multi_handle, int *msgs_in_queue)
 {
 	return CURL_CALL(curl_multi_info_read)(multi_handle, msgs_in_queue);
+}
+
+curl_version_info_data *
+(curl_version_info)(CURLversion age)
+{
+	return CURL_CALL(curl_version_info)(age);
 }

@@ -33,7 +33,8 @@
 	X(git_tree_entry_name) X(git_tree_entry_type) \
 	X(git_tree_entry_id) X(git_tree_entry_free) \
 	X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) \
-	X(git_blob_free) X(git_odb_hash) X(git_oid_tostr)
+	X(git_blob_free) X(git_odb_hash) X(git_oid_tostr) \
+	X(git_libgit2_version)
 
 #define GIT_ENUM(name)	DL_##name,
 #define GIT_NAME(name)	#name,
@@ -341,4 +342,10 @@ char *
 (git_oid_tostr)(char *out, size_t n, const git_oid *id)
 {
 	return GIT_CALL(git_oid_tostr)(out, n, id);
+}
+
+int
+(git_libgit2_version)(int *major, int *minor, int *rev)
+{
+	return GIT_CALL(git_libgit2_version)(major, minor, rev);
 }

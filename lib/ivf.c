@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "ivf.h"
 #include "ivf_kernels.h"
 #include "util.h"
@@ -98,7 +100,6 @@ struct ivf_heap {
 	int64_t		*id;
 };
 
-static uint64_t	 ivf_xxh_round(uint64_t, uint64_t);
 static int	 ivf_heap_push(struct ivf_heap *, float, int64_t);
 static void	 ivf_heap_sorted(struct ivf_heap *, struct ivf_hit *);
 static void	 ivf_coarse(const struct ivf_index *, const float *, int,
@@ -182,90 +183,12 @@ ivf_prepare_queries(enum ivf_metric m, const float *q, size_t nq, int d,
 }
 
 /* ---------------------------------------------------------------- */
-/* XXH64 */
-
-#define XXH_P1	11400714785074694791ULL
-#define XXH_P2	14029467366897019727ULL
-#define XXH_P3	1609587929392839161ULL
-#define XXH_P4	9650029242287828579ULL
-#define XXH_P5	2870177450012600261ULL
-
-static uint64_t
-ivf_rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t
-ivf_xxh_round(uint64_t acc, uint64_t in)
-{
-	acc += in * XXH_P2;
-	acc = ivf_rotl(acc, 31);
-	return acc * XXH_P1;
-}
-
-static uint64_t
-ivf_xxh_merge(uint64_t acc, uint64_t v)
-{
-	acc ^= ivf_xxh_round(0, v);
-	return acc * XXH_P1 + XXH_P4;
-}
+/* XXH64, from libxxhash */
 
 uint64_t
 ivf_xxh64(const void *buf, size_t len, uint64_t seed)
 {
-	const unsigned char *p = buf, *end = p + len;
-	uint64_t h, v1, v2, v3, v4, k;
-	uint32_t w;
-
-	if (len >= 32) {
-		v1 = seed + XXH_P1 + XXH_P2;
-		v2 = seed + XXH_P2;
-		v3 = seed;
-		v4 = seed - XXH_P1;
-		do {
-			memcpy(&k, p, 8);
-			v1 = ivf_xxh_round(v1, k);
-			memcpy(&k, p + 8, 8);
-			v2 = ivf_xxh_round(v2, k);
-			memcpy(&k, p + 16, 8);
-			v3 = ivf_xxh_round(v3, k);
-			memcpy(&k, p + 24, 8);
-			v4 = ivf_xxh_round(v4, k);
-			p += 32;
-		} while ((size_t)(end - p) >= 32);
-		h = ivf_rotl(v1, 1) + ivf_rotl(v2, 7) + ivf_rotl(v3, 12) +
-		    ivf_rotl(v4, 18);
-		h = ivf_xxh_merge(h, v1);
-		h = ivf_xxh_merge(h, v2);
-		h = ivf_xxh_merge(h, v3);
-		h = ivf_xxh_merge(h, v4);
-	} else
-		h = seed + XXH_P5;
-	h += (uint64_t)len;
-	while ((size_t)(end - p) >= 8) {
-		memcpy(&k, p, 8);
-		h ^= ivf_xxh_round(0, k);
-		h = ivf_rotl(h, 27) * XXH_P1 + XXH_P4;
-		p += 8;
-	}
-	if ((size_t)(end - p) >= 4) {
-		memcpy(&w, p, 4);
-		h ^= (uint64_t)w * XXH_P1;
-		h = ivf_rotl(h, 23) * XXH_P2 + XXH_P3;
-		p += 4;
-	}
-	while (p < end) {
-		h ^= (uint64_t)*p * XXH_P5;
-		h = ivf_rotl(h, 11) * XXH_P1;
-		p++;
-	}
-	h ^= h >> 33;
-	h *= XXH_P2;
-	h ^= h >> 29;
-	h *= XXH_P3;
-	h ^= h >> 32;
-	return h;
+	return XXH64(buf, len, seed);
 }
 
 /* ---------------------------------------------------------------- */
@@ -340,33 +263,46 @@ ivf_heap_push(struct ivf_heap *h, float dist, int64_t id)
 	return 1;
 }
 
-static int
-ivf_hit_cmp(const void *a, const void *b)
-{
-	const struct ivf_hit *x = a, *y = b;
-
-	if (ivf_better(x->dist, x->id, y->dist, y->id))
-		return -1;
-	if (ivf_better(y->dist, y->id, x->dist, x->id))
-		return 1;
-	return 0;
-}
-
-/* Writes the heap's entries best first into out[0..k), padding. */
+/*
+ * Writes the heap's entries best first into out[0..k), padding, and
+ * empties the heap: an in-place heap sort (the worst is on top), no
+ * comparison callback.
+ */
 static void
 ivf_heap_sorted(struct ivf_heap *h, struct ivf_hit *out)
 {
-	int i;
+	int i, n, c, p;
+	float d;
+	int64_t id;
 
-	for (i = 0; i < h->n; i++) {
-		out[i].dist = h->d[i];
-		out[i].id = h->id[i];
+	for (n = h->n; n > 0; n--) {
+		/* the worst of the n left goes to position n - 1 */
+		out[n - 1].dist = h->d[0];
+		out[n - 1].id = h->id[0];
+		d = h->d[n - 1];
+		id = h->id[n - 1];
+		p = 0;
+		for (;;) {
+			c = 2 * p + 1;
+			if (c >= n - 1)
+				break;
+			if (c + 1 < n - 1 && ivf_better(h->d[c], h->id[c],
+			    h->d[c + 1], h->id[c + 1]))
+				c++;
+			if (!ivf_better(d, id, h->d[c], h->id[c]))
+				break;
+			h->d[p] = h->d[c];
+			h->id[p] = h->id[c];
+			p = c;
+		}
+		h->d[p] = d;
+		h->id[p] = id;
 	}
-	qsort(out, (size_t)h->n, sizeof *out, ivf_hit_cmp);
-	for (; i < h->k; i++) {
+	for (i = h->n; i < h->k; i++) {
 		out[i].dist = INFINITY;
 		out[i].id = -1;
 	}
+	h->n = 0;
 }
 
 void
@@ -1449,6 +1385,7 @@ struct ivf_gemm_batch {
 	size_t				*qoff;	/* queries of each list */
 	size_t				*qlist;
 	struct ivf_gq			*gq;	/* threads x nq */
+	float				 cmax;	/* largest centroid norm */
 	int				 next;	/* next list to take */
 };
 
@@ -1457,40 +1394,112 @@ struct ivf_gemm_job {
 	int				 t;
 	uint64_t			 scanned;
 	uint64_t			 rescored;
+	uint64_t			 coarse_exact;	/* centroids ranked */
 };
 
-/* Phase 1, over queries: the probed lists and the error margins. */
+/* Queries per sgemm of the batch's coarse step (G: IVF_COARSE_QB x nlist). */
+#define IVF_COARSE_QB		64
+
+/* Float max-heap push of the nprobe smallest values (top: the largest). */
+static void
+ivf_fheap_push(float *hp, int *n, int k, float a)
+{
+	int i, c, p;
+
+	if (*n < k) {
+		i = (*n)++;
+		while (i > 0 && hp[(p = (i - 1) / 2)] < a) {
+			hp[i] = hp[p];
+			i = p;
+		}
+		hp[i] = a;
+		return;
+	}
+	if (!(a < hp[0]))
+		return;
+	for (i = 0;; i = c) {
+		c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && hp[c + 1] > hp[c])
+			c++;
+		if (!(hp[c] > a))
+			break;
+		hp[i] = hp[c];
+	}
+	hp[i] = a;
+}
+
+/*
+ * Phase 1, over blocks of queries: the probed lists and the error margins.
+ * The distances to the centroids come from one sgemm per block of queries
+ * (the centroids are read once per block, not once per query); the lists
+ * whose approximate distance is within the rounding bound of the nprobe-th
+ * are then ranked by the same exact distance as the one-query path, so
+ * the probed lists are exactly ivf_coarse's.
+ */
 static void *
 ivf_gemm_coarse(void *arg)
 {
 	struct ivf_gemm_job *j = arg;
 	struct ivf_gemm_batch *b = j->b;
 	const struct ivf_index *ix = b->ix;
-	size_t d = ix->h.dim, q0, q1, qi, i;
-	int nprobe = b->o->nprobe;
+	size_t d = ix->h.dim, nlist = ix->h.nlist, q0, q1, qi, qb, nbq, i, r;
+	int nprobe = b->o->nprobe, nh, l;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap ch;
-	float *cdist, qn, xq, gamma;
-	const float *q;
+	struct ivf_hit *tmp;
+	float *g, *hp, qn, xq, gamma, lim, cm, ex;
+	const float *q, *gr;
 
 	gamma = (float)((double)(d + 16) * IVF_U * 2);
 	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
 	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
-	cdist = xreallocarray(NULL, ix->h.nlist, sizeof *cdist);
+	g = xreallocarray(NULL, IVF_COARSE_QB * nlist, sizeof *g);
+	hp = xreallocarray(NULL, (size_t)nprobe, sizeof *hp);
+	tmp = xreallocarray(NULL, (size_t)nprobe, sizeof *tmp);
 	ivf_heap_init(&ch, nprobe);
-	for (qi = q0; qi < q1; qi++) {
-		q = b->q + qi * d;
-		ivf_coarse(ix, q, nprobe, b->probe + qi * (size_t)nprobe,
-		    cdist, &ch);
-		qn = 0;
-		for (i = 0; i < d; i++)
-			qn += q[i] * q[i];
-		xq = sqrtf(qn) + ix->xmax;
-		b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) * ix->xmax :
-		    4 * gamma * xq * xq;
+	for (qb = q0; qb < q1; qb += nbq) {
+		nbq = q1 - qb < IVF_COARSE_QB ? q1 - qb : IVF_COARSE_QB;
+		blas_sgemm_nt(b->o->blas, (int)nbq, (int)nlist, (int)d, -2.0f,
+		    b->q + qb * d, (int)d, ix->centroids, (int)d, 0.0f, g,
+		    (int)nlist);
+		for (r = 0; r < nbq; r++) {
+			qi = qb + r;
+			q = b->q + qi * d;
+			gr = g + r * nlist;
+			qn = 0;
+			for (i = 0; i < d; i++)
+				qn += q[i] * q[i];
+			nh = 0;
+			for (i = 0; i < nlist; i++)
+				ivf_fheap_push(hp, &nh, nprobe, gr[i] +
+				    ix->cnorm[i]);
+			/* |approx - exact| <= half this, for any list */
+			cm = sqrtf(qn) + b->cmax;
+			lim = hp[0] + 4 * gamma * cm * cm;
+			ch.n = 0;
+			for (i = 0; i < nlist; i++) {
+				if (!(gr[i] + ix->cnorm[i] <= lim))
+					continue;
+				ix->kern->l2_rows(q, ix->centroids + i * d, 1,
+				    d, &ex);
+				ivf_heap_push(&ch, ex, (int64_t)i);
+				j->coarse_exact++;
+			}
+			ivf_heap_sorted(&ch, tmp);
+			for (l = 0; l < nprobe; l++)
+				b->probe[qi * (size_t)nprobe + (size_t)l] =
+				    (int)tmp[l].id;
+			xq = sqrtf(qn) + ix->xmax;
+			b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) *
+			    ix->xmax : 4 * gamma * xq * xq;
+		}
 	}
 	ivf_heap_release(&ch);
-	free(cdist);
+	free(g);
+	free(hp);
+	free(tmp);
 	return NULL;
 }
 
@@ -1662,6 +1671,7 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	size_t qi, i, *cnt;
 	int t, threads = o->threads < 1 ? 1 : o->threads, saved, l, pi;
 	int nlist = (int)ix->h.nlist;
+	double t0, t1, t2;
 
 	if (ix->h.ntotal >= UINT32_MAX)
 		return ivf_search_scan(ix, q, nq, o, out, st);
@@ -1683,9 +1693,15 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 		jobs[t].b = &b;
 		jobs[t].t = t;
 	}
+	for (l = 0; l < nlist; l++)
+		if (sqrtf(ix->cnorm[l]) > b.cmax)
+			b.cmax = sqrtf(ix->cnorm[l]);
 	saved = blas_get_threads(o->blas);
 	blas_set_threads(o->blas, 1);
+	t0 = ivf_now();
 	ivf_run_threads(ivf_gemm_coarse, jobs, sizeof *jobs, threads);
+	t1 = ivf_now();
+	st->t_coarse = t1 - t0;
 	/* the queries of each list, in query order */
 	cnt = xcalloc((size_t)nlist + 1, sizeof *cnt);
 	for (qi = 0; qi < nq * (size_t)o->nprobe; qi++)
@@ -1700,12 +1716,19 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 		for (pi = 0; pi < o->nprobe; pi++)
 			b.qlist[cnt[b.probe[qi * (size_t)o->nprobe +
 			    (size_t)pi]]++] = qi;
+	t2 = ivf_now();
+	st->t_group = t2 - t1;
 	ivf_run_threads(ivf_gemm_lists, jobs, sizeof *jobs, threads);
+	t1 = ivf_now();
+	st->t_lists = t1 - t2;
 	ivf_run_threads(ivf_gemm_rescore, jobs, sizeof *jobs, threads);
+	t2 = ivf_now();
+	st->t_rescore = t2 - t1;
 	blas_set_threads(o->blas, saved);
 	for (t = 0; t < threads; t++) {
 		st->scanned += jobs[t].scanned;
 		st->rescored += jobs[t].rescored;
+		st->coarse_exact += jobs[t].coarse_exact;
 	}
 	for (i = 0; i < nq * (size_t)threads; i++) {
 		free(b.gq[i].top);

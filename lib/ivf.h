@@ -161,6 +161,12 @@ struct ivf_search_stats {
 	uint64_t	 scanned;	/* vectors scored (codes or floats) */
 	uint64_t	 rescored;	/* exact float32 distances */
 	enum ivf_mode	 mode;
+	/* gemm mode: centroids re-scored exactly, wall seconds per phase */
+	uint64_t	 coarse_exact;
+	double		 t_coarse;	/* centroid distances, probe lists */
+	double		 t_group;	/* queries grouped by list */
+	double		 t_lists;	/* list scan (sgemm + candidates) */
+	double		 t_rescore;	/* exact re-rank and merge */
 };
 
 /*

@@ -1,11 +1,11 @@
 /*
  * k8scluster.c - the registry of managed Kubernetes clusters.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include <uuid/uuid.h>
 
 #include "k8scluster.h"
 #include "util.h"
@@ -124,28 +124,14 @@ k8scluster_level(const char *v, long long *out, struct es_err *err)
 	return 0;
 }
 
-/* A random RFC 4122 version 4 UUID. */
+/* A random RFC 4122 version 4 UUID (libuuid). */
 static void
 k8scluster_uuid(char buf[37])
 {
-	unsigned char b[16];
-	size_t got = 0;
-	ssize_t r;
+	uuid_t u;
 
-	while (got < sizeof b) {
-		r = getrandom(b + got, sizeof b - got, 0);
-		if (r <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			fatal("getrandom failed");
-		}
-		got += (size_t)r;
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, buf);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "base64.h"
 #include "doc.h"
 #include "kube.h"
 #include "quantity.h"
@@ -616,36 +617,6 @@ kube_idempotent(const struct kube_request *req)
 	return 0;
 }
 
-static void
-kube_b64(struct es_buf *b, const char *s, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-	    "qrstuvwxyz0123456789+/";
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i;
-	unsigned int v;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)u[i] << 16 | (unsigned)u[i + 1] << 8 | u[i + 2];
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_addch(b, tab[(v >> 6) & 63]);
-		es_buf_addch(b, tab[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (unsigned)u[i] << 16;
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_adds(b, "==");
-	} else if (n - i == 2) {
-		v = (unsigned)u[i] << 16 | (unsigned)u[i + 1] << 8;
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_addch(b, tab[(v >> 6) & 63]);
-		es_buf_addch(b, '=');
-	}
-}
-
 /*
  * Configures easy handle h for req: URL, TLS, credentials, headers,
  * callbacks.  *hdrs receives the header list (caller frees after the
@@ -765,7 +736,7 @@ kube_setup(struct kube_client *kc, CURL *h, const struct kube_request *req,
 
 		es_buf_addf(&up, "%s:%s", cr.username, cr.password);
 		es_buf_adds(&b, "Authorization: Basic ");
-		kube_b64(&b, up.data, up.len);
+		base64_encode(&b, up.data, up.len);
 		explicit_bzero(up.data, up.len);
 		es_buf_release(&up);
 		l = curl_slist_append(l, b.data);
@@ -855,6 +826,16 @@ kube_reason_phrase(long s)
 }
 
 /* Transport errors where nothing reached the server. */
+/* 1 when the last answer on h carried a Retry-After header. */
+static int
+kube_has_retry_after(CURL *h)
+{
+	curl_off_t ra = 0;
+
+	return curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+	    ra > 0;
+}
+
 static int
 kube_not_sent(CURLcode c, CURL *h)
 {
@@ -996,9 +977,15 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 			/*
 			 * 429 (API priority and fairness, with Retry-After)
 			 * means the request was not processed: any verb may
-			 * be sent again.
+			 * be sent again.  An eviction's 429 without
+			 * Retry-After is a PodDisruptionBudget's refusal
+			 * (recording 065): the caller's answer to decide on
+			 * (node drain retries it with its own backoff and
+			 * says so), not a throttle to wait out here.
 			 */
-			retry = status == 429 || (idem && (status == 500 ||
+			retry = (status == 429 && (strstr(req->path,
+			    "/eviction") == NULL || kube_has_retry_after(
+			    kc->curl))) || (idem && (status == 500 ||
 			    status == 502 || status == 503 || status == 504));
 			/* expired exec credentials: ask the plugin once more */
 			if (status == 401 && !kc->exec_retried &&

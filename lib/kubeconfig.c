@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "doc.h"
 #include "kubeconfig.h"
@@ -285,22 +286,6 @@ kc_strlist(const struct doc_node *map, const char *key, const char *name,
 	return 0;
 }
 
-static int
-kc_b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
 /*
  * Decodes a base64 member (standard or URL alphabet, padding optional,
  * whitespace ignored) into new bytes, NUL-terminated.
@@ -310,48 +295,15 @@ kc_b64(const struct doc_node *map, const char *key, char **out, size_t *len,
     struct es_err *err)
 {
 	const struct doc_node *n = doc_get(map, key);
-	const unsigned char *s;
-	unsigned char *d;
-	unsigned int acc = 0;
-	size_t o = 0;
-	int bits = 0, v, pad = 0;
 
+	(void)err;
 	*out = NULL;
 	*len = 0;
 	if (n == NULL || n->type == DOC_NULL)
 		return 0;
 	if (n->type == DOC_SEQ || n->type == DOC_MAP)
 		return -2;
-	s = (const unsigned char *)n->str;
-	d = xmalloc(strlen(n->str) * 3 / 4 + 4);
-	for (; *s != '\0'; s++) {
-		if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-			continue;
-		if (*s == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = kc_b64val(*s)) < 0) {
-			free(d);
-			return -2;
-		}
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			d[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (bits >= 6 || pad > 2) {
-		free(d);
-		return -2;
-	}
-	d[o] = '\0';
-	*out = (char *)d;
-	*len = o;
-	(void)err;
-	return 0;
+	return base64_decode(n->str, out, len) == -1 ? -2 : 0;
 }
 
 /* kc_b64 with the error message. */
@@ -1245,36 +1197,6 @@ kube_config_credentials(struct kube_config *kc, time_t now, long timeout_ms,
 	return 0;
 }
 
-/* base64 of bytes, for KUBERNETES_EXEC_INFO. */
-static void
-kc_b64enc(struct es_buf *b, const unsigned char *s, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-	    "qrstuvwxyz0123456789+/";
-	size_t i;
-	unsigned int v;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8 | s[i + 2];
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_addch(b, tab[(v >> 6) & 63]);
-		es_buf_addch(b, tab[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (unsigned)s[i] << 16;
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_adds(b, "==");
-	} else if (n - i == 2) {
-		v = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8;
-		es_buf_addch(b, tab[v >> 18]);
-		es_buf_addch(b, tab[(v >> 12) & 63]);
-		es_buf_addch(b, tab[(v >> 6) & 63]);
-		es_buf_addch(b, '=');
-	}
-}
-
 /* The ExecCredential handed to the plugin in KUBERNETES_EXEC_INFO. */
 static char *
 kc_exec_info(const struct kube_config *kc, const struct kc_user *u)
@@ -1299,7 +1221,7 @@ kc_exec_info(const struct kube_config *kc, const struct kc_user *u)
 			cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify",
 			    1);
 		if (c->ca_data != NULL) {
-			kc_b64enc(&b, (const unsigned char *)c->ca_data,
+			base64_encode(&b, c->ca_data,
 			    c->ca_len);
 			cJSON_AddStringToObject(cl,
 			    "certificate-authority-data", b.data);

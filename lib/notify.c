@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "notify.h"
 #include "util.h"
@@ -302,29 +303,8 @@ notify_smtp(const struct notify_config *nc, const char *to,
 		es_buf_addf(&m, "Subject: %s\r\n", subj.data);
 	else {
 		/* RFC 2047 encoded-word, base64 of the UTF-8 subject */
-		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-		const unsigned char *s = (const unsigned char *)subj.data;
-		size_t i, n = subj.len;
-
 		es_buf_adds(&m, "Subject: =?UTF-8?B?");
-		for (i = 0; i + 2 < n; i += 3) {
-			es_buf_addch(&m, b64[s[i] >> 2]);
-			es_buf_addch(&m, b64[(s[i] & 3) << 4 | s[i + 1] >> 4]);
-			es_buf_addch(&m, b64[(s[i + 1] & 15) << 2 |
-			    s[i + 2] >> 6]);
-			es_buf_addch(&m, b64[s[i + 2] & 63]);
-		}
-		if (n - i == 1) {
-			es_buf_addch(&m, b64[s[i] >> 2]);
-			es_buf_addch(&m, b64[(s[i] & 3) << 4]);
-			es_buf_adds(&m, "==");
-		} else if (n - i == 2) {
-			es_buf_addch(&m, b64[s[i] >> 2]);
-			es_buf_addch(&m, b64[(s[i] & 3) << 4 | s[i + 1] >> 4]);
-			es_buf_addch(&m, b64[(s[i + 1] & 15) << 2]);
-			es_buf_addch(&m, '=');
-		}
+		base64_encode(&m, subj.data, subj.len);
 		es_buf_adds(&m, "?=\r\n");
 	}
 	es_buf_addf(&m, "Message-ID: <esctl.%lld.%ld.%lld@%s>\r\n",

@@ -101,6 +101,9 @@ order_find(struct store *st, const char *ref, long long *id,
 {
 	long long v;
 
+	/* "order/ESO-..." as -o name prints it, like kubectl's TYPE/NAME */
+	if (strncmp(ref, "order/", 6) == 0)
+		ref += 6;
 	if (store_query_int(st, err, &v, -1, "SELECT id FROM "
 	    "elastic_scaling_order WHERE order_number = ?1 OR "
 	    "CAST(id AS TEXT) = ?1 ORDER BY order_number = ?1 DESC LIMIT 1",

@@ -40,7 +40,10 @@ int	order_next_sequence(struct store *, time_t when, long long *seq,
 void	order_number_format(time_t when, long long seq,
 	    char buf[ORDER_NUMBER_LEN]);
 
-/* Finds an order by order number or numeric id; ES_ENOTFOUND. */
+/*
+ * Finds an order by order number (also as "order/NUMBER", what -o name
+ * prints) or numeric id; ES_ENOTFOUND.
+ */
 int	order_find(struct store *, const char *ref, long long *id,
 	    struct es_err *err);
 

@@ -53,6 +53,7 @@ static int	oe_post(struct oe *, const char *, char **);
 static void	oe_sleep_ms(long);
 static void	oe_slot_failed(struct oe *, const cJSON *, const char *,
 		    const char *);
+static void	oe_device(struct oe *, long long, const char *);
 
 static void
 oe_sleep_ms(long ms)
@@ -162,6 +163,20 @@ oe_finish(struct oe *e, const char *to, const char *reason,
 fail:
 	store_rollback(e->st);
 	return -1;
+}
+
+/* Sets a device's status on its own (a failure path: errors ignored). */
+static void
+oe_device(struct oe *e, long long dev, const char *status)
+{
+	struct es_err e2 = ES_ERR_INIT;
+
+	if (store_begin(e->st, &e2) == -1)
+		return;
+	if (device_set_status(e->st, dev, status, -1, oe_now(e), &e2) == -1)
+		store_rollback(e->st);
+	else
+		store_commit(e->st, &e2);
 }
 
 /* Marks a slot failed, keeping the reason for the order's summary. */
@@ -345,6 +360,8 @@ oe_exit_run(struct oe *e, const cJSON *slot, struct es_err *err)
 	if (strcmp(phase, "selected") == 0) {
 		if (node_cordon(e->kc, node, 1, 0, &changed, &e2) == -1 &&
 		    e2.code != ES_ENOTFOUND) {
+			/* nothing was done to the node: back in the pool */
+			oe_device(e, dev, "in_pool");
 			oe_slot_failed(e, slot, "selected", e2.msg);
 			return 0;
 		}
@@ -363,10 +380,7 @@ oe_exit_run(struct oe *e, const cJSON *slot, struct es_err *err)
 		if (node_drain(e->kc, node, &d, NULL, &e2) == -1) {
 			if (e2.code != ES_ENOTFOUND) {
 				/* the node stays cordoned (order.h) */
-				store_begin(e->st, err);
-				device_set_status(e->st, dev, "cordoned", -1,
-				    oe_now(e), &e2);
-				store_commit(e->st, err);
+				oe_device(e, dev, "cordoned");
 				oe_slot_failed(e, slot, "cordoned", e2.msg);
 				return 0;
 			}
@@ -377,6 +391,7 @@ oe_exit_run(struct oe *e, const cJSON *slot, struct es_err *err)
 	}
 	if (strcmp(phase, "drained") == 0) {
 		if (node_delete(e->kc, node, 0, 0, &gone, &e2) == -1) {
+			oe_device(e, dev, "cordoned");
 			oe_slot_failed(e, slot, "drained", e2.msg);
 			return 0;
 		}
@@ -897,7 +912,6 @@ order_execute(struct store *st, struct kube_client *kc, const char *ref,
 	rc = -1;
 	if (oe_finish(&e, "completed", NULL, err) == -1)
 		goto out;
-	oe_say(&e, "order %s completed", e.number);
 	rc = 0;
 out:
 	if (out != NULL && rc == 0 && order_show(st, e.id, out, &e2) == -1)

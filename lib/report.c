@@ -667,3 +667,27 @@ report_outbox_stats(struct store *st, cJSON **out, struct es_err *err)
 	    "AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) "
 	    "AS last_error", "");
 }
+
+int
+report_done_mask(struct store *st, const char *creation_id, unsigned *mask,
+    struct es_err *err)
+{
+	sqlite3_stmt *stmt;
+	const char *status;
+	int i, rc;
+
+	*mask = 0;
+	stmt = store_prepare(st, err, "SELECT DISTINCT status FROM "
+	    "deployment_report WHERE creation_id = ?", "s", creation_id);
+	if (stmt == NULL)
+		return -1;
+	while ((rc = store_step(st, stmt, err)) == 1) {
+		status = (const char *)sqlite3_column_text(stmt, 0);
+		for (i = 0; report_statuses[i] != NULL; i++)
+			if (status != NULL && strcmp(status,
+			    report_statuses[i]) == 0)
+				*mask |= 1U << i;
+	}
+	sqlite3_finalize(stmt);
+	return rc == -1 ? -1 : 0;
+}

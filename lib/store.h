@@ -36,6 +36,12 @@
 #include "err.h"
 
 #define STORE_READONLY	0x01	/* open read-only (migrating first if needed) */
+/*
+ * Write nothing to disk, not even a new empty database (--dry-run): a
+ * missing database is an empty one in memory, and one with an older schema
+ * is copied into memory and migrated there.
+ */
+#define STORE_NOWRITE	0x02
 
 struct store;
 

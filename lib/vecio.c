@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "util.h"
 #include "vecio.h"
 
@@ -487,60 +488,6 @@ fail:
 	return -1;
 }
 
-/* Splits one CSV line into cells (RFC 4180 quotes); new strings. */
-static int
-vecio_csv_cells(const unsigned char *p, size_t len, char ***cells, int *n)
-{
-	struct es_buf b = ES_BUF_INIT;
-	size_t i = 0;
-	int cap = 0, quoted;
-
-	*n = 0;
-	*cells = NULL;
-	for (;;) {
-		es_buf_reset(&b);
-		quoted = 0;
-		if (i < len && p[i] == '"') {
-			quoted = 1;
-			for (i++;; i++) {
-				if (i >= len) {
-					es_buf_release(&b);
-					return -1;
-				}
-				if (p[i] == '"') {
-					if (i + 1 < len && p[i + 1] == '"') {
-						es_buf_addch(&b, '"');
-						i++;
-						continue;
-					}
-					i++;
-					break;
-				}
-				es_buf_addch(&b, p[i]);
-			}
-		}
-		for (; i < len && p[i] != ','; i++) {
-			if (quoted && !isspace(p[i])) {
-				es_buf_release(&b);
-				return -1;
-			}
-			if (!quoted)
-				es_buf_addch(&b, p[i]);
-		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*cells = xreallocarray(*cells, (size_t)cap,
-			    sizeof(char *));
-		}
-		(*cells)[(*n)++] = es_buf_detach(&b, NULL);
-		if (i >= len)
-			break;
-		i++;	/* the comma */
-	}
-	es_buf_release(&b);
-	return 0;
-}
-
 static void
 vecio_cells_free(char **cells, int n)
 {
@@ -575,40 +522,44 @@ vecio_csv(const unsigned char *p, size_t len, const char *name, int dim,
     struct vecio_set *s, struct es_err *err)
 {
 	struct vecio_acc a = { s, 0, 0, 0 };
-	const unsigned char *line, *nl, *end = p + len;
+	struct csv_reader r;
+	struct csv_record rec = CSV_RECORD_INIT;
+	const unsigned char *nul;
 	char **cells = NULL, **head = NULL, *id;
 	int ncells = 0, nhead = 0, *role = NULL, i, k, nvec = 0, idcol = -1;
-	int header = -1, anyv = 0;
-	size_t lineno = 0, ll;
+	int header = -1, anyv = 0, rc;
+	size_t lineno = 0;
 	float *row = NULL;
 	double v;
 	cJSON *fj;
 
-	for (line = p; line < end; line = nl + 1) {
-		lineno++;
-		nl = memchr(line, '\n', (size_t)(end - line));
-		if (nl == NULL)
-			nl = end;
-		ll = (size_t)(nl - line);
-		if (ll > 0 && line[ll - 1] == '\r')
-			ll--;
-		if (ll == 0)
-			continue;
-		if (memchr(line, '\0', ll) != NULL ||
-		    vecio_csv_cells(line, ll, &cells, &ncells) == -1) {
+	if ((nul = memchr(p, '\0', len)) != NULL) {
+		for (lineno = 1; nul > p; nul--)
+			lineno += nul[-1] == '\n';
+		return es_err_set(err, ES_EUSAGE, "InvalidCSV", "%s: line "
+		    "%zu: malformed CSV (a NUL byte)", name, lineno);
+	}
+	csv_init(&r, (const char *)p, len);
+	while ((rc = csv_next(&r, &rec)) != 0) {
+		lineno = rec.line;
+		if (rc == -1) {
 			es_err_set(err, ES_EUSAGE, "InvalidCSV", "%s: line "
 			    "%zu: malformed CSV (unbalanced quotes)", name,
 			    lineno);
 			goto fail;
 		}
+		cells = rec.fields;
+		ncells = (int)rec.n;
 		if (header == -1) {
 			/* the first row decides: a header or data */
 			header = ncells < 2 || vecio_number(cells[1], &v) != 0;
 			role = xcalloc((size_t)ncells + 1, sizeof(int));
 			if (header) {
-				head = cells;
+				/* the record's fields become the header */
+				head = rec.fields;
 				nhead = ncells;
-				cells = NULL;
+				rec.fields = NULL;
+				rec.n = rec.alloc = 0;
 				for (i = 0; i < nhead; i++)
 					if (head[i][0] == 'v' &&
 					    isdigit((unsigned char)head[i][1]))
@@ -693,9 +644,8 @@ vecio_csv(const unsigned char *p, size_t len, const char *name, int dim,
 		vecio_acc_push(&a, row, id, fj ? cJSON_PrintUnformatted(fj) :
 		    NULL, lineno);
 		cJSON_Delete(fj);
-		vecio_cells_free(cells, ncells);
-		cells = NULL;
 	}
+	csv_record_release(&rec);
 	free(row);
 	free(role);
 	if (head != NULL)
@@ -708,7 +658,7 @@ vecio_csv(const unsigned char *p, size_t len, const char *name, int dim,
 fail:
 	free(row);
 	free(role);
-	vecio_cells_free(cells, ncells);
+	csv_record_release(&rec);
 	if (head != NULL)
 		vecio_cells_free(head, nhead);
 	vecio_acc_finish(&a);

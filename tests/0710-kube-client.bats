@@ -23,7 +23,7 @@ setup() {
 @test "503 twice then 200: success, 3 requests in the log" {
 	kube_sim_fault GET /api/v1/namespaces/default/pods 503 2
 	run -0 --separate-stderr esctl -v -o json container list
-	assert_equal "$(jq length <<<"$output")" 0
+	assert_equal "$(jq '.items | length' <<<"$output")" 0
 	assert_equal "$(kube_sim_count GET /api/v1/namespaces/default/pods)" 3
 	run -0 kube_sim_requests '[.[] | select(.path ==
 	    "/api/v1/namespaces/default/pods") | .status]'
@@ -139,10 +139,10 @@ setup() {
 @test "pagination: 2,500 pods in pages of 500" {
 	kube_sim_pods bulk 2500 p-
 	run -0 --separate-stderr esctl -o json container list -n bulk
-	assert_equal "$(jq length <<<"$output")" 2500
-	assert_equal "$(jq -r '.[0].pod_name, .[2499].pod_name' <<<"$output")" \
+	assert_equal "$(jq '.items | length' <<<"$output")" 2500
+	assert_equal "$(jq -r '.items | .[0].pod_name, .[2499].pod_name' <<<"$output")" \
 	    $'p-00000\np-02499'
-	assert_equal "$(jq '[.[].pod_name] | unique | length' <<<"$output")" \
+	assert_equal "$(jq '.items | [.[].pod_name] | unique | length' <<<"$output")" \
 	    2500
 	assert_equal "$(kube_sim_count GET /api/v1/namespaces/bulk/pods \
 	    limit=500)" 5
@@ -150,15 +150,15 @@ setup() {
 	    continue=)" 4
 	# and across namespaces
 	run -0 esctl -o json container list -A
-	assert_equal "$(jq length <<<"$output")" 2500
+	assert_equal "$(jq '.items | length' <<<"$output")" 2500
 }
 
 @test "an expired continue token restarts the list" {
 	kube_sim_pods bulk 1200 p-
 	kube_sim_config '{"expire_continue": 1}'
 	run -0 --separate-stderr esctl -v -o json container list -n bulk
-	assert_equal "$(jq length <<<"$output")" 1200
-	assert_equal "$(jq '[.[].pod_name] | unique | length' <<<"$output")" \
+	assert_equal "$(jq '.items | length' <<<"$output")" 1200
+	assert_equal "$(jq '.items | [.[].pod_name] | unique | length' <<<"$output")" \
 	    1200
 	[[ $stderr == *"continue parameter is too old"*"listing again from the start"* ]]
 	# every continue token expired: give up with the server's message
@@ -186,7 +186,7 @@ setup() {
 	    --for rollout --timeout 1s
 	[[ $stderr == *"timed out after 1s waiting for statefulsets 'bad' in namespace 'default': 0/2 ready"* ]]
 	run -0 esctl -o json container list
-	assert_equal "$(jq -r '.[] | select(.pod_name == "bad-0") | .status' \
+	assert_equal "$(jq -r '.items | .[] | select(.pod_name == "bad-0") | .status' \
 	    <<<"$output")" CrashLoopBackOff
 }
 

@@ -27,9 +27,11 @@ ns_gone() {
 # list lengths, meaningful values) with the Content-Type; see replay.
 @test "every recorded kube-apiserver exchange replays with the same shape" {
 	kube_sim_start --ns-delete-delay 1.5 --gpus-per-node 0
-	run -0 "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" \
+	run "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" \
 	    --fixtures "$ESCTL_TOP/testdata/k8s-recorded" --url "$KUBE_SIM_URL" \
-	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json"
+	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json" --timeout 60
+	refute_output --partial 'not ok'	# shows what differs
+	assert_success
 	assert_equal "$(grep -c '^ok ' <<<"$output")" \
 	    "$(ls "$ESCTL_TOP"/testdata/k8s-recorded/*.json | wc -l)"
 	refute_output --partial 'not ok'
@@ -42,10 +44,11 @@ ns_gone() {
 @test "the v1.28 recordings replay with the same shape, or are listed skips" {
 	local d=$ESCTL_TOP/testdata/k8s-recorded/v1.28
 	kube_sim_start --nodes 0 --no-metrics
-	run -0 "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" --fixtures "$d" \
+	run "$PYTHON" "$ESCTL_TOP/tests/kube-sim/replay" --fixtures "$d" \
 	    --create-nodes "$d/101-node-list.json" --url "$KUBE_SIM_URL" \
-	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json"
-	refute_output --partial 'not ok'
+	    --ca "$KUBE_SIM_CA" --tokens "$KUBE_SIM_DIR/tokens.json" --timeout 60
+	refute_output --partial 'not ok'	# shows what differs
+	assert_success
 	assert_equal "$(grep -c '^ok ' <<<"$output")" 31
 	assert_equal "$(grep '^skip ' <<<"$output" | cut -d: -f1 | tr '\n' ' ')" \
 	    "skip 123-statefulset-create skip 124-pod-list-fieldselector-nodename skip 126-statefulset-pod-get skip 131-pdb-get skip 133-pod-get-after-eviction skip 150-node-create-minimal skip 151-node-get-throwaway skip 165-discovery-api-aggregated skip 166-discovery-apis-aggregated skip 171-node-watch skip 181-pod-list-fieldselector-cpu-1-before-drain skip 182-pod-list-fieldselector-cpu-1-after-drain skip 183-node-get-drained skip 190-openapi-v3-index "

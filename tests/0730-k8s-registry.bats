@@ -86,13 +86,13 @@ $KUBE_SIM_URL"
 	assert_line --index 0 --regexp '^NAME +STATUS +TYPE +IDC +ZONE +SOURCE +APISERVER +AGE$'
 	assert_line --index 2 --regexp '^b +maintaining +tool +ft +egt +context +https://'
 	run -0 esctl -o name k8s list --idc gl
-	assert_output $'a\nc'
+	assert_output $'k8s/a\nk8s/c'
 	run -0 esctl -o name k8s list --idc gl --zone egt
-	assert_output c
+	assert_output k8s/c
 	run -0 esctl -o name k8s list --status maintaining
-	assert_output b
+	assert_output k8s/b
 	run -0 esctl -o json k8s list --type nope
-	assert_output '[]'
+	assert_equal "$(jq -c . <<<"$output")" '{"kind":"List","items":[]}'
 }
 
 @test "update changes only what is given" {

@@ -36,12 +36,12 @@ two_services() {
 	kube_sim_metrics '{"pods": {"o1-alice-search/elasticsearch-0":
 	    {"cpu": "1250m", "memory": "1536Mi"}}}'
 	run -0 --separate-stderr esctl -o json container list -n o1-alice-search
-	assert_equal "$(jq -c '.[0] | [.pod_name, .namespace, .status, .ready,
+	assert_equal "$(jq -c '.items | .[0] | [.pod_name, .namespace, .status, .ready,
 	    .restarts, .cpu, .memory, (.node | startswith("sim-node-")),
 	    (.age | test("^[0-9]+s$"))]' <<<"$output")" \
 	    '["elasticsearch-0","o1-alice-search","Running","1/1",0,"1250m","1536Mi",true,true]'
 	# 40% of the 500m request and 60% of 1Gi by default
-	assert_equal "$(jq -c '.[1] | [.cpu, .memory]' <<<"$output")" \
+	assert_equal "$(jq -c '.items | .[1] | [.cpu, .memory]' <<<"$output")" \
 	    '["200m","614Mi"]'
 	run -0 esctl container list -n o1-alice-search
 	assert_line --index 0 --regexp '^NAMESPACE +POD +READY +STATUS +NODE +CPU +MEMORY +AGE$'
@@ -49,7 +49,7 @@ two_services() {
 	run -0 esctl -o wide container list -n o1-alice-search
 	assert_line --index 0 --regexp 'RESTARTS.*IP'
 	run -0 esctl -o name container list -n o1-alice-search
-	assert_output $'elasticsearch-0\nelasticsearch-1'
+	assert_output $'pod/elasticsearch-0\npod/elasticsearch-1'
 }
 
 @test "the context's namespace by default; -A; -l" {
@@ -58,15 +58,15 @@ two_services() {
 	esctl __kube wait statefulsets default web --for rollout \
 	    --timeout 20s >/dev/null
 	run -0 esctl -o name container list
-	assert_output web-0
+	assert_output pod/web-0
 	run -0 esctl -o json container list -A
-	assert_equal "$(jq -r '[.[] | .namespace + "/" + .pod_name] | join(" ")' \
+	assert_equal "$(jq -r '.items | [.[] | .namespace + "/" + .pod_name] | join(" ")' \
 	    <<<"$output")" "default/web-0 o1-alice-search/elasticsearch-0 o1-alice-search/elasticsearch-1 o2-bob-logs/elasticsearch-0"
 	run -0 esctl -o name container list -A -l app=web
-	assert_output web-0
+	assert_output pod/web-0
 	run -0 esctl -o name container list -A --field-selector \
 	    metadata.namespace=o2-bob-logs
-	assert_output elasticsearch-0
+	assert_output pod/elasticsearch-0
 	run -2 --separate-stderr esctl container list -A -n default
 	[[ $stderr == *"give --namespace or --all-namespaces, not both"* ]]
 	run -2 --separate-stderr esctl container list -l 'a in ('
@@ -79,7 +79,7 @@ two_services() {
 	two_services
 	kube_sim_config '{"metrics": false}'
 	run -0 --separate-stderr esctl -v -o json container list -n o2-bob-logs
-	assert_equal "$(jq -c '.[0] | [.pod_name, .cpu, .memory]' \
+	assert_equal "$(jq -c '.items | .[0] | [.pod_name, .cpu, .memory]' \
 	    <<<"$output")" '["elasticsearch-0",null,null]'
 	[[ $stderr == *"does not serve metrics.k8s.io"* ]]
 	run -0 esctl container list -n o2-bob-logs
@@ -89,7 +89,7 @@ two_services() {
 	kube_sim_fault GET '/apis/metrics.k8s.io/*' 503 0
 	kube_sim_requests_clear
 	run -0 --separate-stderr esctl -o json container list -n o2-bob-logs
-	assert_equal "$(jq -c '.[0].cpu' <<<"$output")" null
+	assert_equal "$(jq -c '.items | .[0].cpu' <<<"$output")" null
 	assert_equal "$(kube_sim_count GET '/apis/metrics.k8s.io/*')" 1
 }
 
@@ -102,23 +102,23 @@ two_services() {
 	    >/dev/null
 	kube_sim_wait 10 bad_is_crashing
 	run -0 esctl -o json container list
-	assert_equal "$(jq -c '[.[] | [.pod_name, .status, .ready, .node]]' \
+	assert_equal "$(jq -c '.items | [.[] | [.pod_name, .status, .ready, .node]]' \
 	    <<<"$output")" '[["bad-0","CrashLoopBackOff","0/1","sim-node-1"],["huge","Pending","0/1",null]]'
 }
 
 bad_is_crashing() {
 	esctl -o json container list | jq -e \
-	    '.[] | select(.pod_name == "bad-0" and .status == "CrashLoopBackOff")'
+	    '.items[] | select(.pod_name == "bad-0" and .status == "CrashLoopBackOff")'
 }
 
 @test "tenant scope: an identity sees only its org's namespaces" {
 	two_services
 	run -0 esctl --as-org o1 -o json container list -A
-	assert_equal "$(jq -r '[.[].namespace] | unique | join(",")' \
+	assert_equal "$(jq -r '.items | [.[].namespace] | unique | join(",")' \
 	    <<<"$output")" o1-alice-search
 	run -0 esctl --as-org o1 --as-user alice -o name container list \
 	    -n o1-alice-search
-	assert_output $'elasticsearch-0\nelasticsearch-1'
+	assert_output $'pod/elasticsearch-0\npod/elasticsearch-1'
 	run -7 --separate-stderr esctl --as-org o1 container list -n o2-bob-logs
 	[[ $stderr == *"permission denied: namespace 'o2-bob-logs' does not belong to org 'o1'"* ]]
 	run -7 --separate-stderr esctl --as-org o1 --as-user bob container list \

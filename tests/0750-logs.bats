@@ -32,7 +32,7 @@ teardown() {
 	run -0 --separate-stderr esctl logs es-1 elasticsearch-0
 	assert_output "starting main (image registry.example.com/es:8.11) on $(
 	    esctl -o json container list -n es-1 |
-	    jq -r '.[0].node')
+	    jq -r '.items | .[0].node')
 main is ready
 started [es-0]
 heap 1g"

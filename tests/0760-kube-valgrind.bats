@@ -55,7 +55,7 @@ vg() {
 	kube_sim_pods bulk 1100 p-
 	kube_sim_fault GET /api/v1/namespaces/bulk/pods 503 1
 	ESCTL_KUBE_RETRY_BASE=10ms run -0 vg -o json container list -n bulk
-	assert_equal "$(jq length <<<"$output")" 1100
+	assert_equal "$(jq '.items | length' <<<"$output")" 1100
 	run -0 vg -o wide container list
 	run -0 vg logs default --tail 1
 	run -0 vg -o json logs default es-0

@@ -91,9 +91,11 @@ load lib/common
 }
 
 @test "the config sets defaults: output format and identity" {
+	# quotas are an administrator's: set without the identity
+	run -0 esctl tenant quota set --org org-009 --max-clusters 4
 	printf 'output: json\nidentity:\n  org: org-009\n' > "$BATS_TEST_TMPDIR/c.yaml"
 	export ESCTL_CONFIG=$BATS_TEST_TMPDIR/c.yaml
-	run -0 esctl tenant quota set --max-clusters 4
+	run -7 esctl tenant quota set --max-clusters 5
 	run -0 esctl tenant quota get
 	echo "$output" | jq -e '.tenant_org_id == "org-009" and .quota.max_clusters == 4'
 	# the flag wins over the config

@@ -29,14 +29,14 @@ setup() {
 
 @test "tenant list -o name prints namespaces" {
 	run -0 esctl tenant list -o name --org org-001
-	assert_output $'org-001-alice-search\norg-001-bob-image-search'
+	assert_output $'tenant/org-001-alice-search\ntenant/org-001-bob-image-search'
 }
 
 @test "tenant containers --org gives the seed's JSON shape exactly" {
 	run -0 esctl tenant containers --org org-001 -o json
-	echo "$output" | jq -e 'length == 2'
-	echo "$output" | jq -e '.[0] | keys == (["id","tenant_org_id","user","service_name","namespace","replicas","cpu","memory","disk","gpu_count","dimension","vector_count","status","created_at","sync_time"] | sort)'
-	echo "$output" | jq -e '.[0] | .id == "tenant_alice_search_1704067200" and .cpu == "1/4" and .memory == "2Gi/8Gi" and .disk == "50Gi" and .replicas == 2 and .gpu_count == 1 and .dimension == 512 and .vector_count == 1000000 and .sync_time == "2024-01-01T00:01:32Z"'
+	echo "$output" | jq -e '.items | length == 2'
+	echo "$output" | jq -e '.items | .[0] | keys == (["id","tenant_org_id","user","service_name","namespace","replicas","cpu","memory","disk","gpu_count","dimension","vector_count","status","created_at","sync_time"] | sort)'
+	echo "$output" | jq -e '.items | .[0] | .id == "tenant_alice_search_1704067200" and .cpu == "1/4" and .memory == "2Gi/8Gi" and .disk == "50Gi" and .replicas == 2 and .gpu_count == 1 and .dimension == 512 and .vector_count == 1000000 and .sync_time == "2024-01-01T00:01:32Z"'
 }
 
 @test "tenant containers needs an org" {
@@ -114,17 +114,17 @@ setup() {
 @test "user quota and quota list" {
 	run -0 esctl tenant quota set --org org-001 --user alice --max-clusters 1
 	run -0 esctl tenant quota list -o json
-	echo "$output" | jq -e 'length == 1 and .[0].user == "alice" and .[0].max_clusters == 1'
+	echo "$output" | jq -e '.items | length == 1 and .[0].user == "alice" and .[0].max_clusters == 1'
 	run -0 esctl tenant quota set --org org-002 --max-cpu 8
 	run -0 esctl tenant quota list
 	assert_equal "${#lines[@]}" 3
 	run -0 esctl tenant quota list --org org-002 -o name
-	assert_output org-002
+	assert_output quota/org-002
 }
 
 @test "tenant scope: --as-org sees only its org" {
 	run -0 esctl --as-org org-002 tenant list -o name
-	assert_output org-002-alice-search
+	assert_output tenant/org-002-alice-search
 	run -0 esctl --as-org org-002 tenant show alice search -o json
 	echo "$output" | jq -e '.tenant_org_id == "org-002"'
 	run -7 --separate-stderr esctl --as-org org-002 tenant containers --org org-001
@@ -137,7 +137,7 @@ setup() {
 
 @test "tenant scope: --as-user limits to one user" {
 	run -0 esctl --as-org org-001 --as-user bob tenant list -o name
-	assert_output org-001-bob-image-search
+	assert_output tenant/org-001-bob-image-search
 	run -7 esctl --as-org org-001 --as-user bob tenant show alice search
 	run -7 esctl --as-org org-001 --as-user bob tenant list --user alice
 }
@@ -164,7 +164,7 @@ setup() {
 	    --user alice
 	run -0 esctl --as-org org-001 --as-user mallory tenant quota list \
 	    -o json
-	assert_equal "$(jq -r '[.[] | .user // "-"] | join(",")' <<<"$output")" \
+	assert_equal "$(jq -r '[.items[] | .user // "-"] | join(",")' <<<"$output")" \
 	    "-,mallory"
 }
 

@@ -121,9 +121,9 @@ env_of() {
 	grep -q "Status: gitlab_pulled, Message: GitLab pull skipped: no GitLab URL given$" \
 	    "$ESCTL_DATA_DIR/deployment.log"
 	run -0 esctl tenant containers --org org-001 -o json
-	assert_equal "$(jq -c '.[0] | keys' <<<"$output")" \
+	assert_equal "$(jq -c '.items | .[0] | keys' <<<"$output")" \
 	    '["cpu","created_at","dimension","disk","gpu_count","id","memory","namespace","replicas","service_name","status","sync_time","tenant_org_id","user","vector_count"]'
-	assert_equal "$(jq -r '.[0] | "\(.cpu) \(.memory) \(.disk) \(.status)"' <<<"$output")" \
+	assert_equal "$(jq -r '.items | .[0] | "\(.cpu) \(.memory) \(.disk) \(.status)"' <<<"$output")" \
 	    "500m/2 1Gi/2Gi 10Gi created"
 }
 
@@ -249,11 +249,11 @@ env_of() {
 	run -0 esctl cluster list
 	assert_line --regexp "^$NS +alice +search +created +2/2 "
 	run -0 esctl cluster list -o json
-	assert_equal "$(jq -r '.[0] | "\(.namespace) \(.replicas) \(.ready_replicas) \(.status)"' <<<"$output")" \
+	assert_equal "$(jq -r '.items | .[0] | "\(.namespace) \(.replicas) \(.ready_replicas) \(.status)"' <<<"$output")" \
 	    "$NS 2 2 created"
-	[[ $(jq -r '.[0].cpu_usage' <<<"$output") =~ ^[0-9.]+$ ]]
+	[[ $(jq -r '.items | .[0].cpu_usage' <<<"$output") =~ ^[0-9.]+$ ]]
 	run -0 esctl cluster list -l tenant-org-id=org-001 -o name
-	assert_output "$NS"
+	assert_output "cluster/$NS"
 	run -0 esctl cluster list -l tenant-org-id=org-002 -o name
 	assert_output ''
 	run -0 esctl cluster get "$NS" -o json
@@ -261,7 +261,7 @@ env_of() {
 	    "1 4 8Gi 50Gi 1 512 1000000"
 	assert_equal "$(jq -r '[.pods[].pod_name] | sort | join(",")' <<<"$output" | tr ',' '\n' | grep -c elasticsearch)" 2
 	run -0 esctl cluster get --user alice --service search -o name
-	assert_output "$NS"
+	assert_output "cluster/$NS"
 	run -3 esctl cluster get no-such-namespace
 }
 
@@ -295,7 +295,7 @@ env_of() {
 	    jq -r '[.items[].metadata.uid] | sort | join(",")')
 	[ "$before" != "$after" ]
 	run -0 esctl cluster restart "$NS" --pod elasticsearch-1 -o json
-	assert_equal "$(jq -r '.[0].pod' <<<"$output")" elasticsearch-1
+	assert_equal "$(jq -r '.items | .[0].pod' <<<"$output")" elasticsearch-1
 }
 
 @test "delete: confirmation, objects, namespace, records, usage" {
@@ -319,7 +319,7 @@ env_of() {
 	run -0 esctl deployment list -o name
 	assert_output ''
 	run -0 esctl deployment list --all -o name
-	assert_output "$NS"
+	assert_output "deployment/$NS"
 	# and it can be created again, and deleted without waiting
 	run -0 esctl cluster create --org org-001 --user alice --service search
 	run -0 esctl cluster delete --user alice --service search --yes \
@@ -330,7 +330,7 @@ env_of() {
 @test "deployment list, show and set-status" {
 	run -0 esctl cluster create --org org-001 --user alice --service search
 	run -0 esctl deployment list -o json
-	assert_equal "$(jq -c '.[0] | keys_unsorted' <<<"$output")" \
+	assert_equal "$(jq -c '.items | .[0] | keys_unsorted' <<<"$output")" \
 	    '["id","tenant_org_id","namespace","user","service_name","status","message","cpu_usage","memory_usage","disk_usage","qps","gpu_count","dimension","vector_count","replicas","created_at","updated_at","details"]'
 	run -0 esctl deployment set-status "$NS" running -m "checked by hand"
 	assert_output "deployment '$NS' is now running"
@@ -339,7 +339,7 @@ env_of() {
 	    "running checked by hand"
 	assert_equal "$(sql "SELECT status FROM tenant_container")" running
 	run -0 esctl deployment list --status running -o name
-	assert_output "$NS"
+	assert_output "deployment/$NS"
 	run -2 esctl deployment set-status "$NS" sleeping
 	run -3 esctl deployment set-status no-such-ns running
 	run -0 esctl deployment set-status "$NS" error --dry-run
@@ -360,8 +360,8 @@ env_of() {
 	ESCTL_NOW=2024-01-01T01:00:00Z run -0 esctl cluster scale "$NS" --replicas 3
 	ESCTL_NOW=2024-01-01T03:00:00Z run -0 esctl cluster delete "$NS" --yes
 	ESCTL_NOW=2024-01-02T00:00:00Z run -0 esctl tenant usage --org org-001 -o json
-	assert_equal "$(jq -r '.[0] | "\(.user) \(.service_name) \(.hours) \(.replica_hours) \(.cpu_core_hours) \(.memory_gib_hours)"' <<<"$output")" \
+	assert_equal "$(jq -r '.items | .[0] | "\(.user) \(.service_name) \(.hours) \(.replica_hours) \(.cpu_core_hours) \(.memory_gib_hours)"' <<<"$output")" \
 	    "alice search 3 7 14 28"
 	ESCTL_NOW=2024-01-02T00:00:00Z run -0 esctl tenant usage --org org-002 -o json
-	assert_output '[]'
+	assert_equal "$(jq -c . <<<"$output")" '{"kind":"List","items":[]}'
 }

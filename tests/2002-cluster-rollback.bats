@@ -185,8 +185,14 @@ kill_at() {
 	[[ $stderr == *"resuming the interrupted create"* ]]
 	assert_equal "$(sql 'SELECT status FROM tenant_container')" created
 	assert_equal "$(sql 'SELECT status FROM deployment_status')" created
-	assert_equal "$(db_statuses alice search | tr ' ' '\n' | tail -10 | tr '\n' ' ' | sed 's/ $//')" \
-	    "$TEN_STATUSES"
+	# one sequence of ten reports across both runs, the resume noted once
+	assert_equal "$(db_statuses alice search)" "$TEN_STATUSES"
+	assert_equal "$(file_statuses alice search)" "$TEN_STATUSES"
+	assert_equal "$(log_statuses alice search)" "$TEN_STATUSES"
+	assert_equal "$(sql "SELECT count(*) FROM deployment_report WHERE
+	    message LIKE '%(resumed after an interrupted run)'")" 1
+	assert_equal "$(sql "SELECT count(*) FROM deployment_report WHERE
+	    json_extract(extra, '\$.resumed')")" 1
 	run -0 kube_sim_api GET "$STS/elasticsearch"
 	assert_equal "$(jq -r .status.readyReplicas <<<"$output")" 2	# esctl.yaml: replicas 2
 	run -0 esctl cluster delete "$NS" --yes
@@ -261,6 +267,20 @@ kill_after_apply() {
 
 @test "killed after the server created the StatefulSet: the re-run adopts it" {
 	kill_after_apply 4 "$STS/elasticsearch"
+}
+
+# Without the kill: the create repeats the namespace POST whose answer it
+# lost (409 AlreadyExists), proves the namespace is its own by the
+# creation id it carries, and goes on (esctl-k8s(1), "requests that
+# change something").
+@test "the answer to the namespace create is lost: the create repeats it and claims its own namespace" {
+	kube_sim_fault POST /api/v1/namespaces 0 1 drop=after
+	run -0 --separate-stderr create
+	assert_equal "$(kube_sim_count POST /api/v1/namespaces)" 2
+	assert_equal "$(sql "SELECT status FROM deployment_status WHERE namespace = '$NS'")" created
+	run -0 kube_sim_api GET "/api/v1/namespaces/$NS"
+	assert_equal "$(jq -r '.metadata.annotations["es.yunpeng.cn/creation-id"]' \
+	    <<<"$output")" "$(sql "SELECT creation_id FROM deployment_status WHERE namespace = '$NS'")"
 }
 
 @test "a create of a service already being created is refused (exit 4)" {

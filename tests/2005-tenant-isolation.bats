@@ -39,13 +39,13 @@ two_orgs() {
 	run -0 kube_sim_kubectl get ns -l tenant-org-id=org-002 -o name
 	assert_output "namespace/$NS2"
 	run -0 esctl tenant containers --org org-001 -o json
-	assert_equal "$(jq -r '[.[].namespace] | join(",")' <<<"$output")" "$NS1"
+	assert_equal "$(jq -r '.items | [.[].namespace] | join(",")' <<<"$output")" "$NS1"
 	run -0 esctl tenant containers --org org-002 -o json
-	assert_equal "$(jq -r '[.[].namespace] | join(",")' <<<"$output")" "$NS2"
+	assert_equal "$(jq -r '.items | [.[].namespace] | join(",")' <<<"$output")" "$NS2"
 	# the name alone is ambiguous; the org settles it
 	run -4 esctl cluster get --user alice --service search
 	run -0 esctl cluster get --org org-002 --user alice --service search -o name
-	assert_output "$NS2"
+	assert_output "cluster/$NS2"
 	run -4 esctl report show alice search --all
 	run -0 esctl report show alice search --org org-002 -o json
 	assert_equal "$(jq -r .namespace <<<"$output")" "$NS2"
@@ -60,13 +60,13 @@ two_orgs() {
 @test "--as-org org-002 cannot see, delete, restart or scale org-001's service" {
 	two_orgs
 	run -0 esctl --as-org org-002 cluster list -o name
-	assert_output "$NS2"
+	assert_output "cluster/$NS2"
 	run -0 esctl --as-org org-002 tenant list -o name
-	assert_output "$NS2"
+	assert_output "tenant/$NS2"
 	run -0 esctl --as-org org-002 deployment list -o name
-	assert_output "$NS2"
+	assert_output "deployment/$NS2"
 	run -0 esctl --as-org org-002 report list -o json
-	assert_equal "$(jq -r '[.[].tenant_org_id] | unique | join(",")' <<<"$output")" org-002
+	assert_equal "$(jq -r '.items | [.[].tenant_org_id] | unique | join(",")' <<<"$output")" org-002
 	local writes
 	writes=$(sim_writes)
 	run -7 --separate-stderr esctl --as-org org-002 cluster get "$NS1"

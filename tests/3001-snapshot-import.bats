@@ -21,17 +21,17 @@ CSV
 	assert_output "imported 2 snapshots from '$BATS_TEST_TMPDIR/s.csv'"
 	run -0 esctl -o json snapshot list --cluster prod-a
 	# newest first; +08:00 normalised to UTC
-	[ "$(jq -r '.[0].collected_at' <<<"$output")" = 2024-01-01T00:05:00Z ]
-	[ "$(jq -r '.[0].cpu_allocation_ratio' <<<"$output")" = 80 ]
-	[ "$(jq -r '.[0].max_cpu' <<<"$output")" = 55 ]
-	[ "$(jq -r '.[0].mem_allocation_ratio' <<<"$output")" = 40 ]
-	[ "$(jq -r '.[0].max_memory' <<<"$output")" = 30 ]
-	[ "$(jq -r '.[1].cpu_allocation_ratio' <<<"$output")" = 75 ]
-	[ "$(jq -r '.[1].per_node_cpu_req' <<<"$output")" = 11.25 ]
-	[ "$(jq -r '.[1].bm_count' <<<"$output")" = 3 ]
-	[ "$(jq -r '.[1].cluster_name' <<<"$output")" = prod-a ]
-	[ "$(jq -r '.[1].source' <<<"$output")" = import ]
-	[ "$(jq -r '.[1].resource_type' <<<"$output")" = cluster ]
+	[ "$(jq -r '.items | .[0].collected_at' <<<"$output")" = 2024-01-01T00:05:00Z ]
+	[ "$(jq -r '.items | .[0].cpu_allocation_ratio' <<<"$output")" = 80 ]
+	[ "$(jq -r '.items | .[0].max_cpu' <<<"$output")" = 55 ]
+	[ "$(jq -r '.items | .[0].mem_allocation_ratio' <<<"$output")" = 40 ]
+	[ "$(jq -r '.items | .[0].max_memory' <<<"$output")" = 30 ]
+	[ "$(jq -r '.items | .[1].cpu_allocation_ratio' <<<"$output")" = 75 ]
+	[ "$(jq -r '.items | .[1].per_node_cpu_req' <<<"$output")" = 11.25 ]
+	[ "$(jq -r '.items | .[1].bm_count' <<<"$output")" = 3 ]
+	[ "$(jq -r '.items | .[1].cluster_name' <<<"$output")" = prod-a ]
+	[ "$(jq -r '.items | .[1].source' <<<"$output")" = import ]
+	[ "$(jq -r '.items | .[1].resource_type' <<<"$output")" = cluster ]
 	run -0 esctl snapshot list
 	assert_line --index 0 --regexp '^CLUSTER +COLLECTED +NODES +PODS +CPU_USAGE% +CPU_ALLOC% +MEM_USAGE% +MEM_ALLOC%$'
 	assert_line --index 1 --regexp '^prod-a +2024-01-01T00:05:00Z +4 +121 +55 +80 +30 +40$'
@@ -55,9 +55,9 @@ JSON
 	run -0 esctl -o json snapshot import "$BATS_TEST_TMPDIR/b.jsonl"
 	[ "$(jq -r .imported <<<"$output")" = 2 ]
 	run -0 esctl -o json snapshot list --cluster prod-b --since 2024-01-02T00:00:00Z
-	[ "$(jq -r '.[0].max_memory' <<<"$output")" = 43 ]
+	[ "$(jq -r '.items | .[0].max_memory' <<<"$output")" = 43 ]
 	# no usage metrics: the usage ratio is unknown, not zero
-	[ "$(jq -r '.[0].max_cpu' <<<"$output")" = null ]
+	[ "$(jq -r '.items | .[0].max_cpu' <<<"$output")" = null ]
 }
 
 @test "importing the same file twice is harmless" {
@@ -135,11 +135,11 @@ JSON
 	timeline "$BATS_TEST_TMPDIR/t.csv" prod-b 2024-01-01T00:00:00Z 60 cpu=6,7
 	run -0 esctl snapshot import "$BATS_TEST_TMPDIR/t.csv"
 	run -0 esctl -o json snapshot list --cluster prod-a --since 2024-01-01T02:00:00Z --until 2024-01-01T03:00:00Z
-	[ "$(jq -r 'map(.max_cpu) | join(",")' <<<"$output")" = 4,3 ]
+	[ "$(jq -r '.items | map(.max_cpu) | join(",")' <<<"$output")" = 4,3 ]
 	run -0 esctl -o json snapshot list --limit 2
-	[ "$(jq length <<<"$output")" = 2 ]
+	[ "$(jq '.items | length' <<<"$output")" = 2 ]
 	run -0 esctl -o name snapshot list --cluster prod-b
-	assert_output $'prod-b\nprod-b'
+	assert_output $'snapshot/prod-b\nsnapshot/prod-b'
 	run -3 esctl snapshot list --cluster nope
 	# list output can be imported elsewhere as it is
 	esctl -o json snapshot list --limit 0 > "$BATS_TEST_TMPDIR/all.json"

@@ -19,7 +19,7 @@ mk() {
 @test "create with every field; show and -o json use the seed's names" {
 	run -0 mk cpu-high -c prod-a,prod-b -a pool_entry --cpu-threshold 80 \
 	    --cpu-type usage --memory-threshold 70.5 --memory-type allocated \
-	    --logic and --duration 15 --cooldown 1h -n 2 \
+	    --logic and --duration 15 --cooldown 1h --device-count 2 \
 	    --node-selector '{"pool": "general", "zone":"a"}' -d "scale out"
 	assert_output "strategy 'cpu-high' created (id 1)"
 	run -0 esctl -o json strategy show cpu-high
@@ -47,53 +47,53 @@ mk() {
 }
 
 @test "the seed's form rules: required fields" {
-	run -2 --separate-stderr mk -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -2 --separate-stderr mk -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"name is required"* ]]
-	run -2 --separate-stderr mk s -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -2 --separate-stderr mk s -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"clusters are required"* ]]
-	run -2 --separate-stderr mk s -c prod-a --cpu-threshold 80 --cpu-type usage -n 1
+	run -2 --separate-stderr mk s -c prod-a --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"threshold_trigger_action is required"* ]]
 	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage
 	[[ $stderr == *"device_count is required"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --device-count 1
 	[[ $stderr == *"a threshold is required"* ]]
 	[ "$(count elastic_scaling_strategy)" = 0 ]
 }
 
 @test "the seed's form rules: types, ranges, logic, selector" {
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --device-count 1
 	[[ $stderr == *"cpu_threshold_type is required when cpu_threshold_value is set"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --memory-threshold 80 -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --memory-threshold 80 --device-count 1
 	[[ $stderr == *"memory_threshold_type is required when memory_threshold_value is set"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-type usage --memory-threshold 5 --memory-type usage -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-type usage --memory-threshold 5 --memory-type usage --device-count 1
 	[[ $stderr == *"cpu_threshold_type is set but cpu_threshold_value is not"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 100.5 --cpu-type usage -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 100.5 --cpu-type usage --device-count 1
 	[[ $stderr == *"must be between 0 and 100"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold -1 --cpu-type usage -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold -1 --cpu-type usage --device-count 1
 	[[ $stderr == *"must be between 0 and 100"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --device-count 1
 	[[ $stderr == *"condition_logic is required when both"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type used -n 1
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type used --device-count 1
 	[[ $stderr == *"use usage or allocated"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a scale_up --cpu-threshold 80 --cpu-type usage -n 1
+	run -2 --separate-stderr mk s -c prod-a -a scale_up --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"use pool_entry or pool_exit"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1 --node-selector '["a"]'
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1 --node-selector '["a"]'
 	[[ $stderr == *"node_selector"*"must be a JSON object"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1 --node-selector '{bad'
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1 --node-selector '{bad'
 	[[ $stderr == *"must be a JSON object"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 0
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 0
 	[[ $stderr == *"--device-count"* ]]
-	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1 --duration 90s
+	run -2 --separate-stderr mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1 --duration 90s
 	[[ $stderr == *"must be whole minutes"* ]]
-	run -2 --separate-stderr mk 123 -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -2 --separate-stderr mk 123 -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"cannot be all digits"* ]]
-	run -3 --separate-stderr mk s -c nope -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -3 --separate-stderr mk s -c nope -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"cluster 'nope' not found"* ]]
 	[ "$(count elastic_scaling_strategy)" = 0 ]
 	# one threshold: the logic defaults to OR
-	run -0 mk s -c prod-a -a pool_exit --memory-threshold 20 --memory-type usage -n 1
+	run -0 mk s -c prod-a -a pool_exit --memory-threshold 20 --memory-type usage --device-count 1
 	[ "$(sql "SELECT condition_logic FROM elastic_scaling_strategy")" = OR ]
-	run -4 --separate-stderr mk s -c prod-a -a pool_exit --memory-threshold 20 --memory-type usage -n 1
+	run -4 --separate-stderr mk s -c prod-a -a pool_exit --memory-threshold 20 --memory-type usage --device-count 1
 	[[ $stderr == *"strategy 's' already exists"* ]]
 }
 
@@ -127,7 +127,7 @@ YAML
 }
 
 @test "update changes only what is given and re-validates" {
-	mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 2 --duration 10
+	mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 2 --duration 10
 	run -0 esctl strategy update s --memory-threshold 60 --memory-type allocated --logic OR -c test-c --name s2
 	run -0 esctl -o json strategy show s2
 	[ "$(jq -r .cpu_threshold_value <<<"$output")" = 80 ]
@@ -146,20 +146,20 @@ YAML
 }
 
 @test "list filters and paging" {
-	mk a-entry -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
-	mk b-exit -c prod-b -a pool_exit --cpu-threshold 10 --cpu-type usage -n 1 --status disabled
-	mk c-entry -c prod-a,prod-b -a pool_entry --memory-threshold 90 --memory-type allocated -n 1
-	mk D-Entry -c test-c -a pool_entry --cpu-threshold 80 --cpu-type allocated -n 1
+	mk a-entry -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
+	mk b-exit -c prod-b -a pool_exit --cpu-threshold 10 --cpu-type usage --device-count 1 --status disabled
+	mk c-entry -c prod-a,prod-b -a pool_entry --memory-threshold 90 --memory-type allocated --device-count 1
+	mk D-Entry -c test-c -a pool_entry --cpu-threshold 80 --cpu-type allocated --device-count 1
 	run -0 esctl -o name strategy list
-	assert_output $'a-entry\nb-exit\nc-entry\nD-Entry'
+	assert_output $'strategy/a-entry\nstrategy/b-exit\nstrategy/c-entry\nstrategy/D-Entry'
 	run -0 esctl -o name strategy list --name ENTRY
-	assert_output $'a-entry\nc-entry\nD-Entry'
+	assert_output $'strategy/a-entry\nstrategy/c-entry\nstrategy/D-Entry'
 	run -0 esctl -o name strategy list --status disabled
-	assert_output b-exit
+	assert_output strategy/b-exit
 	run -0 esctl -o name strategy list --action pool_entry --cluster prod-b
-	assert_output c-entry
+	assert_output strategy/c-entry
 	run -0 esctl -o name strategy list --limit 2 --offset 1
-	assert_output $'b-exit\nc-entry'
+	assert_output $'strategy/b-exit\nstrategy/c-entry'
 	run -0 --separate-stderr esctl strategy list --limit 2
 	[[ $stderr == *"showing 1-2 of 4; next page: --offset 2"* ]]
 	run -2 esctl strategy list --status on
@@ -170,8 +170,8 @@ YAML
 }
 
 @test "enable, disable and delete" {
-	mk s1 -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
-	mk s2 -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	mk s1 -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
+	mk s2 -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	run -0 esctl strategy disable s1 2
 	assert_output $'strategy \'s1\' disabled\nstrategy \'s2\' disabled'
 	run -0 esctl strategy disable s1
@@ -190,7 +190,7 @@ YAML
 }
 
 @test "delete is refused while an order is open; closed orders stay" {
-	mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	mk s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id, strategy_id, action_type, status, device_count, created_at, updated_at) VALUES ('ESO-20240101-000001', 1, 1, 'pool_entry', 'pending', 1, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')"
 	run -4 --separate-stderr esctl strategy delete --yes s
 	[[ $stderr == *"strategy has 1 open order (ESO-20240101-000001 is pending)"* ]]
@@ -201,11 +201,11 @@ YAML
 
 @test "dry run of create and update changes nothing" {
 	before=$(db_dump)
-	run -0 --separate-stderr esctl --dry-run strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -0 --separate-stderr esctl --dry-run strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	[[ $stderr == *"would be created"* ]]
 	[ "$(db_dump)" = "$before" ]
 	# update: the strategy exists, the dry run says what would change
-	run -0 esctl strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage -n 1
+	run -0 esctl strategy create s -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --device-count 1
 	before=$(db_dump)
 	run -0 --separate-stderr esctl --dry-run strategy update s --cpu-threshold 60 --name s2
 	[[ $stderr == *"would be updated"* ]]

@@ -26,7 +26,7 @@ tl() {
 cpu_strategy() {
 	esctl strategy create "${1:-cpu-high}" -c "${2:-prod-a}" -a pool_entry \
 	    --cpu-threshold 80 --cpu-type usage --duration 15 --cooldown 30 \
-	    -n 2 "${@:3}" >/dev/null
+	    --device-count 2 "${@:3}" >/dev/null
 }
 
 # -o json strategy check at a time; stderr (warnings) to check.err.
@@ -42,30 +42,30 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	tl "$BREACH"
 	cpu_strategy
 	run -0 check_json 2024-01-01T00:40:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = skipped ]
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "condition held for 10m, less than the required 15m (since 2024-01-01T00:30:00Z): CPU usage 85.0% >= 80.0%" ]
-	[ "$(jq -r '.[0].triggered_value' <<<"$output")" = "CPU:85.0%,MEM:N/A" ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = skipped ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "condition held for 10m, less than the required 15m (since 2024-01-01T00:30:00Z): CPU usage 85.0% >= 80.0%" ]
+	[ "$(jq -r '.items | .[0].triggered_value' <<<"$output")" = "CPU:85.0%,MEM:N/A" ]
 	[ "$(count elastic_scaling_order)" = 0 ]
 	[ "$(sql "SELECT result || '|' || triggered_value || '|' || threshold_value FROM strategy_execution_history")" = "skipped|CPU:85.0%,MEM:N/A|CPU:80.0%,MEM:N/A" ]
 	# below the threshold: not met at all
 	run -0 check_json 2024-01-01T00:25:00Z
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
 }
 
 @test "a sustained breach creates exactly one pending order" {
 	tl "$BREACH"
 	cpu_strategy
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = order_created ]
-	[ "$(jq -r '.[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "condition held for 15m (4 snapshots since 2024-01-01T00:30:00Z): CPU usage 85.0% >= 80.0%" ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "condition held for 15m (4 snapshots since 2024-01-01T00:30:00Z): CPU usage 85.0% >= 80.0%" ]
 	[ "$(sql "SELECT order_number, cluster_id, strategy_id, action_type, status, device_count, created_by, created_at FROM elastic_scaling_order")" = "ESO-20240101-000001|1|1|pool_entry|pending|2|system|2024-01-01T00:45:00Z" ]
 	[ "$(sql "SELECT h.result, h.triggered_value, h.threshold_value, o.order_number, h.cluster_id, h.execution_time FROM strategy_execution_history h JOIN elastic_scaling_order o ON o.id = h.order_id")" = "order_created|CPU:85.0%,MEM:N/A|CPU:80.0%,MEM:N/A|ESO-20240101-000001|1|2024-01-01T00:45:00Z" ]
 	# the same moment again: cooldown; later, while still pending: open
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = skipped ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = skipped ]
 	run -0 check_json 2024-01-01T01:20:00Z
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "order ESO-20240101-000001 is still pending" ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "order ESO-20240101-000001 is still pending" ]
 	[ "$(count elastic_scaling_order)" = 1 ]
 	[ "$(count strategy_execution_history)" = 3 ]
 }
@@ -78,35 +78,35 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	sql "UPDATE elastic_scaling_order SET status = 'completed'"
 	for t in 00:50 01:00 01:10; do
 		run -0 check_json 2024-01-01T$t:00Z
-		[ "$(jq -r '.[0].result' <<<"$output")" = skipped ]
-		[ "$(jq -r '.[0].reason' <<<"$output")" = "in cooldown until 2024-01-01T01:15:00Z (30m after order ESO-20240101-000001 at 2024-01-01T00:45:00Z)" ]
+		[ "$(jq -r '.items | .[0].result' <<<"$output")" = skipped ]
+		[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "in cooldown until 2024-01-01T01:15:00Z (30m after order ESO-20240101-000001 at 2024-01-01T00:45:00Z)" ]
 	done
 	[ "$(count elastic_scaling_order)" = 1 ]
 	run -0 check_json 2024-01-01T01:15:00Z
-	[ "$(jq -r '.[0].order_number' <<<"$output")" = ESO-20240101-000002 ]
+	[ "$(jq -r '.items | .[0].order_number' <<<"$output")" = ESO-20240101-000002 ]
 	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE reason LIKE 'in cooldown%'")" = 3 ]
 }
 
 @test "AND needs both metrics, OR either" {
 	tl cpu=85,85,85,85 mem=50,50,50,50
-	esctl strategy create both -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic AND --duration 15 -n 1 >/dev/null
-	esctl strategy create either -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic OR --duration 15 -n 1 >/dev/null
+	esctl strategy create both -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic AND --duration 15 --device-count 1 >/dev/null
+	esctl strategy create either -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic OR --duration 15 --device-count 1 >/dev/null
 	run -0 check_json 2024-01-01T00:15:00Z
-	[ "$(jq -r '.[] | select(.strategy_name == "both") | .result' <<<"$output")" = skipped ]
-	[ "$(jq -r '.[] | select(.strategy_name == "both") | .reason' <<<"$output")" = "condition not met: CPU usage 85.0% >= 80.0% AND MEM usage 50.0% < 80.0%" ]
-	[ "$(jq -r '.[] | select(.strategy_name == "both") | .triggered_value' <<<"$output")" = "CPU:85.0%,MEM:50.0%" ]
-	[ "$(jq -r '.[] | select(.strategy_name == "either") | .result' <<<"$output")" = order_created ]
-	[ "$(jq -r '.[] | select(.strategy_name == "either") | .threshold_value' <<<"$output")" = "CPU:80.0%,MEM:80.0%" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "both") | .result' <<<"$output")" = skipped ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "both") | .reason' <<<"$output")" = "condition not met: CPU usage 85.0% >= 80.0% AND MEM usage 50.0% < 80.0%" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "both") | .triggered_value' <<<"$output")" = "CPU:85.0%,MEM:50.0%" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "either") | .result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "either") | .threshold_value' <<<"$output")" = "CPU:80.0%,MEM:80.0%" ]
 	[ "$(count elastic_scaling_order)" = 1 ]
 }
 
 @test "usage and allocated compare different values" {
 	tl cpu=50,50,50,50 cpualloc=90,90,90,90
-	esctl strategy create by-usage -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --duration 15 -n 1 >/dev/null
-	esctl strategy create by-alloc -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type allocated --duration 15 -n 1 >/dev/null
+	esctl strategy create by-usage -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --duration 15 --device-count 1 >/dev/null
+	esctl strategy create by-alloc -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type allocated --duration 15 --device-count 1 >/dev/null
 	run -0 check_json 2024-01-01T00:15:00Z
-	[ "$(jq -r '.[] | select(.strategy_name == "by-usage") | .result + " " + .triggered_value' <<<"$output")" = "skipped CPU:50.0%,MEM:N/A" ]
-	[ "$(jq -r '.[] | select(.strategy_name == "by-alloc") | .result + " " + .triggered_value' <<<"$output")" = "order_created CPU:90.0%,MEM:N/A" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "by-usage") | .result + " " + .triggered_value' <<<"$output")" = "skipped CPU:50.0%,MEM:N/A" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "by-alloc") | .result + " " + .triggered_value' <<<"$output")" = "order_created CPU:90.0%,MEM:N/A" ]
 }
 
 @test "a gap in the snapshots means not proven" {
@@ -114,13 +114,13 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	tl cpu=85,85,85,85,x,x,x,85,85,85
 	cpu_strategy gappy prod-a --duration 30
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = failed_check ]
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "not proven: gap of 20m between snapshots at 2024-01-01T00:15:00Z and 2024-01-01T00:35:00Z (limit 10m)" ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = failed_check ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "not proven: gap of 20m between snapshots at 2024-01-01T00:15:00Z and 2024-01-01T00:35:00Z (limit 10m)" ]
 	[ "$(count elastic_scaling_order)" = 0 ]
 	# a window after the gap is fine
 	esctl strategy update gappy --duration 10 >/dev/null
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = order_created ]
 }
 
 @test "a larger max_snapshot_gap in the config accepts the same gap" {
@@ -130,33 +130,33 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	mkdir -p "$XDG_CONFIG_HOME/esctl"
 	printf 'strategy:\n  max_snapshot_gap: 25m\n' > "$XDG_CONFIG_HOME/esctl/config.yaml"
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = order_created ]
 }
 
 @test "stale or missing snapshots fail the check" {
 	cpu_strategy
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = failed_check ]
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "no snapshot of the cluster in the last 25m" ]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = failed_check ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "no snapshot of the cluster in the last 25m" ]
 	tl cpu=85,85,85,85
 	run -0 check_json 2024-01-01T00:40:00Z
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "latest snapshot (2024-01-01T00:15:00Z) is 25m old, more than the 10m gap limit: is snapshot collection running?" ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "latest snapshot (2024-01-01T00:15:00Z) is 25m old, more than the 10m gap limit: is snapshot collection running?" ]
 	# collection began only 10 minutes before
 	run -0 check_json 2024-01-01T00:10:00Z
-	[ "$(jq -r '.[0].result' <<<"$output")" = failed_check ]
-	[[ $(jq -r '.[0].reason' <<<"$output") == "not proven: snapshots cover only 10m of the required 15m"* ]]
+	[ "$(jq -r '.items | .[0].result' <<<"$output")" = failed_check ]
+	[[ $(jq -r '.items | .[0].reason' <<<"$output") == "not proven: snapshots cover only 10m of the required 15m"* ]]
 	[ "$(count elastic_scaling_order)" = 0 ]
 }
 
 @test "missing usage values: unknown for AND, OR still fires on the other" {
 	tl cpu=-,-,-,- mem=90,90,90,90
-	esctl strategy create and -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic AND --duration 15 -n 1 >/dev/null
-	esctl strategy create or -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic OR --duration 15 -n 1 >/dev/null
+	esctl strategy create and -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic AND --duration 15 --device-count 1 >/dev/null
+	esctl strategy create or -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 80 --memory-type usage --logic OR --duration 15 --device-count 1 >/dev/null
 	run -0 check_json 2024-01-01T00:15:00Z
-	[ "$(jq -r '.[] | select(.strategy_name == "and") | .result' <<<"$output")" = failed_check ]
-	[[ $(jq -r '.[] | select(.strategy_name == "and") | .reason' <<<"$output") == "not proven: values missing in the snapshot of 2024-01-01T00:15:00Z (CPU usage N/A AND MEM usage 90.0% >= 80.0%)" ]]
-	[ "$(jq -r '.[] | select(.strategy_name == "and") | .triggered_value' <<<"$output")" = "CPU:N/A,MEM:90.0%" ]
-	[ "$(jq -r '.[] | select(.strategy_name == "or") | .result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "and") | .result' <<<"$output")" = failed_check ]
+	[[ $(jq -r '.items | .[] | select(.strategy_name == "and") | .reason' <<<"$output") == "not proven: values missing in the snapshot of 2024-01-01T00:15:00Z (CPU usage N/A AND MEM usage 90.0% >= 80.0%)" ]]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "and") | .triggered_value' <<<"$output")" = "CPU:N/A,MEM:90.0%" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "or") | .result' <<<"$output")" = order_created ]
 }
 
 @test "a disabled strategy is ignored" {
@@ -164,23 +164,23 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	cpu_strategy on
 	cpu_strategy off prod-a --status disabled
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r 'map(.strategy_name) | join(",")' <<<"$output")" = on ]
+	[ "$(jq -r '.items | map(.strategy_name) | join(",")' <<<"$output")" = on ]
 	[ "$(sql "SELECT count(*) FROM strategy_execution_history h JOIN elastic_scaling_strategy s ON s.id = h.strategy_id WHERE s.name = 'off'")" = 0 ]
 	[ "$(count elastic_scaling_order)" = 1 ]
 	esctl strategy disable on >/dev/null
 	run -0 check_json 2024-01-01T01:30:00Z
-	assert_output '[]'
+	assert_equal "$(jq -c . <<<"$output")" '{"kind":"List","items":[]}'
 }
 
 @test "pool_exit fires at or below its threshold, pool_entry at or above" {
 	tl cpu=20,20,20,20 mem=80,80,80,80
-	esctl strategy create exit-at -c prod-a -a pool_exit --cpu-threshold 20 --cpu-type usage --duration 15 -n 1 >/dev/null
-	esctl strategy create exit-below -c prod-a -a pool_exit --cpu-threshold 19.9 --cpu-type usage --duration 15 -n 1 >/dev/null
-	esctl strategy create entry-at -c prod-a -a pool_entry --memory-threshold 80 --memory-type usage --duration 15 -n 1 >/dev/null
+	esctl strategy create exit-at -c prod-a -a pool_exit --cpu-threshold 20 --cpu-type usage --duration 15 --device-count 1 >/dev/null
+	esctl strategy create exit-below -c prod-a -a pool_exit --cpu-threshold 19.9 --cpu-type usage --duration 15 --device-count 1 >/dev/null
+	esctl strategy create entry-at -c prod-a -a pool_entry --memory-threshold 80 --memory-type usage --duration 15 --device-count 1 >/dev/null
 	run -0 check_json 2024-01-01T00:15:00Z
-	[ "$(jq -r '.[] | select(.strategy_name == "exit-at") | .result' <<<"$output")" = order_created ]
-	[ "$(jq -r '.[] | select(.strategy_name == "exit-below") | .reason' <<<"$output")" = "condition not met: CPU usage 20.0% > 19.9%" ]
-	[ "$(jq -r '.[] | select(.strategy_name == "entry-at") | .result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "exit-at") | .result' <<<"$output")" = order_created ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "exit-below") | .reason' <<<"$output")" = "condition not met: CPU usage 20.0% > 19.9%" ]
+	[ "$(jq -r '.items | .[] | select(.strategy_name == "entry-at") | .result' <<<"$output")" = order_created ]
 	[ "$(sql "SELECT group_concat(action_type) FROM (SELECT action_type FROM elastic_scaling_order ORDER BY id)")" = pool_exit,pool_entry ]
 	run -0 esctl strategy show exit-at
 	assert_output --partial 'condition:                CPU usage <= 20%'
@@ -191,13 +191,13 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	CLUSTER=prod-b tl cpu=$(printf '10,%.0s' {1..18})10
 	cpu_strategy both prod-a,prod-b
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r 'map(.cluster_name + ":" + .result) | join(",")' <<<"$output")" = "prod-a:order_created,prod-b:skipped" ]
+	[ "$(jq -r '.items | map(.cluster_name + ":" + .result) | join(",")' <<<"$output")" = "prod-a:order_created,prod-b:skipped" ]
 	[ "$(sql "SELECT group_concat(cluster_id) FROM (SELECT cluster_id FROM strategy_execution_history ORDER BY cluster_id)")" = 1,2 ]
 	run -0 check_json 2024-01-01T00:50:00Z --cluster prod-b
-	[ "$(jq -r 'map(.cluster_name) | join(",")' <<<"$output")" = prod-b ]
+	[ "$(jq -r '.items | map(.cluster_name) | join(",")' <<<"$output")" = prod-b ]
 	cpu_strategy other prod-a
 	run -0 check_json 2024-01-01T00:50:00Z --strategy other
-	[ "$(jq -r 'map(.strategy_name + ":" + .result) | join(",")' <<<"$output")" = other:order_created ]
+	[ "$(jq -r '.items | map(.strategy_name + ":" + .result) | join(",")' <<<"$output")" = other:order_created ]
 	[ "$(sql "SELECT group_concat(order_number) FROM (SELECT order_number FROM elastic_scaling_order ORDER BY id)")" = ESO-20240101-000001,ESO-20240101-000002 ]
 	run -3 esctl strategy check --strategy nope
 	run -3 esctl strategy check --cluster nope
@@ -208,7 +208,7 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	cpu_strategy
 	sql "UPDATE k8s_cluster SET deleted_at = '2024-01-01T00:00:00Z' WHERE clustername = 'prod-a'"
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -r '.[0].result + ": " + .[0].reason' <<<"$output")" = "failed_check: cluster 'prod-a' is no longer registered" ]
+	[ "$(jq -r '.items | .[0].result + ": " + .[0].reason' <<<"$output")" = "failed_check: cluster 'prod-a' is no longer registered" ]
 }
 
 @test "--dry-run evaluates and writes nothing" {
@@ -226,8 +226,8 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	tl "$BREACH"
 	cpu_strategy
 	run -0 check_json 2024-01-01T00:45:00Z
-	[ "$(jq -c '.[0] | keys_unsorted | map(select(. != "notifications"))' <<<"$output")" = '["strategy_id","strategy_name","cluster_id","cluster_name","result","reason","triggered_value","threshold_value","order_id","order_number","execution_time"]' ]
-	[ "$(jq -r '.[0].execution_time' <<<"$output")" = 2024-01-01T00:45:00Z ]
+	[ "$(jq -c '.items | .[0] | keys_unsorted | map(select(. != "notifications"))' <<<"$output")" = '["strategy_id","strategy_name","cluster_id","cluster_name","result","reason","triggered_value","threshold_value","order_id","order_number","execution_time"]' ]
+	[ "$(jq -r '.items | .[0].execution_time' <<<"$output")" = 2024-01-01T00:45:00Z ]
 	run -0 esctl strategy check --at 2024-01-01T00:50:00Z
 	assert_line --index 2 'checked 1 strategy/cluster pair at 2024-01-01T00:50:00Z: 0 orders created, 1 skipped, 0 failed checks'
 	run -0 esctl -q strategy check --at 2024-01-01T00:55:00Z
@@ -246,7 +246,7 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	[ "$(jq -r .trigger.triggered_value <<<"$output")" = "CPU:85.0%,MEM:N/A" ]
 	[ "$(jq -c .devices <<<"$output")" = '[]' ]
 	run -0 esctl -o json strategy history cpu-high --result skipped
-	[ "$(jq length <<<"$output")" = 1 ]
+	[ "$(jq '.items | length' <<<"$output")" = 1 ]
 	run -0 esctl -o json strategy show cpu-high
 	[ "$(jq -r '.execution_history | length' <<<"$output")" = 2 ]
 	[ "$(jq -r '.orders[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
@@ -256,7 +256,7 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	tl "$BREACH"
 	cpu_strategy
 	run -0 check_json 2024-01-01T00:29:59Z
-	[ "$(jq -r '.[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
+	[ "$(jq -r '.items | .[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
 	run -2 esctl strategy check --at tomorrowish
 }
 

@@ -24,7 +24,7 @@ breach() {
 	timeline "$BATS_TEST_TMPDIR/t.csv" prod-a 2024-01-01T09:00:00Z 5 cpu=90,90,90,90
 	esctl snapshot import "$BATS_TEST_TMPDIR/t.csv" >/dev/null
 	esctl strategy create hot -c prod-a -a pool_entry --cpu-threshold 80 \
-	    --cpu-type usage --duration 15 -n 3 >/dev/null
+	    --cpu-type usage --duration 15 --device-count 3 >/dev/null
 }
 
 @test "duty add, list, now and remove; overnight shifts" {
@@ -33,23 +33,23 @@ breach() {
 	assert_output "1 duty shift of 'alice' added (08:00:00-20:00:00)"
 	run -0 esctl duty add bob --date 2024-01-01 --start 20:00 --end 8:00 --days 2
 	run -0 -- esctl -o json duty list --all
-	[ "$(jq -r 'map("\(.user_id) \(.duty_date) \(.start_time)-\(.end_time)") | join(";")' <<<"$output")" = "alice 2024-01-01 08:00:00-20:00:00;bob 2024-01-01 20:00:00-08:00:00;bob 2024-01-02 20:00:00-08:00:00" ]
-	[ "$(jq -c '.[0].contact_info' <<<"$output")" = '{"email":"alice@example.com","phone":"+8613800000000","im":"alice-im"}' ]
+	[ "$(jq -r '.items | map("\(.user_id) \(.duty_date) \(.start_time)-\(.end_time)") | join(";")' <<<"$output")" = "alice 2024-01-01 08:00:00-20:00:00;bob 2024-01-01 20:00:00-08:00:00;bob 2024-01-02 20:00:00-08:00:00" ]
+	[ "$(jq -c '.items | .[0].contact_info' <<<"$output")" = '{"email":"alice@example.com","phone":"+8613800000000","im":"alice-im"}' ]
 	run -0 esctl -o name duty now --at 2024-01-01T09:00:00Z
-	assert_output alice
+	assert_output duty/alice
 	run -0 esctl -o name duty now --at 2024-01-01T20:00:00Z
-	assert_output bob
+	assert_output duty/bob
 	run -0 esctl -o name duty now --at 2024-01-02T07:59:59Z
-	assert_output bob
+	assert_output duty/bob
 	run -0 --separate-stderr esctl duty now --at 2024-01-02T12:00:00Z
 	[[ $stderr == *"Nobody is on duty."* ]]
 	ESCTL_NOW=2024-01-02T23:00:00Z run -0 esctl -o name duty now
-	assert_output bob
+	assert_output duty/bob
 	# list defaults to today and later (ESCTL_NOW)
 	ESCTL_NOW=2024-01-02T10:00:00Z run -0 esctl -o name duty list
-	assert_output bob
+	assert_output duty/bob
 	run -0 esctl -o name duty list --all --user alice
-	assert_output alice
+	assert_output duty/alice
 	run -0 esctl duty remove --yes 2 3
 	[ "$(count duty_roster)" = 1 ]
 	run -3 esctl duty remove --yes 42
@@ -58,7 +58,7 @@ breach() {
 @test "duty times are local time" {
 	esctl duty add li --date 2024-01-01 --start 08:00 --end 09:00 >/dev/null
 	TZ=Asia/Shanghai run -0 esctl -o name duty now --at 2024-01-01T00:30:00Z
-	assert_output li
+	assert_output duty/li
 	run -0 --separate-stderr esctl duty now --at 2024-01-01T00:30:00Z
 	[[ $stderr == *"Nobody is on duty."* ]]
 }
@@ -107,8 +107,8 @@ YAML
 	    --email carol@example.com >/dev/null
 	run -0 --separate-stderr esctl -o json strategy check --at 2024-01-01T09:15:00Z
 	[ "$stderr" = "" ]
-	[ "$(jq -r '.[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
-	[ "$(jq -r '.[0].notifications | map(.notification_type + ":" + .status) | join(",")' <<<"$output")" = "system:sent,im:sent,email:sent,sms:sent" ]
+	[ "$(jq -r '.items | .[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
+	[ "$(jq -r '.items | .[0].notifications | map(.notification_type + ":" + .status) | join(",")' <<<"$output")" = "system:sent,im:sent,email:sent,sms:sent" ]
 	# IM webhook: one JSON POST mentioning alice
 	[ "$(wc -l < "$IM_LOG")" = 1 ]
 	[ "$(jq -r '.method + " " + .path' "$IM_LOG")" = "POST /robot/send" ]
@@ -133,12 +133,12 @@ YAML
 	# every attempt is in the log, tied to the order and strategy
 	[ "$(sql "SELECT group_concat(notification_type || ':' || recipient || ':' || status, ' ') FROM (SELECT * FROM notification_log WHERE order_id = 1 AND strategy_id = 1 ORDER BY id)")" = "system:alice:sent im:alice-im:sent email:alice@example.com:sent sms:+8613800000000:sent" ]
 	run -0 esctl -o json notify list --unread
-	[ "$(jq length <<<"$output")" = 4 ]
-	[ "$(jq -r '.[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
+	[ "$(jq '.items | length' <<<"$output")" = 4 ]
+	[ "$(jq -r '.items | .[0].order_number' <<<"$output")" = ESO-20240101-000001 ]
 	run -0 esctl notify read 1
 	assert_output "1 notification marked read"
 	run -0 esctl -o json notify list --unread
-	[ "$(jq length <<<"$output")" = 3 ]
+	[ "$(jq '.items | length' <<<"$output")" = 3 ]
 	run -0 esctl notify read --all
 	assert_output "3 notifications marked read"
 	[ "$(sql "SELECT count(*) FROM notification_log WHERE status = 'read' AND read_time IS NOT NULL")" = 4 ]
@@ -175,7 +175,7 @@ YAML
 	[[ $(sql "SELECT error_message FROM notification_log WHERE notification_type = 'sms'") == *"HTTP 503"*"injected failure"* ]]
 	[ "$(smtp_messages | wc -l)" = 1 ]
 	run -0 esctl -o name notify list --status failed
-	assert_output $'13800000000\nalice'
+	assert_output $'notification/13800000000\nnotification/alice'
 	run -4 esctl notify read 1
 	# the SMTP sink goes away too: still one order, the check still works
 	stop_smtp_sink
@@ -223,7 +223,7 @@ YAML
 	run -2 esctl notify test fax --to x
 	[ "$(sql "SELECT group_concat(notification_type || ':' || status, ' ') FROM (SELECT * FROM notification_log ORDER BY id)")" = "system:sent im:sent email:sent sms:failed" ]
 	run -0 esctl -o name notify list --type email
-	assert_output ops@example.com
+	assert_output notification/ops@example.com
 }
 
 @test "a channel without its address is a config error before any order" {

@@ -11,6 +11,15 @@ setup() {
 	export ESCTL_CRON_LOCK_DIR=$BATS_TEST_TMPDIR/lock
 }
 
+@test "scripts/demo-nodepool: select, pool_exit executed, a cordoned node back" {
+	run -0 --separate-stderr "$ESCTL_TOP/scripts/demo-nodepool"
+	assert_line "sim-node-3   sim-node-3   special device (--allow-special)"
+	assert_line "order ESO-$(date -u +%Y%m%d)-000001 completed"
+	assert_line "order ESO-$(date -u +%Y%m%d)-000002 completed"
+	assert_line --regexp '^sim-node-1 +<none> +available '
+	assert_line --regexp '^pool_exit +completed +1 +1 '
+}
+
 @test "scripts/demo-strategy: a breach becomes one order, then a cooldown skip" {
 	run -0 "$ESCTL_TOP/scripts/demo-strategy"
 	assert_output --partial "imported 48 snapshots"

@@ -33,8 +33,8 @@ vg() {
 	run -0 vg snapshot list -o wide
 	run -2 vg snapshot import --format json "$BATS_TEST_TMPDIR/t.csv"
 	run -0 vg duty add alice --date 2024-01-01 --start 00:00 --end 00:00 --email a@example.com --days 2
-	run -0 vg strategy create hot -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 10 --memory-type usage --logic AND --duration 10 -n 1 --node-selector '{"a":"b"}'
-	run -2 vg strategy create bad -c prod-a -a pool_entry --cpu-threshold 80 -n 1
+	run -0 vg strategy create hot -c prod-a -a pool_entry --cpu-threshold 80 --cpu-type usage --memory-threshold 10 --memory-type usage --logic AND --duration 10 --device-count 1 --node-selector '{"a":"b"}'
+	run -2 vg strategy create bad -c prod-a -a pool_entry --cpu-threshold 80 --device-count 1
 	run -0 vg strategy check --at 2024-01-01T00:15:00Z -o json
 	run -0 vg strategy check --at 2024-01-01T00:15:00Z
 	run -0 vg --dry-run strategy check --at 2024-01-01T00:15:00Z

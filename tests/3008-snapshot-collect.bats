@@ -64,10 +64,10 @@ load_cluster() {
 	export ESCTL_NOW=2024-01-01T00:00:00Z
 	run -0 --separate-stderr esctl -o json snapshot collect
 	[ "$stderr" = "" ]
-	j=$(jq '.[0]' <<<"$output")
+	j=$(jq '.items | .[0]' <<<"$output")
 	[ "$(jq -r .status <<<"$j")" = collected ]
 	run -0 esctl -o json snapshot list --cluster sim-a
-	s=$(jq '.[0]' <<<"$output")
+	s=$(jq '.items | .[0]' <<<"$output")
 	[ "$(jq -c '[.collected_at, .source, .node_count, .ready_node_count,
 	    .unschedulable_node_count, .bm_count, .vm_count, .pod_count]' <<<"$s")" = \
 	    '["2024-01-01T00:00:00Z","kube",3,3,1,3,0,3]' ]
@@ -93,7 +93,7 @@ load_cluster() {
 	esctl k8s add sim-a --context sim >/dev/null
 	run -0 --separate-stderr esctl -o json snapshot collect
 	[[ $stderr == *"cluster 'sim-a': no metrics.k8s.io API: usage unknown"* ]]
-	[ "$(jq -r '.[0].status' <<<"$output")" = collected ]
+	[ "$(jq -r '.items | .[0].status' <<<"$output")" = collected ]
 	[ "$(sql 'SELECT coalesce(max_cpu, -1), cpu_allocation_ratio FROM k8s_cluster_resource_snapshot')" = "-1|23.4375" ]
 }
 
@@ -104,11 +104,11 @@ load_cluster() {
 	esctl k8s add sim-p --context sim --prometheus "$PROM_URL" >/dev/null
 	run -0 --separate-stderr esctl -o json snapshot collect --cluster sim-p
 	[ "$stderr" = "" ]
-	[ "$(jq -r '.[0].status + " " + .[0].source' <<<"$output")" = "collected prometheus" ]
+	[ "$(jq -r '.items | .[0].status + " " + .[0].source' <<<"$output")" = "collected prometheus" ]
 	# irate() of counters sampled every second: close to 10, not exact
-	jq -e '.[0].cpu_usage > 9.3 and .[0].cpu_usage < 10.7' <<<"$output"
-	jq -e '.[0].max_cpu > 29 and .[0].max_cpu < 33.5' <<<"$output"
-	jq -e '.[0].mem_usage == 60' <<<"$output"
+	jq -e '.items | .[0].cpu_usage > 9.3 and .[0].cpu_usage < 10.7' <<<"$output"
+	jq -e '.items | .[0].max_cpu > 29 and .[0].max_cpu < 33.5' <<<"$output"
+	jq -e '.items | .[0].mem_usage == 60' <<<"$output"
 	# allocation still comes from the API server
 	[ "$(sql 'SELECT source, max_memory, cpu_allocation_ratio FROM k8s_cluster_resource_snapshot')" = "prometheus|46.875|23.4375" ]
 	run -0 curl -sf "$PROM_URL/api/v1/targets"
@@ -126,7 +126,7 @@ load_cluster() {
 	export ESCTL_KUBE_RETRY_MAX_TIME=1s
 	run -6 --separate-stderr esctl -o json snapshot collect
 	# the results, then (as for every failing command) the error object
-	[ "$(jq -rs '.[0] | map(.cluster_name + ":" + .status) | join(",")' <<<"$output")" = "down:failed,good:collected,noprom:partial" ]
+	[ "$(jq -rs '.[0].items | map(.cluster_name + ":" + .status) | join(",")' <<<"$output")" = "down:failed,good:collected,noprom:partial" ]
 	[ "$(jq -s '.[1].error.code' <<<"$output")" = 6 ]
 	[[ $stderr == *"cluster 'down': "*"127.0.0.1:$dead"* ]]
 	[[ $stderr == *"cluster 'noprom': usage unknown: cannot query Prometheus at 'http://127.0.0.1:"* ]]
@@ -140,7 +140,7 @@ load_cluster() {
 	load_cluster
 	esctl k8s add sim-a --context sim >/dev/null
 	run -0 esctl -o json --dry-run snapshot collect
-	[ "$(jq -r '.[0].status' <<<"$output")" = dry_run ]
+	[ "$(jq -r '.items | .[0].status' <<<"$output")" = dry_run ]
 	[ "$(count k8s_cluster_resource_snapshot)" = 0 ]
 }
 
@@ -148,10 +148,10 @@ load_cluster() {
 	load_cluster
 	esctl k8s add sim-a --context sim >/dev/null
 	esctl strategy create hot -c sim-a -a pool_entry --cpu-threshold 35 \
-	    --cpu-type usage --duration 10 -n 1 >/dev/null
+	    --cpu-type usage --duration 10 --device-count 1 >/dev/null
 	for t in 00:00 00:05 00:10; do
 		ESCTL_NOW=2024-01-01T$t:00Z esctl snapshot collect >/dev/null
 	done
 	run -0 --separate-stderr esctl -o json strategy check --at 2024-01-01T00:10:00Z
-	[ "$(jq -r '.[0].result + " " + .[0].triggered_value' <<<"$output")" = "order_created CPU:37.5%,MEM:N/A" ]
+	[ "$(jq -r '.items | .[0].result + " " + .[0].triggered_value' <<<"$output")" = "order_created CPU:37.5%,MEM:N/A" ]
 }

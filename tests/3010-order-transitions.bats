@@ -12,7 +12,7 @@ setup() {
 }
 
 @test "create a manual order: pending, strategy NULL, selector canonical" {
-	run -0 esctl order create --cluster prod-a --action pool_exit -n 2 \
+	run -0 esctl order create --cluster prod-a --action pool_exit --count 2 \
 	    -l pool=general,zone=a --reason "quiet weekend"
 	assert_output "order ESO-$(date -u +%Y%m%d)-000001 created (pending)"
 	run -0 esctl -o json order show 1
@@ -31,7 +31,7 @@ setup() {
 @test "create: bad action, count or selector changes nothing" {
 	run -2 esctl order create --cluster prod-a --action maintenance_request
 	assert_output --partial "manual order is pool_entry or pool_exit"
-	run -2 esctl order create --cluster prod-a --action pool_exit -n 0
+	run -2 esctl order create --cluster prod-a --action pool_exit --count 0
 	run -2 esctl order create --cluster prod-a --action pool_exit -l 'a b'
 	assert_output --partial "invalid selector 'a b'"
 	run -3 esctl order create --cluster nope --action pool_exit

@@ -103,7 +103,7 @@ taint_is() {
 	refute_output --partial lonely
 	assert_output --partial "safe-to-evict"
 	run -4 --separate-stderr esctl -o json --dry-run node drain sim-node-2
-	[ "$(jq -r '[.[] | (.name | sub("-[a-z0-9]+-[a-z0-9]+$"; "")) +
+	[ "$(jq -r '[.items[] | (.name | sub("-[a-z0-9]+-[a-z0-9]+$"; "")) +
 	    ":" + .action] | sort | join(" ")' <<<"$output")" = \
 	    "keep:refuse lonely:refuse scratch:refuse" ]
 }

@@ -29,7 +29,7 @@ teardown() { stop_receivers; }
 
 # A pool_exit order of N nodes, approved: prints nothing.
 exit_order() {
-	esctl order create --cluster prod --action pool_exit -n "$1" \
+	esctl order create --cluster prod --action pool_exit --count "$1" \
 	    >/dev/null
 	# (a background "$ESCTL_BIN" below, not the esctl function: kill -9
 	# must hit esctl itself, not a subshell running it)
@@ -60,7 +60,7 @@ exit_order() {
 	    cpu=10,10,10,10,10
 	esctl snapshot import "$BATS_TEST_TMPDIR/tl.csv" >/dev/null
 	esctl strategy create quiet -c prod -a pool_exit --cpu-threshold 20 \
-	    --cpu-type usage --duration 15 -n 2 >/dev/null
+	    --cpu-type usage --duration 15 --device-count 2 >/dev/null
 	run -0 esctl strategy check --at 2024-01-01T00:20:00Z
 	[ "$(sql "SELECT status || ':' || action_type || ':' || device_count
 	    FROM elastic_scaling_order")" = pending:pool_exit:2 ]
@@ -215,8 +215,11 @@ exit_order() {
 	for pid in "${pids[@]}"; do
 		rc=0
 		wait "$pid" || rc=$?
-		[ "$rc" = 0 ] && ok=$((ok + 1))
-		[ "$rc" = 4 ] && four=$((four + 1))
+		if [ "$rc" = 0 ]; then
+			ok=$((ok + 1))
+		elif [ "$rc" = 4 ]; then
+			four=$((four + 1))
+		fi
 	done
 	[ "$ok" = 1 ]
 	[ "$four" = 7 ]
@@ -260,7 +263,7 @@ exit_order() {
 	start_receiver
 	np_config "  provision_url: $RECV_URL/provision
   pool_label: esctl.io/pool=general"
-	esctl order create --cluster prod --action pool_entry -n 2 >/dev/null
+	esctl order create --cluster prod --action pool_entry --count 2 >/dev/null
 	esctl order approve 1 >/dev/null
 	# the "provisioner": once asked, it registers the machine as a Node
 	(
@@ -284,9 +287,9 @@ exit_order() {
 	    ci_code = 'CI-sim-node-2'")" = in_pool:1 ]
 	[ "$(sql "SELECT status || ':' || cluster_id FROM device WHERE
 	    ci_code = 'CI-new'")" = in_pool:1 ]
-	run -0 kube_sim_api GET /api/v1/nodes/sim-node-2
+	run -0 --separate-stderr kube_sim_api GET /api/v1/nodes/sim-node-2
 	[ "$(jq -c '[.spec.unschedulable, .metadata.labels["esctl.io/pool"]]' <<<"$output")" = '[null,"general"]' ]
-	run -0 kube_sim_api GET /api/v1/nodes/fresh-1
+	run -0 --separate-stderr kube_sim_api GET /api/v1/nodes/fresh-1
 	[ "$(jq -r '.metadata.labels["esctl.io/pool"]' <<<"$output")" = general ]
 	# the webhook got the device record and the order
 	[ "$(jq -r '.json | .event + " " + .order_number + " " + .cluster +
@@ -305,5 +308,17 @@ exit_order() {
 	run -4 esctl order execute 1 --timeout 5s
 	assert_output --partial "CI-new: provisioning webhook: HTTP 503"
 	[ "$(wc -l < "$RECV_LOG")" = 3 ]
+	[ "$(sql 'SELECT status FROM elastic_scaling_order')" = failed ]
+}
+
+@test "a cordon the server refuses: slot failed, the device back in the pool" {
+	exit_order 1
+	kube_sim_fault PATCH '/api/v1/nodes/*' 403 0
+	run -4 esctl order execute 1
+	assert_output --partial "sim-node-1: "
+	[ "$(np_phase 1)" = "1:sim-node-1:selected" ]
+	[ "$(sql "SELECT status FROM order_device")" = failed ]
+	[ "$(sql "SELECT status || ':' || pool_entry_time FROM device WHERE
+	    ci_code = 'CI-sim-node-1'")" = in_pool:2026-11-01T00:00:00Z ]
 	[ "$(sql 'SELECT status FROM elastic_scaling_order')" = failed ]
 }

@@ -32,7 +32,7 @@ setup() {
 }
 
 @test "-o json: the ranked candidates, their factors, every exclusion" {
-	run -0 esctl -o json device select --cluster prod -n 1
+	run -0 esctl -o json device select --cluster prod --count 1
 	j=$output
 	[ "$(jq -c '[.candidates[] | [.rank, .node, .ci_code, .selected]]' <<<"$j")" = \
 	    '[[1,"sim-node-6","CI-sim-node-6",true],[2,"sim-node-5","CI-sim-node-5",false]]' ]
@@ -56,7 +56,7 @@ sim-node-7: no device stands for this node (esctl device import, esctl device sy
 }
 
 @test "--allow-special, --allow-taint and a selector change the list" {
-	run -0 esctl -o json device select --cluster prod -n 3 \
+	run -0 esctl -o json device select --cluster prod --count 3 \
 	    --allow-special --allow-taint dedicated
 	# longest in the pool first among the idle (device N entered on
 	# 2026-11-0N), the busy node last
@@ -85,9 +85,41 @@ sim-node-7: no device stands for this node (esctl device import, esctl device sy
 }
 
 @test "the table: candidates then exclusions; unknown cluster exit 3" {
-	run -0 esctl device select --cluster prod -n 1
+	run -0 esctl device select --cluster prod --count 1
 	assert_line --index 0 --regexp '^RANK +NODE +DEVICE +SCORE'
 	assert_line --index 1 --regexp '^ +1 +sim-node-6 +CI-sim-node-6 '
 	assert_output --partial "sim-node-3   CI-sim-node-3   NotReady"
 	run -3 esctl device select --cluster nope
+}
+
+@test "device sync: matched by InternalIP then name, OS fields, pool status" {
+	# a device known only by name, one whose Node is gone, one spare
+	sql "INSERT INTO device (created_at, updated_at, ci_code, status)
+	    VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',
+	    'sim-node-7', 'available')"
+	sql "INSERT INTO device (created_at, updated_at, ci_code, status,
+	    cluster_id, cluster) VALUES ('2026-01-01T00:00:00Z',
+	    '2026-01-01T00:00:00Z', 'CI-gone', 'in_pool', 1, 'prod')"
+	sql "UPDATE device SET status = 'available', cluster_id = NULL
+	    WHERE ci_code = 'CI-sim-node-6'"
+	run -0 --separate-stderr esctl -o json device sync --cluster prod
+	[ "$(jq -r '.matched[] | .node + ":" + .ci_code + ":" + .status' <<<"$output")" = \
+"sim-node-1:CI-sim-node-1:in_pool
+sim-node-2:CI-sim-node-2:in_pool
+sim-node-3:CI-sim-node-3:offline
+sim-node-4:CI-sim-node-4:cordoned
+sim-node-5:CI-sim-node-5:in_pool
+sim-node-6:CI-sim-node-6:in_pool
+sim-node-7:sim-node-7:in_pool" ]
+	[ "$(jq -c '[.unmatched_devices, .released]' <<<"$output")" = \
+	    '[["CI-gone"],["CI-gone"]]' ]
+	[ "$(sql "SELECT os_name || ':' || os_kernel || ':' || arch_type ||
+	    ':' || cluster_id FROM device WHERE ci_code = 'sim-node-7'")" = \
+	    linux:6.1.0-sim:amd64:1 ]
+	[ "$(sql "SELECT status || ':' || coalesce(cluster_id, '-') FROM
+	    device WHERE ci_code = 'CI-gone'")" = available:- ]
+	# a dry run reports and writes nothing
+	sql "UPDATE device SET status = 'available' WHERE ci_code = 'sim-node-7'"
+	run -0 esctl --dry-run -o json device sync --cluster prod
+	[ "$(sql "SELECT status FROM device WHERE ci_code = 'sim-node-7'")" = available ]
 }

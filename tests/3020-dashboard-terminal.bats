@@ -67,15 +67,25 @@ golden() {
 	[ -z "$output" ]
 }
 
+# Fails when a line of $output is wider than $1 display columns.
+fits() {
+	"$PYTHON" -c 'import sys, unicodedata as u
+for line in sys.stdin.read().split("\n"):
+    w = sum(2 if u.east_asian_width(c) in "WF" else 1 for c in line)
+    if w > int(sys.argv[1]):
+        sys.exit("too wide (%d): %s" % (w, line))' "$1" <<<"$output"
+}
+
 @test "80 columns: golden, every line within the width" {
 	COLUMNS=80 run -0 esctl dashboard
 	golden term-80.txt
-	while IFS= read -r line; do
-		w=$("$PYTHON" -c 'import sys, unicodedata as u
-s = sys.argv[1]
-print(sum(2 if u.east_asian_width(c) in "WF" else 1 for c in s))' "$line")
-		[ "$w" -le 80 ] || { echo "too wide ($w): $line"; false; }
-	done <<<"$output"
+	fits 80
+	# the narrowest view drops the usage columns rather than overflow
+	COLUMNS=60 run -0 esctl dashboard
+	fits 60
+	assert_line 'ESO-20240302-000002  <script>…  exit    东京-集…  1h30m    1'
+	COLUMNS=20 run -0 esctl dashboard
+	fits 60
 }
 
 @test "a wider terminal gets full columns; --cluster and --range 7d" {
@@ -118,4 +128,20 @@ print(len(sys.argv[1].split(":", 1)[1]))' "$b")
 	sql "UPDATE elastic_scaling_strategy SET name = '$long' WHERE id = 1"
 	COLUMNS=80 run -0 esctl dashboard
 	assert_line --regexp '^ESO-20240302-000001  n{11}… +entry '
+}
+
+@test "a cluster whose latest snapshot from Kubernetes has NotReady nodes is abnormal" {
+	sql "INSERT INTO k8s_cluster_resource_snapshot (created_at, updated_at,
+	    cluster_id, collected_at, node_count, ready_node_count, source)
+	    VALUES ('x', 'x', 1, '2024-03-02T11:55:00Z', 10, 8, 'kube')"
+	run -0 esctl -o json dashboard
+	[ "$(jq -c .cards.clusters <<<"$output")" = '{"total":2,"abnormal":2,"warnings":["cluster '"'"'prod-a'"'"': 2 of 10 nodes not ready","cluster '"'"'东京-集群'"'"' is maintaining"]}' ]
+	COLUMNS=80 run -0 esctl dashboard
+	assert_line "  ! cluster 'prod-a': 2 of 10 nodes not ready"
+	# a newer snapshot is what counts
+	sql "INSERT INTO k8s_cluster_resource_snapshot (created_at, updated_at,
+	    cluster_id, collected_at, node_count, ready_node_count, source)
+	    VALUES ('x', 'x', 1, '2024-03-02T11:58:00Z', 10, 10, 'kube')"
+	run -0 esctl -o json dashboard
+	[ "$(jq -r .cards.clusters.abnormal <<<"$output")" = 1 ]
 }

@@ -20,61 +20,6 @@ teardown() {
 	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true
 }
 
-# Starts esctl dashboard --watch ARGS... in a 100x40 tmux pane; its pid
-# goes to $T/pid and its exit status to $T/exit.
-start_watch() {
-	tmux -S "$TMUX_SOCK" -f /dev/null -u new-session -d -x 100 -y 40 \
-	    "sh -c 'echo \$\$ > $T/pid; exec $ESCTL_BIN dashboard --watch $*';
-	    echo \$? > $T/exit; sleep 60"
-	wait_screen 'PENDING ORDERS'
-}
-
-screen() {
-	tmux -S "$TMUX_SOCK" capture-pane -p
-}
-
-# Waits (10 s at most) until the screen shows the fixed string.
-wait_screen() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if screen | grep -qF -- "$1"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "screen never showed '$1':" >&2
-	screen >&2
-	return 1
-}
-
-wait_file() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-keys() {
-	tmux -S "$TMUX_SOCK" send-keys "$@"
-}
-
-alternate_on() {
-	tmux -S "$TMUX_SOCK" display -p '#{alternate_on}'
-}
-
-# What an approval or rejection leaves on an order and its events,
-# without the order's own identity.
-order_state() {
-	sql "SELECT status, approver, updated_at, cancel_reason,
-	    (SELECT group_concat(actor || '|' || event || '|' ||
-	    coalesce(from_status, '') || '|' || coalesce(to_status, '') ||
-	    '|' || at || '|' || message, ';') FROM order_event e
-	    WHERE e.order_id = o.id)
-	    FROM elastic_scaling_order o WHERE order_number = '$1'"
-}
-
 @test "approve through the TUI changes the order exactly like 'order approve'" {
 	start_watch --interval 1s
 	[ "$(alternate_on)" = 1 ]

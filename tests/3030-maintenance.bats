@@ -81,7 +81,7 @@ request() {
 	run -0 --separate-stderr esctl maintenance request --device CI-2 \
 	    --start now --end +2h --ticket HW-1 --reason "replace a disk"
 	[[ $output == "maintenance request ESO-"*" recorded (pending_confirmation)" ]]
-	o=$(esctl -o json maintenance list | jq -r '.[0].order_number')
+	o=$(esctl -o json maintenance list | jq -r '.items[0].order_number')
 	[ "$(received accepted)" = 1 ]
 	# the same ticket again is the same order (a retrying downstream)
 	run -0 esctl maintenance request --device CI-2 --start now --end +2h \

@@ -185,10 +185,10 @@ count() {
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":91')"
 	[ "$(notes)" = 3 ]
 	run -0 esctl -o json metrics alerts es-a
-	[ "$(jq 'length' <<< "$output")" = 2 ]
-	[ "$(jq -r '.[0].state' <<< "$output")" = firing ]
-	[ "$(jq -r '.[1].state' <<< "$output")" = resolved ]
-	[ "$(jq -r '.[1].notifications' <<< "$output")" = 2 ]
+	[ "$(jq '.items | length' <<< "$output")" = 2 ]
+	[ "$(jq -r '.items[0].state' <<< "$output")" = firing ]
+	[ "$(jq -r '.items[1].state' <<< "$output")" = resolved ]
+	[ "$(jq -r '.items[1].notifications' <<< "$output")" = 2 ]
 	# The other container has its own alert.
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-1 '"cpu_usage":99')"
 	[ "$(notes)" = 4 ]
@@ -201,7 +201,7 @@ count() {
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":60')"
 	assert_output "1 report stored"
 	run -0 esctl metrics alerts --firing -o name
-	assert_output "es-b"
+	assert_output "alert/es-b"
 }
 
 @test "a bad threshold in the config is named" {

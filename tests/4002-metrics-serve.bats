@@ -161,7 +161,7 @@ count() {
 	: > "$ESCTL_CONFIG"
 	run -2 esctl metrics serve --listen 127.0.0.1:0
 	assert_output --partial "no bearer token"
-	run -2 esctl metrics serve --no-auth --listen localhost:80
+	run -2 esctl metrics serve --no-auth --listen some-host:80
 	assert_output --partial "use 127.0.0.1"
 	start_metrics_server --no-auth
 	run -1 esctl metrics serve --no-auth --listen "${MS_URL#http://}"

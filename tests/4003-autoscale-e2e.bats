@@ -85,8 +85,8 @@ scale_patches() {
 
 	# cluster list shows the stored QPS (960 + 960) and disk
 	run -0 esctl cluster list -o json
-	[ "$(jq '.[0].qps' <<< "$output")" = 1920 ]
-	[ "$(jq '.[0].disk_usage' <<< "$output")" = 30 ]
+	[ "$(jq '.items[0].qps' <<< "$output")" = 1920 ]
+	[ "$(jq '.items[0].disk_usage' <<< "$output")" = 30 ]
 	run -0 esctl cluster list
 	assert_line --index 0 --regexp 'QPS +DISK%'
 	assert_line --index 1 --regexp ' 1920 +30 '
@@ -131,14 +131,18 @@ scale_patches() {
 
 	# every decision and every number behind the last one
 	run -0 esctl autoscale history "$NS" -o json
-	assert_equal "$(jq -r '[.[].action] | reverse | join(",")' <<< "$output")" \
+	assert_equal "$(jq -r '[.items[].action] | reverse | join(",")' <<< "$output")" \
 	    "scale_up,cooldown,cooldown,cooldown,cooldown,scale_down"
 	run -0 esctl autoscale explain "$NS" --last 1
 	assert_line --partial "scale_down 4 -> 2"
 	assert_line --regexp '^  cpu_usage +5 +10 +-[0-9.]+ +falling +0.9 +60 '
+	assert_line --regexp '^    cpu_usage +95 10 10 10 10$'
+	assert_line --regexp '^    qps +3800 400 400 400 400$'
 	run -0 esctl autoscale explain "$NS" --last 1 -o json
-	[ "$(jq '.[0].details.metrics.cpu_usage.samples' <<< "$output")" = 5 ]
-	[ "$(jq '.[0].details.computed_replicas' <<< "$output")" = 1 ]
+	[ "$(jq '.items[0].details.metrics.cpu_usage.samples' <<< "$output")" = 5 ]
+	[ "$(jq '.items[0].details.computed_replicas' <<< "$output")" = 1 ]
+	[ "$(jq -c '.items[0].details.metrics.cpu_usage.values' <<< "$output")" = "[95,10,10,10,10]" ]
+	[ "$(jq -c '.items[0].details.metrics.memory_usage.values' <<< "$output")" = "[40,40,40,40,40]" ]
 }
 
 @test "overlapping runs scale a service once" {
@@ -146,9 +150,9 @@ scale_patches() {
 	run -0 esctl autoscale policy set "$NS" --min 2 --max 6 --cpu 60
 	export ESCTL_NOW=$T0
 	load_at 0 95 2 | esctl metrics ingest -
-	esctl autoscale run --once > "$BATS_TEST_TMPDIR/a" 2>&1 &
+	"$ESCTL_BIN" autoscale run --once > "$BATS_TEST_TMPDIR/a" 2>&1 3>&- &
 	local a=$!
-	esctl autoscale run --once > "$BATS_TEST_TMPDIR/b" 2>&1 &
+	"$ESCTL_BIN" autoscale run --once > "$BATS_TEST_TMPDIR/b" 2>&1 3>&- &
 	local b=$!
 	wait "$a" || true
 	wait "$b" || true
@@ -169,7 +173,7 @@ scale_patches() {
 	assert_output --partial "$NS: refused_quota 2 -> 2: scale-up to 4 refused: quota exceeded"
 	[ "$(scale_patches)" = 0 ]
 	run -0 --separate-stderr esctl --dry-run autoscale run --once -o json
-	[ "$(jq -r '.[0].action' <<< "$output")" = refused_quota ]
+	[ "$(jq -r '.items[0].action' <<< "$output")" = refused_quota ]
 	[ "$(sql "SELECT count(*) FROM autoscale_decision")" = 1 ]
 }
 
@@ -203,22 +207,22 @@ scale_patches() {
 	} | esctl metrics ingest -
 	run -0 esctl monitor metrics "$NS" --live --prometheus "$PROM_URL" -o json
 	local o=$output
-	[ "$(jq -r '.[0].namespace' <<< "$o")" = "$NS" ]
+	[ "$(jq -r '.items[0].namespace' <<< "$o")" = "$NS" ]
 	# 1.5 of 2 cores busy per pod
-	jq -e '.[0].live.cpu_usage > 70 and .[0].live.cpu_usage < 80' <<< "$o"
-	[ "$(jq '.[0].live.memory_usage' <<< "$o")" = 50 ]
-	[ "$(jq '.[0].live.disk_usage' <<< "$o")" = 40 ]
-	[ "$(jq '.[0].live.qps' <<< "$o")" = null ]
-	[ "$(jq -r '.[0].live.source' <<< "$o")" = prometheus ]
+	jq -e '.items[0].live.cpu_usage > 70 and .items[0].live.cpu_usage < 80' <<< "$o"
+	[ "$(jq '.items[0].live.memory_usage' <<< "$o")" = 50 ]
+	[ "$(jq '.items[0].live.disk_usage' <<< "$o")" = 40 ]
+	[ "$(jq '.items[0].live.qps' <<< "$o")" = null ]
+	[ "$(jq -r '.items[0].live.source' <<< "$o")" = prometheus ]
 	# stored: newest per pod (30, 50) averaged; qps summed
-	[ "$(jq '.[0].latest.cpu_usage' <<< "$o")" = 40 ]
-	[ "$(jq '.[0].latest.qps' <<< "$o")" = 16 ]
-	[ "$(jq '.[0].latest.memory_usage' <<< "$o")" = null ]
-	[ "$(jq '.[0].startup.cpu' <<< "$o")" = 6 ]
-	[ "$(jq -r '.[0].resource_limits.cpu' <<< "$o")" = 2 ]
-	[ "$(jq '.[0].series.cpu_usage | length' <<< "$o")" = 24 ]
-	[ "$(jq '[.[0].series.cpu_usage[] | select(. != null)] | length' <<< "$o")" = 2 ]
-	[ "$(jq '[.[0].series.memory_usage[] | select(. != null)] | length' <<< "$o")" = 0 ]
+	[ "$(jq '.items[0].latest.cpu_usage' <<< "$o")" = 40 ]
+	[ "$(jq '.items[0].latest.qps' <<< "$o")" = 16 ]
+	[ "$(jq '.items[0].latest.memory_usage' <<< "$o")" = null ]
+	[ "$(jq '.items[0].startup.cpu' <<< "$o")" = 6 ]
+	[ "$(jq -r '.items[0].resource_limits.cpu' <<< "$o")" = 2 ]
+	[ "$(jq '.items[0].series.cpu_usage | length' <<< "$o")" = 24 ]
+	[ "$(jq '[.items[0].series.cpu_usage[] | select(. != null)] | length' <<< "$o")" = 2 ]
+	[ "$(jq '[.items[0].series.memory_usage[] | select(. != null)] | length' <<< "$o")" = 0 ]
 	run -0 esctl monitor metrics "$NS" -o wide
 	assert_line --regexp "^$NS +cpu_usage +.* 40 +<none> +"
 	assert_line --regexp "^$NS +memory_usage +<none> +<none> +<none> +<none> +<none> +<none> +- "
@@ -228,9 +232,49 @@ scale_patches() {
 	# a Prometheus that is down: a warning, live values missing
 	stop_es_prometheus
 	run -0 --separate-stderr esctl monitor metrics "$NS" --live --prometheus "http://127.0.0.1:$(free_port)" -o json
-	[ "$(jq '.[0].live.cpu_usage' <<< "$output")" = null ]
+	[ "$(jq '.items[0].live.cpu_usage' <<< "$output")" = null ]
 	[[ $stderr == *"live values unavailable"* ]]
 	run -3 esctl monitor metrics no-such-ns
+}
+
+@test "run --interval: a round per interval until SIGTERM, taken between rounds" {
+	run -0 esctl cluster create --org org-001 --user alice --service search --replicas 2
+	run -0 esctl autoscale policy set "$NS" --min 2 --max 6 --cpu 60
+	export ESCTL_NOW=$T0
+	load_at 0 50 2 | esctl metrics ingest -
+	"$ESCTL_BIN" autoscale run --interval 1s > "$BATS_TEST_TMPDIR/loop.out" \
+	    2> "$BATS_TEST_TMPDIR/loop.err" 3>&- &
+	local pid=$! i rc=0
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sql "SELECT count(*) FROM autoscale_decision")" -ge 2 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ]
+	run -0 cat "$BATS_TEST_TMPDIR/loop.err"
+	assert_output "terminated: stopped between rounds"
+	# the test clock moves by the interval: one decision per second
+	run -0 sql "SELECT at FROM autoscale_decision ORDER BY id LIMIT 2"
+	assert_output "$(printf '%s\n%s' "$T0" "$(at 1)")"
+	run -0 cat "$BATS_TEST_TMPDIR/loop.out"
+	assert_line --index 0 --partial "$NS: none 2 -> 2: ratio 0.833 (cpu_usage) within the tolerance 0.10"
+	run -2 esctl autoscale run --once --interval 1m
+}
+
+@test "monitor metrics --live without a Prometheus: metrics.k8s.io against the limits" {
+	run -0 esctl cluster create --org org-001 --user alice --service search --replicas 2 --cpu-limit 2 --mem-limit 2Gi
+	kube_sim_metrics '{"pods": {"'"$NS"'/elasticsearch-0": {"cpu": "1", "memory": "1Gi"},
+	    "'"$NS"'/elasticsearch-1": {"cpu": "500m", "memory": "512Mi"}}}'
+	run -0 esctl monitor metrics "$NS" --live -o json
+	[ "$(jq -r '.items[0].live.source' <<< "$output")" = metrics.k8s.io ]
+	# (1 + 0.5) cores of 2 x 2; 1.5Gi of 2 x 2Gi
+	[ "$(jq '.items[0].live.cpu_usage' <<< "$output")" = 37.5 ]
+	[ "$(jq '.items[0].live.memory_usage' <<< "$output")" = 37.5 ]
+	[ "$(jq '.items[0].live.disk_usage' <<< "$output")" = null ]
+	[ "$(jq -r '.items[0].resource_limits.cpu' <<< "$output")" = 2 ]
+	[ "$(jq -r '.items[0].resource_limits.memory' <<< "$output")" = 2Gi ]
+	[ "$(jq '.items[0].replicas' <<< "$output")" = 2 ]
 }
 
 @test "simulate replays a series and needs no store or cluster" {
@@ -244,9 +288,9 @@ scale_patches() {
 	EOF2
 	run -0 esctl autoscale simulate --metrics "$BATS_TEST_TMPDIR/s.ndjson" \
 	    --policy min=2,max=6,cpu=60,cooldown-up=2m,cooldown-down=3m --replicas 2 -o json
-	assert_equal "$(jq -r '[.[].action] | join(",")' <<< "$output")" \
+	assert_equal "$(jq -r '[.items[].action] | join(",")' <<< "$output")" \
 	    "none,none,scale_up,cooldown,cooldown,scale_down"
-	assert_equal "$(jq -r '[.[].replicas] | join(",")' <<< "$output")" "2,2,4,4,4,2"
+	assert_equal "$(jq -r '[.items[].replicas] | join(",")' <<< "$output")" "2,2,4,4,4,2"
 	[ ! -e "$ESCTL_DB" ]
 	run -2 esctl autoscale simulate --metrics "$BATS_TEST_TMPDIR/s.ndjson" --policy min=3,max=2,cpu=1
 	assert_output --partial "min replicas 3 is above max replicas 2"

@@ -21,7 +21,7 @@ VECGEN=$ESCTL_TOP/tests/lib/vecgen
 	run -0 esctl index list
 	assert_line --partial "docs"
 	run -0 esctl -o name index list
-	assert_output docs
+	assert_output index/docs
 }
 
 @test "bad input: name, metric, dimension, duplicate; nothing recorded" {
@@ -85,7 +85,7 @@ VECGEN=$ESCTL_TOP/tests/lib/vecgen
 	esctl --as-org acme --as-user ann index create mine --dimension 4
 	esctl --as-org beta --as-user bob index create theirs --dimension 4
 	run -0 esctl -o name --as-org acme index list
-	assert_output mine
+	assert_output index/mine
 	run -7 --separate-stderr esctl --as-org acme index show theirs
 	[[ $stderr == *"permission denied"* ]]
 	run -7 esctl --as-org acme --yes index delete theirs
@@ -113,10 +113,10 @@ VECGEN=$ESCTL_TOP/tests/lib/vecgen
 	esctl index create d --dimension 4
 	esctl index add d "$BATS_TEST_TMPDIR/d.jsonl"
 	run -0 esctl -o json index data d --limit 3 --offset 10
-	[ "$(jq length <<<"$output")" = 3 ]
-	[ "$(jq -r '.[0].id' <<<"$output")" = doc-10 ]
-	[ "$(jq -r '.[0].seq' <<<"$output")" = 10 ]
-	[ "$(jq -r '.[0].fields.color' <<<"$output")" = green ]
+	[ "$(jq '.items | length' <<<"$output")" = 3 ]
+	[ "$(jq -r '.items | .[0].id' <<<"$output")" = doc-10 ]
+	[ "$(jq -r '.items | .[0].seq' <<<"$output")" = 10 ]
+	[ "$(jq -r '.items | .[0].fields.color' <<<"$output")" = green ]
 	run -0 esctl index data d --limit 2
 	assert_line --partial doc-0
 	assert_line --partial doc-1

@@ -79,7 +79,7 @@ PY
 	# and a good file still goes in
 	run -0 esctl -q index add docs "$T/ok.fvecs"
 	[ "$(esctl -o json index show docs | jq .vector_count)" = 203 ]
-	[ "$(esctl -o json index data docs --offset 202 | jq -r '.[0].id')" = 202 ]
+	[ "$(esctl -o json index data docs --offset 202 | jq -r '.items | .[0].id')" = 202 ]
 }
 
 @test "a build killed midway leaves the old index searchable" {

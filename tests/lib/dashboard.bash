@@ -36,12 +36,12 @@ dash_fixture() {
 	    cpualloc=25 memalloc=35
 	esctl snapshot import "$f" >/dev/null
 	esctl strategy create cpu-high -c prod-a -a pool_entry \
-	    --cpu-threshold 80 --cpu-type usage --duration 15 -n 2 >/dev/null
+	    --cpu-threshold 80 --cpu-type usage --duration 15 --device-count 2 >/dev/null
 	esctl strategy create '<script>alert("x")</script>' -c prod-a \
 	    -c '东京-集群' -a pool_exit --memory-threshold 30 \
-	    --memory-type allocated --duration 30 -n 1 >/dev/null
+	    --memory-type allocated --duration 30 --device-count 1 >/dev/null
 	esctl strategy create idle-off -c prod-a -a pool_exit \
-	    --cpu-threshold 10 --cpu-type usage -n 1 --status disabled \
+	    --cpu-threshold 10 --cpu-type usage --device-count 1 --status disabled \
 	    >/dev/null
 	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
 	    strategy_id, action_type, status, device_count, created_by,
@@ -86,3 +86,61 @@ DASH_ARTIFACTS=${ESCTL_ARTIFACTS:-$ESCTL_TOP/build/test-artifacts}
 browser() {
 	run -0 "$PYTHON" "$ESCTL_TOP/tests/lib/browser" "$@"
 }
+
+# --watch in a real terminal: a tmux server of the test ($TMUX_SOCK, set
+# by the caller with T=$BATS_TEST_TMPDIR; kill it in teardown).
+# Starts esctl dashboard --watch ARGS... in a 100x40 tmux pane; its pid
+# goes to $T/pid and its exit status to $T/exit.
+start_watch() {
+	tmux -S "$TMUX_SOCK" -f /dev/null -u new-session -d -x 100 -y 40 \
+	    "sh -c 'echo \$\$ > $T/pid; exec $ESCTL_BIN dashboard --watch $*';
+	    echo \$? > $T/exit; sleep 60"
+	wait_screen 'PENDING ORDERS'
+}
+
+screen() {
+	tmux -S "$TMUX_SOCK" capture-pane -p
+}
+
+# Waits (10 s at most) until the screen shows the fixed string.
+wait_screen() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		if screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "screen never showed '$1':" >&2
+	screen >&2
+	return 1
+}
+
+wait_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+keys() {
+	tmux -S "$TMUX_SOCK" send-keys "$@"
+}
+
+alternate_on() {
+	tmux -S "$TMUX_SOCK" display -p '#{alternate_on}'
+}
+
+# What an approval or rejection leaves on an order and its events,
+# without the order's own identity.
+order_state() {
+	sql "SELECT status, approver, updated_at, cancel_reason,
+	    (SELECT group_concat(actor || '|' || event || '|' ||
+	    coalesce(from_status, '') || '|' || coalesce(to_status, '') ||
+	    '|' || at || '|' || message, ';') FROM order_event e
+	    WHERE e.order_id = o.id)
+	    FROM elastic_scaling_order o WHERE order_number = '$1'"
+}
+

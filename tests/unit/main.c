@@ -32,6 +32,10 @@ extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
 extern const struct unit_test unit_httpd_tests[];
 extern const struct unit_test unit_autoscale_tests[];
+extern const struct unit_test unit_nodepool_tests[];
+extern const struct unit_test unit_jsonpath_tests[];
+extern const struct unit_test unit_csv_tests[];
+extern const struct unit_test unit_base64_tests[];
 
 static const struct unit_suite suites[] = {
 	{ "buf", unit_buf_tests },
@@ -47,6 +51,10 @@ static const struct unit_suite suites[] = {
 	{ "pool", unit_pool_tests },
 	{ "httpd", unit_httpd_tests },
 	{ "autoscale", unit_autoscale_tests },
+	{ "nodepool", unit_nodepool_tests },
+	{ "jsonpath", unit_jsonpath_tests },
+	{ "csv", unit_csv_tests },
+	{ "base64", unit_base64_tests },
 };
 
 void

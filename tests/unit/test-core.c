@@ -499,6 +499,29 @@ test_util_files(struct unit_t *t)
 	free(dir);
 }
 
+/* Issue 15 items 2 and 4: URL credentials and control characters. */
+static void
+test_util_redact(struct unit_t *t)
+{
+	char *v;
+
+	v = util_url_redact("https://u:pw@h.example:8/p@q?x=@#f", "***");
+	UT_EQ_STR(t, v, "https://***@h.example:8/p@q?x=@#f");
+	free(v);
+	v = util_url_redact("http://u:p%40w@127.0.0.1/r", NULL);
+	UT_EQ_STR(t, v, "http://127.0.0.1/r");
+	free(v);
+	v = util_url_redact("http://127.0.0.1/a@b", "***");
+	UT_EQ_STR(t, v, "http://127.0.0.1/a@b");
+	free(v);
+	v = util_url_redact("no-scheme@host", "***");
+	UT_EQ_STR(t, v, "no-scheme@host");
+	free(v);
+	v = util_escape_ctrl("a\nb\rc\td\x1b[31m\x7f\xc2\x9b\xc3\xa9");
+	UT_EQ_STR(t, v, "a\\nb\\rc\\td\\x1b[31m\\x7f\\u009b\xc3\xa9");
+	free(v);
+}
+
 const struct unit_test unit_util_tests[] = {
 	{ "numbers", test_util_numbers },
 	{ "durations", test_util_durations },
@@ -507,6 +530,7 @@ const struct unit_test unit_util_tests[] = {
 	{ "time_fuzz_corpus", test_time_fuzz_corpus },
 	{ "names", test_util_names },
 	{ "files", test_util_files },
+	{ "redact", test_util_redact },
 	{ NULL, NULL }
 };
 

@@ -537,9 +537,52 @@ test_create_fuzz_corpus(struct unit_t *t)
 	free(dir);
 }
 
+/* Issue 15 item 1: the ownership proof of a namespace. */
+static void
+test_ns_proof(struct unit_t *t)
+{
+	struct clusterobj_record r;
+	struct es_err err = ES_ERR_INIT;
+	cJSON *ns;
+
+	memset(&r, 0, sizeof r);
+	r.namespace = "ns";
+	r.tenant_org_id = "org-001";
+	r.user = "alice";
+	r.service_name = "search";
+	r.creation_id = "c1";
+	ns = cJSON_Parse("{\"metadata\": {\"name\": \"ns\", \"labels\": "
+	    "{\"es-cluster\": \"true\", \"tenant-org-id\": \"org-001\", "
+	    "\"user\": \"alice\", \"service-name\": \"search\"}, "
+	    "\"annotations\": {\"es.yunpeng.cn/creation-id\": \"c1\"}}}");
+	UT_EQ_INT(t, clusterobj_proof(ns, &r, &err), CLUSTEROBJ_OURS);
+	r.creation_id = "c2";
+	UT_EQ_INT(t, clusterobj_proof(ns, &r, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	r.creation_id = "c1";
+	r.user = "mallory";
+	UT_EQ_INT(t, clusterobj_proof(ns, &r, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "label user is 'alice'") != NULL);
+	r.user = "alice";
+	r.tenant_org_id = "org-002";
+	UT_EQ_INT(t, clusterobj_proof(ns, &r, &err), -1);
+	UT_EQ_INT(t, err.code, ES_EPERM);
+	r.tenant_org_id = "org-001";
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(ns, "metadata"),
+	    "annotations");
+	UT_EQ_INT(t, clusterobj_proof(ns, &r, &err), CLUSTEROBJ_ADOPTED);
+	cJSON_Delete(ns);
+	/* kube-system: no labels at all */
+	ns = cJSON_Parse("{\"metadata\": {\"name\": \"kube-system\"}}");
+	UT_EQ_INT(t, clusterobj_proof(ns, &r, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "no label es-cluster=true") != NULL);
+	cJSON_Delete(ns);
+}
+
 const struct unit_test unit_lifecycle_tests[] = {
 	{ "create_fuzz_corpus", test_create_fuzz_corpus },
 	{ "objects", test_objects },
+	{ "ns_proof", test_ns_proof },
 	{ "spec_required", test_spec_required },
 	{ "spec_defaults", test_spec_defaults },
 	{ "spec_invalid", test_spec_invalid },

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "schema.h"
 #include "store.h"
 #include "tenant.h"
 #include "unit.h"
@@ -123,6 +124,49 @@ test_store_first_open_race(struct unit_t *t)
 	rmdir(dir);
 	free(dir);
 	UT_EQ_INT(t, failed, 0);
+}
+
+/*
+ * Migration 6 strips URL credentials from report_outbox rows that an
+ * older esctl wrote: a genuine version-5 database (the first migrations,
+ * applied here with sqlite3) with such a row, opened by this esctl.
+ */
+static void
+test_store_migration6(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	sqlite3 *db;
+	long long n;
+	char *path, *url = NULL;
+	size_t i;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_ASSERT(t, sqlite3_open(path, &db) == SQLITE_OK);
+	for (i = 0; i < schema_nmigrations &&
+	    schema_migrations[i].version <= 5; i++)
+		UT_ASSERT(t, sqlite3_exec(db, schema_migrations[i].sql, NULL,
+		    NULL, NULL) == SQLITE_OK);
+	UT_ASSERT(t, sqlite3_exec(db, "PRAGMA user_version = 5;"
+	    "INSERT INTO deployment_report (report_id, tenant_org_id, user, "
+	    "service_name, namespace, status, message, timestamp, details, "
+	    "created_at) VALUES ('r1', 'o', 'u', 's', 'o-u-s', 'starting', "
+	    "'m', 't', '{}', 't');"
+	    "INSERT INTO report_outbox (report_id, url, body, created_at) "
+	    "VALUES (1, 'https://u:pw@h.example:1/r@x', '{}', 't');",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_version(st), store_latest_version());
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "report_outbox WHERE url = 'https://h.example:1/r@x'", ""), 0);
+	UT_EQ_INT(t, n, 1);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "report_outbox WHERE url LIKE '%pw%'", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	store_close(st);
+	free(url);
+	free(path);
 }
 
 static void
@@ -257,6 +301,7 @@ const struct unit_test unit_store_tests[] = {
 	{ "create", test_store_create },
 	{ "first-open-race", test_store_first_open_race },
 	{ "newer-schema", test_store_newer_schema },
+	{ "migration6", test_store_migration6 },
 	{ "json-and-tx", test_store_json_and_tx },
 	{ "lock", test_store_lock },
 	{ "tenant-quota", test_tenant_quota },

@@ -846,34 +846,6 @@ def pods_on_missing_nodes(sim, now):
                       p["metadata"]["name"])
 
 
-def reconcile_node_taints(sim, now):
-    """The node lifecycle controller's part in cordon: a Node with
-    spec.unschedulable gets the taint node.kubernetes.io/unschedulable:
-    NoSchedule (timeAdded), and loses it once schedulable again - after
-    the PATCH has been answered, as on a real cluster (v1.28 files 102-104:
-    the PATCH answer has the field but not yet the taint, and the uncordon
-    answer still has the taint)."""
-    st = sim.store
-    key = "node.kubernetes.io/unschedulable"
-    for node in list(st.items(NODES)):
-        spec = node.setdefault("spec", {})
-        taints = spec.get("taints") or []
-        has = any(t.get("key") == key for t in taints)
-        want = bool(spec.get("unschedulable"))
-        if want == has:
-            continue
-        if want:
-            taints = taints + [{"key": key, "effect": "NoSchedule",
-                                "timeAdded": util.rfc3339(now)}]
-        else:
-            taints = [t for t in taints if t.get("key") != key]
-        if taints:
-            spec["taints"] = taints
-        else:
-            spec.pop("taints", None)
-        st.put(NODES, node)
-
-
 # ---- the loop ----------------------------------------------------------
 
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# 0008: -w/--watch prints what is new or changed until SIGINT, and refuses
+# commands that cannot watch.
+
+load lib/common
+load lib/pool
+
+setup() {
+	common_setup
+	add_cluster prod-a
+	esctl -q strategy create hot -c prod-a -a pool_entry --cpu-threshold 1 \
+	    --cpu-type usage --duration 5 --device-count 1
+	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
+	    strategy_id, action_type, status, device_count, created_by,
+	    created_at, updated_at) VALUES ('ESO-20240101-000001', 1, 1,
+	    'pool_entry', 'pending', 1, 'system', '2024-01-01T00:00:00Z',
+	    '2024-01-01T00:00:00Z')"
+}
+
+teardown() {
+	if [ -n "${WPID:-}" ]; then
+		kill -INT "$WPID" 2>/dev/null || true
+		wait "$WPID" 2>/dev/null || true
+	fi
+}
+
+# Waits (up to 20s) until file $1 has a line matching regex $2.
+wait_line() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -Eq "$2" "$1" && return 0
+		sleep 0.1
+	done
+	echo "no line matching '$2' in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+@test "order list -w: the table, then changed rows only; SIGINT ends it with 0" {
+	out=$BATS_TEST_TMPDIR/watch.out
+	# the binary itself, not the esctl function: $! must be esctl
+	"$ESCTL_BIN" order list -w --watch-interval 50ms > "$out" 2>&1 3>&- &
+	WPID=$!
+	wait_line "$out" 'ESO-20240101-000001 +pool_entry +pending'
+	[ "$(head -1 "$out" | awk '{print $1}')" = ORDER ]
+	# a change of status, and a new order
+	sql "UPDATE elastic_scaling_order SET status = 'processing',
+	    updated_at = '2024-01-01T00:05:00Z'"
+	wait_line "$out" 'ESO-20240101-000001 +pool_entry +processing'
+	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
+	    strategy_id, action_type, status, device_count, created_by,
+	    created_at, updated_at) VALUES ('ESO-20240101-000002', 1, 1,
+	    'pool_exit', 'completed', 1, 'system', '2024-01-01T00:06:00Z',
+	    '2024-01-01T00:06:00Z')"
+	wait_line "$out" 'ESO-20240101-000002'
+	kill -INT "$WPID"
+	rc=0
+	wait "$WPID" || rc=$?
+	WPID=
+	[ "$rc" -eq 0 ]
+	# one header; each change printed once
+	[ "$(grep -c '^ORDER' "$out")" = 1 ]
+	[ "$(grep -c 'ESO-20240101-000001' "$out")" = 2 ]
+	[ "$(grep -c 'ESO-20240101-000002' "$out")" = 1 ]
+}
+
+@test "order list -w -o json: one object per change" {
+	out=$BATS_TEST_TMPDIR/watch.json
+	"$ESCTL_BIN" order list -w --watch-interval 50ms -o json > "$out" \
+	    3>&- &
+	WPID=$!
+	wait_line "$out" '"status": "pending"'
+	sql "UPDATE elastic_scaling_order SET status = 'cancelled',
+	    updated_at = '2024-01-01T00:05:00Z'"
+	wait_line "$out" '"status": "cancelled"'
+	kill -INT "$WPID"
+	rc=0
+	wait "$WPID" || rc=$?
+	WPID=
+	[ "$rc" -eq 0 ]
+	[ "$(jq -sc 'map(.status)' "$out")" = '["pending","cancelled"]' ]
+}
+
+@test "-w only where it is supported" {
+	run -2 --separate-stderr esctl strategy list -w
+	[[ $stderr == *"--watch is not supported by 'esctl strategy list'"* ]]
+	run -2 --separate-stderr esctl order list -w --watch-interval soon
+	[[ $stderr == *"--watch-interval"* ]]
+}
