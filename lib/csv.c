@@ -73,7 +73,8 @@ csv_next(struct csv_reader *r, struct csv_record *rec)
 	for (;;) {
 		es_buf_reset(&f);
 		quoted = 0;
-		if (*s == '"') {
+		/* s may be at end after a trailing comma: an empty field */
+		if (s < end && *s == '"') {
 			quoted = 1;
 			for (s++;; s++) {
 				if (s >= end) {

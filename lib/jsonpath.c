@@ -374,7 +374,7 @@ jsonpath_compile(const char *tmpl, struct es_err *err)
 			n = jp_node_new(JP_RANGE);
 			if (jp_parse_expr(a + 6, alen - 6, (size_t)(a + 6 -
 			    tmpl), &n->expr, err) == -1) {
-				free(n);
+				jp_nodes_free(n);	/* and its steps */
 				goto fail;
 			}
 			if (depth + 1 >= sizeof stack / sizeof stack[0]) {
@@ -397,7 +397,7 @@ jsonpath_compile(const char *tmpl, struct es_err *err)
 			n = jp_node_new(JP_VALUE);
 			if (jp_parse_expr(a, alen, (size_t)(a - tmpl),
 			    &n->expr, err) == -1) {
-				free(n);
+				jp_nodes_free(n);	/* and its steps */
 				goto fail;
 			}
 		}
@@ -433,7 +433,7 @@ jsonpath_compile_expr(const char *expr, struct es_err *err)
 		    "'%s' is not a field path (e.g. '.name')", expr), NULL;
 	n = jp_node_new(JP_VALUE);
 	if (jp_parse_expr(expr + off, len, off, &n->expr, err) == -1) {
-		free(n);
+		jp_nodes_free(n);	/* the steps parsed so far */
 		return NULL;
 	}
 	jp = xcalloc(1, sizeof *jp);

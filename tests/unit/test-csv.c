@@ -1,10 +1,12 @@
 /*
  * test-csv.c - unit tests for the one CSV reader.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "csv.h"
 #include "unit.h"
+#include "xmalloc.h"
 
 static void
 test_csv_records(struct unit_t *t)
@@ -54,7 +56,29 @@ test_csv_malformed(struct unit_t *t)
 	UT_EQ_INT(t, csv_next(&r, &rec), 0);
 }
 
+/*
+ * A trailing comma at the very end of the input is one more, empty field;
+ * the reader must not look past the buffer for a quote (ASan saw it).
+ */
+static void
+test_csv_trailing_comma(struct unit_t *t)
+{
+	struct csv_reader r;
+	struct csv_record rec = CSV_RECORD_INIT;
+	char *buf = xstrdup("a,");
+
+	csv_init(&r, buf, 2);		/* no NUL inside the range */
+	UT_EQ_INT(t, csv_next(&r, &rec), 1);
+	UT_EQ_INT(t, (int)rec.n, 2);
+	UT_EQ_STR(t, rec.fields[0], "a");
+	UT_EQ_STR(t, rec.fields[1], "");
+	UT_EQ_INT(t, csv_next(&r, &rec), 0);
+	csv_record_release(&rec);
+	free(buf);
+}
+
 const struct unit_test unit_csv_tests[] = {
+	{ "trailing-comma", test_csv_trailing_comma },
 	{ "records", test_csv_records },
 	{ "malformed", test_csv_malformed },
 	{ NULL, NULL }
