@@ -148,7 +148,7 @@ out_number(char *buf, size_t len, double d)
 	if (!isfinite(d))
 		snprintf(buf, len, "%s", isnan(d) ? "NaN" : d > 0 ? "Inf" :
 		    "-Inf");
-	else if (d == (double)(long long)d && fabs(d) < 9e15) {
+	else if (fabs(d) < 9e15 && d == (double)(long long)d) {
 		if ((n = out_lld(tmp, (long long)d)) >= len)
 			n = len - 1;
 		memcpy(buf, tmp, n);
@@ -302,9 +302,9 @@ out_json(struct es_buf *b, const cJSON *j, int indent)
 	} else if (cJSON_IsString(j))
 		es_buf_add_json_str(b, j->valuestring);
 	else if (cJSON_IsNumber(j)) {
-		if (isfinite(j->valuedouble) &&
-		    j->valuedouble == (double)(long long)j->valuedouble &&
-		    fabs(j->valuedouble) < 9e15)
+		/* the range first: the cast of 1e20 is undefined */
+		if (isfinite(j->valuedouble) && fabs(j->valuedouble) < 9e15 &&
+		    j->valuedouble == (double)(long long)j->valuedouble)
 			es_buf_add(b, num, out_lld(num, (long long)
 			    j->valuedouble));
 		else {

@@ -82,7 +82,7 @@ jsonpath_number(double d, char *buf, size_t len)
 {
 	if (!isfinite(d))
 		snprintf(buf, len, "null");
-	else if (d == (double)(long long)d && fabs(d) < 9e15)
+	else if (fabs(d) < 9e15 && d == (double)(long long)d)
 		snprintf(buf, len, "%lld", (long long)d);
 	else
 		snprintf(buf, len, "%.15g", d);
