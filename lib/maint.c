@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "buf.h"
+#include "device.h"
 #include "maint.h"
 #include "order.h"
 #include "util.h"
@@ -157,29 +158,22 @@ maint_lock(struct store *st, long long id, struct es_err *err)
 	return fd;
 }
 
-/* A device by numeric id or CI code (not removed). */
+/*
+ * A device by numeric id or CI code (not removed; lib/device.h's
+ * device_find), with its cluster's name.
+ */
 static int
 maint_device(struct store *st, const char *ref, cJSON **out,
     struct es_err *err)
 {
-	long long id = -1;
-	const char *p;
+	long long id;
 
-	for (p = ref; *p >= '0' && *p <= '9'; p++)
-		;
-	if (*ref != '\0' && *p == '\0')
-		id = util_strtonum(ref, 1, 1LL << 62, NULL);
-	if (store_query_row_json(st, err, out, "SELECT d.id, d.ci_code, d.ip, "
-	    "d.status, d.cluster_id, c.clustername AS cluster "
-	    "FROM device d LEFT JOIN k8s_cluster c ON c.id = d.cluster_id "
-	    "AND c.deleted_at IS NULL WHERE d.deleted_at IS NULL AND "
-	    "(d.ci_code = ? OR d.id = ?) ORDER BY d.ci_code = ? DESC LIMIT 1",
-	    "sis", ref, id, ref) == -1)
+	if (device_find(st, ref, &id, err) == -1)
 		return -1;
-	if (*out == NULL)
-		return es_err_set(err, ES_ENOTFOUND, "NotFound", "device '%s' "
-		    "not found", ref);
-	return 0;
+	return store_query_row_json(st, err, out, "SELECT d.id, d.ci_code, "
+	    "d.ip, d.status, d.cluster_id, c.clustername AS cluster "
+	    "FROM device d LEFT JOIN k8s_cluster c ON c.id = d.cluster_id "
+	    "AND c.deleted_at IS NULL WHERE d.id = ?", "i", id);
 }
 
 /* Checks a window: start before end, end in the future. */
