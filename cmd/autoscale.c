@@ -502,8 +502,8 @@ cmd_autoscale_explain(struct esctl_ctx *ctx, struct esctl_args *args,
 }
 
 static const struct out_col history_cols[] = {
-	{ "ID", "id", OUT_COL_RIGHT },
-	{ "NAMESPACE", "namespace", OUT_COL_NAME },
+	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_NAME },
+	{ "NAMESPACE", "namespace", 0 },
 	{ "AT", "at", 0 },
 	{ "ACTION", "action", OUT_COL_STATUS },
 	{ "FROM", "current_replicas", OUT_COL_RIGHT },
@@ -529,6 +529,7 @@ cmd_autoscale_history(struct esctl_ctx *ctx, struct esctl_args *args,
 	    autoscale_history(ctx->store, args->argc ? args->argv[0] : NULL,
 	    n, &list, err) == -1)
 		return -1;
+	out_kind(ctx, "decision");
 	rc = out_list(ctx, list, history_cols, err);
 	cJSON_Delete(list);
 	return rc;

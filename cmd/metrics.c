@@ -452,8 +452,8 @@ cmd_metrics_prune(struct esctl_ctx *ctx, struct esctl_args *args,
 }
 
 static const struct out_col alert_cols[] = {
-	{ "ID", "id", OUT_COL_RIGHT },
-	{ "NAMESPACE", "namespace", OUT_COL_NAME },
+	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_NAME },
+	{ "NAMESPACE", "namespace", 0 },
 	{ "CONTAINER", "container_name", 0 },
 	{ "METRIC", "metric", 0 },
 	{ "VALUE", "value", OUT_COL_RIGHT },

@@ -201,7 +201,9 @@ count() {
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":60')"
 	assert_output "1 report stored"
 	run -0 esctl metrics alerts --firing -o name
-	assert_output "alert/es-b"
+	assert_output "alert/$(esctl metrics alerts --firing -o jsonpath='{.items[0].id}')"
+	run -0 esctl metrics alerts --firing -o jsonpath='{.items[*].namespace}'
+	assert_output es-b
 }
 
 @test "a bad threshold in the config is named" {
