@@ -4,7 +4,6 @@
  * list and get.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,13 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "clusterlive.h"
 #include "clusterobj.h"
 #include "doc.h"
 #include "gitcfg.h"
 #include "kube.h"
 #include "lifecycle.h"
 #include "metrics.h"
-#include "quantity.h"
 #include "report.h"
 #include "util.h"
 
@@ -1565,130 +1564,16 @@ done:
 	return rc;
 }
 
-/* Sum of CPU (cores) and memory (bytes) of a namespace's ES pods. */
-static int
-cluster_usage(struct kube_client *kc, const char *ns, double *cpu,
-    double *mem, struct es_err *err)
-{
-	struct kube_ref ref;
-	struct kube_list_opts lo;
-	cJSON *list = NULL;
-	const cJSON *p, *c;
-	int64_t m;
-
-	*cpu = *mem = 0;
-	if (kube_ref_init(&ref, "podmetrics", ns, NULL, err) == -1)
-		return -1;
-	memset(&lo, 0, sizeof lo);
-	lo.label_selector = "app=elasticsearch";
-	if (kube_list(kc, &ref, &lo, &list, err) == -1)
-		return -1;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "items"))
-		cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "containers")) {
-			if (quantity_parse(kube_str(c, "usage.cpu"), "cpu", 0,
-			    &m, NULL) == 0)
-				*cpu += quantity_to_double(m);
-			if (quantity_parse(kube_str(c, "usage.memory"),
-			    "memory", 0, &m, NULL) == 0)
-				*mem += quantity_to_double(m);
-		}
-	cJSON_Delete(list);
-	return 0;
-}
-
-static double
-cluster_pct(double used, const char *limit, double replicas)
-{
-	int64_t m;
-	double total;
-
-	if (limit == NULL || quantity_parse(limit, "limit", 0, &m, NULL) ==
-	    -1)
-		return 0;
-	total = quantity_to_double(m) * replicas;
-	if (total <= 0)
-		return 0;
-	return (double)(long long)(used / total * 1000.0 + 0.5) / 10.0;
-}
-
-/* Sets a number, in place when the key exists (key order is kept). */
+/* Live state into a record; a StatefulSet that cannot be read, with -v. */
 static void
-cluster_set_num(cJSON *o, const char *key, double v)
+cluster_live_warn(struct esctl_ctx *ctx, struct kube_client *kc,
+    int metrics, cJSON *rec, int detail)
 {
-	if (cJSON_GetObjectItemCaseSensitive(o, key) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(o, key,
-		    cJSON_CreateNumber(v));
-	else
-		cJSON_AddNumberToObject(o, key, v);
-}
-
-/*
- * Merges live state into a record: ready/desired replicas from the
- * StatefulSet, CPU and memory usage (percent of limits) from
- * metrics.k8s.io when served.  Returns -1 only for errors worth
- * stopping for (none: the record keeps its stored values).
- */
-static void
-cluster_live(struct esctl_ctx *ctx, struct kube_client *kc, int metrics,
-    cJSON *rec, int detail)
-{
-	struct kube_ref ref;
-	struct kube_list_opts lo;
 	struct es_err e2 = ES_ERR_INIT;
-	const char *ns = kube_str(rec, "namespace");
-	const cJSON *p;
-	cJSON *sts = NULL, *list = NULL, *pods, *e;
-	double ready = 0, want, cpu, mem;
-	char buf[64], st[64];
-	int r, t;
 
-	want = kube_num(rec, "replicas", 0);
-	cluster_sts_ref(&ref, ns);
-	if (kube_get(kc, &ref, &sts, &e2) == 0) {
-		want = kube_num(sts, "spec.replicas", want);
-		ready = kube_num(sts, "status.readyReplicas", 0);
-		cluster_set_num(rec, "replicas", want);
-		cJSON_AddNumberToObject(rec, "ready_replicas", ready);
-		snprintf(buf, sizeof buf, "%.0f/%.0f", ready, want);
-		cJSON_AddStringToObject(rec, "ready", buf);
-		cJSON_AddBoolToObject(rec, "live", 1);
-	} else {
-		cJSON_AddStringToObject(rec, "ready", e2.code ==
-		    ES_ENOTFOUND ? "-" : "?");
-		cJSON_AddBoolToObject(rec, "live", 0);
-		if (e2.code != ES_ENOTFOUND && ctx->verbose)
-			ctx_warn(ctx, "%s: %s", ns, e2.msg);
-	}
-	cJSON_Delete(sts);
-	es_err_clear(&e2);
-	if (metrics && cluster_usage(kc, ns, &cpu, &mem, &e2) == 0) {
-		cluster_set_num(rec, "cpu_usage", cluster_pct(cpu,
-		    kube_str(rec, "cpu_limit"), want));
-		cluster_set_num(rec, "memory_usage", cluster_pct(mem,
-		    kube_str(rec, "mem_limit"), want));
-	}
-	if (!detail)
-		return;
-	pods = cJSON_AddArrayToObject(rec, "pods");
-	if (kube_ref_init(&ref, "pods", ns, NULL, &e2) == -1)
-		return;
-	memset(&lo, 0, sizeof lo);
-	if (kube_list(kc, &ref, &lo, &list, &e2) == -1)
-		return;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "items")) {
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "pod_name", kube_str(p,
-		    "metadata.name"));
-		kube_pod_status(p, st, sizeof st);
-		cJSON_AddStringToObject(e, "status", st);
-		kube_pod_ready(p, &r, &t);
-		snprintf(buf, sizeof buf, "%d/%d", r, t);
-		cJSON_AddStringToObject(e, "ready", buf);
-		cJSON_AddStringToObject(e, "node", kube_str(p,
-		    "spec.nodeName") ? kube_str(p, "spec.nodeName") : "");
-		cJSON_AddItemToArray(pods, e);
-	}
-	cJSON_Delete(list);
+	if (cluster_live(kc, metrics, rec, detail, &e2) == -1 &&
+	    ctx->verbose)
+		ctx_warn(ctx, "%s: %s", kube_str(rec, "namespace"), e2.msg);
 }
 
 static const struct out_col cluster_cols[] = {
@@ -1713,12 +1598,10 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	struct cluster_filter f;
 	struct kube_client *kc = NULL;
-	struct kube_ref ref;
-	struct kube_list_opts lo;
 	struct es_err e2 = ES_ERR_INIT;
 	const char *sel = args_get(args, "selector");
-	cJSON *rows, *nss = NULL, *keep, *row, *n;
-	int metrics = 0, rc, found;
+	cJSON *rows, *row;
+	int metrics = 0, rc;
 
 	memset(&f, 0, sizeof f);
 	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
@@ -1738,37 +1621,15 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 		ctx_warn(ctx, "live state unavailable: %s", e2.msg);
 		kc = NULL;
 	}
-	if (sel != NULL) {
-		if (kube_ref_init(&ref, "namespaces", NULL, NULL, err) == -1)
-			goto fail;
-		memset(&lo, 0, sizeof lo);
-		lo.label_selector = sel;
-		if (kube_list(kc, &ref, &lo, &nss, err) == -1)
-			goto fail;
-		keep = cJSON_CreateArray();
-		while ((row = cJSON_DetachItemFromArray(rows, 0)) != NULL) {
-			found = 0;
-			cJSON_ArrayForEach(n, cJSON_GetObjectItem(nss, "items"))
-				if (strcmp(kube_str(n, "metadata.name"),
-				    kube_str(row, "namespace")) == 0)
-					found = 1;
-			if (found)
-				cJSON_AddItemToArray(keep, row);
-			else
-				cJSON_Delete(row);
-		}
-		cJSON_Delete(rows);
-		rows = keep;
-	}
+	if (sel != NULL && cluster_live_select(kc, sel, rows, err) == -1)
+		goto fail;
 	if (kc != NULL && cJSON_GetArraySize(rows) > 0) {
-		es_err_clear(&e2);
-		metrics = kube_served(kc, "metrics.k8s.io", "v1beta1", "pods",
-		    &e2) == 1;
+		metrics = cluster_live_metrics(kc);
 		cJSON_ArrayForEach(row, rows) {
 			if (strcmp(kube_str(row, "status"), "deleted") == 0)
 				cJSON_AddStringToObject(row, "ready", "-");
 			else
-				cluster_live(ctx, kc, metrics, row, 0);
+				cluster_live_warn(ctx, kc, metrics, row, 0);
 		}
 	} else
 		cJSON_ArrayForEach(row, rows)
@@ -1776,11 +1637,9 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (metrics_annotate(ctx->store, rows, err) == -1)
 		goto fail;
 	rc = out_list(ctx, rows, cluster_cols, err);
-	cJSON_Delete(nss);
 	cJSON_Delete(rows);
 	return rc;
 fail:
-	cJSON_Delete(nss);
 	cJSON_Delete(rows);
 	return -1;
 }
@@ -1801,9 +1660,8 @@ cmd_cluster_get(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (ctx_kube(ctx, &kc, &e2) == -1)
 			ctx_warn(ctx, "live state unavailable: %s", e2.msg);
 		else {
-			metrics = kube_served(kc, "metrics.k8s.io", "v1beta1",
-			    "pods", &e2) == 1;
-			cluster_live(ctx, kc, metrics, rec, 1);
+			metrics = cluster_live_metrics(kc);
+			cluster_live_warn(ctx, kc, metrics, rec, 1);
 		}
 	}
 	/* get: the list's row; describe: everything, key by key */
