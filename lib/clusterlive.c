@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "clusterlive.h"
-#include "clusterobj.h"
 #include "kube.h"
 #include "quantity.h"
 
@@ -91,12 +91,7 @@ cluster_live(struct kube_client *kc, int metrics, cJSON *rec, int detail,
 	int r, t, rc = 0;
 
 	want = kube_num(rec, "replicas", 0);
-	memset(&ref, 0, sizeof ref);
-	ref.group = "apps";
-	ref.version = "v1";
-	ref.resource = "statefulsets";
-	ref.namespace = ns;
-	ref.name = CLUSTEROBJ_STS;
+	cluster_sts_ref(&ref, ns);
 	if (kube_get(kc, &ref, &sts, &e2) == 0) {
 		want = kube_num(sts, "spec.replicas", want);
 		ready = kube_num(sts, "status.readyReplicas", 0);
