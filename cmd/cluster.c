@@ -491,7 +491,8 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 			rc = out_ok(ctx, plan, NULL);
 		else {
 			cJSON_ArrayForEach(p, plan)
-				fprintf(ctx->out, "DELETE %s %s%s\n",
+				fprintf(ctx->out, "%s %s %s%s\n",
+				    kube_str(p, "method"),
 				    kube_str(p, "resource"), kube_str(p,
 				    "name") ? kube_str(p, "name") : "-l ",
 				    kube_str(p, "name") ? "" :
