@@ -94,7 +94,6 @@ static int	 cluster_doc_read(struct cluster_spec *,
 static int	 cluster_qty_positive(const char *, const char *, int,
 		    int64_t *, struct es_err *);
 static long long cluster_now_ms(void);
-static void	 cluster_sts_ref(struct kube_ref *, const char *);
 static int	 cluster_op_wait(const struct cluster_op *,
 		    const struct kube_ref *, long long, int (*)(void *,
 		    const cJSON *, struct es_buf *, struct es_err *), void *,
@@ -1093,8 +1092,7 @@ cluster_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The StatefulSet of the service in ns. */
-static void
+void
 cluster_sts_ref(struct kube_ref *ref, const char *ns)
 {
 	memset(ref, 0, sizeof *ref);

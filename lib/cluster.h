@@ -247,6 +247,10 @@ struct cluster_op {
 	void			*progress_arg;
 };
 
+/* The kube_ref of the StatefulSet of the service in namespace. */
+struct kube_ref;
+void	 cluster_sts_ref(struct kube_ref *, const char *namespace);
+
 /* What delete removes by name, in this order (ends with NULLs). */
 struct cluster_victim {
 	const char	*resource;
