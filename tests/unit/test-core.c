@@ -514,6 +514,12 @@ test_util_redact(struct unit_t *t)
 	v = util_url_redact("http://127.0.0.1/a@b", "***");
 	UT_EQ_STR(t, v, "http://127.0.0.1/a@b");
 	free(v);
+	v = util_url_redact("smtp://u;AUTH=PLAIN:pw@127.0.0.1:2525", "***");
+	UT_EQ_STR(t, v, "smtp://***@127.0.0.1:2525/");
+	free(v);
+	v = util_url_redact("http://127.0.0.1:8/%zz", "***");
+	UT_EQ_STR(t, v, "http://127.0.0.1:8/%zz");
+	free(v);
 	v = util_url_redact("no-scheme@host", "***");
 	UT_EQ_STR(t, v, "no-scheme@host");
 	free(v);
