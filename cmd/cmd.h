@@ -373,7 +373,8 @@ void		 out_watch_start(struct esctl_ctx *);
 void		 out_release(struct esctl_ctx *);
 /*
  * Prints one record of a stream (log lines, events) as a JSON Lines line,
- * or through the -o jsonpath template.
+ * a document of a YAML stream with -o yaml, or through the -o jsonpath
+ * template.
  */
 void		 out_stream_item(struct esctl_ctx *, const cJSON *);
 /* Prints JSON (2-space indent) whatever the output format. */

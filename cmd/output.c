@@ -1119,10 +1119,20 @@ void
 out_stream_item(struct esctl_ctx *ctx, const cJSON *j)
 {
 	struct es_buf b = ES_BUF_INIT;
+	struct es_err err = ES_ERR_INIT;
+	cJSON *yaml;
 
 	if (ctx->output == OUT_JSONPATH)
 		jsonpath_exec(ctx->out_spec->tmpl, j, &b);
-	else {
+	else if (ctx->output == OUT_YAML) {
+		/* one document of a YAML stream */
+		es_buf_adds(&b, "---\n");
+		yaml = cJSON_Duplicate(j, 1);
+		out_round(yaml);
+		if (doc_emit_yaml(yaml, &b, &err) == -1)
+			es_buf_reset(&b);
+		cJSON_Delete(yaml);
+	} else {
 		jsonpath_json(&b, j);
 		es_buf_addch(&b, '\n');
 	}
