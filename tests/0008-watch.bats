@@ -5,16 +5,21 @@
 load lib/common
 load lib/pool
 
+# Adds order NUMBER of prod-a's strategy 1: add_order NUMBER ACTION STATUS
+# DEVICES TIME (created and updated at TIME).
+add_order() {
+	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
+	    strategy_id, action_type, status, device_count, created_by,
+	    created_at, updated_at) VALUES ('$1', 1, 1, '$2', '$3', $4,
+	    'system', '$5', '$5')"
+}
+
 setup() {
 	common_setup
 	add_cluster prod-a
 	esctl -q strategy create hot -c prod-a -a pool_entry --cpu-threshold 1 \
 	    --cpu-type usage --duration 5 --device-count 1
-	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
-	    strategy_id, action_type, status, device_count, created_by,
-	    created_at, updated_at) VALUES ('ESO-20240101-000001', 1, 1,
-	    'pool_entry', 'pending', 1, 'system', '2024-01-01T00:00:00Z',
-	    '2024-01-01T00:00:00Z')"
+	add_order ESO-20240101-000001 pool_entry pending 1 2024-01-01T00:00:00Z
 }
 
 teardown() {
@@ -47,11 +52,7 @@ wait_line() {
 	sql "UPDATE elastic_scaling_order SET status = 'processing',
 	    updated_at = '2024-01-01T00:05:00Z'"
 	wait_line "$out" 'ESO-20240101-000001 +pool_entry +processing'
-	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
-	    strategy_id, action_type, status, device_count, created_by,
-	    created_at, updated_at) VALUES ('ESO-20240101-000002', 1, 1,
-	    'pool_exit', 'completed', 1, 'system', '2024-01-01T00:06:00Z',
-	    '2024-01-01T00:06:00Z')"
+	add_order ESO-20240101-000002 pool_exit completed 1 2024-01-01T00:06:00Z
 	wait_line "$out" 'ESO-20240101-000002'
 	kill -INT "$WPID"
 	rc=0
@@ -124,11 +125,7 @@ assert_aligned() {
 	WPID=$!
 	wait_line "$out" 'ESO-20240101-000001'
 	# narrower values than the header and the first row
-	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
-	    strategy_id, action_type, status, device_count, created_by,
-	    created_at, updated_at) VALUES ('ESO-20240101-000002', 1, 1,
-	    'pool_exit', 'failed', 2, 'system', '2024-01-01T00:06:00Z',
-	    '2024-01-01T00:06:00Z')"
+	add_order ESO-20240101-000002 pool_exit failed 2 2024-01-01T00:06:00Z
 	wait_line "$out" 'ESO-20240101-000002'
 	sql "UPDATE elastic_scaling_order SET status = 'failed',
 	    updated_at = '2024-01-01T00:07:00Z' WHERE id = 1"
@@ -146,11 +143,7 @@ assert_aligned() {
 	"$ESCTL_BIN" order list -w --watch-interval 50ms > "$out" 3>&- &
 	WPID=$!
 	sleep 0.3
-	sql "INSERT INTO elastic_scaling_order (order_number, cluster_id,
-	    strategy_id, action_type, status, device_count, created_by,
-	    created_at, updated_at) VALUES ('ESO-20240101-000003', 1, 1,
-	    'pool_exit', 'failed', 2, 'system', '2024-01-01T00:06:00Z',
-	    '2024-01-01T00:06:00Z')"
+	add_order ESO-20240101-000003 pool_exit failed 2 2024-01-01T00:06:00Z
 	wait_line "$out" 'ESO-20240101-000003'
 	kill -INT "$WPID"
 	wait "$WPID" || true

@@ -176,28 +176,28 @@ print(len(docs), docs[-1]["user"], docs[-1]["status"])' <<<"$output"
 	[[ $stderr == *"report log prints a stream"* ]]
 }
 
-@test "report log -f -o json: JSON lines as reports come" {
+# Runs "esctl report log -f ARGS..." into $BATS_TEST_TMPDIR/follow.out
+# while two services are created after a first one (20 new reports), and
+# stops it once 20 lines came.
+follow_two_creates() {
 	run -0 esctl cluster create --org org-001 --user alice --service search
-	"$ESCTL_BIN" report log -f -o json > "$BATS_TEST_TMPDIR/follow.out" &
+	"$ESCTL_BIN" report log -f "$@" > "$BATS_TEST_TMPDIR/follow.out" &
 	local pid=$!
 	sleep 0.5
 	run -0 esctl cluster create --org org-001 --user bob --service other
 	kube_sim_wait 5 bash -c "[ \$(wc -l < '$BATS_TEST_TMPDIR/follow.out') -eq 20 ]"
 	kill "$pid"
 	wait "$pid" || true
+}
+
+@test "report log -f -o json: JSON lines as reports come" {
+	follow_two_creates -o json
 	run -0 jq -r .user "$BATS_TEST_TMPDIR/follow.out"
 	[ "$(sort <<<"$output" | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" = "10alice 10bob " ]
 }
 
 @test "report log -f follows new lines" {
-	run -0 esctl cluster create --org org-001 --user alice --service search
-	"$ESCTL_BIN" report log -f > "$BATS_TEST_TMPDIR/follow.out" &
-	local pid=$!
-	sleep 0.5
-	run -0 esctl cluster create --org org-001 --user bob --service other
-	kube_sim_wait 5 bash -c "[ \$(wc -l < '$BATS_TEST_TMPDIR/follow.out') -eq 20 ]"
-	kill "$pid"
-	wait "$pid" || true
+	follow_two_creates
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/follow.out")" -eq 20 ]
 }
 
