@@ -615,6 +615,28 @@ util_url_redact(const char *url, const char *mask)
 	return ret;
 }
 
+int
+util_url_is_http(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL;
+	int ok;
+
+	if (url == NULL)
+		return 0;
+	if ((u = curl_url()) == NULL)
+		fatal("curl_url: out of memory");
+	ok = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) ==
+	    CURLUE_OK && *host != '\0' && (strcmp(scheme, "http") == 0 ||
+	    strcmp(scheme, "https") == 0);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 char *
 util_escape_ctrl(const char *s)
 {

@@ -86,6 +86,8 @@ char		*util_dirname(const char *path);
  * as mask (or "").  New string; caller frees.
  */
 char		*util_url_redact(const char *url, const char *mask);
+/* 1 when libcurl reads url as an http:// or https:// URL with a host. */
+int		 util_url_is_http(const char *url);
 /*
  * s with its control characters made visible, for a terminal: newline,
  * carriage return and tab as \n, \r, \t, the others (ESC, DEL, C1)

@@ -176,6 +176,9 @@ test_kubeconfig_errors(struct unit_t *t)
 	expect_fail(t, "clusters: [{name: c, cluster: {server: ftp://h}}]\n"
 	    "contexts: [{name: x, context: {cluster: c}}]\n", "x", ES_EUSAGE,
 	    "only https:// and http://");
+	expect_fail(t, "clusters: [{name: c, cluster: {server: 'https://'}}]\n"
+	    "contexts: [{name: x, context: {cluster: c}}]\n", "x", ES_EUSAGE,
+	    "server 'https://' of cluster 'c': ");
 	expect_fail(t, "clusters: [{name: c, cluster: {server: h}}]\n"
 	    "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n"
 	    "contexts: [{name: x, context: {cluster: c, user: u}}]\n", "x",
