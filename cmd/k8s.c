@@ -100,7 +100,7 @@ bad:
 		    "most 36", v, words[i]);
 	}
 	if ((v = args_get(args, "prometheus")) != NULL && *v != '\0' &&
-	    strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+	    !util_url_is_http(v))
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid value "
 		    "'%s' for --prometheus: an http:// or https:// URL", v);
 	if (args_has(args, "level") && util_parse_int(args_get(args,

@@ -245,30 +245,20 @@ kube_resource_namespaced(const char *group, const char *resource)
 	return -1;
 }
 
-/* Appends s percent-encoded (RFC 3986 unreserved kept). */
-static void
-kube_buf_add_enc(struct es_buf *b, const char *s, int query)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~' || (!query && *p == ':'))
-			es_buf_addch(b, *p);
-		else {
-			es_buf_addch(b, '%');
-			es_buf_addch(b, hex[*p >> 4]);
-			es_buf_addch(b, hex[*p & 15]);
-		}
-	}
-}
-
+/*
+ * Appends s percent-encoded by libcurl: everything but RFC 3986
+ * unreserved characters, so a ':' in a name goes as %3A, which the API
+ * server decodes like any other escape.
+ */
 void
-kube_buf_add_query_value(struct es_buf *b, const char *s)
+kube_buf_add_escaped(struct es_buf *b, const char *s)
 {
-	kube_buf_add_enc(b, s, 1);
+	char *e;
+
+	if ((e = curl_easy_escape(NULL, s, 0)) == NULL)
+		fatal("curl_easy_escape: out of memory");
+	es_buf_adds(b, e);
+	curl_free(e);
 }
 
 char *
@@ -283,19 +273,19 @@ kube_path(const struct kube_ref *r)
 	if (r->namespace != NULL && *r->namespace != '\0' &&
 	    strcmp(r->resource, "namespaces") != 0) {
 		es_buf_adds(&b, "/namespaces/");
-		kube_buf_add_enc(&b, r->namespace, 0);
+		kube_buf_add_escaped(&b, r->namespace);
 	}
 	es_buf_addf(&b, "/%s", r->resource);
 	if (r->name != NULL && *r->name != '\0') {
 		es_buf_addch(&b, '/');
-		kube_buf_add_enc(&b, r->name, 0);
+		kube_buf_add_escaped(&b, r->name);
 		if (r->subresource != NULL && *r->subresource != '\0')
 			es_buf_addf(&b, "/%s", r->subresource);
 	} else if (r->resource != NULL && strcmp(r->resource,
 	    "namespaces") == 0 && r->namespace != NULL && *r->namespace) {
 		/* a namespace addressed through ref->namespace */
 		es_buf_addch(&b, '/');
-		kube_buf_add_enc(&b, r->namespace, 0);
+		kube_buf_add_escaped(&b, r->namespace);
 	}
 	return es_buf_detach(&b, NULL);
 }
@@ -1285,17 +1275,17 @@ kube_list_page(struct kube_client *kc, const struct kube_ref *ref,
 	r.subresource = NULL;
 	if (o != NULL && o->label_selector != NULL && *o->label_selector) {
 		es_buf_adds(&q, "labelSelector=");
-		kube_buf_add_enc(&q, o->label_selector, 1);
+		kube_buf_add_escaped(&q, o->label_selector);
 	}
 	if (o != NULL && o->field_selector != NULL && *o->field_selector) {
 		es_buf_addf(&q, "%sfieldSelector=", q.len ? "&" : "");
-		kube_buf_add_enc(&q, o->field_selector, 1);
+		kube_buf_add_escaped(&q, o->field_selector);
 	}
 	if (limit > 0)
 		es_buf_addf(&q, "%slimit=%ld", q.len ? "&" : "", limit);
 	if (cont != NULL && *cont != '\0') {
 		es_buf_addf(&q, "%scontinue=", q.len ? "&" : "");
-		kube_buf_add_enc(&q, cont, 1);
+		kube_buf_add_escaped(&q, cont);
 	}
 	rc = kube_json_call(kc, "GET", &r, q.data, NULL, NULL, 0, out, err);
 	es_buf_release(&q);
@@ -1845,7 +1835,7 @@ kube_log_path(const struct kube_log_target *t, const struct kube_log_opts *o)
 #define KUBE_Q (q++ ? "&" : "?")
 	if (t->container != NULL) {
 		es_buf_addf(&b, "%scontainer=", KUBE_Q);
-		kube_buf_add_enc(&b, t->container, 1);
+		kube_buf_add_escaped(&b, t->container);
 	}
 	if (o != NULL && o->follow)
 		es_buf_addf(&b, "%sfollow=true", KUBE_Q);
@@ -1853,7 +1843,7 @@ kube_log_path(const struct kube_log_target *t, const struct kube_log_opts *o)
 		es_buf_addf(&b, "%ssinceSeconds=%ld", KUBE_Q, o->since_seconds);
 	if (o != NULL && o->since_time != NULL) {
 		es_buf_addf(&b, "%ssinceTime=", KUBE_Q);
-		kube_buf_add_enc(&b, o->since_time, 1);
+		kube_buf_add_escaped(&b, o->since_time);
 	}
 	if (o != NULL && o->tail_set && o->tail_lines >= 0)
 		es_buf_addf(&b, "%stailLines=%ld", KUBE_Q, o->tail_lines);

@@ -68,3 +68,23 @@ $(grep -nE "$PATTERN|$SQLW" "$ESCTL_TOP/$f")"
 		[[ $h != *.c ]] || fail "cmd/ includes a .c file: $h"
 	done
 }
+
+@test "help, completion and the command table do not reach into the dispatcher" {
+	# cmd/esctl.c calls help.c and completion.c; they read the tables in
+	# cmd/groups.c and must not use anything cmd/esctl.c defines (a cycle)
+	local names n f bad=
+	names=$(awk '/^[a-z_][a-z0-9_]*\(/ { if (prev !~ /^static/) {
+		n = $0; sub(/\(.*/, "", n); print n } }
+	    /^[a-z].*[a-z_][a-z0-9_]*(\[\])? = / && !/^static/ {
+		n = $0; sub(/(\[\])? = .*/, "", n); sub(/.*[ *]/, "", n); print n }
+	    { prev = $0 }' "$ESCTL_TOP/cmd/esctl.c")
+	[ -n "$names" ]		# args_get and friends, main
+	for f in help.c completion.c groups.c; do
+		for n in $names; do
+			if grep -qw -- "$n" "$ESCTL_TOP/cmd/$f"; then
+				bad="$bad cmd/$f uses $n;"
+			fi
+		done
+	done
+	[ -z "$bad" ] || fail "cycle with cmd/esctl.c:$bad"
+}

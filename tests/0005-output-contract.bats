@@ -184,6 +184,25 @@ print(json.dumps(json.load(sys.stdin), sort_keys=True))')" ] ||
 	done
 }
 
+@test "streams: report log is JSON lines and YAML documents of documented fields" {
+	local doc
+	doc=$(documented_fields "report log")
+	[ -n "$doc" ]
+	run -0 --separate-stderr esctl report log -o json
+	[ "${#lines[@]}" -gt 1 ]
+	# every line one object, with exactly the documented fields
+	[ "$(jq -c 'keys' <<<"$output" | sort -u)" = \
+	    "$(printf '%s\n' "$doc" | jq -Rsc 'split("\n") | map(select(. != "")) | sort')" ]
+	run -0 jq -r .time <<<"$output"
+	run -1 grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$output"
+	json=$(esctl report log -o json | jq -cS .)
+	run -0 --separate-stderr esctl report log -o yaml
+	[ "$("$PYTHON" -c 'import json, sys, yaml
+for d in yaml.safe_load_all(sys.stdin): print(json.dumps(d, sort_keys=True, separators=(",", ":")))' <<<"$output")" = "$json" ]
+	run -0 esctl report log -o name
+	[ "$output" = "$(jq -r '"report/\(.report_id)"' <<<"$json")" ]
+}
+
 @test "every list: table, wide, --no-headers, name" {
 	local row kind cmd field n
 	for row in "${LISTS[@]}"; do

@@ -514,6 +514,18 @@ test_util_redact(struct unit_t *t)
 	v = util_url_redact("http://127.0.0.1/a@b", "***");
 	UT_EQ_STR(t, v, "http://127.0.0.1/a@b");
 	free(v);
+	v = util_url_redact("smtp://u;AUTH=PLAIN:pw@127.0.0.1:2525", "***");
+	UT_EQ_STR(t, v, "smtp://***@127.0.0.1:2525/");
+	free(v);
+	v = util_url_redact("http://127.0.0.1:8/%zz", "***");
+	UT_EQ_STR(t, v, "http://127.0.0.1:8/%zz");
+	free(v);
+	UT_EQ_INT(t, util_url_is_http("http://127.0.0.1:9090"), 1);
+	UT_EQ_INT(t, util_url_is_http("HTTPS://p.example/prom/"), 1);
+	UT_EQ_INT(t, util_url_is_http("ftp://127.0.0.1/"), 0);
+	UT_EQ_INT(t, util_url_is_http("127.0.0.1:9090"), 0);
+	UT_EQ_INT(t, util_url_is_http("http://"), 0);
+	UT_EQ_INT(t, util_url_is_http(NULL), 0);
 	v = util_url_redact("no-scheme@host", "***");
 	UT_EQ_STR(t, v, "no-scheme@host");
 	free(v);

@@ -176,6 +176,9 @@ test_kubeconfig_errors(struct unit_t *t)
 	expect_fail(t, "clusters: [{name: c, cluster: {server: ftp://h}}]\n"
 	    "contexts: [{name: x, context: {cluster: c}}]\n", "x", ES_EUSAGE,
 	    "only https:// and http://");
+	expect_fail(t, "clusters: [{name: c, cluster: {server: 'https://'}}]\n"
+	    "contexts: [{name: x, context: {cluster: c}}]\n", "x", ES_EUSAGE,
+	    "server 'https://' of cluster 'c': ");
 	expect_fail(t, "clusters: [{name: c, cluster: {server: h}}]\n"
 	    "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n"
 	    "contexts: [{name: x, context: {cluster: c, user: u}}]\n", "x",
@@ -387,6 +390,12 @@ test_kube_paths(struct unit_t *t)
 	p = kube_path(&r);
 	UT_EQ_STR(t, p, "/api/v1/namespaces/a%20b");
 	free(p);
+	UT_EQ_INT(t, kube_ref_init(&r, "sa", "kube-system", "system:x/y",
+	    &err), 0);
+	p = kube_path(&r);
+	UT_EQ_STR(t, p, "/api/v1/namespaces/kube-system/serviceaccounts/"
+	    "system%3Ax%2Fy");
+	free(p);
 	UT_EQ_INT(t, kube_ref_init(&r, "pdb", "x", NULL, &err), 0);
 	p = kube_path(&r);
 	UT_EQ_STR(t, p, "/apis/policy/v1/namespaces/x/poddisruptionbudgets");
@@ -404,7 +413,7 @@ test_kube_paths(struct unit_t *t)
 	UT_EQ_INT(t, kube_resource_namespaced("", "nodes"), 0);
 	UT_EQ_INT(t, kube_resource_namespaced("apps", "statefulsets"), 1);
 	UT_EQ_INT(t, kube_resource_namespaced("x", "y"), -1);
-	kube_buf_add_query_value(&b, "app=es,tier in (a b)");
+	kube_buf_add_escaped(&b, "app=es,tier in (a b)");
 	UT_EQ_STR(t, b.data, "app%3Des%2Ctier%20in%20%28a%20b%29");
 	es_buf_release(&b);
 }

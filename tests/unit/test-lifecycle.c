@@ -400,6 +400,12 @@ test_gitcfg_helpers(struct unit_t *t)
 	    0);
 	UT_EQ_INT(t, gitcfg_check_url("https://u:tok@h", &err), -1);
 	UT_ASSERT(t, strstr(err.msg, "tok") == NULL);
+	UT_EQ_INT(t, gitcfg_check_url("https:///y/r.git", &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "no host") != NULL);
+	UT_EQ_INT(t, gitcfg_check_url("https:/h/r.git", &err), -1);
+	u = gitcfg_redact_url("HTTP://u:p%40w@h:8080/g/r.git#v1:sub/dir");
+	UT_EQ_STR(t, u, "http://h:8080/g/r.git");
+	free(u);
 }
 
 static const char *
