@@ -509,17 +509,6 @@ cluster_mutate_configure(void *arg, cJSON *sts, struct es_err *err)
 	return 0;	/* always written: step 5 sets, it does not check */
 }
 
-static void
-cluster_sts_ref(struct kube_ref *ref, const char *ns)
-{
-	memset(ref, 0, sizeof *ref);
-	ref->group = "apps";
-	ref->version = "v1";
-	ref->resource = "statefulsets";
-	ref->namespace = ns;
-	ref->name = CLUSTEROBJ_STS;
-}
-
 /* Step 5: replicas, requests and limits, env, max-indices annotation. */
 static int
 cluster_step_resources(struct cluster_run *r, struct es_err *err)
