@@ -52,6 +52,8 @@ static int	strategy_clusters(struct esctl_ctx *, const char **, int,
 		    struct strategy *, struct es_err *);
 static int	strategy_from_file(struct esctl_ctx *, const char *,
 		    struct strategy *, struct es_err *);
+static int	strategy_save(struct esctl_ctx *, struct esctl_args *,
+		    struct strategy *, int, struct es_err *);
 static int	strategy_from_args(struct esctl_ctx *, struct esctl_args *,
 		    struct strategy *, struct es_err *);
 static int	strategy_row(struct esctl_ctx *, long long, cJSON **,
@@ -425,13 +427,52 @@ strategy_row(struct esctl_ctx *ctx, long long id, cJSON **out,
 	return 0;
 }
 
+/*
+ * The end of create and update: s with the options on top, validated
+ * and stored (a new strategy, or the update of s->id), then its row.
+ */
+static int
+strategy_save(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct strategy *s, int update, struct es_err *err)
+{
+	const char *verb = update ? "updated" : "created";
+	cJSON *row;
+	int rc;
+
+	if (strategy_from_args(ctx, args, s, err) == -1 ||
+	    strategy_validate(s, err) == -1)
+		return -1;
+	if (ctx->dry_run) {
+		ctx_info(ctx, "dry run: strategy '%s' is valid and would be "
+		    "%s", s->name, verb);
+		return 0;
+	}
+	if (store_begin(ctx->store, err) == -1)
+		return -1;
+	rc = update ? strategy_update(ctx->store, s, ctx->now, err) :
+	    strategy_insert(ctx->store, s, ctx_actor(ctx), ctx->now, err);
+	if (rc == -1) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	if (store_commit(ctx->store, err) == -1 ||
+	    strategy_row(ctx, s->id, &row, err) == -1)
+		return -1;
+	if (update)
+		rc = out_ok(ctx, row, "strategy '%s' updated", s->name);
+	else
+		rc = out_ok(ctx, row, "strategy '%s' created (id %lld)",
+		    s->name, s->id);
+	cJSON_Delete(row);
+	return rc;
+}
+
 static int
 cmd_strategy_create(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct strategy s;
 	const char *file = args_get(args, "from-file");
-	cJSON *row;
 	int rc = -1;
 
 	strategy_init(&s);
@@ -441,29 +482,7 @@ cmd_strategy_create(struct esctl_ctx *ctx, struct esctl_args *args,
 		free(s.name);
 		s.name = xstrdup(args->argv[0]);
 	}
-	if (strategy_from_args(ctx, args, &s, err) == -1 ||
-	    strategy_validate(&s, err) == -1)
-		goto done;
-	if (ctx->dry_run) {
-		ctx_info(ctx, "dry run: strategy '%s' is valid and would be "
-		    "created", s.name);
-		rc = 0;
-		goto done;
-	}
-	if (store_begin(ctx->store, err) == -1)
-		goto done;
-	if (strategy_insert(ctx->store, &s, ctx_actor(ctx), ctx->now,
-	    err) == -1) {
-		store_rollback(ctx->store);
-		goto done;
-	}
-	if (store_commit(ctx->store, err) == -1)
-		goto done;
-	if (strategy_row(ctx, s.id, &row, err) == -1)
-		goto done;
-	rc = out_ok(ctx, row, "strategy '%s' created (id %lld)", s.name,
-	    s.id);
-	cJSON_Delete(row);
+	rc = strategy_save(ctx, args, &s, 0, err);
 done:
 	strategy_release(&s);
 	return rc;
@@ -475,7 +494,6 @@ cmd_strategy_update(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	struct strategy s;
 	const char *file = args_get(args, "from-file"), *v;
-	cJSON *row;
 	int rc = -1;
 
 	strategy_init(&s);
@@ -487,27 +505,7 @@ cmd_strategy_update(struct esctl_ctx *ctx, struct esctl_args *args,
 		free(s.name);
 		s.name = xstrdup(v);
 	}
-	if (strategy_from_args(ctx, args, &s, err) == -1 ||
-	    strategy_validate(&s, err) == -1)
-		goto done;
-	if (ctx->dry_run) {
-		ctx_info(ctx, "dry run: strategy '%s' is valid and would be "
-		    "updated", s.name);
-		rc = 0;
-		goto done;
-	}
-	if (store_begin(ctx->store, err) == -1)
-		goto done;
-	if (strategy_update(ctx->store, &s, ctx->now, err) == -1) {
-		store_rollback(ctx->store);
-		goto done;
-	}
-	if (store_commit(ctx->store, err) == -1)
-		goto done;
-	if (strategy_row(ctx, s.id, &row, err) == -1)
-		goto done;
-	rc = out_ok(ctx, row, "strategy '%s' updated", s.name);
-	cJSON_Delete(row);
+	rc = strategy_save(ctx, args, &s, 1, err);
 done:
 	strategy_release(&s);
 	return rc;
