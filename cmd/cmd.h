@@ -280,6 +280,9 @@ void		 ctx_kube_ns_selector(struct esctl_ctx *, struct es_buf *sel);
 void		 ctx_kube_progress(void *ctx, const char *line);
 /* Who acts, for records: the identity (--as-user), else $USER. */
 const char	*ctx_actor(struct esctl_ctx *);
+/* The id of a strategy named by name or id (--strategy and the like). */
+int		 ctx_strategy_id(struct esctl_ctx *, const char *ref,
+		    long long *id, struct es_err *err);
 /*
  * Tells whoever is on duty of an order event through the configured
  * channels (lib/order.h order_notify); a failure is only a warning, the

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "notify.h"
 #include "order.h"
+#include "strategy.h"
 #include "util.h"
 
 int
@@ -160,6 +161,20 @@ ctx_actor(struct esctl_ctx *ctx)
 		return ctx->as_user;
 	u = getenv("USER");
 	return u != NULL && *u != '\0' ? u : "esctl";
+}
+
+int
+ctx_strategy_id(struct esctl_ctx *ctx, const char *ref, long long *id,
+    struct es_err *err)
+{
+	struct strategy s;
+	int rc;
+
+	strategy_init(&s);
+	rc = strategy_load(ctx->store, ref, &s, err);
+	*id = s.id;
+	strategy_release(&s);
+	return rc;
 }
 
 void

@@ -79,7 +79,6 @@ cmd_order_list(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct order_filter f;
-	struct strategy s;
 	const char *v;
 	cJSON *list;
 	int rc;
@@ -95,14 +94,9 @@ cmd_order_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	if ((v = args_get(args, "cluster")) != NULL &&
 	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
 		return -1;
-	if ((v = args_get(args, "strategy")) != NULL) {
-		strategy_init(&s);
-		rc = strategy_load(ctx->store, v, &s, err);
-		f.strategy_id = s.id;
-		strategy_release(&s);
-		if (rc == -1)
-			return -1;
-	}
+	if ((v = args_get(args, "strategy")) != NULL &&
+	    ctx_strategy_id(ctx, v, &f.strategy_id, err) == -1)
+		return -1;
 	if ((v = args_get(args, "since")) != NULL && util_since_parse(v,
 	    "--since", ctx->now, &f.since, err) == -1)
 		return -1;

@@ -719,21 +719,15 @@ cmd_strategy_history(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct strategy_history_filter f;
-	struct strategy s;
 	const char *v;
 	cJSON *list;
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.cluster_id = -1;
-	if (args->argc > 0) {
-		strategy_init(&s);
-		rc = strategy_load(ctx->store, args->argv[0], &s, err);
-		f.strategy_id = s.id;
-		strategy_release(&s);
-		if (rc == -1)
-			return -1;
-	}
+	if (args->argc > 0 && ctx_strategy_id(ctx, args->argv[0],
+	    &f.strategy_id, err) == -1)
+		return -1;
 	if ((v = args_get(args, "cluster")) != NULL &&
 	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
 		return -1;
@@ -946,7 +940,6 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct engine_opts o;
 	struct engine_report *rep = NULL;
 	struct notify_config nc;
-	struct strategy s;
 	const char *v, **refs;
 	long long *ids = NULL, wait_s, cid;
 	cJSON *json = NULL, *people = NULL;
@@ -979,15 +972,9 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	refs = args_list(args, "strategy", &n);
 	if (n > 0) {
 		ids = xcalloc((size_t)n, sizeof *ids);
-		for (i = 0; i < n; i++) {
-			strategy_init(&s);
-			rc = strategy_load(ctx->store, refs[i], &s, err);
-			ids[i] = s.id;
-			strategy_release(&s);
-			if (rc == -1)
+		for (i = 0; i < n; i++)
+			if (ctx_strategy_id(ctx, refs[i], &ids[i], err) == -1)
 				goto done;
-		}
-		rc = -1;
 		o.strategy_ids = ids;
 		o.nstrategy = (size_t)n;
 	}
