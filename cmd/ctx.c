@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "notify.h"
 #include "order.h"
+#include "pool.h"
 #include "strategy.h"
 #include "util.h"
 
@@ -175,6 +176,18 @@ ctx_strategy_id(struct esctl_ctx *ctx, const char *ref, long long *id,
 	*id = s.id;
 	strategy_release(&s);
 	return rc;
+}
+
+int
+ctx_cluster_opt(struct esctl_ctx *ctx, struct esctl_args *args,
+    long long *id, struct es_err *err)
+{
+	const char *v = args_get(args, "cluster");
+
+	*id = -1;
+	if (v == NULL)
+		return 0;
+	return pool_cluster_find(ctx->store, v, id, NULL, err);
 }
 
 void

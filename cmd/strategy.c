@@ -522,7 +522,6 @@ cmd_strategy_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc, n;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
 	f.name = args_get(args, "name");
 	if ((v = args_get(args, "status")) != NULL) {
 		if (strcmp(v, "enabled") != 0 && strcmp(v, "disabled") != 0)
@@ -537,8 +536,7 @@ cmd_strategy_list(struct esctl_ctx *ctx, struct esctl_args *args,
 			return -1;
 		f.action = v;
 	}
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	if (args_int(args, "limit", 0, 1000000, 0, &f.limit, err) == -1 ||
 	    args_int(args, "offset", 0, 1LL << 40, 0, &f.offset, err) == -1)
@@ -724,12 +722,10 @@ cmd_strategy_history(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
 	if (args->argc > 0 && ctx_strategy_id(ctx, args->argv[0],
 	    &f.strategy_id, err) == -1)
 		return -1;
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	if ((v = args_get(args, "result")) != NULL) {
 		if (strcmp(v, "order_created") != 0 && strcmp(v, "skipped") !=
