@@ -54,6 +54,8 @@ static void	oe_sleep_ms(long);
 static void	oe_slot_failed(struct oe *, const cJSON *, const char *,
 		    const char *);
 static void	oe_device(struct oe *, long long, const char *);
+static int	oe_device_set(struct oe *, long long, const char *,
+		    struct es_err *);
 
 static void
 oe_sleep_ms(long ms)
@@ -171,12 +173,21 @@ oe_device(struct oe *e, long long dev, const char *status)
 {
 	struct es_err e2 = ES_ERR_INIT;
 
-	if (store_begin(e->st, &e2) == -1)
-		return;
-	if (device_set_status(e->st, dev, status, -1, oe_now(e), &e2) == -1)
+	oe_device_set(e, dev, status, &e2);
+}
+
+/* Sets a device's status in a transaction of its own. */
+static int
+oe_device_set(struct oe *e, long long dev, const char *status,
+    struct es_err *err)
+{
+	if (store_begin(e->st, err) == -1)
+		return -1;
+	if (device_set_status(e->st, dev, status, -1, oe_now(e), err) == -1) {
 		store_rollback(e->st);
-	else
-		store_commit(e->st, &e2);
+		return -1;
+	}
+	return store_commit(e->st, err);
 }
 
 /* Marks a slot failed, keeping the reason for the order's summary. */
@@ -400,19 +411,10 @@ oe_exit_run(struct oe *e, const cJSON *slot, struct es_err *err)
 			return -1;
 		phase = "deleted";
 	}
-	if (strcmp(phase, "deleted") == 0) {
-		if (store_begin(e->st, err) == -1)
-			return -1;
-		if (device_set_status(e->st, dev, "available", -1, oe_now(e),
-		    err) == -1) {
-			store_rollback(e->st);
-			return -1;
-		}
-		if (store_commit(e->st, err) == -1)
-			return -1;
-		if (oe_phase(e, od, "done", "completed", NULL, err) == -1)
-			return -1;
-	}
+	if (strcmp(phase, "deleted") == 0 && (oe_device_set(e, dev,
+	    "available", err) == -1 || oe_phase(e, od, "done", "completed",
+	    NULL, err) == -1))
+		return -1;
 	return 0;
 }
 
