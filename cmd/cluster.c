@@ -76,26 +76,16 @@ static int	cluster_report(struct cluster_run *, int, const char *,
 		    const cJSON *, struct es_err *);
 static int	cluster_apply(struct cluster_run *, const cJSON *, int,
 		    struct es_err *);
-static long long cluster_ms(void);
 static void	cluster_op_init(struct esctl_ctx *, struct kube_client *,
 		    long long, int, struct cluster_op *);
 static void	cluster_progress_done(void *);
 static int	cluster_answer_lost(struct cluster_run *, struct es_err *);
 
-static long long
-cluster_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left of the run's --timeout (at least 1). */
 static long
 cluster_left(const struct cluster_run *r)
 {
-	long long left = r->timeout_ms - (cluster_ms() - r->start_ms);
+	long long left = r->timeout_ms - (util_mono_ms() - r->start_ms);
 
 	return left > 0 ? (long)left : 1;
 }
@@ -717,7 +707,7 @@ cluster_step_rollout(struct cluster_run *r, struct es_err *err)
 		es_err_set(err, ES_EREMOTE, "Timeout", "not ready within "
 		    "--timeout %llds (%llds elapsed) %s",
 		    (r->timeout_ms + 999) / 1000,
-		    (cluster_ms() - r->start_ms + 500) / 1000, msg);
+		    (util_mono_ms() - r->start_ms + 500) / 1000, msg);
 		free(msg);
 	}
 	if (rc == -1)
@@ -1240,7 +1230,7 @@ cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
 			goto done;
 		}
 	}
-	r.start_ms = cluster_ms();
+	r.start_ms = util_mono_ms();
 	if (lc_report_sink(ctx, &r.sink, err) == -1 ||
 	    ctx_kube(ctx, &r.kc, err) == -1 ||
 	    cluster_steps(&r, err) == -1) {

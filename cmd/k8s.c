@@ -401,15 +401,6 @@ cmd_k8s_remove(struct esctl_ctx *ctx, struct esctl_args *args,
 	return out_ok(ctx, NULL, "cluster '%s' removed", name);
 }
 
-static long
-k8s_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 cmd_k8s_ping(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -427,10 +418,10 @@ cmd_k8s_ping(struct esctl_ctx *ctx, struct esctl_args *args,
 		kc = own;
 	} else if (ctx_kube(ctx, &kc, err) == -1)
 		return -1;
-	t0 = k8s_now_ms();
+	t0 = util_mono_ms();
 	if (kube_version(kc, &ver, err) == -1)
 		goto out;
-	t1 = k8s_now_ms();
+	t1 = util_mono_ms();
 	res = cJSON_CreateObject();
 	if (name != NULL)
 		cJSON_AddStringToObject(res, "cluster", name);

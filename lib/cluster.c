@@ -93,7 +93,6 @@ static int	 cluster_doc_read(struct cluster_spec *,
 		    struct es_err *);
 static int	 cluster_qty_positive(const char *, const char *, int,
 		    int64_t *, struct es_err *);
-static long long cluster_now_ms(void);
 static int	 cluster_op_wait(const struct cluster_op *,
 		    const struct kube_ref *, long long, int (*)(void *,
 		    const cJSON *, struct es_buf *, struct es_err *), void *,
@@ -1083,15 +1082,6 @@ cluster_meta_scale_check(struct store *st, const char *ns,
 
 /* ---- lifecycle verbs ------------------------------------------------ */
 
-static long long
-cluster_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 cluster_sts_ref(struct kube_ref *ref, const char *ns)
 {
@@ -1318,11 +1308,11 @@ cluster_restart(const struct cluster_op *op, const cJSON *rec,
 		if (kube_delete(op->kc, &ref, &d, NULL, err) == -1)
 			goto fail;
 	}
-	start = cluster_now_ms();
+	start = util_mono_ms();
 	*out = cJSON_CreateArray();
 	cJSON_ArrayForEach(o, pods) {
 		ref.name = kube_str(o, "metadata.name");
-		left = op->timeout_ms - (cluster_now_ms() - start);
+		left = op->timeout_ms - (util_mono_ms() - start);
 		if (cluster_op_wait(op, &ref, left, cluster_cond_replaced,
 		    (void *)(uintptr_t)kube_str(o, "metadata.uid"),
 		    err) == -1)

@@ -50,23 +50,11 @@ static int	oe_entry_run(struct oe *, const cJSON *, struct es_err *);
 static int	oe_node_of(struct oe *, long long, cJSON **,
 		    struct es_err *);
 static int	oe_post(struct oe *, const char *, char **);
-static void	oe_sleep_ms(long);
 static void	oe_slot_failed(struct oe *, const cJSON *, const char *,
 		    const char *);
 static void	oe_device(struct oe *, long long, const char *);
 static int	oe_device_set(struct oe *, long long, const char *,
 		    struct es_err *);
-
-static void
-oe_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-}
 
 static void
 oe_say(struct oe *e, const char *fmt, ...)
@@ -559,7 +547,7 @@ oe_post(struct oe *e, const char *body, char **error)
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			oe_sleep_ms(1000L << (i - 1));
+			util_sleep_ms(1000L << (i - 1));
 		free(*error);
 		*error = NULL;
 		if ((c = curl_easy_init()) == NULL) {
@@ -719,7 +707,7 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 				oe_slot_failed(e, slot, phase, e2.msg);
 				goto done;
 			}
-			oe_sleep_ms(1000);
+			util_sleep_ms(1000);
 		}
 		free(name);
 		name = xstrdup(kube_str(node, "metadata.name"));
