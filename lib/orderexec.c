@@ -47,6 +47,9 @@ static int	oe_exit_select(struct oe *, struct es_err *);
 static int	oe_exit_run(struct oe *, const cJSON *, struct es_err *);
 static int	oe_entry_select(struct oe *, struct es_err *);
 static int	oe_entry_run(struct oe *, const cJSON *, struct es_err *);
+static int	oe_entry_take(struct oe *, const cJSON *, const char *,
+		    const char *, const char *, const char *,
+		    struct es_err *);
 static int	oe_node_of(struct oe *, long long, cJSON **,
 		    struct es_err *);
 static int	oe_post(struct oe *, const char *, char **);
@@ -620,6 +623,31 @@ oe_label(struct oe *e, const char *node, struct es_err *err)
 }
 
 /* Takes one slot of a pool_entry through its remaining phases. */
+/*
+ * The Node `name` of an entry slot joins the pool: uncordoned and
+ * labelled, its name recorded, phase uncordoned (message msg); said
+ * tells how it came ("uncordoned", "registered").  -1 when the Node
+ * refused (the slot is failed) or the phase could not be recorded.
+ */
+static int
+oe_entry_take(struct oe *e, const cJSON *slot, const char *phase,
+    const char *name, const char *said, const char *msg,
+    struct es_err *err)
+{
+	struct es_err e2 = ES_ERR_INIT;
+	long long od = (long long)kube_num(slot, "id", 0);
+
+	if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
+	    oe_label(e, name, &e2) == -1) {
+		oe_slot_failed(e, slot, phase, e2.msg);
+		return -1;
+	}
+	oe_say(e, "node/%s %s", name, said);
+	store_exec(e->st, err, "UPDATE order_device SET node_name = ? WHERE "
+	    "id = ?", "si", name, od);
+	return oe_phase(e, od, "uncordoned", NULL, msg, err);
+}
+
 static int
 oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 {
@@ -676,16 +704,8 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 			phase = "requested";
 		} else {
 			name = xstrdup(kube_str(node, "metadata.name"));
-			if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
-			    oe_label(e, name, &e2) == -1) {
-				oe_slot_failed(e, slot, phase, e2.msg);
-				goto done;
-			}
-			oe_say(e, "node/%s uncordoned", name);
-			store_exec(e->st, err, "UPDATE order_device SET "
-			    "node_name = ? WHERE id = ?", "si", name, od);
-			if (oe_phase(e, od, "uncordoned", NULL, NULL,
-			    err) == -1)
+			if (oe_entry_take(e, slot, phase, name, "uncordoned",
+			    NULL, err) == -1)
 				goto done;
 			phase = "uncordoned";
 		}
@@ -711,16 +731,8 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 		}
 		free(name);
 		name = xstrdup(kube_str(node, "metadata.name"));
-		if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
-		    oe_label(e, name, &e2) == -1) {
-			oe_slot_failed(e, slot, phase, e2.msg);
-			goto done;
-		}
-		oe_say(e, "node/%s registered", name);
-		store_exec(e->st, err, "UPDATE order_device SET node_name = ? "
-		    "WHERE id = ?", "si", name, od);
-		if (oe_phase(e, od, "uncordoned", NULL, "registered",
-		    err) == -1)
+		if (oe_entry_take(e, slot, phase, name, "registered",
+		    "registered", err) == -1)
 			goto done;
 		phase = "uncordoned";
 	}
