@@ -44,6 +44,8 @@ static int	cmd_cluster_create(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_cluster_delete(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static void	cluster_restart_row(cJSON *, const char *, const char *,
+		    const char *);
 static int	cmd_cluster_restart(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_cluster_scale(struct esctl_ctx *, struct esctl_args *,
@@ -524,6 +526,19 @@ done:
 	return rc;
 }
 
+/* A row of restart's answer. */
+static void
+cluster_restart_row(cJSON *res, const char *pod, const char *ns,
+    const char *status)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "pod", pod);
+	cJSON_AddStringToObject(e, "namespace", ns);
+	cJSON_AddStringToObject(e, "status", status);
+	cJSON_AddItemToArray(res, e);
+}
+
 static int
 cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -546,25 +561,16 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (cluster_prove(kc, rec, &how, err) == -1 ||
 		    cluster_pods(kc, ns, want, &pods, err) == -1)
 			goto done;
-		cJSON_ArrayForEach(o, pods) {
-			e = cJSON_CreateObject();
-			cJSON_AddStringToObject(e, "pod", kube_str(o,
-			    "metadata.name"));
-			cJSON_AddStringToObject(e, "namespace", ns);
-			cJSON_AddStringToObject(e, "status", "would restart");
-			cJSON_AddItemToArray(res, e);
-		}
+		cJSON_ArrayForEach(o, pods)
+			cluster_restart_row(res, kube_str(o, "metadata.name"),
+			    ns, "would restart");
 	} else {
 		cluster_op_init(ctx, kc, timeout, 1, &op);
 		if (cluster_restart(&op, rec, want, &pods, err) == -1)
 			goto done;
-		cJSON_ArrayForEach(o, pods) {
-			e = cJSON_CreateObject();
-			cJSON_AddStringToObject(e, "pod", o->valuestring);
-			cJSON_AddStringToObject(e, "namespace", ns);
-			cJSON_AddStringToObject(e, "status", "restarted");
-			cJSON_AddItemToArray(res, e);
-		}
+		cJSON_ArrayForEach(o, pods)
+			cluster_restart_row(res, o->valuestring, ns,
+			    "restarted");
 	}
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
 		rc = out_ok(ctx, res, NULL);

@@ -281,6 +281,15 @@ void		 ctx_kube_progress(void *ctx, const char *line);
 /* Who acts, for records: the identity (--as-user), else $USER. */
 const char	*ctx_actor(struct esctl_ctx *);
 /*
+ * The registered cluster --cluster names (by name or id): *id is -1
+ * without the option; ES_ENOTFOUND when none has that name.
+ */
+int		 ctx_cluster_opt(struct esctl_ctx *, struct esctl_args *,
+		    long long *id, struct es_err *err);
+/* The id of a strategy named by name or id (--strategy and the like). */
+int		 ctx_strategy_id(struct esctl_ctx *, const char *ref,
+		    long long *id, struct es_err *err);
+/*
  * Tells whoever is on duty of an order event through the configured
  * channels (lib/order.h order_notify); a failure is only a warning, the
  * change it reports is done.

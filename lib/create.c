@@ -100,20 +100,11 @@ cc_progress_done(struct cluster_create *r)
 		r->o.progress_done(r->o.arg);
 }
 
-static long long
-cluster_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left of the run's --timeout (at least 1). */
 static long
 cluster_left(const struct cluster_create *r)
 {
-	long long left = r->o.timeout_ms - (cluster_ms() - r->start_ms);
+	long long left = r->o.timeout_ms - (util_mono_ms() - r->start_ms);
 
 	return left > 0 ? (long)left : 1;
 }
@@ -732,7 +723,7 @@ cluster_step_rollout(struct cluster_create *r, struct es_err *err)
 		es_err_set(err, ES_EREMOTE, "Timeout", "not ready within "
 		    "--timeout %llds (%llds elapsed) %s",
 		    (r->o.timeout_ms + 999) / 1000,
-		    (cluster_ms() - r->start_ms + 500) / 1000, msg);
+		    (util_mono_ms() - r->start_ms + 500) / 1000, msg);
 		free(msg);
 	}
 	if (rc == -1)
@@ -1031,7 +1022,7 @@ cluster_create_begin(const struct cluster_create_opts *o,
 			goto fail;
 		}
 	}
-	r->start_ms = cluster_ms();
+	r->start_ms = util_mono_ms();
 	*out = r;
 	return 0;
 fail:

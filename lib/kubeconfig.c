@@ -1293,15 +1293,6 @@ kc_exec_env(const struct kube_config *kc, const struct kc_user *u)
 	return env;
 }
 
-static long
-kc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Last non-empty line of text, at most 300 bytes, for error messages. */
 static void
 kc_last_line(const char *s, char *buf, size_t len)
@@ -1388,10 +1379,10 @@ kc_run_exec(struct kube_config *kc, time_t now, long timeout_ms,
 	if (read(cerr[0], &child_errno, sizeof child_errno) !=
 	    (ssize_t)sizeof child_errno)
 		child_errno = 0;
-	deadline = kc_now_ms() + timeout_ms;
+	deadline = util_mono_ms() + timeout_ms;
 	open_fds = 2;
 	while (open_fds > 0) {
-		long left = deadline - kc_now_ms();
+		long left = deadline - util_mono_ms();
 
 		if (left <= 0) {
 			kill(pid, SIGKILL);

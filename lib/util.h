@@ -76,6 +76,11 @@ int		 util_write_file_atomic(const char *path, const void *data,
 int		 util_fsync_dir(const char *dir, struct es_err *err);
 /* Returns a new string "dir/name"; caller frees. */
 char		*util_path_join(const char *dir, const char *name);
+
+/* Milliseconds of the monotonic clock (for timeouts and intervals). */
+long long	 util_mono_ms(void);
+/* Sleeps ms milliseconds (none when ms <= 0), through signals. */
+void		 util_sleep_ms(long ms);
 /* Returns the directory part as a new string; caller frees. */
 char		*util_dirname(const char *path);
 /*

@@ -32,6 +32,8 @@
 #include "store.h"
 #include "util.h"
 
+#include "fuzz-store.h"
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_NOW	1796644800	/* 2026-12-07T12:00:00Z */
@@ -50,45 +52,12 @@ fuzz_count(void)
 	return n;
 }
 
-/* At exit: the scratch directory goes (the database was unlinked). */
-static char fuzz_dir[64];
-
-static void
-fuzz_cleanup(void)
-{
-	static const char *const files[] = { "esctl.db-wal",
-	    "esctl.db-shm", "esctl.db-journal" };
-	char *path;
-	size_t i;
-
-	if (fuzz_dir[0] == '\0')
-		return;
-	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		path = util_path_join(fuzz_dir, files[i]);
-		unlink(path);
-		free(path);
-	}
-	rmdir(fuzz_dir);
-}
-
 static void
 fuzz_init(void)
 {
 	struct es_err err = ES_ERR_INIT;
-	char *dir, *path;
 
-	snprintf(fuzz_dir, sizeof fuzz_dir, "/tmp/fuzz-metrics.XXXXXX");
-	if ((dir = mkdtemp(fuzz_dir)) == NULL)
-		abort();
-	atexit(fuzz_cleanup);
-	path = util_path_join(dir, "esctl.db");
-	if (store_open(path, 0, &fuzz_st, &err) == -1)
-		abort();
-	unlink(path);	/* the open connection keeps it; nothing left */
-	free(path);
-	/* scratch data: no fsync per commit (thousands of runs a second) */
-	sqlite3_exec(store_db(fuzz_st), "PRAGMA synchronous = OFF", NULL,
-	    NULL, NULL);
+	fuzz_st = fuzz_store_open("metrics");
 	if (store_exec(fuzz_st, &err, "INSERT INTO deployment_status (id, "
 	    "tenant_org_id, namespace, user, service_name, status, replicas, "
 	    "created_at, updated_at) VALUES ('d1', 'o', 'ns-a', 'u', 'a', "

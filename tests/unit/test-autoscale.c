@@ -3,7 +3,6 @@
  * lib/autoscale.c on hand-computed series, and the timestamps and report
  * validation of lib/metrics.c (with the replay of its fuzz corpus).
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,47 +413,28 @@ metrics_fuzz_one(struct unit_t *t, struct store *st, const char *name,
 static void
 test_metrics_fuzz_corpus(struct unit_t *t)
 {
-	const char *top = getenv("ESCTL_TOP");
-	struct es_buf b = ES_BUF_INIT;
-	struct dirent *de;
+	struct unit_corpus c;
 	struct store *st;
-	char *dir, *path;
-	int files = 0, ok = 0;
-	DIR *d;
+	char *copy;
+	int ok = 0;
 
 	if ((st = metrics_store_open(t)) == NULL)
 		return;
-	dir = xasprintf("%s/testdata/fuzz/metrics", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "metrics") == -1) {
 		store_close(st);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		files++;
+	while (unit_corpus_next(t, &c)) {
 		/* a copy of exactly its length: ASan sees any overread */
-		{
-			char *copy = xmalloc(b.len ? b.len : 1);
-
-			memcpy(copy, b.data, b.len);
-			if (metrics_fuzz_one(t, st, de->d_name, copy, b.len) ==
-			    0)
-				ok++;
-			free(copy);
-		}
+		copy = xmalloc(c.buf.len ? c.buf.len : 1);
+		memcpy(copy, c.buf.data, c.buf.len);
+		if (metrics_fuzz_one(t, st, c.name, copy, c.buf.len) == 0)
+			ok++;
+		free(copy);
 	}
-	closedir(d);
-	UT_ASSERT(t, files >= 8);
+	UT_ASSERT(t, c.files >= 8);
 	UT_ASSERT(t, ok >= 6);
-	es_buf_release(&b);
-	free(dir);
+	unit_corpus_close(&c);
 	store_close(st);
 }
 

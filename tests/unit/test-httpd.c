@@ -4,7 +4,6 @@
  * played too.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -474,17 +473,14 @@ static void
 test_httpd_fuzz_corpus(struct unit_t *t)
 {
 	static const char alive[] = "GET /api/dashboard HTTP/1.0\r\n\r\n";
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
 	struct httpd_config cfg;
 	struct hstate s = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
-	struct es_buf b = ES_BUF_INIT;
-	struct dirent *de;
+	struct unit_corpus c;
 	struct httpd *h;
-	char *dir, *path, head[16];
+	char head[16];
 	long got;
-	int files = 0, answered = 0;
-	DIR *d;
+	int answered = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.listen = "127.0.0.1:0";
@@ -498,41 +494,29 @@ test_httpd_fuzz_corpus(struct unit_t *t)
 	httpd_route(h, "GET", "/api/dashboard", h_echo, &s);
 	httpd_route(h, "POST", "/api/orders/*", h_auth, &s);
 	UT_EQ_INT(t, httpd_start(h, &err), 0);
-	dir = xasprintf("%s/testdata/fuzz/httpd", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "httpd") == -1) {
 		httpd_free(h);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		files++;
-		got = hfuzz_send(httpd_port(h), b.data, b.len, head);
+	while (unit_corpus_next(t, &c)) {
+		got = hfuzz_send(httpd_port(h), c.buf.data, c.buf.len, head);
 		if (got == -1)
 			unit_fail(t, __FILE__, __LINE__, "%s: no answer and no "
-			    "close in 5 s", de->d_name);
+			    "close in 5 s", c.name);
 		else if (got > 0 && strncmp(head, "HTTP/1.", 7) != 0)
 			unit_fail(t, __FILE__, __LINE__, "%s: answer is not "
-			    "HTTP: '%s'", de->d_name, head);
+			    "HTTP: '%s'", c.name, head);
 		else if (got > 0)
 			answered++;
 	}
-	closedir(d);
-	UT_ASSERT(t, files >= 8);
+	UT_ASSERT(t, c.files >= 8);
 	UT_ASSERT(t, answered >= 6);
+	unit_corpus_close(&c);
 	got = hfuzz_send(httpd_port(h), alive, sizeof alive - 1, head);
 	UT_ASSERT(t, got > 0);
 	UT_ASSERT(t, strncmp(head, "HTTP/1.", 7) == 0);
 	UT_ASSERT(t, strncmp(head + 8, " 200 ", 5) == 0);
 	httpd_free(h);
-	es_buf_release(&b);
-	free(dir);
 }
 
 const struct unit_test unit_httpd_tests[] = {

@@ -2,7 +2,6 @@
  * test-ivf.c - unit tests for the vector readers (including a fuzz-style
  * robustness test), the kernels, k-means and the IVF index.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -295,42 +294,27 @@ test_vecio_corpus(struct unit_t *t)
 {
 	static const char *names[] = { "in.fvecs", "in.bvecs", "in.ivecs",
 	    "in.npy", "in.jsonl", "in.csv" };
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
-	struct es_buf b = ES_BUF_INIT;
+	struct unit_corpus c;
 	struct vecio_set *s;
-	struct dirent *de;
-	char *dir, *path;
 	size_t f, i;
-	DIR *d;
-	int n = 0, own;
+	int own;
 
-	dir = xasprintf("%s/testdata/fuzz/vecio", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "vecio") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+	while (unit_corpus_next(t, &c)) {
 		/* the seed in its own format */
 		s = NULL;
-		own = vecio_read_mem(b.data, b.len, path, VECIO_AUTO, 4, &s,
-		    &err);
-		if (strncmp(de->d_name, "crash-", 6) != 0 && own != 0)
-			unit_fail(t, __FILE__, __LINE__, "%s: %s", path,
+		own = vecio_read_mem(c.buf.data, c.buf.len, c.file,
+		    VECIO_AUTO, 4, &s, &err);
+		if (strncmp(c.name, "crash-", 6) != 0 && own != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: %s", c.file,
 			    err.msg);
 		vecio_set_free(s);
-		free(path);
-		n++;
 		for (f = 0; f < sizeof names / sizeof names[0]; f++) {
 			s = NULL;
-			if (vecio_read_mem(b.data, b.len, names[f], VECIO_AUTO,
-			    0, &s, &err) == -1) {
+			if (vecio_read_mem(c.buf.data, c.buf.len, names[f],
+			    VECIO_AUTO, 0, &s, &err) == -1) {
 				UT_EQ_INT(t, err.code, ES_EUSAGE);
 				continue;
 			}
@@ -339,10 +323,8 @@ test_vecio_corpus(struct unit_t *t)
 			vecio_set_free(s);
 		}
 	}
-	closedir(d);
-	es_buf_release(&b);
-	free(dir);
-	UT_ASSERT(t, n >= 5);
+	UT_ASSERT(t, c.files >= 5);
+	unit_corpus_close(&c);
 }
 
 /*

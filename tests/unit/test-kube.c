@@ -4,7 +4,6 @@
  * status words, wait conditions, the cluster registry, and a regression
  * run of the kubeconfig fuzz corpus with hostile inputs.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -680,36 +679,21 @@ fuzz_one(struct unit_t *t, const char *buf, size_t len, const char *what)
 static void
 test_kubeconfig_fuzz_regression(struct unit_t *t)
 {
-	struct es_buf b = ES_BUF_INIT, deep = ES_BUF_INIT;
-	const char *top = getenv("ESCTL_TOP");
-	char *dir, *path;
-	struct dirent *de;
-	DIR *d;
-	size_t i, n = 0;
+	struct es_buf deep = ES_BUF_INIT;
+	struct unit_corpus c;
+	size_t i;
 	int k;
 
-	dir = xasprintf("%s/testdata/fuzz/kubeconfig", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "no corpus in %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "kubeconfig") == -1)
 		return;
+	while (unit_corpus_next(t, &c)) {
+		fuzz_one(t, c.buf.data, c.buf.len, c.name);
+		/* every truncation of every seed */
+		for (i = 0; i < c.buf.len; i += 1 + c.buf.len / 97)
+			fuzz_one(t, c.buf.data, i, c.name);
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		if (es_buf_read_file(&b, path) == 0) {
-			fuzz_one(t, b.data, b.len, de->d_name);
-			/* every truncation of every seed */
-			for (i = 0; i < b.len; i += 1 + b.len / 97)
-				fuzz_one(t, b.data, i, de->d_name);
-			n++;
-		}
-		free(path);
-	}
-	closedir(d);
-	UT_ASSERT(t, n >= 5);
+	UT_ASSERT(t, c.files >= 5);
+	unit_corpus_close(&c);
 	/* truncations of a full kubeconfig, byte by byte */
 	for (i = 0; i <= strlen(kc_basic); i++)
 		fuzz_one(t, kc_basic, i, "truncated");
@@ -738,8 +722,6 @@ test_kubeconfig_fuzz_regression(struct unit_t *t)
 		    'a' + k - 1);
 	fuzz_one(t, deep.data, deep.len, "alias bomb");
 	es_buf_release(&deep);
-	es_buf_release(&b);
-	free(dir);
 }
 
 const struct unit_test unit_kube_tests[] = {

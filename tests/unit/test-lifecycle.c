@@ -491,34 +491,19 @@ corpus_var(void *arg, const char *name)
 static void
 test_create_fuzz_corpus(struct unit_t *t)
 {
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
-	struct es_buf b = ES_BUF_INIT, out = ES_BUF_INIT;
+	struct es_buf out = ES_BUF_INIT;
+	struct unit_corpus c;
 	struct doc_node *root;
 	struct cluster_spec s;
 	struct clusterobj_env e;
-	struct dirent *de;
-	char *dir, *path;
 	cJSON *objs;
-	DIR *d;
-	int n = 0;
 
-	dir = xasprintf("%s/testdata/fuzz/create", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "create") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		n++;
+	while (unit_corpus_next(t, &c)) {
 		cluster_spec_init(&s);
-		if (doc_parse(b.data, b.len, "in", &root, &err) == 0) {
+		if (doc_parse(c.buf.data, c.buf.len, "in", &root, &err) == 0) {
 			if (cluster_spec_from_doc(&s, root, "in", &err) == 0 &&
 			    cluster_spec_finish(&s, &err) == 0) {
 				UT_ASSERT(t, util_dns1123_label(s.namespace));
@@ -534,15 +519,13 @@ test_create_fuzz_corpus(struct unit_t *t)
 			UT_ASSERT(t, err.msg[0] != '\0');
 		cluster_spec_release(&s);
 		es_buf_reset(&out);
-		if (gitcfg_substitute(b.data, b.len, "m", corpus_var, NULL, &out,
-		    &err) == -1)
+		if (gitcfg_substitute(c.buf.data, c.buf.len, "m", corpus_var,
+		    NULL, &out, &err) == -1)
 			UT_ASSERT(t, strncmp(err.msg, "m:", 2) == 0);
 	}
-	closedir(d);
-	UT_ASSERT(t, n >= 4);
-	es_buf_release(&b);
+	UT_ASSERT(t, c.files >= 4);
+	unit_corpus_close(&c);
 	es_buf_release(&out);
-	free(dir);
 }
 
 /* Issue 15 item 1: the ownership proof of a namespace. */
