@@ -58,8 +58,6 @@ static int	 kube_setup(struct kube_client *, CURL *,
 static size_t	 kube_write_cb(char *, size_t, size_t, void *);
 static size_t	 kube_header_cb(char *, size_t, size_t, void *);
 static int	 kube_debug_cb(CURL *, curl_infotype, char *, size_t, void *);
-static long	 kube_now_ms(void);
-static void	 kube_sleep_ms(long);
 static long	 kube_backoff(struct kube_client *, int);
 static int	 kube_idempotent(const struct kube_request *);
 static const char *kube_reason_phrase(long);
@@ -111,28 +109,6 @@ static const struct kube_known {
 };
 
 /* ---- small helpers ------------------------------------------------- */
-
-static long
-kube_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-kube_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 /* xorshift64*: jitter only, seeded per client. */
 static uint64_t
@@ -397,7 +373,7 @@ kube_open(const struct kube_config *cfg, const struct kube_opts *opts,
 	kc->ua = xasprintf("%s", kc->opts.user_agent ? kc->opts.user_agent :
 	    "esctl/" ESCTL_VERSION);
 	kc->opts.user_agent = kc->ua;
-	kc->rng = (uint64_t)kube_now_ms() * 0x9e3779b97f4a7c15ULL ^
+	kc->rng = (uint64_t)(long)util_mono_ms() * 0x9e3779b97f4a7c15ULL ^
 	    (uint64_t)getpid() ^ (uint64_t)(uintptr_t)kc;
 	if (kc->rng == 0)
 		kc->rng = 88172645463325252ULL;
@@ -896,7 +872,7 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 	struct curl_slist *hdrs = NULL;
 	CURLcode c = CURLE_OK;
 	curl_off_t ra;
-	long start = kube_now_ms(), t0, delay, status;
+	long start = (long)util_mono_ms(), t0, delay, status;
 	int attempt, idem = kube_idempotent(req), retry, sent_before = 0;
 	char why[CURL_ERROR_SIZE + 64];
 
@@ -918,9 +894,9 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 		resp->status = 0;
 		if (kube_setup(kc, kc->curl, req, &x, &hdrs, err) == -1)
 			return -1;
-		t0 = kube_now_ms();
+		t0 = (long)util_mono_ms();
 		c = curl_easy_perform(kc->curl);
-		resp->elapsed_ms = kube_now_ms() - t0;
+		resp->elapsed_ms = (long)util_mono_ms() - t0;
 		resp->attempts = attempt;
 		resp->maybe_sent = sent_before;
 		curl_slist_free_all(hdrs);
@@ -998,7 +974,7 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 			delay = (long)(ra > 3600 ? 3600 : ra) * 1000;
 		if (status == 401)
 			delay = 0;
-		if (kube_now_ms() - start + delay > kc->opts.retry_total_ms) {
+		if ((long)util_mono_ms() - start + delay > kc->opts.retry_total_ms) {
 			es_log(kc->opts.log, ES_LOG_INFO, "%s %s: %s; not "
 			    "retrying: the retry time limit of %ld ms would be "
 			    "exceeded", req->method, req->path, why,
@@ -1009,7 +985,7 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 		    "%ld ms%s (attempt %d of %d)", req->method, req->path, why,
 		    delay, ra > 0 ? " as Retry-After asks" : "", attempt + 1,
 		    kc->opts.max_attempts);
-		kube_sleep_ms(delay);
+		util_sleep_ms(delay);
 	}
 	if (c == CURLE_OK)
 		return 0;	/* an HTTP answer, e.g. 503 after retries */
@@ -2036,7 +2012,7 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 	struct es_buf status = ES_BUF_INIT, line = ES_BUF_INIT;
 	struct es_err e2 = ES_ERR_INIT;
 	cJSON *obj = NULL;
-	long start = kube_now_ms(), timeout, poll, pmax, left;
+	long start = (long)util_mono_ms(), timeout, poll, pmax, left;
 	int done, rc = -1;
 
 	if (last != NULL)
@@ -2066,13 +2042,13 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 			es_buf_reset(&line);
 			es_buf_addf(&line, "%s/%s: %s (%lds)", ref->resource,
 			    ref->name ? ref->name : "", status.len ?
-			    status.data : "waiting", (kube_now_ms() - start) /
+			    status.data : "waiting", ((long)util_mono_ms() - start) /
 			    1000);
 			w->progress(w->progress_arg, line.data);
 		}
 		if (done == 1)
 			break;
-		left = timeout - (kube_now_ms() - start);
+		left = timeout - ((long)util_mono_ms() - start);
 		if (left <= 0) {
 			es_err_set(err, ES_EREMOTE, "Timeout", "timed out "
 			    "after %lds waiting for %s '%s'%s%s%s: %s",
@@ -2084,7 +2060,7 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 			    status.data : "not ready");
 			goto out;
 		}
-		kube_sleep_ms(poll < left ? poll : left);
+		util_sleep_ms(poll < left ? poll : left);
 		poll = poll * 3 / 2;
 		if (poll > pmax)
 			poll = pmax;
