@@ -1455,6 +1455,7 @@ ivf_gemm_coarse(void *arg)
 	const struct ivf_index *ix = b->ix;
 	size_t d = ix->h.dim, nlist = ix->h.nlist, q0, q1, qi, qb, nbq, i, r;
 	size_t qbmax;
+	uint64_t nex = 0;
 	int nprobe = b->o->nprobe, nh, l;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap ch;
@@ -1513,7 +1514,7 @@ ivf_gemm_coarse(void *arg)
 				ix->kern->l2_rows(q, ix->centroids + i * d, 1,
 				    d, &ex);
 				ivf_heap_push(&ch, ex, (int64_t)i);
-				j->coarse_exact++;
+				nex++;
 			}
 			ivf_heap_sorted(&ch, tmp);
 			for (l = 0; l < nprobe; l++)
@@ -1524,6 +1525,8 @@ ivf_gemm_coarse(void *arg)
 			    ix->xmax : 4 * gamma * xq * xq;
 		}
 	}
+	/* one write: the jobs of two threads may share a cache line */
+	j->coarse_exact += nex;
 	ivf_heap_release(&ch);
 	free(g);
 	free(hp);
@@ -1549,6 +1552,7 @@ ivf_gemm_lists(void *arg)
 	float *qbuf, *g, *lims, a;
 	const float *gr;
 	size_t *qs;
+	uint64_t nsc = 0;
 
 	qbuf = xreallocarray(NULL, IVF_GEMM_QB * d, sizeof(float));
 	lims = xreallocarray(NULL, IVF_GEMM_QB, sizeof(float));
@@ -1592,7 +1596,7 @@ ivf_gemm_lists(void *arg)
 				    (int)d, sim ? -1.0f : -2.0f,
 				    ix->vecs + xb * d, (int)d, qbuf, (int)d,
 				    0.0f, g, (int)nbq);
-				j->scanned += nbq * nbx;
+				nsc += nbq * nbx;
 				for (r = 0; r < nbq; r++)
 					lims[r] = ivf_gq_worst(&gq[qs[r]], k) +
 					    gq[qs[r]].margin;
@@ -1616,6 +1620,7 @@ ivf_gemm_lists(void *arg)
 			}
 		}
 	}
+	j->scanned += nsc;
 	free(qbuf);
 	free(lims);
 	free(g);
@@ -1669,6 +1674,7 @@ ivf_gemm_rescore(void *arg)
 	const struct ivf_index *ix = b->ix;
 	const struct ivf_kern *kn = ix->kern;
 	size_t d = ix->h.dim, q0, q1, qi, i, p, t, maxc, np[2];
+	uint64_t nre = 0;
 	int k = b->o->k;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap h;
@@ -1706,11 +1712,12 @@ ivf_gemm_rescore(void *arg)
 				    &exact);
 			else
 				kn->l2_rows(q, ix->vecs + p * d, 1, d, &exact);
-			j->rescored++;
 			ivf_heap_push(&h, exact, ix->ids[p]);
 		}
+		nre += np[qi & 1];
 		ivf_heap_sorted(&h, b->out + qi * (size_t)k);
 	}
+	j->rescored += nre;
 	ivf_heap_release(&h);
 	free(hp);
 	free(pick[0]);
