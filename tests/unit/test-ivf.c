@@ -730,6 +730,79 @@ test_xxh64(struct unit_t *t)
 	UT_ASSERT(t, ivf_xxh64("abc", 3, 0) == 0x44bc2cf5ad770999ULL);
 }
 
+/*
+ * The batch path over several blocks of its coarse sgemm and with 1-3
+ * threads returns the bits of one query at a time (sq8), at the small
+ * nprobe where the probed lists and the k-th candidate decide.
+ */
+static void
+test_ivf_gemm_batch(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_search_opts so;
+	struct ivf_search_stats st;
+	struct ivf_index *ix;
+	struct ivf_hit *h1, *h2;
+	struct blas *b;
+	float *x, *q;
+	/* more queries than two blocks of the coarse step (1,024 each) */
+	size_t n = 3000, nq = 2500;
+	int d = 16, k = 10, np, th, ph;
+	char *path;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 30, 21);
+	q = gen_clustered(nq, d, 30, 22);
+	path = xasprintf("%s/g.idx", t->tmpdir);
+	h1 = xcalloc(nq * (size_t)k, sizeof *h1);
+	h2 = xcalloc(nq * (size_t)k, sizeof *h2);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 64;
+	bo.iters = 5;
+	bo.seed = 4;
+	bo.threads = 2;
+	bo.blas = b;
+	bo.index_uid = 7;
+	UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, ivf_open(path, 7, &ix, &err), 0);
+	memset(&so, 0, sizeof so);
+	so.k = k;
+	so.blas = b;
+	for (np = 1; np <= 3; np += 2) {
+		so.nprobe = np;
+		so.mode = IVF_MODE_SQ8;
+		so.threads = 1;
+		UT_EQ_INT(t, ivf_search(ix, q, nq, &so, h1, NULL, &err), 0);
+		for (th = 1; th <= 3; th++) {
+			so.mode = IVF_MODE_GEMM;
+			so.threads = th;
+			memset(h2, 0, nq * (size_t)k * sizeof *h2);
+			UT_EQ_INT(t, ivf_search(ix, q, nq, &so, h2, &st, &err),
+			    0);
+			UT_ASSERT(t, memcmp(h1, h2, nq * (size_t)k *
+			    sizeof *h1) == 0);
+			/* thread CPU per phase: one thread's within the sum */
+			for (ph = 0; ph < 3; ph++) {
+				UT_ASSERT(t, st.cpu_max[ph] >= 0);
+				UT_ASSERT(t, st.cpu_max[ph] <= st.cpu_sum[ph]);
+			}
+			UT_ASSERT(t, st.cpu_sum[0] > 0);
+		}
+	}
+	ivf_free(ix);
+	free(h1);
+	free(h2);
+	free(x);
+	free(q);
+	free(path);
+	blas_close(b);
+}
+
 const struct unit_test unit_ivf_tests[] = {
 	{ "vecio_formats", test_vecio_formats },
 	{ "vecio_errors", test_vecio_errors },
@@ -740,6 +813,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "kmeans", test_kmeans },
 	{ "exact_and_recall", test_ivf_exact_and_recall },
 	{ "filter", test_ivf_filter },
+	{ "gemm_batch", test_ivf_gemm_batch },
 	{ "corrupt", test_ivf_corrupt },
 	{ "xxh64", test_xxh64 },
 	{ NULL, NULL }
