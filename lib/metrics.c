@@ -125,6 +125,10 @@ struct metrics_batch {
 	size_t			 index;
 	char			 first_reason[512];
 	long long		 first_index;
+	/* the strings of the record metrics_fast() read */
+	char			 fast_ns[METRICS_NS_MAX + 1];
+	char			 fast_container[METRICS_CONTAINER_MAX + 1];
+	char			 fast_status[METRICS_STATUS_MAX + 1];
 };
 
 struct metrics_alerts {
@@ -157,8 +161,15 @@ static int	 metrics_store(struct metrics_batch *,
 		    const struct metrics_rec *, struct es_err *);
 static void	 metrics_remember(struct metrics_last *,
 		    const struct metrics_rec *);
+static int	 metrics_check(struct metrics_batch *, struct metrics_rec *,
+		    char *, size_t);
+static int	 metrics_dns_label(const char *);
+static int	 metrics_word(const char *);
+static const char *metrics_fast_str(const char *, const char *);
+static int	 metrics_fast(struct metrics_batch *, const char *,
+		    const char *, struct metrics_rec *, const char **);
 static int	 metrics_one(struct metrics_batch *, const cJSON *,
-		    struct es_err *);
+		    struct metrics_rec *, struct es_err *);
 static int	 metrics_flush_latest(struct metrics_batch *,
 		    struct es_err *);
 static int	 metrics_check_alerts(struct metrics_batch *,
@@ -511,11 +522,19 @@ number:
 		r->v[f] = v;
 		r->have |= 1u << f;
 	}
+	return metrics_check(b, r, why, len);
+}
+
+/* The checks of a whole record, after its members were read. */
+static int
+metrics_check(struct metrics_batch *b, struct metrics_rec *r, char *why,
+    size_t len)
+{
 	if (r->ns == NULL || r->ns[0] == '\0') {
 		snprintf(why, len, "field 'namespace' is required");
 		return -1;
 	}
-	if (strlen(r->ns) > METRICS_NS_MAX || !util_dns1123_label(r->ns)) {
+	if (!metrics_dns_label(r->ns)) {
 		snprintf(why, len, "field 'namespace' '%.64s' is not a "
 		    "Kubernetes namespace name", r->ns);
 		return -1;
@@ -528,8 +547,7 @@ number:
 		snprintf(why, len, "field 'container_name' is too long");
 		return -1;
 	}
-	if (r->status != NULL && (strlen(r->status) > METRICS_STATUS_MAX ||
-	    !util_valid_name(r->status, METRICS_STATUS_MAX))) {
+	if (r->status != NULL && !metrics_word(r->status)) {
 		snprintf(why, len, "field 'status' '%.40s' is not a short "
 		    "word", r->status);
 		return -1;
@@ -548,6 +566,292 @@ number:
 		    "status");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * util_dns1123_label() of at most METRICS_NS_MAX characters, and
+ * util_valid_name() of at most METRICS_STATUS_MAX, without strspn()'s
+ * table built on every call (they run once per report).
+ */
+static int
+metrics_dns_label(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n == METRICS_NS_MAX || !((s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '-'))
+			return 0;
+	return n > 0 && s[0] != '-' && s[n - 1] != '-';
+}
+
+static int
+metrics_word(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n == METRICS_STATUS_MAX || (!isalnum((unsigned char)s[n]) &&
+		    s[n] != '.' && s[n] != '_' && s[n] != '-'))
+			return 0;
+	return n > 0;
+}
+
+/*
+ * The fast path of one report: a flat object of the known members with
+ * plain values (strings without escapes or control characters, numbers
+ * that metrics_fast_num() converts exactly, null).  It fills r as
+ * metrics_validate() would and returns 0 with *endp just past the '}'
+ * (where cJSON would stop).  Anything else - another shape, a member
+ * that metrics_validate() would reject, a string too long to be valid -
+ * returns 1, and the record is parsed by cJSON and checked by
+ * metrics_validate(), so every reason stays that path's.  The strings r
+ * points to live in b until the next record.
+ */
+enum { MF_NS = -2, MF_CONTAINER = -3, MF_STATUS = -4, MF_TS = -5 };
+
+/* A member name's field (enum metrics_field or MF_*), or -1. */
+static int
+metrics_fast_key(const char *k, size_t n)
+{
+	const char *name;
+	int f;
+
+	switch (n) {
+	case 3:
+		f = MX_QPS;
+		break;
+	case 6:
+		f = MF_STATUS;
+		break;
+	case 9:
+		f = k[0] == 'n' ? MF_NS : k[0] == 't' ? MF_TS : MX_CPU;
+		break;
+	case 10:
+		f = k[0] == 'd' ? MX_DISK : MX_PLUGIN_QPS;
+		break;
+	case 11:
+		f = MX_STARTUP_CPU;
+		break;
+	case 12:
+		f = k[0] == 'm' ? MX_MEMORY : MX_STARTUP_DISK;
+		break;
+	case 14:
+		f = k[0] == 'c' ? MF_CONTAINER : MX_STARTUP_MEMORY;
+		break;
+	default:
+		return -1;
+	}
+	name = f == MF_NS ? "namespace" : f == MF_CONTAINER ?
+	    "container_name" : f == MF_STATUS ? "status" : f == MF_TS ?
+	    "timestamp" : metrics_names[f];
+	return memcmp(name, k, n) == 0 ? f : -1;
+}
+
+/*
+ * The end of a JSON string's content starting at p: the closing quote,
+ * or NULL when there is none or the content has an escape or a control
+ * character (the fast path leaves those to cJSON).  One table look-up
+ * per byte.
+ */
+static const char *
+metrics_fast_str(const char *p, const char *end)
+{
+	/* 2: a control character or '\\'; 1: '"' */
+	static const unsigned char stop[256] = {
+	    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	    ['"'] = 1, ['\\'] = 2
+	};
+
+	for (; p < end; p++)
+		if (stop[(unsigned char)*p] != 0)
+			return stop[(unsigned char)*p] == 1 ? p : NULL;
+	return NULL;
+}
+
+/*
+ * A JSON number of the strict grammar with at most 19 significant digits
+ * below 2^53 and a power of ten within 1e22: one correctly rounded
+ * multiplication or division of two exact doubles, which is strtod()'s
+ * result (Clinger's fast path).  -1 for anything else, or when a
+ * character that cJSON would take as part of the number follows.
+ */
+static int
+metrics_fast_num(const char **pp, const char *end, double *out)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	    1e18, 1e19, 1e20, 1e21, 1e22 };
+	const char *p = *pp;
+	unsigned long long m = 0;
+	int neg = 0, nd = 0, e = 0, x = 0, xneg = 0, xd = 0;
+	double v;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p == end || !isdigit((unsigned char)*p))
+		return -1;
+	if (*p == '0')
+		p++;
+	else
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (++nd > 19)
+				return -1;
+			m = m * 10 + (unsigned)(*p - '0');
+		}
+	if (p < end && *p == '.') {
+		p++;
+		if (p == end || !isdigit((unsigned char)*p))
+			return -1;
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (++nd > 19)
+				return -1;
+			m = m * 10 + (unsigned)(*p - '0');
+			e--;
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			xneg = *p++ == '-';
+		if (p == end || !isdigit((unsigned char)*p))
+			return -1;
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (++xd > 3)
+				return -1;
+			x = x * 10 + (*p - '0');
+		}
+		e += xneg ? -x : x;
+	}
+	if (p < end && (isdigit((unsigned char)*p) || *p == '+' ||
+	    *p == '-' || *p == 'e' || *p == 'E' || *p == '.'))
+		return -1;
+	if (m > (1ULL << 53) || e < -22 || e > 22)
+		return -1;
+	v = (double)m;
+	if (e < 0)
+		v /= p10[-e];
+	else if (e > 0)
+		v *= p10[e];
+	*out = neg ? -v : v;
+	*pp = p;
+	return 0;
+}
+
+#define METRICS_WS(c)	((c) == ' ' || (c) == '\t' || (c) == '\n' || \
+			    (c) == '\r')
+
+static int
+metrics_fast(struct metrics_batch *b, const char *p, const char *end,
+    struct metrics_rec *r, const char **endp)
+{
+	const char *k, *s;
+	char *dst, tsbuf[40];
+	size_t kn, sn, max, nmember = 0;
+	double v;
+	int f;
+
+	memset(r, 0, sizeof r[0]);
+	r->ts = -1;
+	if (p == end || *p++ != '{')
+		return 1;
+	for (;;) {
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end)
+			return 1;
+		if (*p == '}' && nmember == 0)
+			break;		/* {} */
+		nmember++;
+		if (*p++ != '"')
+			return 1;
+		k = p;
+		if ((p = metrics_fast_str(k, end)) == NULL)
+			return 1;
+		kn = (size_t)(p++ - k);
+		if ((f = metrics_fast_key(k, kn)) == -1)
+			return 1;
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end || *p++ != ':')
+			return 1;
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end)
+			return 1;
+		if (*p == 'n') {
+			/* null: missing; a string member must be a string */
+			if (end - p < 4 || memcmp(p, "null", 4) != 0 ||
+			    f == MF_NS || f == MF_CONTAINER)
+				return 1;
+			p += 4;
+		} else if (*p == '"') {
+			s = ++p;
+			if ((p = metrics_fast_str(s, end)) == NULL)
+				return 1;
+			sn = (size_t)(p++ - s);
+			switch (f) {
+			case MF_NS:
+				dst = b->fast_ns;
+				max = sizeof b->fast_ns;
+				r->ns = dst;
+				break;
+			case MF_CONTAINER:
+				dst = b->fast_container;
+				max = sizeof b->fast_container;
+				r->container = dst;
+				break;
+			case MF_STATUS:
+				dst = b->fast_status;
+				max = sizeof b->fast_status;
+				r->status = dst;
+				break;
+			case MF_TS:
+				dst = tsbuf;
+				max = sizeof tsbuf;
+				break;
+			default:
+				return 1;	/* a number as a string */
+			}
+			if (sn >= max)
+				return 1;	/* too long to be valid */
+			memcpy(dst, s, sn);
+			dst[sn] = '\0';
+			if (f == MF_TS && (metrics_parse_rfc3339(tsbuf,
+			    &r->ts) == -1 || r->ts < 0))
+				return 1;
+		} else {
+			if (f == MF_NS || f == MF_CONTAINER ||
+			    f == MF_STATUS ||
+			    metrics_fast_num(&p, end, &v) == -1)
+				return 1;
+			if (f == MF_TS) {
+				if (!(v > 0) || v > 1e14)
+					return 1;
+				r->ts = v > 1e11 ? (long long)v :
+				    (long long)(v * 1000.0 + 0.5);
+			} else {
+				if (v < 0 || (metrics_field_is_pct(f) &&
+				    v > 100))
+					return 1;
+				r->v[f] = v;
+				r->have |= 1u << f;
+			}
+		}
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end)
+			return 1;
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return 1;
+	}
+	*endp = p + 1;
 	return 0;
 }
 
@@ -658,21 +962,26 @@ metrics_remember(struct metrics_last *l, const struct metrics_rec *r)
 	l->have = r->have;
 }
 
-/* Validates and (when valid) stores one parsed record. */
+/*
+ * Validates and (when valid) stores one record: o parsed by cJSON, or
+ * fast (not NULL) read by metrics_fast().
+ */
 static int
-metrics_one(struct metrics_batch *b, const cJSON *o, struct es_err *err)
+metrics_one(struct metrics_batch *b, const cJSON *o,
+    struct metrics_rec *fast, struct es_err *err)
 {
-	struct metrics_rec r;
+	struct metrics_rec rec, *rp = fast != NULL ? fast : &rec;
 	struct metrics_last *l;
 	char why[512];
 
 	b->res->records++;
-	if (metrics_validate(b, o, &r, why, sizeof why) == -1) {
+	if ((fast != NULL ? metrics_check(b, fast, why, sizeof why) :
+	    metrics_validate(b, o, &rec, why, sizeof why)) == -1) {
 		metrics_reject(b, why);
 		b->index++;
 		return 0;
 	}
-	l = metrics_slot(b, r.ns, r.container);
+	l = metrics_slot(b, rp->ns, rp->container);
 	if (!l->known) {
 		metrics_reject(b, l->why);
 		b->index++;
@@ -682,9 +991,9 @@ metrics_one(struct metrics_batch *b, const cJSON *o, struct es_err *err)
 	if ((b->res->rejected > 0 && !b->opts->skip_invalid) ||
 	    b->opts->dry_run)
 		return 0;	/* only validate */
-	if (metrics_store(b, &r, err) == -1)
+	if (metrics_store(b, rp, err) == -1)
 		return -1;
-	metrics_remember(l, &r);
+	metrics_remember(l, rp);
 	b->res->accepted++;
 	return 0;
 }
@@ -997,6 +1306,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 {
 	static const struct metrics_opts defopts;
 	struct metrics_batch b;
+	struct metrics_rec rec;
 	struct metrics_page *pages = NULL;
 	cJSON *doc = NULL, *it;
 	const char *p = buf, *end = buf + len, *stop;
@@ -1046,7 +1356,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 			goto done;
 		}
 		cJSON_ArrayForEach(it, doc)
-			if (metrics_one(&b, it, err) == -1)
+			if (metrics_one(&b, it, NULL, err) == -1)
 				goto done;
 	} else {
 		/* One object, or NDJSON: objects one after another. */
@@ -1058,6 +1368,14 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 			}
 			if (p == end)
 				break;
+			if (!opts->slow_parse && metrics_fast(&b, p, end, &rec,
+			    &stop) == 0) {
+				res->fast++;
+				if (metrics_one(&b, NULL, &rec, err) == -1)
+					goto done;
+				p = stop;
+				continue;
+			}
 			doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
 			    &stop, 0);
 			if (doc == NULL) {
@@ -1084,7 +1402,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 				p = stop != NULL ? stop : end;
 				continue;
 			}
-			if (metrics_one(&b, doc, err) == -1)
+			if (metrics_one(&b, doc, NULL, err) == -1)
 				goto done;
 			cJSON_Delete(doc);
 			doc = NULL;
