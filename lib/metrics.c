@@ -54,6 +54,7 @@ struct metrics_ns {
 struct metrics_last {
 	char		*ns;		/* NULL: empty slot */
 	char		*container;
+	size_t		 nslen, clen;
 	unsigned	 hash;
 	int		 known;
 	char		*why;		/* when not known */
@@ -66,17 +67,17 @@ struct metrics_last {
 enum { MS_INSERT, MS_SERVICE, MS_LATEST, MS_FIRING, MS_N };
 
 static const char *const metrics_sql[MS_N] = {
-	"INSERT INTO metric_report "
+	/*
+	 * A report sent again replaces the stored one whole (every column
+	 * is set; metric_report has no trigger, no other index and no
+	 * reference to it): REPLACE does that with less work per row than
+	 * ON CONFLICT DO UPDATE.  received_at (?13) is bound once a batch.
+	 */
+	"INSERT OR REPLACE INTO metric_report "
 	"(namespace, ts, container_name, cpu_usage, memory_usage, "
 	"disk_usage, qps, startup_cpu, startup_memory, startup_disk, "
 	"plugin_qps, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, ts, container_name) "
-	"DO UPDATE SET cpu_usage = excluded.cpu_usage, memory_usage = "
-	"excluded.memory_usage, disk_usage = excluded.disk_usage, qps = "
-	"excluded.qps, startup_cpu = excluded.startup_cpu, "
-	"startup_memory = excluded.startup_memory, startup_disk = "
-	"excluded.startup_disk, plugin_qps = excluded.plugin_qps, "
-	"status = excluded.status, received_at = excluded.received_at",
+	"?, ?, ?, ?, ?, ?13)",
 
 	"SELECT max(d.replicas, COALESCE(t.replicas, 0)) FROM "
 	"deployment_status d LEFT JOIN tenant_container t ON t.namespace = "
@@ -158,7 +159,8 @@ static struct metrics_last *metrics_slot(struct metrics_batch *,
 static int	 metrics_key(const char *);
 static void	 metrics_reject(struct metrics_batch *, const char *);
 static int	 metrics_store(struct metrics_batch *,
-		    const struct metrics_rec *, struct es_err *);
+		    const struct metrics_rec *, const struct metrics_last *,
+		    struct es_err *);
 static void	 metrics_remember(struct metrics_last *,
 		    const struct metrics_rec *);
 static int	 metrics_check(struct metrics_batch *, struct metrics_rec *,
@@ -611,42 +613,78 @@ metrics_word(const char *s)
  */
 enum { MF_NS = -2, MF_CONTAINER = -3, MF_STATUS = -4, MF_TS = -5 };
 
-/* A member name's field (enum metrics_field or MF_*), or -1. */
+/*
+ * The member name at k (just past its opening quote), matched in place:
+ * its field (enum metrics_field or MF_*) with *kn its length, or -1 for
+ * any other name (or one with an escape: cJSON's part).  A known name
+ * has no quote, backslash or control character, so a match followed by
+ * '"' is the whole name.
+ */
 static int
-metrics_fast_key(const char *k, size_t n)
+metrics_fast_key(const char *k, const char *end, size_t *kn)
 {
-	const char *name;
-	int f;
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		int		 f;
+	} keys[] = {
+		{ "namespace", 9, MF_NS }, { "container_name", 14,
+		MF_CONTAINER }, { "cpu_usage", 9, MX_CPU }, { "status", 6,
+		MF_STATUS }, { "startup_cpu", 11, MX_STARTUP_CPU },
+		{ "startup_memory", 14, MX_STARTUP_MEMORY }, { "startup_disk",
+		12, MX_STARTUP_DISK }, { "timestamp", 9, MF_TS },
+		{ "memory_usage", 12, MX_MEMORY }, { "disk_usage", 10,
+		MX_DISK }, { "qps", 3, MX_QPS }, { "plugin_qps", 10,
+		MX_PLUGIN_QPS }
+	};
+	size_t i, n;
 
-	switch (n) {
-	case 3:
-		f = MX_QPS;
+	if (k == end)
+		return -1;
+	switch (*k) {
+	case 'n':
+		i = 0;
+		n = 1;
 		break;
-	case 6:
-		f = MF_STATUS;
+	case 'c':
+		i = 1;
+		n = 2;
 		break;
-	case 9:
-		f = k[0] == 'n' ? MF_NS : k[0] == 't' ? MF_TS : MX_CPU;
+	case 's':
+		i = 3;
+		n = 4;
 		break;
-	case 10:
-		f = k[0] == 'd' ? MX_DISK : MX_PLUGIN_QPS;
+	case 't':
+		i = 7;
+		n = 1;
 		break;
-	case 11:
-		f = MX_STARTUP_CPU;
+	case 'm':
+		i = 8;
+		n = 1;
 		break;
-	case 12:
-		f = k[0] == 'm' ? MX_MEMORY : MX_STARTUP_DISK;
+	case 'd':
+		i = 9;
+		n = 1;
 		break;
-	case 14:
-		f = k[0] == 'c' ? MF_CONTAINER : MX_STARTUP_MEMORY;
+	case 'q':
+		i = 10;
+		n = 1;
+		break;
+	case 'p':
+		i = 11;
+		n = 1;
 		break;
 	default:
 		return -1;
 	}
-	name = f == MF_NS ? "namespace" : f == MF_CONTAINER ?
-	    "container_name" : f == MF_STATUS ? "status" : f == MF_TS ?
-	    "timestamp" : metrics_names[f];
-	return memcmp(name, k, n) == 0 ? f : -1;
+	for (; n > 0; i++, n--)
+		if ((size_t)(end - k) > keys[i].len &&
+		    k[keys[i].len] == '"' &&
+		    memcmp(k, keys[i].name, keys[i].len) == 0) {
+			*kn = keys[i].len;
+			return keys[i].f;
+		}
+	return -1;
 }
 
 /*
@@ -770,11 +808,9 @@ metrics_fast(struct metrics_batch *b, const char *p, const char *end,
 		if (*p++ != '"')
 			return 1;
 		k = p;
-		if ((p = metrics_fast_str(k, end)) == NULL)
+		if ((f = metrics_fast_key(k, end, &kn)) == -1)
 			return 1;
-		kn = (size_t)(p++ - k);
-		if ((f = metrics_fast_key(k, kn)) == -1)
-			return 1;
+		p = k + kn + 1;
 		while (p < end && METRICS_WS(*p))
 			p++;
 		if (p == end || *p++ != ':')
@@ -873,16 +909,17 @@ metrics_reject(struct metrics_batch *b, const char *why)
 	cJSON_AddItemToArray(b->res->rejects, o);
 }
 
+/* Stores r, a report of the container of slot l (its strings bound). */
 static int
 metrics_store(struct metrics_batch *b, const struct metrics_rec *r,
-    struct es_err *err)
+    const struct metrics_last *l, struct es_err *err)
 {
 	sqlite3_stmt *s = b->ins;
 	int f;
 
-	sqlite3_bind_text(s, 1, r->ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, l->ns, (int)l->nslen, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, r->ts);
-	sqlite3_bind_text(s, 3, r->container, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, l->container, (int)l->clen, SQLITE_STATIC);
 	for (f = 0; f < MX_NFIELD; f++) {
 		if (r->have & (1u << f))
 			sqlite3_bind_double(s, 4 + f, r->v[f]);
@@ -894,7 +931,6 @@ metrics_store(struct metrics_batch *b, const struct metrics_rec *r,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 4 + MX_NFIELD);
-	sqlite3_bind_int64(s, 5 + MX_NFIELD, b->now_ms / 1000);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		return store_error(b->st, err, "cannot store a report");
@@ -942,6 +978,8 @@ metrics_slot(struct metrics_batch *b, const char *ns, const char *container)
 	memset(l, 0, sizeof *l);
 	l->ns = xstrdup(ns);
 	l->container = xstrdup(container);
+	l->nslen = strlen(ns);
+	l->clen = strlen(container);
 	l->hash = h;
 	l->ts = -1;
 	l->known = metrics_ns_check(b, ns, container, why, sizeof why) == 0;
@@ -991,7 +1029,7 @@ metrics_one(struct metrics_batch *b, const cJSON *o,
 	if ((b->res->rejected > 0 && !b->opts->skip_invalid) ||
 	    b->opts->dry_run)
 		return 0;	/* only validate */
-	if (metrics_store(b, rp, err) == -1)
+	if (metrics_store(b, rp, l, err) == -1)
 		return -1;
 	metrics_remember(l, rp);
 	b->res->accepted++;
@@ -1337,9 +1375,23 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	if ((b.ins = metrics_stmt(&b, MS_INSERT, err)) == NULL ||
 	    (b.nsq = metrics_stmt(&b, MS_SERVICE, err)) == NULL)
 		goto done;
-	if (len > (1 << 20))	/* a big batch: room for its b-tree pages */
-		sqlite3_exec(store_db(st), "PRAGMA cache_size = -65536", NULL,
-		    NULL, NULL);
+	sqlite3_bind_int64(b.ins, 4 + MX_NFIELD + 1, b.now_ms / 1000);
+	/*
+	 * A big batch: room for the b-tree pages it writes (about 0.4
+	 * byte per byte of NDJSON), so that no dirty page is spilled to
+	 * the WAL and written there again before the commit.  64 to
+	 * 256 MiB, allocated only as pages are used.
+	 */
+	if (len > (1 << 20)) {
+		char pragma[48];
+		size_t kib = len / 2 / 1024;
+
+		kib = kib < 65536 ? 65536 : kib > 262144 ? 262144 : kib;
+		/* PRAGMA cannot be bound; the value is our own number */
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%zu",
+		    kib);
+		sqlite3_exec(store_db(st), pragma, NULL, NULL, NULL);
+	}
 	if (!opts->dry_run) {
 		if (opts->in_tx ? store_exec(st, err, "SAVEPOINT metrics_batch",
 		    NULL) == -1 : store_begin(st, err) == -1)
