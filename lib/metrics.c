@@ -1677,6 +1677,7 @@ metrics_series_one(struct store *st, const struct metrics_query *q,
     struct es_err *err)
 {
 	sqlite3_stmt *s;
+	sqlite3_value *val;
 	cJSON *res, *o, *series, *arr;
 	char **names = NULL;
 	double *sum = NULL, v, tot;
@@ -1686,19 +1687,36 @@ metrics_series_one(struct store *st, const struct metrics_query *q,
 	const char *name;
 	int f, i, n, any;
 
-	s = store_prepare(st, err, "SELECT ts / 1000, container_name, "
-	    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
-	    "startup_memory, startup_disk, plugin_qps FROM metric_report "
-	    "WHERE namespace = ?1 AND ts >= ?2 * 1000 AND ts <= ?3 * 1000 + "
-	    "999 AND (?4 IS NULL OR container_name = ?4)", "siis", q->ns,
-	    (long long)q->from, (long long)q->to, q->container);
+	/*
+	 * The container test only when there is one (not "?4 IS NULL OR"
+	 * on every row); the columns read as sqlite3_value (no lock and
+	 * error bookkeeping per call as sqlite3_column_* do).
+	 */
+	if (q->container != NULL)
+		s = store_prepare(st, err, "SELECT ts, container_name, "
+		    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
+		    "startup_memory, startup_disk, plugin_qps FROM "
+		    "metric_report WHERE namespace = ?1 AND ts >= ?2 * 1000 "
+		    "AND ts <= ?3 * 1000 + 999 AND container_name = ?4",
+		    "siis", q->ns, (long long)q->from, (long long)q->to,
+		    q->container);
+	else
+		s = store_prepare(st, err, "SELECT ts, container_name, "
+		    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
+		    "startup_memory, startup_disk, plugin_qps FROM "
+		    "metric_report WHERE namespace = ?1 AND ts >= ?2 * 1000 "
+		    "AND ts <= ?3 * 1000 + 999", "sii", q->ns,
+		    (long long)q->from, (long long)q->to);
 	if (s == NULL)
 		return -1;
 	while ((i = sqlite3_step(s)) == SQLITE_ROW) {
-		b = (sqlite3_column_int64(s, 0) - from) / step;
+		/* ts >= 0: the division truncates as SQL's did */
+		b = (sqlite3_value_int64(sqlite3_column_value(s, 0)) / 1000 -
+		    from) / step;
 		if (b < 0 || b >= points)
 			continue;
-		name = (const char *)sqlite3_column_text(s, 1);
+		name = (const char *)sqlite3_value_text(
+		    sqlite3_column_value(s, 1));
 		if (nc == 0 || strcmp(names[last], name) != 0) {
 			for (c = 0; c < nc; c++)
 				if (strcmp(names[c], name) == 0)
@@ -1720,12 +1738,13 @@ metrics_series_one(struct store *st, const struct metrics_query *q,
 			last = c;
 		}
 		cell = (last * (size_t)points + (size_t)b) * MX_NFIELD;
-		for (f = 0; f < MX_NFIELD; f++)
-			if (sqlite3_column_type(s, 2 + f) != SQLITE_NULL) {
-				sum[cell + f] += sqlite3_column_double(s,
-				    2 + f);
+		for (f = 0; f < MX_NFIELD; f++) {
+			val = sqlite3_column_value(s, 2 + f);
+			if (sqlite3_value_type(val) != SQLITE_NULL) {
+				sum[cell + f] += sqlite3_value_double(val);
 				cnt[cell + f]++;
 			}
+		}
 	}
 	sqlite3_finalize(s);
 	if (i != SQLITE_DONE) {
