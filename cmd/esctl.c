@@ -796,6 +796,12 @@ main(int argc, char **argv)
 	const struct esctl_verb *v;
 	int rc = 0, code, i;
 
+	/*
+	 * Before SQLite starts, while there is one thread: no memory
+	 * statistics (nothing reads them), so that no allocation of
+	 * SQLite takes its global mutex (one a row of a big ingest).
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	memset(&ctx, 0, sizeof ctx);
 	ctx.out = stdout;
 	ctx.err = stderr;
