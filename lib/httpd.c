@@ -326,13 +326,17 @@ httpd_start(struct httpd *h, struct es_err *err)
 	if (h->tls_cert != NULL)
 		flags |= MHD_USE_TLS;
 	n = 0;
+	/*
+	 * The logger first: libmicrohttpd prints to stderr itself about
+	 * any option processed before it (and says so on stderr).
+	 */
+	HTTPD_OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)httpd_mhd_log, h);
 	HTTPD_OPT(MHD_OPTION_SOCK_ADDR, 0, &h->sa);
 	HTTPD_OPT(MHD_OPTION_THREAD_POOL_SIZE, h->cfg.threads, NULL);
 	HTTPD_OPT(MHD_OPTION_CONNECTION_LIMIT, h->cfg.max_connections, NULL);
 	HTTPD_OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->cfg.per_ip, NULL);
 	HTTPD_OPT(MHD_OPTION_CONNECTION_TIMEOUT, h->cfg.idle_timeout, NULL);
 	HTTPD_OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)httpd_completed, h);
-	HTTPD_OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)httpd_mhd_log, h);
 	if (h->tls_cert != NULL) {
 		HTTPD_OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert);
 		HTTPD_OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key);

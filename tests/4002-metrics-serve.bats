@@ -39,6 +39,19 @@ count() {
 	assert_output '{"status":"ok"}'
 }
 
+@test "the server's stderr has only esctl's lines, not libmicrohttpd's own" {
+	start_metrics_server -v
+	run -0 post "$(report es-a elasticsearch-0 '"qps":5')"
+	assert_line --index 1 202
+	stop_metrics_server
+	run -0 cat "$BATS_TEST_TMPDIR/serve.err"
+	assert_line --partial "POST /report 202"
+	refute_output --partial "MHD_OPTION"
+	refute_output --partial "standard MHD logger"
+	run -1 grep -v '^esctl: \|^terminated: \|^[0-9]* commits' \
+	    "$BATS_TEST_TMPDIR/serve.err"
+}
+
 @test "bad requests: 400, 401, 404, 405, 413, 415 as JSON; nothing stored; still serving" {
 	local big=$BATS_TEST_TMPDIR/big
 	start_metrics_server
