@@ -1037,12 +1037,25 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 		intx = 1;
 	}
 	if (*p == '[') {
-		if ((doc = cJSON_ParseWithLength(p, (size_t)(end - p))) ==
-		    NULL) {
+		/*
+		 * The error position comes from return_parse_end, never from
+		 * cJSON_GetErrorPtr(): that is one global shared by the
+		 * server's threads.
+		 */
+		stop = NULL;
+		if ((doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
+		    &stop, 0)) == NULL) {
 			es_err_set(err, ES_EUSAGE, "MalformedJSON", "malformed "
-			    "JSON array near byte %zu", (size_t)
-			    (cJSON_GetErrorPtr() != NULL ? cJSON_GetErrorPtr()
-			    - buf : 0));
+			    "JSON array near byte %zu", (size_t)(stop !=
+			    NULL ? stop - buf : 0));
+			goto done;
+		}
+		for (; stop < end && isspace((unsigned char)*stop); stop++)
+			;
+		if (stop < end) {
+			es_err_set(err, ES_EUSAGE, "MalformedJSON", "malformed "
+			    "JSON: text after the array at byte %zu",
+			    (size_t)(stop - buf));
 			goto done;
 		}
 		cJSON_ArrayForEach(it, doc)
@@ -1058,6 +1071,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 			}
 			if (p == end)
 				break;
+			stop = NULL;
 			doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
 			    &stop, 0);
 			if (doc == NULL) {
@@ -1065,9 +1079,8 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 				    (size_t)(end - p)) == NULL) {
 					es_err_set(err, ES_EUSAGE,
 					    "MalformedJSON", "malformed JSON "
-					    "near byte %zu", (size_t)(
-					    cJSON_GetErrorPtr() != NULL ?
-					    cJSON_GetErrorPtr() - buf : 0));
+					    "near byte %zu", (size_t)(stop !=
+					    NULL ? stop - buf : 0));
 					goto done;
 				}
 				res->records++;

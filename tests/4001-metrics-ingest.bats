@@ -110,7 +110,16 @@ count() {
 	local before
 	before=$(db_dump)
 	run -2 esctl metrics ingest - <<< '[{"namespace": "es-a",'
-	assert_output --partial "malformed JSON array"
+	assert_output --partial "malformed JSON array near byte 22"
+	printf '{"namespace": "es-a", "qps": 1x}' > "$BATS_TEST_TMPDIR/bad"
+	run -2 esctl metrics ingest "$BATS_TEST_TMPDIR/bad"
+	assert_output --partial "malformed JSON near byte 30"
+	# a second array after the first is not silently dropped
+	run -2 esctl metrics ingest - <<-EOF
+	[$(report es-a elasticsearch-0 '"qps":1')]
+	[$(report es-a elasticsearch-1 '"qps":2')]
+	EOF
+	assert_output --partial "text after the array at byte"
 	run -2 esctl metrics ingest - < /dev/null
 	assert_output --partial "the input is empty"
 	run -3 esctl metrics ingest "$BATS_TEST_TMPDIR/none.json"
