@@ -48,7 +48,7 @@ count() {
 	assert_line --partial "POST /report 202"
 	refute_output --partial "MHD_OPTION"
 	refute_output --partial "standard MHD logger"
-	run -1 grep -v '^esctl: \|^terminated: \|^[0-9]* commits' \
+	run -1 grep -v '^esctl: \|^terminated: \|^[0-9]* commits\?$' \
 	    "$BATS_TEST_TMPDIR/serve.err"
 }
 
