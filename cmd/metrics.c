@@ -29,23 +29,24 @@ static int	cmd_metrics_alerts(struct esctl_ctx *, struct esctl_args *,
 
 /*
  * Group commit.  A request handler parses nothing itself: it queues its
- * body as a job and waits.  One committer thread takes every job queued,
+ * body as a job and defers its answer (the connection is suspended and
+ * holds no worker thread).  One committer thread takes every job queued,
  * opens one transaction, stores each job's batch as a savepoint in it
  * (a bad batch is rolled back alone), and keeps taking the jobs that
  * arrive meanwhile until the queue is empty or the group has
  * METRICS_GROUP_MAX jobs; then it commits (one fsync for the group),
- * sends the group's notifications and wakes the handlers.  A report is
- * answered 202 only after the commit that stored it.
+ * sends the group's notifications, and answers each job's request.  A
+ * report is answered 202 only after the commit that stored it.
  */
 #define METRICS_GROUP_MAX	256	/* requests per commit at most */
 
 struct metrics_job {
 	const struct httpd_request *req;
+	struct httpd_response	*resp;
 	struct metrics_opts	 o;
 	struct metrics_result	 r;
 	struct es_err		 err;
 	int			 rc;
-	int			 done;
 	struct metrics_job	*next;
 };
 
@@ -53,7 +54,6 @@ struct metrics_server {
 	struct esctl_ctx	*ctx;
 	pthread_mutex_t		 mu;		/* the queue and all below */
 	pthread_cond_t		 work;		/* jobs queued, or stopping */
-	pthread_cond_t		 done;		/* a group was committed */
 	struct metrics_job	*head;
 	struct metrics_job	**tail;
 	int			 stopping;
@@ -184,6 +184,8 @@ done:
 	return rc;
 }
 
+static void	metrics_serve_answer(struct metrics_job *);
+
 /* Moves up to room queued jobs to the list ending at *last; locked. */
 static size_t
 metrics_take(struct metrics_server *s, struct metrics_job ***last,
@@ -275,25 +277,28 @@ metrics_committer(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		metrics_group(s, group, last, n);
 		pthread_mutex_lock(&s->mu);
-		for (j = group; j != NULL; j = next) {
-			next = j->next;
+		for (j = group; j != NULL; j = j->next) {
 			s->requests++;
 			if (j->rc == 0) {
 				s->stored += j->r.accepted;
 				s->rejected += j->r.rejected;
 			}
-			j->done = 1;	/* j is the handler's again */
 		}
 		s->gen++;
-		pthread_cond_broadcast(&s->done);
+		pthread_mutex_unlock(&s->mu);
+		for (j = group; j != NULL; j = next) {
+			next = j->next;
+			metrics_serve_answer(j);
+		}
+		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
 
-/* The answer: {"records", "accepted", "rejected", "rejects", ...}. */
+/* The 202 body: {"records", "accepted", "rejected", "rejects", ...}. */
 static void
-metrics_serve_answer(struct httpd_response *resp, int status,
+metrics_serve_counts(struct httpd_response *resp,
     const struct metrics_result *r)
 {
 	struct es_buf b = ES_BUF_INIT;
@@ -306,9 +311,39 @@ metrics_serve_answer(struct httpd_response *resp, int status,
 	    "\"rejects\":%s,\"alerts_fired\":%zu,\"alerts_resolved\":%zu}\n",
 	    r->records, r->accepted, r->rejected, rej != NULL ? rej : "[]",
 	    r->alerts_fired, r->alerts_resolved);
-	httpd_reply(resp, status, "application/json", b.data, b.len);
+	httpd_reply(resp, 202, "application/json", b.data, b.len);
 	cJSON_free(rej);
 	es_buf_release(&b);
+}
+
+/* Answers a job's request and frees the job. */
+static void
+metrics_serve_answer(struct metrics_job *j)
+{
+	const struct httpd_request *req = j->req;
+	struct httpd_response *resp = j->resp;
+	cJSON *obj, *e;
+
+	if (j->rc == -1) {
+		if (j->err.code == ES_EUSAGE)
+			httpd_reply_error(resp, 400, j->err.reason, "%s",
+			    j->err.msg);
+		else
+			httpd_reply_error(resp, 503, j->err.reason[0] ?
+			    j->err.reason : "StoreError", "%s", j->err.msg);
+	} else if (j->r.rejected > 0 && !j->o.skip_invalid) {
+		obj = metrics_result_json(&j->r);
+		e = cJSON_AddObjectToObject(obj, "error");
+		cJSON_AddNumberToObject(e, "code", 400);
+		cJSON_AddStringToObject(e, "reason", j->err.reason);
+		cJSON_AddStringToObject(e, "message", j->err.msg);
+		httpd_reply_json(resp, 400, obj);
+		cJSON_Delete(obj);
+	} else
+		metrics_serve_counts(resp, &j->r);
+	metrics_result_release(&j->r);
+	free(j);
+	httpd_resume(req);
 }
 
 static void
@@ -316,9 +351,8 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
     struct httpd_response *resp)
 {
 	struct metrics_server *s = arg;
-	struct metrics_job j;
+	struct metrics_job *j;
 	const char *q;
-	cJSON *obj, *e;
 
 	if (httpd_require_bearer(req, resp, s->token) == -1)
 		return;
@@ -329,39 +363,20 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
 		    "application/x-ndjson");
 		return;
 	}
-	memset(&j, 0, sizeof j);
-	j.req = req;
-	j.o = s->opts;
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->o = s->opts;
 	if ((q = httpd_query(req, "skip_invalid")) != NULL)
-		j.o.skip_invalid = strcmp(q, "true") == 0 ||
+		j->o.skip_invalid = strcmp(q, "true") == 0 ||
 		    strcmp(q, "1") == 0;
-	j.o.now = metrics_now(s->ctx);
-	j.o.in_tx = 1;
+	j->o.now = metrics_now(s->ctx);
+	j->o.in_tx = 1;
+	j->resp = httpd_defer(req);
 	pthread_mutex_lock(&s->mu);
-	*s->tail = &j;
-	s->tail = &j.next;
+	*s->tail = j;
+	s->tail = &j->next;
 	pthread_cond_signal(&s->work);
-	while (!j.done)
-		pthread_cond_wait(&s->done, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	if (j.rc == -1) {
-		if (j.err.code == ES_EUSAGE)
-			httpd_reply_error(resp, 400, j.err.reason, "%s",
-			    j.err.msg);
-		else
-			httpd_reply_error(resp, 503, j.err.reason[0] ?
-			    j.err.reason : "StoreError", "%s", j.err.msg);
-	} else if (j.r.rejected > 0 && !j.o.skip_invalid) {
-		obj = metrics_result_json(&j.r);
-		e = cJSON_AddObjectToObject(obj, "error");
-		cJSON_AddNumberToObject(e, "code", 400);
-		cJSON_AddStringToObject(e, "reason", j.err.reason);
-		cJSON_AddStringToObject(e, "message", j.err.msg);
-		httpd_reply_json(resp, 400, obj);
-		cJSON_Delete(obj);
-	} else
-		metrics_serve_answer(resp, 202, &j.r);
-	metrics_result_release(&j.r);
 }
 
 static void
@@ -414,7 +429,6 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	memset(&hc, 0, sizeof hc);
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.work, NULL);
-	pthread_cond_init(&s.done, NULL);
 	s.tail = &s.head;
 	s.ctx = ctx;
 	if (ctx->dry_run) {
@@ -513,7 +527,6 @@ done:
 	}
 	metrics_cache_free(s.opts.cache);
 	metrics_alerts_free(alerts);
-	pthread_cond_destroy(&s.done);
 	pthread_cond_destroy(&s.work);
 	pthread_mutex_destroy(&s.mu);
 	return rc;
