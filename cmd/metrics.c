@@ -2,6 +2,9 @@
  * metrics.c - esctl metrics: the ES plugins' data reports (seed 000 §20)
  * in from a file or over HTTP, their retention and the alert history.
  */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -410,6 +413,67 @@ metrics_serve_errlog(void *arg, const char *msg)
 		fprintf(s->ctx->err, "esctl: http: %s\n", msg);
 }
 
+/* Is the host of ADDR:PORT a loopback address (none: 127.0.0.1)? */
+static int
+metrics_loopback(const char *listen)
+{
+	char host[64];
+	const char *colon;
+	unsigned char a[16];
+	size_t n;
+
+	if (listen[0] == '[') {
+		if ((colon = strchr(listen, ']')) == NULL)
+			return 0;
+		n = (size_t)(colon - listen - 1);
+		listen++;
+	} else if ((colon = strrchr(listen, ':')) == NULL)
+		return 1;
+	else
+		n = (size_t)(colon - listen);
+	if (n == 0)
+		return 1;
+	if (n >= sizeof host)
+		return 0;
+	memcpy(host, listen, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, host, a) == 1 &&
+	    memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+}
+
+/*
+ * TLS: both files or neither; the key must not be readable by group or
+ * others (like ssh with a private key).
+ */
+static int
+metrics_tls_files(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct httpd_config *hc, struct es_err *err)
+{
+	struct stat sb;
+
+	if ((hc->tls_cert = args_get(args, "tls-cert")) == NULL)
+		hc->tls_cert = config_get(ctx->cfg, "metrics.tls_cert");
+	if ((hc->tls_key = args_get(args, "tls-key")) == NULL)
+		hc->tls_key = config_get(ctx->cfg, "metrics.tls_key");
+	if ((hc->tls_cert == NULL) != (hc->tls_key == NULL))
+		return es_err_set(err, ES_EUSAGE, "InvalidTLS", "TLS needs "
+		    "both --tls-cert and --tls-key");
+	if (hc->tls_key == NULL)
+		return 0;
+	if (stat(hc->tls_key, &sb) == -1)
+		return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND :
+		    ES_EFAIL, "InvalidTLS", "cannot read TLS key '%s': %s",
+		    hc->tls_key, strerror(errno));
+	if (sb.st_mode & (S_IRWXG | S_IRWXO))
+		return es_err_set(err, ES_EUSAGE, "InsecureKey", "TLS key "
+		    "'%s' is readable by others (mode %04o): refusing to "
+		    "use it; chmod 600 it", hc->tls_key,
+		    (unsigned)(sb.st_mode & 07777));
+	return 0;
+}
+
 static int
 cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -456,6 +520,26 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 		hc.listen = config_get(ctx->cfg, "metrics.listen");
 	if (hc.listen == NULL)
 		hc.listen = "127.0.0.1:9108";
+	if (metrics_tls_files(ctx, args, &hc, err) == -1)
+		goto done;
+	if ((v = args_get(args, "sync")) == NULL &&
+	    (v = config_get(ctx->cfg, "metrics.sync")) == NULL)
+		v = "normal";
+	if (strcmp(v, "normal") != 0 && strcmp(v, "full") != 0) {
+		es_err_set(err, ES_EUSAGE, NULL, "--sync must be 'normal' or "
+		    "'full', not '%s'", v);
+		goto done;
+	}
+	/*
+	 * WAL with synchronous = NORMAL: a commit is in the WAL file (the
+	 * kernel's page cache) when COMMIT returns, so a report answered
+	 * 202 survives a crash of this process; FULL also waits for the
+	 * disk (fsync), so it survives a power loss too.
+	 */
+	if (store_exec(ctx->store, err, strcmp(v, "full") == 0 ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    NULL) == -1)
+		goto done;
 	hc.max_body = METRICS_BODY_DEFAULT;
 	if ((v = args_get(args, "max-body")) != NULL ||
 	    (v = config_get(ctx->cfg, "metrics.max_body")) != NULL) {
@@ -504,7 +588,13 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	httpd_route(h, "GET", "/healthz", metrics_serve_health, &s);
 	if (httpd_start(h, err) == -1)
 		goto done;
-	fprintf(ctx->out, "listening on http://%s\n", httpd_address(h));
+	if (s.token != NULL && hc.tls_cert == NULL &&
+	    !metrics_loopback(hc.listen))
+		ctx_warn(ctx, "the bearer token is sent in clear text to %s: "
+		    "use --tls-cert and --tls-key off loopback",
+		    httpd_address(h));
+	fprintf(ctx->out, "listening on %s://%s\n", hc.tls_cert != NULL ?
+	    "https" : "http", httpd_address(h));
 	fflush(ctx->out);
 	if (httpd_run(h, (unsigned)drain, &sig, &unfinished, err) == -1)
 		goto done;
@@ -629,6 +719,13 @@ static const struct esctl_opt serve_opts[] = {
 	    OPT_BOOL, 0, NULL },
 	{ 0, "no-auth", NULL, "accept reports without a bearer token",
 	    OPT_BOOL, 0, NULL },
+	{ 0, "tls-cert", "FILE", "serve HTTPS with this PEM certificate "
+	    "(chain)", OPT_STRING, 0, "file" },
+	{ 0, "tls-key", "FILE", "the certificate's PEM private key (mode "
+	    "0600)", OPT_STRING, 0, "file" },
+	{ 0, "sync", "normal|full", "commit durability: normal (survives a "
+	    "crash of esctl) or full (fsync: survives a power loss)",
+	    OPT_STRING, 0, "=normal full" },
 	OPT_END
 };
 

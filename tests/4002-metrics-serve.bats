@@ -184,3 +184,80 @@ count() {
 	    "$(report es-a elasticsearch-0 '"qps":1')" "$MS_URL/report"
 	assert_line --index 1 202
 }
+
+# tls_cert: a self-signed certificate for 127.0.0.1 (key mode 0600)
+tls_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 \
+	    -keyout "$BATS_TEST_TMPDIR/key.pem" \
+	    -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+	chmod 600 "$BATS_TEST_TMPDIR/key.pem"
+}
+
+@test "--tls-cert and --tls-key serve HTTPS: curl --cacert verifies it; plain HTTP gets nothing" {
+	tls_cert
+	start_metrics_server --tls-cert "$BATS_TEST_TMPDIR/cert.pem" \
+	    --tls-key "$BATS_TEST_TMPDIR/key.pem"
+	[[ $MS_URL == https://127.0.0.1:* ]]
+	run -0 post "$(report es-a elasticsearch-0 '"qps":5')" \
+	    --cacert "$BATS_TEST_TMPDIR/cert.pem"
+	assert_line --index 1 202
+	[ "$(count)" = 1 ]
+	# without the CA the certificate is not trusted
+	run ! post "$(report es-a elasticsearch-1 '"qps":6')"
+	local plain=http://${MS_URL#https://}
+	run ! curl -sS -m 5 -X POST -H 'Authorization: Bearer t0ken' \
+	    -H 'Content-Type: application/json' --data-binary \
+	    "$(report es-a elasticsearch-1 '"qps":6')" "$plain/report"
+	[ "$(count)" = 1 ]
+	run -0 cat "$BATS_TEST_TMPDIR/serve.err"
+	refute_output --partial "clear text"
+}
+
+@test "a TLS key readable by others, or half a TLS pair, is refused" {
+	tls_cert
+	chmod 640 "$BATS_TEST_TMPDIR/key.pem"
+	run -2 esctl metrics serve --listen 127.0.0.1:0 \
+	    --tls-cert "$BATS_TEST_TMPDIR/cert.pem" \
+	    --tls-key "$BATS_TEST_TMPDIR/key.pem"
+	assert_output --partial "is readable by others (mode 0640)"
+	assert_output --partial "chmod 600"
+	run -2 esctl metrics serve --listen 127.0.0.1:0 \
+	    --tls-cert "$BATS_TEST_TMPDIR/cert.pem"
+	assert_output --partial "both --tls-cert and --tls-key"
+	run -3 esctl metrics serve --listen 127.0.0.1:0 \
+	    --tls-cert "$BATS_TEST_TMPDIR/cert.pem" \
+	    --tls-key "$BATS_TEST_TMPDIR/none.pem"
+	assert_output --partial "cannot read TLS key"
+	run -2 esctl metrics serve --listen 127.0.0.1:0 --sync sometimes
+	assert_output --partial "--sync must be"
+}
+
+@test "kill -9: every report answered 202 is in the store (the answer comes after the commit)" {
+	local i c
+	start_metrics_server
+	for c in 0 1 2 3; do
+		(
+			for ((i = 0; i < 1000; i++)); do
+				curl -sS -o /dev/null -w '%{http_code}\n' -X POST \
+				    -H 'Authorization: Bearer t0ken' \
+				    -H 'Content-Type: application/json' \
+				    --data-binary "$(report es-a elasticsearch-$((c % 2)) "\"qps\":$i,\"timestamp\":$((1700000000 + c * 10000 + i))")" \
+				    "$MS_URL/report" 2>/dev/null || break
+			done
+		) > "$BATS_TEST_TMPDIR/codes.$c" &
+	done
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "$BATS_TEST_TMPDIR"/codes.* | grep -c 202)" -ge 40 ] &&
+		    break
+		sleep 0.05
+	done
+	kill -KILL "$MS_PID"
+	wait "$MS_PID" || true
+	MS_PID=
+	wait
+	run -0 sh -c "cat '$BATS_TEST_TMPDIR'/codes.* | grep -c 202"
+	[ "$output" -ge 40 ]
+	# a 202 counted before the commit would make the store hold fewer
+	[ "$(count)" -ge "$output" ]
+}
