@@ -178,7 +178,8 @@ cmd_metrics_ingest(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = out_ok(ctx, obj, "%zu report%s %s%s", r.accepted,
 		    r.accepted == 1 ? "" : "s", o.dry_run ? "valid (dry run: "
 		    "nothing stored)" : "stored", r.alerts_fired > 0 ?
-		    " (alert sent)" : "");
+		    " (alert sent)" : r.alerts_resolved > 0 ? " (alert "
+		    "resolved)" : "");
 	cJSON_Delete(obj);
 done:
 	metrics_result_release(&r);

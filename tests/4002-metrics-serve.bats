@@ -18,6 +18,7 @@ setup() {
 
 teardown() {
 	stop_metrics_server
+	stop_receivers
 }
 
 count() {
@@ -260,4 +261,42 @@ tls_cert() {
 	[ "$output" -ge 40 ]
 	# a 202 counted before the commit would make the store hold fewer
 	[ "$(count)" -ge "$output" ]
+}
+
+@test "a breach pages the person on duty once; its recovery sends one 'resolved' notification, kept in the alert history" {
+	export ESCTL_NOW=2026-12-07T12:00:00Z
+	start_receiver
+	cat > "$ESCTL_CONFIG" <<-YAML
+	metrics:
+	  token: t0ken
+	  alerts:
+	    cpu_usage: 90
+	notify:
+	  channels: [im]
+	  im:
+	    url: $RECV_URL/robot
+	YAML
+	esctl duty add alice --date 2026-12-07 --start 08:00 --end 20:00 \
+	    --im alice-im >/dev/null
+	start_metrics_server
+	run -0 post "$(report es-a elasticsearch-0 '"cpu_usage":95,"timestamp":"2026-12-07T11:59:00Z"')"
+	assert_line --index 1 202
+	[ "$(jq .alerts_fired <<< "${lines[0]}")" = 1 ]
+	run -0 post "$(report es-a elasticsearch-0 '"cpu_usage":96,"timestamp":"2026-12-07T11:59:30Z"')"
+	[ "$(wc -l < "$RECV_LOG")" = 1 ]
+	# back under the threshold: one "resolved" message, then nothing
+	run -0 post "$(report es-a elasticsearch-0 '"cpu_usage":40,"timestamp":"2026-12-07T11:59:40Z"')"
+	[ "$(jq .alerts_resolved <<< "${lines[0]}")" = 1 ]
+	run -0 post "$(report es-a elasticsearch-0 '"cpu_usage":30,"timestamp":"2026-12-07T11:59:50Z"')"
+	[ "$(jq .alerts_resolved <<< "${lines[0]}")" = 0 ]
+	[ "$(wc -l < "$RECV_LOG")" = 2 ]
+	run -0 jq -r '[.json.event, .json.status, .json.metric, (.json.at.atUserIds | join(","))] | join(" ")' "$RECV_LOG"
+	assert_line --index 0 "metric_alert firing cpu_usage alice-im"
+	assert_line --index 1 "metric_alert_resolved resolved cpu_usage alice-im"
+	run -0 jq -r .json.text.content "$RECV_LOG"
+	assert_output --partial "esctl alert resolved: cpu_usage 40% in es-a/elasticsearch-0"
+	# the history: resolved, two notifications, both in the log
+	run -0 esctl -o json metrics alerts es-a
+	[ "$(jq -r '.items[0] | "\(.state) \(.notifications)"' <<< "$output")" = "resolved 2" ]
+	[ "$(sql "SELECT count(*) FROM notification_log WHERE status = 'sent'")" = 2 ]
 }
