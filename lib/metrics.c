@@ -983,9 +983,9 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 				    "metric_alert SET state = 'resolved', "
 				    "resolved_at = ?, value = ?, value_at = ?, "
 				    "notified_at = ?, notifications = "
-				    "notifications + 1 WHERE id = ? AND state = "
-				    "'firing'", "idiii", now, v, l->ts / 1000,
-				    now, id) == -1)
+				    "notifications + 1 WHERE id = ? AND "
+				    "state = 'firing'", "idiii", now, v,
+				    l->ts / 1000, now, id) == -1)
 					return -1;
 				if (sqlite3_changes(db) == 0)
 					continue;
