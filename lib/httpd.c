@@ -63,6 +63,7 @@ struct httpd {
 	pthread_mutex_t		 mu;		/* inflight, buckets */
 	pthread_cond_t		 idle;
 	unsigned		 inflight;
+	unsigned		 deferred;	/* of inflight, deferred */
 	struct httpd_bucket	*buckets;
 	sigset_t		 sigs;
 };
@@ -433,7 +434,14 @@ httpd_stop(struct httpd *h, unsigned drain_ms, unsigned *unfinished)
 	while (h->inflight > 0 && rc == 0)
 		rc = pthread_cond_timedwait(&h->idle, &h->mu, &ts);
 	if (unfinished != NULL)
-		*unfinished = h->inflight;
+		*unfinished = h->inflight - h->deferred;
+	/*
+	 * A deferred request's connection is suspended, and libmicrohttpd
+	 * cannot be stopped with one suspended: its answer is promised
+	 * (httpd_resume), so wait for it past drain_ms.
+	 */
+	while (h->deferred > 0)
+		pthread_cond_wait(&h->idle, &h->mu);
 	pthread_mutex_unlock(&h->mu);
 	MHD_stop_daemon(h->d);
 	h->d = NULL;
@@ -723,6 +731,9 @@ httpd_defer(const struct httpd_request *req)
 	struct httpd_conn *hc = req->priv;
 
 	hc->deferred = 1;
+	pthread_mutex_lock(&hc->h->mu);
+	hc->h->deferred++;
+	pthread_mutex_unlock(&hc->h->mu);
 	return &hc->resp;
 }
 
@@ -748,11 +759,13 @@ httpd_completed(void *arg, struct MHD_Connection *c, void **con_cls,
 {
 	struct httpd *h = arg;
 	struct httpd_conn *hc = *con_cls;
+	int deferred;
 
 	(void)c;
 	(void)toe;
 	if (hc == NULL)
 		return;
+	deferred = hc->deferred != 0;
 	if (h->cfg.log != NULL)
 		h->cfg.log(h->cfg.log_arg, &hc->req, hc->status,
 		    (httpd_mono() - hc->start) * 1000.0);
@@ -765,7 +778,9 @@ httpd_completed(void *arg, struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_lock(&h->mu);
 	if (h->inflight > 0)
 		h->inflight--;
-	if (h->inflight == 0)
+	if (deferred && h->deferred > 0)
+		h->deferred--;
+	if (h->inflight == 0 || deferred)
 		pthread_cond_broadcast(&h->idle);
 	pthread_mutex_unlock(&h->mu);
 }

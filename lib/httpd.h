@@ -148,7 +148,8 @@ int	 httpd_require_bearer(const struct httpd_request *,
  * httpd_defer() and returns: the connection is suspended (it holds no
  * worker thread) until httpd_resume().  The response to fill is returned;
  * fill it from any thread, then call httpd_resume(req) exactly once:
- * after that neither req nor the response may be touched.
+ * after that neither req nor the response may be touched.  Shutdown
+ * (httpd_stop) waits for every deferred answer, past drain_ms.
  */
 struct httpd_response *httpd_defer(const struct httpd_request *req);
 void	 httpd_resume(const struct httpd_request *req);

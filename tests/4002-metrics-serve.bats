@@ -300,3 +300,37 @@ tls_cert() {
 	[ "$(jq -r '.items[0] | "\(.state) \(.notifications)"' <<< "$output")" = "resolved 2" ]
 	[ "$(sql "SELECT count(*) FROM notification_log WHERE status = 'sent'")" = 2 ]
 }
+
+@test "SIGTERM while a commit waits for the store lock: the drain time does not cut off a queued report" {
+	cat >> "$ESCTL_CONFIG" <<-YAML
+	  drain_timeout: 200ms
+	YAML
+	start_metrics_server
+	# another writer holds the store for 3 s
+	python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+c.execute("ROLLBACK")' "$ESCTL_DB" "$BATS_TEST_TMPDIR/locked" &
+	local locker=$! i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$BATS_TEST_TMPDIR/locked" ] && break
+		sleep 0.05
+	done
+	post "$(report es-a elasticsearch-0 '"qps":5')" \
+	    > "$BATS_TEST_TMPDIR/answer" 2>&1 &
+	local client=$!
+	sleep 0.5
+	kill -TERM "$MS_PID"
+	local rc=0
+	wait "$MS_PID" || rc=$?
+	MS_PID=
+	wait "$client"
+	wait "$locker"
+	[ "$rc" = 0 ]
+	run -0 cat "$BATS_TEST_TMPDIR/answer"
+	assert_line --index 1 202
+	[ "$(count)" = 1 ]
+}
