@@ -537,9 +537,7 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	 * 202 survives a crash of this process; FULL also waits for the
 	 * disk (fsync), so it survives a power loss too.
 	 */
-	if (store_exec(ctx->store, err, strcmp(v, "full") == 0 ?
-	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-	    NULL) == -1)
+	if (store_set_sync(ctx->store, strcmp(v, "full") == 0, err) == -1)
 		goto done;
 	hc.max_body = METRICS_BODY_DEFAULT;
 	if ((v = args_get(args, "max-body")) != NULL ||

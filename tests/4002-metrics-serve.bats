@@ -232,6 +232,16 @@ tls_cert() {
 	assert_output --partial "cannot read TLS key"
 	run -2 esctl metrics serve --listen 127.0.0.1:0 --sync sometimes
 	assert_output --partial "--sync must be"
+	# the same from the config file
+	cat >> "$ESCTL_CONFIG" <<-YAML
+	  tls_cert: $BATS_TEST_TMPDIR/cert.pem
+	  tls_key: $BATS_TEST_TMPDIR/key.pem
+	YAML
+	run -2 esctl metrics serve --listen 127.0.0.1:0
+	assert_output --partial "is readable by others (mode 0640)"
+	chmod 600 "$BATS_TEST_TMPDIR/key.pem"
+	start_metrics_server
+	[[ $MS_URL == https://127.0.0.1:* ]]
 }
 
 @test "kill -9: every report answered 202 is in the store (the answer comes after the commit)" {
