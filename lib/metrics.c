@@ -1321,16 +1321,46 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 				cJSON_AddNumberToObject(p->fields, "value", v);
 				cJSON_AddNumberToObject(p->fields, "threshold",
 				    th);
+				cJSON_AddStringToObject(p->fields, "status",
+				    "firing");
 				b->res->alerts_fired++;
 			} else if (id != 0) {
+				/* one "resolved" notification, counted */
 				if (store_exec(b->st, err, "UPDATE "
 				    "metric_alert SET state = 'resolved', "
-				    "resolved_at = ?, value = ?, value_at = ? "
-				    "WHERE id = ? AND state = 'firing'", "idii",
-				    now, v, l->ts / 1000, id) == -1)
+				    "resolved_at = ?, value = ?, value_at = ?, "
+				    "notified_at = ?, notifications = "
+				    "notifications + 1 WHERE id = ? AND "
+				    "state = 'firing'", "idiii", now, v,
+				    l->ts / 1000, now, id) == -1)
 					return -1;
-				if (sqlite3_changes(db) > 0)
-					b->res->alerts_resolved++;
+				if (sqlite3_changes(db) == 0)
+					continue;
+				b->res->alerts_resolved++;
+				*pages = xreallocarray(*pages, *npages + 1,
+				    sizeof **pages);
+				p = &(*pages)[(*npages)++];
+				p->subject = xasprintf("esctl alert resolved: "
+				    "%s %g%s in %s/%s", metrics_names[f], v,
+				    metrics_field_is_pct(f) ? "%" : "", l->ns,
+				    l->container);
+				p->text = xasprintf("%s\n%s of container %s in "
+				    "namespace %s is back to %g, below the "
+				    "threshold: the alert is resolved.",
+				    p->subject, metrics_names[f], l->container,
+				    l->ns, v);
+				p->fields = cJSON_CreateObject();
+				cJSON_AddStringToObject(p->fields, "namespace",
+				    l->ns);
+				cJSON_AddStringToObject(p->fields,
+				    "container_name", l->container);
+				cJSON_AddStringToObject(p->fields, "metric",
+				    metrics_names[f]);
+				cJSON_AddNumberToObject(p->fields, "value", v);
+				cJSON_AddNumberToObject(p->fields, "threshold",
+				    th);
+				cJSON_AddStringToObject(p->fields, "status",
+				    "resolved");
 			}
 		}
 	}
@@ -1399,12 +1429,25 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 		intx = 1;
 	}
 	if (*p == '[') {
-		if ((doc = cJSON_ParseWithLength(p, (size_t)(end - p))) ==
-		    NULL) {
+		/*
+		 * The error position comes from return_parse_end, never from
+		 * cJSON_GetErrorPtr(): that is one global shared by the
+		 * server's threads.
+		 */
+		stop = NULL;
+		if ((doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
+		    &stop, 0)) == NULL) {
 			es_err_set(err, ES_EUSAGE, "MalformedJSON", "malformed "
-			    "JSON array near byte %zu", (size_t)
-			    (cJSON_GetErrorPtr() != NULL ? cJSON_GetErrorPtr()
-			    - buf : 0));
+			    "JSON array near byte %zu", (size_t)(stop !=
+			    NULL ? stop - buf : 0));
+			goto done;
+		}
+		for (; stop < end && isspace((unsigned char)*stop); stop++)
+			;
+		if (stop < end) {
+			es_err_set(err, ES_EUSAGE, "MalformedJSON", "malformed "
+			    "JSON: text after the array at byte %zu",
+			    (size_t)(stop - buf));
 			goto done;
 		}
 		cJSON_ArrayForEach(it, doc)
@@ -1428,6 +1471,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 				p = stop;
 				continue;
 			}
+			stop = NULL;
 			doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
 			    &stop, 0);
 			if (doc == NULL) {
@@ -1435,9 +1479,8 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 				    (size_t)(end - p)) == NULL) {
 					es_err_set(err, ES_EUSAGE,
 					    "MalformedJSON", "malformed JSON "
-					    "near byte %zu", (size_t)(
-					    cJSON_GetErrorPtr() != NULL ?
-					    cJSON_GetErrorPtr() - buf : 0));
+					    "near byte %zu", (size_t)(stop !=
+					    NULL ? stop - buf : 0));
 					goto done;
 				}
 				res->records++;
@@ -1551,7 +1594,12 @@ metrics_send_pages(struct store *st, const struct metrics_notify *nt,
 		people = cJSON_CreateArray();
 	cJSON_ArrayForEach(pg, res->pages) {
 		memset(&msg, 0, sizeof msg);
-		msg.event = "metric_alert";
+		msg.fields = cJSON_GetObjectItem(pg, "fields");
+		msg.event = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    msg.fields, "status")) != NULL ? cJSON_GetStringValue(
+		    cJSON_GetObjectItem(msg.fields, "status")) : "",
+		    "resolved") == 0 ? "metric_alert_resolved" :
+		    "metric_alert";
 		msg.subject = cJSON_GetStringValue(cJSON_GetObjectItem(pg,
 		    "subject"));
 		msg.text = cJSON_GetStringValue(cJSON_GetObjectItem(pg,

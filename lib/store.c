@@ -408,6 +408,15 @@ store_commit(struct store *st, struct es_err *err)
 	return 0;
 }
 
+int
+store_set_sync(struct store *st, int full, struct es_err *err)
+{
+	if (sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+		return store_error(st, err, "cannot set the durability");
+	return 0;
+}
+
 void
 store_rollback(struct store *st)
 {
