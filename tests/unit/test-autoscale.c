@@ -549,14 +549,11 @@ test_metrics_fast_same(struct unit_t *t)
 		R("\"qps\":1") "\n5\n\"x\"\n" R("\"qps\":2"),
 	};
 #undef R
-	const char *top = getenv("ESCTL_TOP");
-	struct es_buf b = ES_BUF_INIT;
-	struct dirent *de;
+	struct unit_corpus c;
 	struct store *st;
-	char *dir, *path, *fast, *slow;
+	char *fast, *slow;
 	size_t i;
 	int skip;
-	DIR *d;
 
 	if ((st = metrics_store_open(t)) == NULL)
 		return;
@@ -575,36 +572,25 @@ test_metrics_fast_same(struct unit_t *t)
 		}
 	/* the cases are not all left to cJSON: most take the fast path */
 	UT_ASSERT(t, metrics_fast_seen >= 2 * 20);
-	dir = xasprintf("%s/testdata/fuzz/metrics", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "metrics") == -1) {
 		store_close(st);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		if (b.len == 0)
+	while (unit_corpus_next(t, &c)) {
+		if (c.buf.len == 0)
 			continue;
 		/* as the fuzz target: the first byte is the options */
-		fast = metrics_outcome(t, st, b.data + 1, b.len - 1,
-		    b.data[0] & 1, 0);
-		slow = metrics_outcome(t, st, b.data + 1, b.len - 1,
-		    b.data[0] & 1, 1);
+		fast = metrics_outcome(t, st, c.buf.data + 1, c.buf.len - 1,
+		    c.buf.data[0] & 1, 0);
+		slow = metrics_outcome(t, st, c.buf.data + 1, c.buf.len - 1,
+		    c.buf.data[0] & 1, 1);
 		if (strcmp(fast, slow) != 0)
 			unit_fail(t, __FILE__, __LINE__, "%s: fast path: %s\n"
-			    "cJSON: %s", de->d_name, fast, slow);
+			    "cJSON: %s", c.name, fast, slow);
 		free(fast);
 		free(slow);
 	}
-	closedir(d);
-	es_buf_release(&b);
-	free(dir);
+	unit_corpus_close(&c);
 	store_close(st);
 }
 
