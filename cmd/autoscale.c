@@ -202,22 +202,6 @@ cmd_autoscale_policy_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	    args->argv[0]);
 }
 
-/* The StatefulSet's replicas through its scale subresource. */
-static int
-autoscale_replicas(struct kube_client *kc, const char *ns, long *cur,
-    struct es_err *err)
-{
-	struct kube_ref ref;
-
-	memset(&ref, 0, sizeof ref);
-	ref.group = "apps";
-	ref.version = "v1";
-	ref.resource = "statefulsets";
-	ref.namespace = ns;
-	ref.name = "elasticsearch";
-	return kube_scale_get(kc, &ref, cur, err);
-}
-
 /* One service, one decision, added to out. */
 static int
 autoscale_round_one(struct esctl_ctx *ctx, struct esctl_args *args,
@@ -245,7 +229,7 @@ autoscale_round_one(struct esctl_ctx *ctx, struct esctl_args *args,
 		return -1;
 	/* the live replica count: the StatefulSet's scale */
 	if (ctx_kube(ctx, &kc, err) == -1 ||
-	    autoscale_replicas(kc, p->ns, &cur, err) == -1)
+	    cluster_replicas(kc, p->ns, &cur, err) == -1)
 		goto done;
 	if (!dry && store_begin(ctx->store, err) == -1)
 		goto done;
@@ -285,7 +269,7 @@ autoscale_round_one(struct esctl_ctx *ctx, struct esctl_args *args,
 			}
 			r.action = AS_CONFLICT;
 			snprintf(r.reason, sizeof r.reason, "%.240s", e2.msg);
-		} else if (autoscale_apply(ctx->store, kc, p->ns, r.desired,
+		} else if (autoscale_apply(ctx->store, kc, rec, r.desired,
 		    timeout, now, &e2) == -1) {
 			fail = e2.msg;
 			r.action = AS_FAILED;
@@ -502,8 +486,8 @@ cmd_autoscale_explain(struct esctl_ctx *ctx, struct esctl_args *args,
 }
 
 static const struct out_col history_cols[] = {
-	{ "ID", "id", OUT_COL_RIGHT },
-	{ "NAMESPACE", "namespace", OUT_COL_NAME },
+	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_NAME },
+	{ "NAMESPACE", "namespace", 0 },
 	{ "AT", "at", 0 },
 	{ "ACTION", "action", OUT_COL_STATUS },
 	{ "FROM", "current_replicas", OUT_COL_RIGHT },
@@ -529,6 +513,7 @@ cmd_autoscale_history(struct esctl_ctx *ctx, struct esctl_args *args,
 	    autoscale_history(ctx->store, args->argc ? args->argv[0] : NULL,
 	    n, &list, err) == -1)
 		return -1;
+	out_kind(ctx, "decision");
 	rc = out_list(ctx, list, history_cols, err);
 	cJSON_Delete(list);
 	return rc;

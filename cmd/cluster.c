@@ -1,10 +1,11 @@
 /*
- * cluster.c - esctl cluster: the ES service lifecycle (SPEC 3): create
- * with its ten reported steps and its rollback, delete, restart, scale,
- * list and get.
+ * cluster.c - esctl cluster: the ES service lifecycle (SPEC 3): create,
+ * delete, restart, scale, list and get.  The inputs and the printing are
+ * here; the create's ten reported steps and its rollback are in
+ * lib/create.c, the other verbs in lib/cluster.c, the live state in
+ * lib/clusterlive.c.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,53 +14,38 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "clusterlive.h"
 #include "clusterobj.h"
+#include "create.h"
 #include "doc.h"
 #include "gitcfg.h"
 #include "kube.h"
 #include "lifecycle.h"
 #include "metrics.h"
-#include "quantity.h"
 #include "report.h"
 #include "util.h"
 
-#define CLUSTER_NSTEPS		10
-#define CLUSTER_ROLLBACK_MS	60000	/* waiting for a namespace to go */
-
-/* One create: everything its steps and its rollback need. */
+/* A create's inputs, as the flags, files and repository give them. */
 struct cluster_run {
 	struct esctl_ctx	*ctx;
-	struct kube_client	*kc;
-	struct report_sink	*sink;
 	struct cluster_spec	 spec;
-	struct cluster_meta	 meta;
-	struct report_details	 details;
 	struct clusterobj_env	 env;
 	struct lc_gitlab	 gl;
 	int			 gl_set;
 	struct gitcfg		*git;
 	cJSON			*es_settings;	/* esctl.yaml elasticsearch */
-	cJSON			*manifests;	/* rendered in step 3 */
-	cJSON			*owned;		/* objects of this creation */
-	cJSON			*resources;	/* "Kind/name" applied */
-	cJSON			*sts;		/* after step 5 */
 	char			*es_image;
 	char			*kibana_image;
-	int			 ns_ours;	/* the namespace is ours */
-	int			 ns_adopted;
-	int			 step;		/* the step running */
 	int			 keep;		/* --keep-on-failure */
 	long long		 timeout_ms;
-	long long		 start_ms;
-	int			 lock_fd;
-	unsigned		 reported;	/* steps already reported */
-	int			 resume_noted;
 };
 
 static int	cmd_cluster_create(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_cluster_delete(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
+static void	cluster_restart_row(cJSON *, const char *, const char *,
+		    const char *);
 static int	cmd_cluster_restart(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_cluster_scale(struct esctl_ctx *, struct esctl_args *,
@@ -68,932 +54,9 @@ static int	cmd_cluster_list(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 static int	cmd_cluster_get(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
-static int	cluster_steps(struct cluster_run *, struct es_err *);
-static void	cluster_rollback(struct cluster_run *, const struct es_err *);
-static int	cluster_report(struct cluster_run *, int, const char *,
-		    const cJSON *, struct es_err *);
-static int	cluster_apply(struct cluster_run *, const cJSON *, int,
-		    struct es_err *);
-static long long cluster_ms(void);
 static void	cluster_op_init(struct esctl_ctx *, struct kube_client *,
 		    long long, int, struct cluster_op *);
 static void	cluster_progress_done(void *);
-static int	cluster_answer_lost(struct cluster_run *, struct es_err *);
-
-static long long
-cluster_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds left of the run's --timeout (at least 1). */
-static long
-cluster_left(const struct cluster_run *r)
-{
-	long long left = r->timeout_ms - (cluster_ms() - r->start_ms);
-
-	return left > 0 ? (long)left : 1;
-}
-
-/* Writes the report of step n (1-based) and says so on stderr. */
-static int
-cluster_report(struct cluster_run *r, int n, const char *msg,
-    const cJSON *extra, struct es_err *err)
-{
-	struct report rep;
-	cJSON *x = NULL;
-	char *m = NULL;
-	int rc = 0, again;
-
-	/* a resumed create continues its sequence: each step once */
-	again = (r->reported & (1U << (n - 1))) != 0;
-	memset(&rep, 0, sizeof rep);
-	rep.tenant_org_id = r->spec.tenant_org_id;
-	rep.user = r->spec.user;
-	rep.service_name = r->spec.service_name;
-	rep.namespace = r->spec.namespace;
-	rep.status = report_statuses[n - 1];
-	rep.message = msg;
-	rep.details = &r->details;
-	rep.extra = extra;
-	rep.creation_id = r->meta.creation_id;
-	if (!again && r->meta.resumed && !r->resume_noted) {
-		/* the first report of the resumed run says so */
-		x = extra != NULL ? cJSON_Duplicate(extra, 1) :
-		    cJSON_CreateObject();
-		cJSON_AddBoolToObject(x, "resumed", 1);
-		m = xasprintf("%s (resumed after an interrupted run)", msg);
-		rep.extra = x;
-		rep.message = m;
-		r->resume_noted = 1;
-	}
-	if (!again) {
-		rc = report_emit(r->sink, &rep, NULL, err);
-		r->reported |= 1U << (n - 1);
-	}
-	if (rc == 0 && r->ctx->output != OUT_JSON &&
-	    r->ctx->output != OUT_YAML)
-		ctx_info(r->ctx, "[%d/%d] %s: %s%s", n, CLUSTER_NSTEPS,
-		    rep.status, rep.message, again ? " (reported before "
-		    "the interruption)" : "");
-	cJSON_Delete(x);
-	free(m);
-	return rc;
-}
-
-/* The kube_ref of an object (group and version are new strings). */
-static int
-cluster_ref(const cJSON *obj, const char *ns, struct kube_ref *ref,
-    char **group, char **version, struct es_err *err)
-{
-	const char *resource;
-
-	memset(ref, 0, sizeof *ref);
-	if (clusterobj_resource(kube_str(obj, "apiVersion"),
-	    kube_str(obj, "kind"), group, version, &resource, err) == -1)
-		return -1;
-	ref->group = *group;
-	ref->version = *version;
-	ref->resource = resource;
-	ref->namespace = ns;
-	ref->name = kube_str(obj, "metadata.name");
-	return 0;
-}
-
-/* Remembers an object of this creation, for the rollback. */
-static void
-cluster_own(struct cluster_run *r, const struct kube_ref *ref)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "group", ref->group ? ref->group : "");
-	cJSON_AddStringToObject(o, "version", ref->version);
-	cJSON_AddStringToObject(o, "resource", ref->resource);
-	cJSON_AddStringToObject(o, "name", ref->name);
-	cJSON_AddItemToArray(r->owned, o);
-}
-
-/* Sets the creation annotation of an orphan, making it ours. */
-static int
-cluster_claim(struct cluster_run *r, const struct kube_ref *ref,
-    struct es_err *err)
-{
-	cJSON *p;
-	int rc;
-
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(
-	    cJSON_AddObjectToObject(p, "metadata"), "annotations"),
-	    CLUSTEROBJ_ANN_CREATION, r->meta.creation_id);
-	rc = kube_patch(r->kc, ref, KUBE_PATCH_MERGE, p, NULL, err);
-	cJSON_Delete(p);
-	return rc;
-}
-
-/*
- * Decides about an object that already exists: ours (this creation's,
- * or an interrupted earlier one's, which is claimed), adopted (labelled
- * for this service by someone else: used, never deleted), or refused.
- * Returns 1 when it is ours, 0 when adopted.
- */
-static int
-cluster_existing(struct cluster_run *r, const struct kube_ref *ref,
-    const cJSON *cur, struct es_err *err)
-{
-	const char *kind = kube_str(cur, "kind");
-
-	if (kind == NULL)
-		kind = ref->resource;
-	switch (clusterobj_owner(cur, &r->spec, r->meta.creation_id)) {
-	case CLUSTEROBJ_OURS:
-		return 1;
-	case CLUSTEROBJ_ORPHAN:
-		return cluster_claim(r, ref, err) == -1 ? -1 : 1;
-	case CLUSTEROBJ_ADOPTED:
-		return 0;
-	case CLUSTEROBJ_OTHER_ORG:
-		return es_err_set(err, ES_EPERM, "Forbidden", "%s '%s'%s%s%s "
-		    "belongs to org '%s': esctl never takes over another "
-		    "org's objects", kind, ref->name, ref->namespace ?
-		    " in namespace '" : "", ref->namespace ? ref->namespace :
-		    "", ref->namespace ? "'" : "", kube_str(cur,
-		    "metadata.labels.tenant-org-id"));
-	default:
-		return es_err_set(err, ES_ECONFLICT, "AlreadyExists", "%s '%s'"
-		    "%s%s%s already exists and is not managed by esctl for "
-		    "service '%s' of user '%s' in org '%s'", kind, ref->name,
-		    ref->namespace ? " in namespace '" : "", ref->namespace ?
-		    ref->namespace : "", ref->namespace ? "'" : "",
-		    r->spec.service_name, r->spec.user,
-		    r->spec.tenant_org_id);
-	}
-}
-
-/*
- * A create POST whose answer was lost (connection dropped, timeout): the
- * server may have carried it out.  Sending it again is safe, since the
- * 409 that follows is settled by the creation id (cluster_existing), so
- * the caller repeats it; says so on stderr.
- */
-static int
-cluster_answer_lost(struct cluster_run *r, struct es_err *err)
-{
-	if (err->code != ES_EREMOTE || strcmp(err->reason,
-	    "ConnectionFailed") != 0)
-		return 0;
-	ctx_info(r->ctx, "%s; sending it again (an object already made "
-	    "is recognised by its creation id)", err->msg);
-	es_err_clear(err);
-	return 1;
-}
-
-/*
- * Creates an object, or takes the existing one if it is this service's
- * (409 AlreadyExists: read it and check whose it is).
- */
-static int
-cluster_apply(struct cluster_run *r, const cJSON *obj, int record,
-    struct es_err *err)
-{
-	struct kube_ref ref;
-	char *group = NULL, *version = NULL, *what;
-	cJSON *cur = NULL;
-	int rc = -1, ours, tries;
-
-	if (cluster_ref(obj, r->spec.namespace, &ref, &group, &version,
-	    err) == -1)
-		goto done;
-	for (tries = 0; tries < 3; tries++) {
-		if (kube_create(r->kc, &ref, obj, NULL, err) == 0) {
-			cluster_own(r, &ref);
-			break;
-		}
-		if (tries < 2 && cluster_answer_lost(r, err))
-			continue;	/* sent again: a 409 shows whose */
-		if (err->code != ES_ECONFLICT)
-			goto done;
-		es_err_clear(err);
-		if (kube_get(r->kc, &ref, &cur, err) == -1) {
-			if (err->code != ES_ENOTFOUND)
-				goto done;
-			es_err_clear(err);
-			continue;	/* gone in between: create again */
-		}
-		if ((ours = cluster_existing(r, &ref, cur, err)) == -1)
-			goto done;
-		if (ours)
-			cluster_own(r, &ref);
-		break;
-	}
-	if (tries == 3) {
-		es_err_set(err, ES_ECONFLICT, "Conflict", "%s '%s' keeps "
-		    "appearing and disappearing", ref.resource, ref.name);
-		goto done;
-	}
-	if (record) {
-		what = xasprintf("%s/%s", kube_str(obj, "kind"), ref.name);
-		cJSON_AddItemToArray(r->resources, cJSON_CreateString(what));
-		free(what);
-	}
-	rc = 0;
-done:
-	cJSON_Delete(cur);
-	free(group);
-	free(version);
-	return rc;
-}
-
-/* Step 2: the Namespace, waiting out a namespace still terminating. */
-static int
-cluster_step_namespace(struct cluster_run *r, struct es_err *err)
-{
-	struct kube_ref ref;
-	struct kube_wait w;
-	cJSON *obj, *cur = NULL;
-	char *msg;
-	int tries, ours = 0, rc = -1;
-
-	if (kube_ref_init(&ref, "namespaces", NULL, r->spec.namespace,
-	    err) == -1)
-		return -1;
-	obj = clusterobj_namespace(&r->env);
-	for (tries = 0; tries < 5; tries++) {
-		cJSON_Delete(cur);
-		cur = NULL;
-		if (kube_create(r->kc, &ref, obj, NULL, err) == 0) {
-			ours = 1;
-			break;
-		}
-		if (tries < 4 && cluster_answer_lost(r, err))
-			continue;
-		if (err->code != ES_ECONFLICT)
-			goto done;
-		es_err_clear(err);
-		if (kube_get(r->kc, &ref, &cur, err) == -1) {
-			if (err->code != ES_ENOTFOUND)
-				goto done;
-			es_err_clear(err);
-			continue;
-		}
-		if (clusterobj_owner(cur, &r->spec, r->meta.creation_id) ==
-		    CLUSTEROBJ_OTHER_ORG) {
-			cluster_existing(r, &ref, cur, err);
-			goto done;
-		}
-		if (kube_str(cur, "metadata.deletionTimestamp") != NULL) {
-			/* a deleted namespace of this service is going */
-			memset(&w, 0, sizeof w);
-			w.timeout_ms = cluster_left(r);
-			w.cond = kube_cond_gone;
-			w.progress = ctx_kube_progress;
-			w.progress_arg = r->ctx;
-			rc = kube_wait(r->kc, &ref, &w, NULL, err);
-			ctx_progress_done(r->ctx);
-			if (rc == -1)
-				goto done;
-			rc = -1;
-			continue;
-		}
-		if ((ours = cluster_existing(r, &ref, cur, err)) == -1)
-			goto done;
-		r->ns_adopted = !ours;
-		break;
-	}
-	if (tries == 5) {
-		es_err_set(err, ES_ECONFLICT, "Conflict",
-		    "namespace '%s' keeps changing", r->spec.namespace);
-		goto done;
-	}
-	r->ns_ours = ours;
-	if (r->ns_adopted)
-		msg = xasprintf("Namespace %s already existed for this service "
-		    "and was adopted", r->spec.namespace);
-	else
-		msg = xstrdup("Namespace created successfully");
-	rc = cluster_report(r, 2, msg, NULL, err);
-	free(msg);
-done:
-	cJSON_Delete(cur);
-	cJSON_Delete(obj);
-	return rc;
-}
-
-/*
- * Step 3: the repository (fetched and resolved before the metadata was
- * recorded, so a bad URL or token stops the create before anything):
- * its manifests rendered with this service's inputs, and its commit
- * recorded on the Namespace.
- */
-static int
-cluster_step_gitlab(struct cluster_run *r, struct es_err *err)
-{
-	struct kube_ref ref;
-	const cJSON *m;
-	cJSON *p, *ann, *extra;
-	int found = 0, rc;
-
-	if (r->git == NULL)
-		return cluster_report(r, 3, "GitLab pull skipped: no GitLab "
-		    "URL given", NULL, err);
-	if (clusterobj_manifests(r->git, &r->env, &r->manifests, err) == -1)
-		return -1;
-	if (!gitcfg_builtin(r->git)) {
-		cJSON_ArrayForEach(m, r->manifests)
-			if (strcmp(kube_str(m, "kind"), "StatefulSet") == 0 &&
-			    strcmp(kube_str(m, "metadata.name"),
-			    CLUSTEROBJ_STS) == 0)
-				found = 1;
-		if (!found)
-			return es_err_set(err, ES_EUSAGE, "InvalidManifest",
-			    "manifests.builtin is false but the manifests of "
-			    "'%s' have no StatefulSet '%s'", gitcfg_url(r->git),
-			    CLUSTEROBJ_STS);
-	}
-	if (kube_ref_init(&ref, "namespaces", NULL, r->spec.namespace,
-	    err) == -1)
-		return -1;
-	p = cJSON_CreateObject();
-	ann = cJSON_AddObjectToObject(cJSON_AddObjectToObject(p, "metadata"),
-	    "annotations");
-	cJSON_AddStringToObject(ann, "es.yunpeng.cn/gitlab-url",
-	    gitcfg_url(r->git));
-	cJSON_AddStringToObject(ann, "es.yunpeng.cn/gitlab-commit",
-	    gitcfg_commit(r->git));
-	rc = kube_patch(r->kc, &ref, KUBE_PATCH_MERGE, p, NULL, err);
-	cJSON_Delete(p);
-	if (rc == -1)
-		return -1;
-	extra = cJSON_CreateObject();
-	cJSON_AddStringToObject(extra, "gitlab_url", gitcfg_url(r->git));
-	cJSON_AddStringToObject(extra, "gitlab_commit", gitcfg_commit(r->git));
-	cJSON_AddNumberToObject(extra, "manifests",
-	    cJSON_GetArraySize(r->manifests));
-	rc = cluster_report(r, 3, "GitLab resources pulled successfully",
-	    extra, err);
-	cJSON_Delete(extra);
-	return rc;
-}
-
-/* 1 if list has an object of obj's kind and name. */
-static int
-cluster_has(const cJSON *list, const cJSON *obj)
-{
-	const cJSON *o;
-
-	cJSON_ArrayForEach(o, list)
-		if (strcmp(kube_str(o, "kind"), kube_str(obj, "kind")) == 0 &&
-		    strcmp(kube_str(o, "metadata.name"),
-		    kube_str(obj, "metadata.name")) == 0)
-			return 1;
-	return 0;
-}
-
-/* The objects step 4 applies: built-ins (unless replaced), manifests. */
-static cJSON *
-cluster_objects(struct cluster_run *r)
-{
-	cJSON *objs, *b, *o;
-
-	objs = cJSON_CreateArray();
-	if (r->git == NULL || gitcfg_builtin(r->git)) {
-		b = clusterobj_builtin(&r->env);
-		/* a manifest of the same kind and name replaces a built-in */
-		while ((o = cJSON_DetachItemFromArray(b, 0)) != NULL) {
-			if (r->manifests != NULL && cluster_has(r->manifests,
-			    o))
-				cJSON_Delete(o);
-			else
-				cJSON_AddItemToArray(objs, o);
-		}
-		cJSON_Delete(b);
-	}
-	if (r->manifests != NULL)
-		cJSON_ArrayForEach(o, r->manifests)
-			cJSON_AddItemToArray(objs, cJSON_Duplicate(o, 1));
-	return objs;
-}
-
-/* Step 4: ConfigMap, StatefulSet, Services, Kibana, manifests. */
-static int
-cluster_step_apply(struct cluster_run *r, struct es_err *err)
-{
-	cJSON *objs, *o, *extra;
-	int rc = 0;
-
-	objs = cluster_objects(r);
-	cJSON_ArrayForEach(o, objs)
-		if ((rc = cluster_apply(r, o, 1, err)) == -1)
-			break;
-	cJSON_Delete(objs);
-	if (rc == -1)
-		return -1;
-	extra = cJSON_CreateObject();
-	cJSON_AddItemToObject(extra, "resources",
-	    cJSON_Duplicate(r->resources, 1));
-	rc = cluster_report(r, 4, "Kubernetes resources applied successfully",
-	    extra, err);
-	cJSON_Delete(extra);
-	return rc;
-}
-
-static int
-cluster_mutate_configure(void *arg, cJSON *sts, struct es_err *err)
-{
-	struct cluster_run *r = arg;
-
-	if (clusterobj_configure(sts, &r->spec, err) == -1)
-		return -1;
-	return 0;	/* always written: step 5 sets, it does not check */
-}
-
-static void
-cluster_sts_ref(struct kube_ref *ref, const char *ns)
-{
-	memset(ref, 0, sizeof *ref);
-	ref->group = "apps";
-	ref->version = "v1";
-	ref->resource = "statefulsets";
-	ref->namespace = ns;
-	ref->name = CLUSTEROBJ_STS;
-}
-
-/* Step 5: replicas, requests and limits, env, max-indices annotation. */
-static int
-cluster_step_resources(struct cluster_run *r, struct es_err *err)
-{
-	struct kube_ref ref;
-
-	cluster_sts_ref(&ref, r->spec.namespace);
-	cJSON_Delete(r->sts);
-	r->sts = NULL;
-	if (kube_update_retry(r->kc, &ref, cluster_mutate_configure, r,
-	    &r->sts, err) == -1)
-		return -1;
-	return cluster_report(r, 5, "Cluster resources configured "
-	    "successfully", NULL, err);
-}
-
-/* Step 6: the data volume of the first replica, created if missing. */
-static int
-cluster_step_disk(struct cluster_run *r, struct es_err *err)
-{
-	struct kube_ref ref;
-	cJSON *patch, *pvc;
-	char *name, *msg;
-	int rc;
-
-	name = clusterobj_pvc_name(0);
-	memset(&ref, 0, sizeof ref);
-	ref.group = "";
-	ref.version = "v1";
-	ref.resource = "persistentvolumeclaims";
-	ref.namespace = r->spec.namespace;
-	ref.name = name;
-	patch = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(
-	    cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "spec"),
-	    "resources"), "requests"), "storage", r->spec.disk_size);
-	rc = kube_patch(r->kc, &ref, KUBE_PATCH_MERGE, patch, NULL, err);
-	if (rc == -1 && err->code == ES_ENOTFOUND) {
-		es_err_clear(err);
-		pvc = clusterobj_pvc(&r->env, 0);
-		rc = cluster_apply(r, pvc, 0, err);
-		cJSON_Delete(pvc);
-		/* it existed after all (the StatefulSet made it): resize */
-		if (rc == 0)
-			rc = kube_patch(r->kc, &ref, KUBE_PATCH_MERGE, patch,
-			    NULL, err);
-	}
-	cJSON_Delete(patch);
-	free(name);
-	if (rc == -1)
-		return -1;
-	msg = xasprintf("Disk size configured to %s", r->spec.disk_size);
-	rc = cluster_report(r, 6, msg, NULL, err);
-	free(msg);
-	return rc;
-}
-
-/* The container limits patch of step 7 (value NULL removes). */
-static cJSON *
-cluster_gpu_patch(const char *value)
-{
-	cJSON *p, *c, *lim;
-
-	p = cJSON_CreateObject();
-	c = cJSON_CreateObject();
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(
-	    cJSON_AddObjectToObject(cJSON_AddObjectToObject(p, "spec"),
-	    "template"), "spec"), "containers"), c);
-	cJSON_AddStringToObject(c, "name", CLUSTEROBJ_CONTAINER);
-	lim = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "resources"),
-	    "limits");
-	if (value != NULL)
-		cJSON_AddStringToObject(lim, CLUSTEROBJ_GPU, value);
-	else
-		cJSON_AddNullToObject(lim, CLUSTEROBJ_GPU);
-	return p;
-}
-
-/* Step 7: nvidia.com/gpu limits of the elasticsearch container. */
-static int
-cluster_step_gpu(struct cluster_run *r, struct es_err *err)
-{
-	struct kube_ref ref;
-	cJSON *p, *c;
-	const cJSON *lim = NULL;
-	char num[32], *msg;
-	int rc;
-
-	cluster_sts_ref(&ref, r->spec.namespace);
-	if (r->spec.gpu_count <= 0) {
-		/* a limit left by an earlier create of this service goes */
-		cJSON_ArrayForEach(c, kube_item(r->sts,
-		    "spec.template.spec.containers"))
-			if (strcmp(kube_str(c, "name"),
-			    CLUSTEROBJ_CONTAINER) == 0)
-				lim = kube_item(c, "resources.limits");
-		if (cJSON_HasObjectItem(lim, CLUSTEROBJ_GPU)) {
-			p = cluster_gpu_patch(NULL);
-			rc = kube_patch(r->kc, &ref, KUBE_PATCH_STRATEGIC, p,
-			    NULL, err);
-			cJSON_Delete(p);
-			if (rc == -1)
-				return -1;
-		}
-		return cluster_report(r, 7, "GPU configuration skipped: "
-		    "gpu_count is 0", NULL, err);
-	}
-	snprintf(num, sizeof num, "%lld", r->spec.gpu_count);
-	p = cluster_gpu_patch(num);
-	rc = kube_patch(r->kc, &ref, KUBE_PATCH_STRATEGIC, p, NULL, err);
-	cJSON_Delete(p);
-	if (rc == -1)
-		return -1;
-	msg = xasprintf("GPU count configured to %lld", r->spec.gpu_count);
-	rc = cluster_report(r, 7, msg, NULL, err);
-	free(msg);
-	return rc;
-}
-
-/* 1 if this run applied an object of that kind and name. */
-static int
-cluster_applied(const struct cluster_run *r, const char *what)
-{
-	const cJSON *s;
-
-	cJSON_ArrayForEach(s, r->resources)
-		if (strcmp(s->valuestring, what) == 0)
-			return 1;
-	return 0;
-}
-
-/* What the rollout wait knows besides the object it polls. */
-struct cluster_rollout {
-	struct cluster_run	*run;
-	const char		*selector;	/* of the pods it waits for */
-	char			*why;		/* the scheduler's last word */
-};
-
-/*
- * The rollout condition, plus why pods are not starting: the scheduler's
- * Unschedulable message goes into the progress line and the timeout
- * message, and is said once on stderr as soon as it appears.
- */
-static int
-cluster_cond_rollout(void *arg, const cJSON *obj, struct es_buf *st,
-    struct es_err *err)
-{
-	struct cluster_rollout *ro = arg;
-	struct es_err e2 = ES_ERR_INIT;
-	char *why;
-	int done;
-
-	if ((done = kube_cond_rollout(NULL, obj, st, err)) != 0)
-		return done;
-	if (kube_pods_unschedulable(ro->run->kc, ro->run->spec.namespace,
-	    ro->selector, &why, &e2) == -1)
-		return 0;	/* only an explanation: keep waiting */
-	if (why == NULL)
-		return 0;
-	if (ro->why == NULL || strcmp(ro->why, why) != 0) {
-		ctx_progress_done(ro->run->ctx);
-		ctx_info(ro->run->ctx, "%s", why);
-	}
-	free(ro->why);
-	ro->why = why;
-	es_buf_addf(st, "; %s", why);
-	return 0;
-}
-
-/* Step 8: the StatefulSet (and Kibana) ready, within --timeout. */
-static int
-cluster_step_rollout(struct cluster_run *r, struct es_err *err)
-{
-	struct cluster_rollout ro;
-	struct kube_ref ref;
-	struct kube_wait w;
-	char *msg;
-	int rc;
-
-	cluster_sts_ref(&ref, r->spec.namespace);
-	memset(&ro, 0, sizeof ro);
-	ro.run = r;
-	ro.selector = "app=elasticsearch";
-	memset(&w, 0, sizeof w);
-	w.cond = cluster_cond_rollout;
-	w.arg = &ro;
-	w.progress = ctx_kube_progress;
-	w.progress_arg = r->ctx;
-	w.timeout_ms = cluster_left(r);
-	rc = kube_wait(r->kc, &ref, &w, NULL, err);
-	if (rc == 0 && cluster_applied(r, "Deployment/" CLUSTEROBJ_KIBANA)) {
-		ref.resource = "deployments";
-		ref.name = CLUSTEROBJ_KIBANA;
-		ro.selector = "app=kibana";
-		w.timeout_ms = cluster_left(r);
-		rc = kube_wait(r->kc, &ref, &w, NULL, err);
-	}
-	ctx_progress_done(r->ctx);
-	free(ro.why);
-	if (rc == -1 && strcmp(err->reason, "Timeout") == 0) {
-		/* the create's own clock: the whole --timeout, not its rest */
-		msg = strstr(err->msg, " waiting for ");
-		msg = xstrdup(msg != NULL ? msg + 1 : err->msg);
-		es_err_set(err, ES_EREMOTE, "Timeout", "not ready within "
-		    "--timeout %llds (%llds elapsed) %s",
-		    (r->timeout_ms + 999) / 1000,
-		    (cluster_ms() - r->start_ms + 500) / 1000, msg);
-		free(msg);
-	}
-	if (rc == -1)
-		return -1;
-	return cluster_report(r, 8, "Cluster rollout completed successfully",
-	    NULL, err);
-}
-
-/* The export of a TenantContainer: DATA/tenant_data/ORG_USER_SVC.json. */
-static int
-cluster_export(struct esctl_ctx *ctx, const char *ns, const char *org,
-    const char *user, const char *svc, int remove, struct es_err *err)
-{
-	char *dir, *path, *text;
-	cJSON *j;
-	int rc;
-
-	dir = ctx_data_path(ctx, "tenant_data");
-	path = xasprintf("%s/%s_%s_%s.json", dir, org, user, svc);
-	if (remove) {
-		if (unlink(path) == -1 && errno != ENOENT)
-			ctx_warn(ctx, "cannot remove '%s': %s", path,
-			    strerror(errno));
-		free(dir);
-		free(path);
-		return 0;
-	}
-	rc = -1;
-	if (cluster_meta_export(ctx->store, ns, &j, err) == 0) {
-		text = cJSON_Print(j);
-		cJSON_Delete(j);
-		if (util_mkdir_p(dir, 0700, err) == 0)
-			rc = util_write_file_atomic(path, text, strlen(text),
-			    0600, err);
-		cJSON_free(text);
-	}
-	free(dir);
-	free(path);
-	return rc;
-}
-
-/* Step 9: the TenantContainer with the full configuration, exported. */
-static int
-cluster_step_sync(struct cluster_run *r, struct es_err *err)
-{
-	if (cluster_meta_sync(r->ctx->store, &r->spec, r->meta.creation_id,
-	    r->git ? gitcfg_commit(r->git) : NULL, lc_now(r->ctx), err) == -1 ||
-	    cluster_export(r->ctx, r->spec.namespace, r->spec.tenant_org_id,
-	    r->spec.user, r->spec.service_name, 0, err) == -1)
-		return -1;
-	return cluster_report(r, 9, "Data synced to tenant container "
-	    "management", NULL, err);
-}
-
-/* Steps 1 to 9; step 10 is the caller's (it cannot be rolled back). */
-static int
-cluster_steps(struct cluster_run *r, struct es_err *err)
-{
-	static int (*const steps[])(struct cluster_run *, struct es_err *) = {
-		cluster_step_namespace, cluster_step_gitlab,
-		cluster_step_apply, cluster_step_resources, cluster_step_disk,
-		cluster_step_gpu, cluster_step_rollout, cluster_step_sync
-	};
-	size_t i;
-
-	r->step = 1;
-	if (cluster_report(r, 1, "Starting cluster creation", NULL, err) ==
-	    -1)
-		return -1;
-	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		r->step = (int)i + 2;
-		if (steps[i](r, err) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* Deletes a namespace and waits (bounded) for it to go. */
-static int
-cluster_delete_namespace(struct esctl_ctx *ctx, struct kube_client *kc,
-    const char *ns, long timeout_ms, struct es_err *err)
-{
-	struct kube_ref ref;
-	struct kube_delete_opts d;
-	struct kube_wait w;
-	int rc;
-
-	if (kube_ref_init(&ref, "namespaces", NULL, ns, err) == -1)
-		return -1;
-	memset(&d, 0, sizeof d);
-	d.ignore_not_found = 1;
-	if (kube_delete(kc, &ref, &d, NULL, err) == -1)
-		return -1;
-	if (timeout_ms <= 0)
-		return 0;
-	memset(&w, 0, sizeof w);
-	w.timeout_ms = timeout_ms;
-	w.cond = kube_cond_gone;
-	w.progress = ctx_kube_progress;
-	w.progress_arg = ctx;
-	rc = kube_wait(kc, &ref, &w, NULL, err);
-	ctx_progress_done(ctx);
-	return rc;
-}
-
-/*
- * For the rollback of a create that did not see its namespace made:
- * marks the namespace ours when it carries this creation's id, and sets
- * *foreign when it exists but is neither ours nor this service's.
- */
-static int
-cluster_ns_state(struct cluster_run *r, int *foreign, struct es_err *err)
-{
-	struct kube_ref ref;
-	cJSON *cur = NULL;
-
-	*foreign = 0;
-	if (kube_ref_init(&ref, "namespaces", NULL, r->spec.namespace,
-	    err) == -1)
-		return -1;
-	if (kube_get(r->kc, &ref, &cur, err) == -1) {
-		if (err->code != ES_ENOTFOUND)
-			return -1;
-		es_err_clear(err);
-		return 0;
-	}
-	switch (clusterobj_owner(cur, &r->spec, r->meta.creation_id)) {
-	case CLUSTEROBJ_OURS:
-		r->ns_ours = 1;
-		break;
-	case CLUSTEROBJ_ORPHAN:
-	case CLUSTEROBJ_ADOPTED:
-		/* this service's, made by another creation: left alone */
-		break;
-	default:
-		*foreign = 1;
-	}
-	cJSON_Delete(cur);
-	return 0;
-}
-
-/*
- * Failure after the metadata: a failed report, the records rolled back,
- * and the objects of this creation removed (unless --keep-on-failure).
- */
-static void
-cluster_rollback(struct cluster_run *r, const struct es_err *cause)
-{
-	struct esctl_ctx *ctx = r->ctx;
-	struct es_err e2 = ES_ERR_INIT;
-	struct kube_delete_opts d;
-	struct kube_list_opts lo;
-	struct kube_ref ref;
-	cJSON *extra, *list = NULL, *o;
-	char *msg, *sel;
-	const char *step;
-	int i, sts_ours = 0, foreign = 0;
-
-	step = r->step >= 1 && r->step <= CLUSTER_NSTEPS ?
-	    report_statuses[r->step - 1] : "metadata";
-	msg = xasprintf("Cluster creation failed at step %d (%s): %s",
-	    r->step, step, cause->msg);
-	extra = cJSON_CreateObject();
-	cJSON_AddStringToObject(extra, "error", cause->msg);
-	cJSON_AddStringToObject(extra, "step", step);
-	if (r->sink != NULL) {
-		struct report rep;
-
-		memset(&rep, 0, sizeof rep);
-		rep.tenant_org_id = r->spec.tenant_org_id;
-		rep.user = r->spec.user;
-		rep.service_name = r->spec.service_name;
-		rep.namespace = r->spec.namespace;
-		rep.status = "failed";
-		rep.message = msg;
-		rep.details = &r->details;
-		rep.extra = extra;
-		rep.creation_id = r->meta.creation_id;
-		if (report_emit(r->sink, &rep, NULL, &e2) == -1)
-			ctx_warn(ctx, "cannot write the failed report: %s",
-			    e2.msg);
-	}
-	cJSON_Delete(extra);
-	free(msg);
-	es_err_clear(&e2);
-	/*
-	 * The client may not have seen the namespace POST succeed (answer
-	 * lost, timeout): a namespace carrying this creation's id is ours
-	 * whatever the client saw.  One that is neither ours nor adopted
-	 * is someone else's: nothing recorded may point at it.
-	 */
-	if (r->kc != NULL && !r->ns_ours && !r->ns_adopted &&
-	    cluster_ns_state(r, &foreign, &e2) == -1)
-		ctx_warn(ctx, "cannot read namespace '%s': %s",
-		    r->spec.namespace, e2.msg);
-	es_err_clear(&e2);
-	if (foreign) {
-		if (cluster_meta_forget(ctx->store, r->spec.namespace,
-		    r->meta.creation_id, &e2) == -1)
-			ctx_warn(ctx, "cannot remove the record: %s", e2.msg);
-	} else if (cluster_meta_fail(ctx->store, r->spec.namespace,
-	    r->meta.creation_id, cause->msg, lc_now(ctx), &e2) == -1)
-		ctx_warn(ctx, "cannot record the failure: %s", e2.msg);
-	if (r->kc == NULL || foreign)
-		return;
-	if (r->keep) {
-		if (cJSON_GetArraySize(r->owned) > 0 || r->ns_ours)
-			ctx_warn(ctx, "kept the objects of the failed create "
-			    "(--keep-on-failure); remove them with 'esctl "
-			    "cluster delete %s'", r->spec.namespace);
-		return;
-	}
-	es_err_clear(&e2);
-	if (r->ns_ours) {
-		if (cluster_delete_namespace(ctx, r->kc, r->spec.namespace,
-		    CLUSTER_ROLLBACK_MS, &e2) == -1)
-			ctx_warn(ctx, "cannot remove namespace '%s': %s; "
-			    "remove it with 'esctl cluster delete %s'",
-			    r->spec.namespace, e2.msg, r->spec.namespace);
-		return;
-	}
-	/* an adopted namespace: only this creation's objects go */
-	memset(&d, 0, sizeof d);
-	d.ignore_not_found = 1;
-	for (i = cJSON_GetArraySize(r->owned) - 1; i >= 0; i--) {
-		o = cJSON_GetArrayItem(r->owned, i);
-		if (strcmp(kube_str(o, "resource"), "statefulsets") == 0 &&
-		    strcmp(kube_str(o, "name"), CLUSTEROBJ_STS) == 0)
-			sts_ours = 1;
-		memset(&ref, 0, sizeof ref);
-		ref.group = kube_str(o, "group");
-		ref.version = kube_str(o, "version");
-		ref.resource = kube_str(o, "resource");
-		ref.name = kube_str(o, "name");
-		ref.namespace = r->spec.namespace;
-		es_err_clear(&e2);
-		if (kube_delete(r->kc, &ref, &d, NULL, &e2) == -1)
-			ctx_warn(ctx, "cannot remove %s '%s': %s", ref.resource,
-			    ref.name, e2.msg);
-	}
-	/* and the data volumes our StatefulSet made */
-	if (!sts_ours || kube_ref_init(&ref, "persistentvolumeclaims",
-	    r->spec.namespace, NULL, &e2) == -1)
-		return;
-	sel = xasprintf("es-cluster=true,tenant-org-id=%s,user=%s,"
-	    "service-name=%s", r->spec.tenant_org_id, r->spec.user,
-	    r->spec.service_name);
-	memset(&lo, 0, sizeof lo);
-	lo.label_selector = sel;
-	if (kube_list(r->kc, &ref, &lo, &list, &e2) == 0) {
-		cJSON_ArrayForEach(o, cJSON_GetObjectItem(list, "items")) {
-			if (!clusterobj_is_ours(o, r->meta.creation_id) &&
-			    strncmp(kube_str(o, "metadata.name"),
-			    CLUSTEROBJ_PVC_PREFIX,
-			    strlen(CLUSTEROBJ_PVC_PREFIX)) != 0)
-				continue;
-			ref.name = kube_str(o, "metadata.name");
-			if (kube_delete(r->kc, &ref, &d, NULL, &e2) == -1)
-				ctx_warn(ctx, "cannot remove %s '%s': %s",
-				    ref.resource, ref.name, e2.msg);
-		}
-	} else
-		ctx_warn(ctx, "cannot list the data volumes of '%s': %s",
-		    r->spec.namespace, e2.msg);
-	cJSON_Delete(list);
-	free(sel);
-}
 
 /* The option of each create input. */
 static const struct {
@@ -1119,7 +182,6 @@ cluster_inputs(struct cluster_run *r, struct esctl_args *args,
 		r->kibana_image = xstrdup(v);
 	if (cluster_spec_finish(&r->spec, err) == -1)
 		return -1;
-	cluster_spec_details(&r->spec, &r->details);
 	r->env.spec = &r->spec;
 	r->env.es_image = r->es_image;
 	r->env.kibana_image = r->kibana_image;
@@ -1169,24 +231,12 @@ cluster_print_objects(struct esctl_ctx *ctx, cJSON *items,
 static int
 cluster_create_dry(struct cluster_run *r, struct es_err *err)
 {
-	struct tenant_amount add;
-	cJSON *items, *objs, *o;
+	cJSON *items;
 
-	cluster_spec_usage(&r->spec, &add);
-	if (tenant_quota_check(r->ctx->store, r->spec.tenant_org_id,
-	    r->spec.user, &add, err) == -1)
-		return -1;
 	r->env.creation_id = "(dry-run)";
-	if (r->git != NULL && clusterobj_manifests(r->git, &r->env,
-	    &r->manifests, err) == -1)
+	if (cluster_create_plan(r->ctx->store, &r->spec, &r->env, r->git,
+	    &items, err) == -1)
 		return -1;
-	items = cJSON_CreateArray();
-	cJSON_AddItemToArray(items, clusterobj_namespace(&r->env));
-	objs = cluster_objects(r);
-	while ((o = cJSON_DetachItemFromArray(objs, 0)) != NULL)
-		cJSON_AddItemToArray(items, o);
-	cJSON_Delete(objs);
-	cJSON_AddItemToArray(items, clusterobj_pvc(&r->env, 0));
 	ctx_info(r->ctx, "dry run: nothing sent, nothing recorded");
 	return cluster_print_objects(r->ctx, items, err);
 }
@@ -1194,20 +244,38 @@ cluster_create_dry(struct cluster_run *r, struct es_err *err)
 static void
 cluster_run_release(struct cluster_run *r)
 {
-	report_sink_free(r->sink);
 	gitcfg_free(r->git);
 	if (r->gl_set)
 		lc_gitlab_release(&r->gl);
 	cJSON_Delete(r->es_settings);
-	cJSON_Delete(r->manifests);
-	cJSON_Delete(r->owned);
-	cJSON_Delete(r->resources);
-	cJSON_Delete(r->sts);
 	free(r->es_image);
 	free(r->kibana_image);
-	cluster_meta_release(&r->meta);
 	cluster_spec_release(&r->spec);
-	store_unlock(r->lock_fd);
+}
+
+/* A reported step of a create, on stderr (not with -o json or yaml). */
+static void
+cluster_create_step(void *arg, int n, const char *status, const char *msg,
+    int again)
+{
+	struct esctl_ctx *ctx = arg;
+
+	if (ctx->output != OUT_JSON && ctx->output != OUT_YAML)
+		ctx_info(ctx, "[%d/%d] %s: %s%s", n, CLUSTER_CREATE_STEPS,
+		    status, msg, again ? " (reported before the "
+		    "interruption)" : "");
+}
+
+static void
+cluster_create_info(void *arg, const char *msg)
+{
+	ctx_info(arg, "%s", msg);
+}
+
+static void
+cluster_create_warn(void *arg, const char *msg)
+{
+	ctx_warn(arg, "%s", msg);
 }
 
 static int
@@ -1215,15 +283,16 @@ cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct cluster_run r;
-	struct es_err e2 = ES_ERR_INIT;
+	struct cluster_create_opts o;
+	struct cluster_create *cc = NULL;
+	struct report_sink *sink = NULL;
+	struct kube_client *kc;
+	char *dir = NULL;
 	cJSON *out;
 	int rc = -1;
 
 	memset(&r, 0, sizeof r);
 	r.ctx = ctx;
-	r.lock_fd = -1;
-	r.owned = cJSON_CreateArray();
-	r.resources = cJSON_CreateArray();
 	r.keep = args_has(args, "keep-on-failure");
 	cluster_spec_init(&r.spec);
 	if (cluster_timeout(ctx, args, 600, &r.timeout_ms, err) == -1 ||
@@ -1233,39 +302,31 @@ cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = cluster_create_dry(&r, err);
 		goto done;
 	}
-	if ((r.lock_fd = cluster_lock(ctx->store, r.spec.namespace, err)) == -1)
+	dir = ctx_data_path(ctx, "tenant_data");
+	memset(&o, 0, sizeof o);
+	o.st = ctx->store;
+	o.spec = &r.spec;
+	o.env = &r.env;
+	o.git = r.git;
+	o.export_dir = dir;
+	o.now = lc_fixed_now(ctx);
+	o.timeout_ms = r.timeout_ms;
+	o.keep = r.keep;
+	o.step = cluster_create_step;
+	o.info = cluster_create_info;
+	o.warn = cluster_create_warn;
+	o.progress = ctx_kube_progress;
+	o.progress_done = cluster_progress_done;
+	o.arg = ctx;
+	if (cluster_create_begin(&o, &cc, err) == -1)
 		goto done;
-	/* 0: quota and metadata first; nothing is sent before this */
-	if (cluster_meta_record(ctx->store, &r.spec, lc_now(ctx), &r.meta,
-	    err) == -1)
-		goto done;
-	r.env.creation_id = r.meta.creation_id;
-	if (r.meta.resumed) {
-		ctx_info(ctx, "resuming the interrupted create of '%s'",
-		    r.spec.namespace);
-		if (report_done_mask(ctx->store, r.meta.creation_id,
-		    &r.reported, err) == -1) {
-			cluster_rollback(&r, err);
-			goto done;
-		}
-	}
-	r.start_ms = cluster_ms();
-	if (lc_report_sink(ctx, &r.sink, err) == -1 ||
-	    ctx_kube(ctx, &r.kc, err) == -1 ||
-	    cluster_steps(&r, err) == -1) {
-		cluster_rollback(&r, err);
-		goto done;
-	}
-	/* 10: done; nothing can be rolled back any more */
-	r.step = 10;
-	if (cluster_meta_created(ctx->store, &r.spec, r.meta.creation_id,
-	    lc_now(ctx), err) == -1) {
-		cluster_rollback(&r, err);
+	if (lc_report_sink(ctx, &sink, err) == -1 ||
+	    ctx_kube(ctx, &kc, err) == -1) {
+		cluster_create_abort(cc, sink, err);
 		goto done;
 	}
-	if (cluster_report(&r, 10, "Cluster creation completed successfully",
-	    NULL, &e2) == -1)
-		ctx_warn(ctx, "cannot write the completed report: %s", e2.msg);
+	if (cluster_create_run(cc, sink, kc, err) == -1)
+		goto done;
 	if (cluster_meta_export(ctx->store, r.spec.namespace, &out, err) ==
 	    -1)
 		goto done;
@@ -1274,6 +335,9 @@ cmd_cluster_create(struct esctl_ctx *ctx, struct esctl_args *args,
 	    r.spec.namespace);
 	cJSON_Delete(out);
 done:
+	cluster_create_free(cc);
+	report_sink_free(sink);
+	free(dir);
 	cluster_run_release(&r);
 	return rc;
 }
@@ -1356,6 +420,21 @@ cluster_progress_done(void *arg)
 	ctx_progress_done(arg);
 }
 
+/* Removes the export file of a deleted service. */
+static void
+cluster_unexport(struct esctl_ctx *ctx, const char *org, const char *user,
+    const char *svc)
+{
+	char *dir, *path;
+
+	dir = ctx_data_path(ctx, "tenant_data");
+	path = cluster_export_path(dir, org, user, svc);
+	if (unlink(path) == -1 && errno != ENOENT)
+		ctx_warn(ctx, "cannot remove '%s': %s", path, strerror(errno));
+	free(dir);
+	free(path);
+}
+
 static int
 cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -1414,7 +493,8 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 			rc = out_ok(ctx, plan, NULL);
 		else {
 			cJSON_ArrayForEach(p, plan)
-				fprintf(ctx->out, "DELETE %s %s%s\n",
+				fprintf(ctx->out, "%s %s %s%s\n",
+				    kube_str(p, "method"),
 				    kube_str(p, "resource"), kube_str(p,
 				    "name") ? kube_str(p, "name") : "-l ",
 				    kube_str(p, "name") ? "" :
@@ -1427,7 +507,7 @@ cmd_cluster_delete(struct esctl_ctx *ctx, struct esctl_args *args,
 	cluster_op_init(ctx, kc, timeout, wait, &op);
 	if (cluster_delete(&op, rec, &how, err) == -1)
 		goto done;
-	cluster_export(ctx, ns, org, user, svc, 1, err);
+	cluster_unexport(ctx, org, user, svc);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "namespace", ns);
 	cJSON_AddStringToObject(o, "tenant_org_id", org);
@@ -1444,6 +524,19 @@ done:
 	cJSON_Delete(rec);
 	free(ns);
 	return rc;
+}
+
+/* A row of restart's answer. */
+static void
+cluster_restart_row(cJSON *res, const char *pod, const char *ns,
+    const char *status)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "pod", pod);
+	cJSON_AddStringToObject(e, "namespace", ns);
+	cJSON_AddStringToObject(e, "status", status);
+	cJSON_AddItemToArray(res, e);
 }
 
 static int
@@ -1468,25 +561,16 @@ cmd_cluster_restart(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (cluster_prove(kc, rec, &how, err) == -1 ||
 		    cluster_pods(kc, ns, want, &pods, err) == -1)
 			goto done;
-		cJSON_ArrayForEach(o, pods) {
-			e = cJSON_CreateObject();
-			cJSON_AddStringToObject(e, "pod", kube_str(o,
-			    "metadata.name"));
-			cJSON_AddStringToObject(e, "namespace", ns);
-			cJSON_AddStringToObject(e, "status", "would restart");
-			cJSON_AddItemToArray(res, e);
-		}
+		cJSON_ArrayForEach(o, pods)
+			cluster_restart_row(res, kube_str(o, "metadata.name"),
+			    ns, "would restart");
 	} else {
 		cluster_op_init(ctx, kc, timeout, 1, &op);
 		if (cluster_restart(&op, rec, want, &pods, err) == -1)
 			goto done;
-		cJSON_ArrayForEach(o, pods) {
-			e = cJSON_CreateObject();
-			cJSON_AddStringToObject(e, "pod", o->valuestring);
-			cJSON_AddStringToObject(e, "namespace", ns);
-			cJSON_AddStringToObject(e, "status", "restarted");
-			cJSON_AddItemToArray(res, e);
-		}
+		cJSON_ArrayForEach(o, pods)
+			cluster_restart_row(res, o->valuestring, ns,
+			    "restarted");
 	}
 	if (ctx->output == OUT_JSON || ctx->output == OUT_YAML)
 		rc = out_ok(ctx, res, NULL);
@@ -1565,130 +649,16 @@ done:
 	return rc;
 }
 
-/* Sum of CPU (cores) and memory (bytes) of a namespace's ES pods. */
-static int
-cluster_usage(struct kube_client *kc, const char *ns, double *cpu,
-    double *mem, struct es_err *err)
-{
-	struct kube_ref ref;
-	struct kube_list_opts lo;
-	cJSON *list = NULL;
-	const cJSON *p, *c;
-	int64_t m;
-
-	*cpu = *mem = 0;
-	if (kube_ref_init(&ref, "podmetrics", ns, NULL, err) == -1)
-		return -1;
-	memset(&lo, 0, sizeof lo);
-	lo.label_selector = "app=elasticsearch";
-	if (kube_list(kc, &ref, &lo, &list, err) == -1)
-		return -1;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "items"))
-		cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "containers")) {
-			if (quantity_parse(kube_str(c, "usage.cpu"), "cpu", 0,
-			    &m, NULL) == 0)
-				*cpu += quantity_to_double(m);
-			if (quantity_parse(kube_str(c, "usage.memory"),
-			    "memory", 0, &m, NULL) == 0)
-				*mem += quantity_to_double(m);
-		}
-	cJSON_Delete(list);
-	return 0;
-}
-
-static double
-cluster_pct(double used, const char *limit, double replicas)
-{
-	int64_t m;
-	double total;
-
-	if (limit == NULL || quantity_parse(limit, "limit", 0, &m, NULL) ==
-	    -1)
-		return 0;
-	total = quantity_to_double(m) * replicas;
-	if (total <= 0)
-		return 0;
-	return (double)(long long)(used / total * 1000.0 + 0.5) / 10.0;
-}
-
-/* Sets a number, in place when the key exists (key order is kept). */
+/* Live state into a record; a StatefulSet that cannot be read, with -v. */
 static void
-cluster_set_num(cJSON *o, const char *key, double v)
+cluster_live_warn(struct esctl_ctx *ctx, struct kube_client *kc,
+    int metrics, cJSON *rec, int detail)
 {
-	if (cJSON_GetObjectItemCaseSensitive(o, key) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(o, key,
-		    cJSON_CreateNumber(v));
-	else
-		cJSON_AddNumberToObject(o, key, v);
-}
-
-/*
- * Merges live state into a record: ready/desired replicas from the
- * StatefulSet, CPU and memory usage (percent of limits) from
- * metrics.k8s.io when served.  Returns -1 only for errors worth
- * stopping for (none: the record keeps its stored values).
- */
-static void
-cluster_live(struct esctl_ctx *ctx, struct kube_client *kc, int metrics,
-    cJSON *rec, int detail)
-{
-	struct kube_ref ref;
-	struct kube_list_opts lo;
 	struct es_err e2 = ES_ERR_INIT;
-	const char *ns = kube_str(rec, "namespace");
-	const cJSON *p;
-	cJSON *sts = NULL, *list = NULL, *pods, *e;
-	double ready = 0, want, cpu, mem;
-	char buf[64], st[64];
-	int r, t;
 
-	want = kube_num(rec, "replicas", 0);
-	cluster_sts_ref(&ref, ns);
-	if (kube_get(kc, &ref, &sts, &e2) == 0) {
-		want = kube_num(sts, "spec.replicas", want);
-		ready = kube_num(sts, "status.readyReplicas", 0);
-		cluster_set_num(rec, "replicas", want);
-		cJSON_AddNumberToObject(rec, "ready_replicas", ready);
-		snprintf(buf, sizeof buf, "%.0f/%.0f", ready, want);
-		cJSON_AddStringToObject(rec, "ready", buf);
-		cJSON_AddBoolToObject(rec, "live", 1);
-	} else {
-		cJSON_AddStringToObject(rec, "ready", e2.code ==
-		    ES_ENOTFOUND ? "-" : "?");
-		cJSON_AddBoolToObject(rec, "live", 0);
-		if (e2.code != ES_ENOTFOUND && ctx->verbose)
-			ctx_warn(ctx, "%s: %s", ns, e2.msg);
-	}
-	cJSON_Delete(sts);
-	es_err_clear(&e2);
-	if (metrics && cluster_usage(kc, ns, &cpu, &mem, &e2) == 0) {
-		cluster_set_num(rec, "cpu_usage", cluster_pct(cpu,
-		    kube_str(rec, "cpu_limit"), want));
-		cluster_set_num(rec, "memory_usage", cluster_pct(mem,
-		    kube_str(rec, "mem_limit"), want));
-	}
-	if (!detail)
-		return;
-	pods = cJSON_AddArrayToObject(rec, "pods");
-	if (kube_ref_init(&ref, "pods", ns, NULL, &e2) == -1)
-		return;
-	memset(&lo, 0, sizeof lo);
-	if (kube_list(kc, &ref, &lo, &list, &e2) == -1)
-		return;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "items")) {
-		e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "pod_name", kube_str(p,
-		    "metadata.name"));
-		kube_pod_status(p, st, sizeof st);
-		cJSON_AddStringToObject(e, "status", st);
-		kube_pod_ready(p, &r, &t);
-		snprintf(buf, sizeof buf, "%d/%d", r, t);
-		cJSON_AddStringToObject(e, "ready", buf);
-		cJSON_AddStringToObject(e, "node", kube_str(p,
-		    "spec.nodeName") ? kube_str(p, "spec.nodeName") : "");
-		cJSON_AddItemToArray(pods, e);
-	}
-	cJSON_Delete(list);
+	if (cluster_live(kc, metrics, rec, detail, &e2) == -1 &&
+	    ctx->verbose)
+		ctx_warn(ctx, "%s: %s", kube_str(rec, "namespace"), e2.msg);
 }
 
 static const struct out_col cluster_cols[] = {
@@ -1713,12 +683,10 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	struct cluster_filter f;
 	struct kube_client *kc = NULL;
-	struct kube_ref ref;
-	struct kube_list_opts lo;
 	struct es_err e2 = ES_ERR_INIT;
 	const char *sel = args_get(args, "selector");
-	cJSON *rows, *nss = NULL, *keep, *row, *n;
-	int metrics = 0, rc, found;
+	cJSON *rows, *row;
+	int metrics = 0, rc;
 
 	memset(&f, 0, sizeof f);
 	if (ctx_org(ctx, args_get(args, "org"), 0, &f.org, err) == -1 ||
@@ -1738,37 +706,15 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 		ctx_warn(ctx, "live state unavailable: %s", e2.msg);
 		kc = NULL;
 	}
-	if (sel != NULL) {
-		if (kube_ref_init(&ref, "namespaces", NULL, NULL, err) == -1)
-			goto fail;
-		memset(&lo, 0, sizeof lo);
-		lo.label_selector = sel;
-		if (kube_list(kc, &ref, &lo, &nss, err) == -1)
-			goto fail;
-		keep = cJSON_CreateArray();
-		while ((row = cJSON_DetachItemFromArray(rows, 0)) != NULL) {
-			found = 0;
-			cJSON_ArrayForEach(n, cJSON_GetObjectItem(nss, "items"))
-				if (strcmp(kube_str(n, "metadata.name"),
-				    kube_str(row, "namespace")) == 0)
-					found = 1;
-			if (found)
-				cJSON_AddItemToArray(keep, row);
-			else
-				cJSON_Delete(row);
-		}
-		cJSON_Delete(rows);
-		rows = keep;
-	}
+	if (sel != NULL && cluster_live_select(kc, sel, rows, err) == -1)
+		goto fail;
 	if (kc != NULL && cJSON_GetArraySize(rows) > 0) {
-		es_err_clear(&e2);
-		metrics = kube_served(kc, "metrics.k8s.io", "v1beta1", "pods",
-		    &e2) == 1;
+		metrics = cluster_live_metrics(kc);
 		cJSON_ArrayForEach(row, rows) {
 			if (strcmp(kube_str(row, "status"), "deleted") == 0)
 				cJSON_AddStringToObject(row, "ready", "-");
 			else
-				cluster_live(ctx, kc, metrics, row, 0);
+				cluster_live_warn(ctx, kc, metrics, row, 0);
 		}
 	} else
 		cJSON_ArrayForEach(row, rows)
@@ -1776,11 +722,9 @@ cmd_cluster_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (metrics_annotate(ctx->store, rows, err) == -1)
 		goto fail;
 	rc = out_list(ctx, rows, cluster_cols, err);
-	cJSON_Delete(nss);
 	cJSON_Delete(rows);
 	return rc;
 fail:
-	cJSON_Delete(nss);
 	cJSON_Delete(rows);
 	return -1;
 }
@@ -1801,9 +745,8 @@ cmd_cluster_get(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (ctx_kube(ctx, &kc, &e2) == -1)
 			ctx_warn(ctx, "live state unavailable: %s", e2.msg);
 		else {
-			metrics = kube_served(kc, "metrics.k8s.io", "v1beta1",
-			    "pods", &e2) == 1;
-			cluster_live(ctx, kc, metrics, rec, 1);
+			metrics = cluster_live_metrics(kc);
+			cluster_live_warn(ctx, kc, metrics, rec, 1);
 		}
 	}
 	/* get: the list's row; describe: everything, key by key */

@@ -25,7 +25,7 @@
  *     Read options with args_get/args_has/args_int; positionals are
  *     args->argv[0..argc-1].
  *  2. Group: a new group exports `const struct esctl_group
- *     esctl_group_<name>` and is listed in esctl_groups[] in cmd/esctl.c.
+ *     esctl_group_<name>` and is listed in esctl_groups[] in cmd/groups.c.
  *  3. Tests: tests/NNNN-<group>-<topic>.bats (see tests/lib/common.bash);
  *     assert exit codes with `run -N` and stdout/stderr apart.
  *  4. Docs: man/esctl-<group>.1 (its SYNOPSIS is generated from the table:
@@ -281,6 +281,15 @@ void		 ctx_kube_progress(void *ctx, const char *line);
 /* Who acts, for records: the identity (--as-user), else $USER. */
 const char	*ctx_actor(struct esctl_ctx *);
 /*
+ * The registered cluster --cluster names (by name or id): *id is -1
+ * without the option; ES_ENOTFOUND when none has that name.
+ */
+int		 ctx_cluster_opt(struct esctl_ctx *, struct esctl_args *,
+		    long long *id, struct es_err *err);
+/* The id of a strategy named by name or id (--strategy and the like). */
+int		 ctx_strategy_id(struct esctl_ctx *, const char *ref,
+		    long long *id, struct es_err *err);
+/*
  * Tells whoever is on duty of an order event through the configured
  * channels (lib/order.h order_notify); a failure is only a warning, the
  * change it reports is done.
@@ -373,7 +382,8 @@ void		 out_watch_start(struct esctl_ctx *);
 void		 out_release(struct esctl_ctx *);
 /*
  * Prints one record of a stream (log lines, events) as a JSON Lines line,
- * or through the -o jsonpath template.
+ * a document of a YAML stream with -o yaml, or through the -o jsonpath
+ * template.
  */
 void		 out_stream_item(struct esctl_ctx *, const cJSON *);
 /* Prints JSON (2-space indent) whatever the output format. */
@@ -435,9 +445,17 @@ void		 dash_locale(void);
 /* ctx->now when ESCTL_NOW fixes it, else the current time. */
 time_t		 dash_now(struct esctl_ctx *);
 
-/* The group tables; cmd/esctl.c lists them all. */
+/* The group tables and the global options: cmd/groups.c. */
 extern const struct esctl_group *const esctl_groups[];
 const struct esctl_group *esctl_find_group(const char *);
+extern const struct esctl_opt esctl_global_opts[];
+/* Indexes into esctl_global_opts[], in its order. */
+enum esctl_global {
+	G_DB, G_DATA_DIR, G_CONFIG, G_KUBECONFIG, G_CONTEXT, G_TIMEOUT,
+	G_AS_USER, G_AS_ORG, G_OUTPUT, G_NO_HEADERS, G_SORT_BY, G_WATCH,
+	G_WATCH_INTERVAL, G_QUIET,
+	G_VERBOSE, G_NO_COLOR, G_DRY_RUN, G_YES, G_HELP, G_VERSION, G_COUNT
+};
 
 /* help.c / completion.c */
 void		 help_main(struct esctl_ctx *, FILE *);
@@ -449,6 +467,5 @@ void		 help_verb(struct esctl_ctx *, FILE *,
 /* width 0: one line; lead: columns already used before it on line 1 */
 void		 help_usage_line(struct es_buf *, const struct esctl_group *,
 		    const struct esctl_verb *, int width, int lead);
-extern const struct esctl_opt esctl_global_opts[];
 
 #endif

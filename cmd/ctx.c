@@ -11,6 +11,8 @@
 #include "cmd.h"
 #include "notify.h"
 #include "order.h"
+#include "pool.h"
+#include "strategy.h"
 #include "util.h"
 
 int
@@ -160,6 +162,32 @@ ctx_actor(struct esctl_ctx *ctx)
 		return ctx->as_user;
 	u = getenv("USER");
 	return u != NULL && *u != '\0' ? u : "esctl";
+}
+
+int
+ctx_strategy_id(struct esctl_ctx *ctx, const char *ref, long long *id,
+    struct es_err *err)
+{
+	struct strategy s;
+	int rc;
+
+	strategy_init(&s);
+	rc = strategy_load(ctx->store, ref, &s, err);
+	*id = s.id;
+	strategy_release(&s);
+	return rc;
+}
+
+int
+ctx_cluster_opt(struct esctl_ctx *ctx, struct esctl_args *args,
+    long long *id, struct es_err *err)
+{
+	const char *v = args_get(args, "cluster");
+
+	*id = -1;
+	if (v == NULL)
+		return 0;
+	return pool_cluster_find(ctx->store, v, id, NULL, err);
 }
 
 void

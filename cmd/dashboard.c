@@ -735,11 +735,9 @@ dash_gather(struct esctl_ctx *ctx, struct esctl_args *args, time_t now,
 	const char *v;
 
 	memset(&o, 0, sizeof o);
-	o.cluster_id = -1;
 	o.now = now;
 	o.range = (v = args_get(args, "range")) != NULL ? v : "24h";
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &o.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &o.cluster_id, err) == -1)
 		return -1;
 	return dashboard_gather(ctx->store, &o, doc, err);
 }

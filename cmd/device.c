@@ -188,15 +188,12 @@ cmd_device_list(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct device_filter f;
-	const char *v;
 	cJSON *list;
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
 	f.special = -1;
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	if ((f.status = args_get(args, "status")) != NULL &&
 	    device_status_check(f.status, err) == -1)

@@ -728,6 +728,36 @@ index_dbl_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * A batch on the sgemm path: thread CPU milliseconds of its three
+ * parallel phases (summed over the threads) and split_bound, the sum
+ * over the critical path (each phase's busiest thread): the speed-up
+ * the threads' split of the work allows, whatever the machine's load.
+ */
+static void
+index_eval_split(cJSON *r, int batch, const struct ivf_search_stats *st)
+{
+	static const char *const names[3] = { "coarse", "lists", "rescore" };
+	cJSON *c;
+	double sum = 0, span = 0;
+	int i;
+
+	if (!batch || st->mode != IVF_MODE_GEMM) {
+		cJSON_AddNullToObject(r, "thread_cpu_ms");
+		cJSON_AddNullToObject(r, "split_bound");
+		return;
+	}
+	c = cJSON_AddObjectToObject(r, "thread_cpu_ms");
+	for (i = 0; i < 3; i++) {
+		cJSON_AddNumberToObject(c, names[i],
+		    round(st->cpu_sum[i] * 1e4) / 10);
+		sum += st->cpu_sum[i];
+		span += st->cpu_max[i];
+	}
+	cJSON_AddNumberToObject(r, "split_bound", span > 0 ?
+	    round(sum / span * 100) / 100 : 1);
+}
+
 static int
 cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -873,6 +903,7 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 		cJSON_AddNumberToObject(r, "rescored_per_query",
 		    round((double)st.rescored / (double)qs->n * 10) / 10);
 		cJSON_AddStringToObject(r, "mode", index_mode_name(st.mode));
+		index_eval_split(r, batch, &st);
 		cJSON_AddNumberToObject(r, "threads", (double)(batch ?
 		    threads : 1));
 		cJSON_AddNumberToObject(r, "queries", (double)qs->n);

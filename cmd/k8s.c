@@ -100,7 +100,7 @@ bad:
 		    "most 36", v, words[i]);
 	}
 	if ((v = args_get(args, "prometheus")) != NULL && *v != '\0' &&
-	    strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+	    !util_url_is_http(v))
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid value "
 		    "'%s' for --prometheus: an http:// or https:// URL", v);
 	if (args_has(args, "level") && util_parse_int(args_get(args,
@@ -161,6 +161,39 @@ k8s_free_secret(char *s)
 	}
 }
 
+static void
+k8s_set(struct k8scluster_set *sets, int *n, const char *column,
+    const char *value)
+{
+	sets[*n].column = column;
+	sets[*n].value = value;
+	(*n)++;
+}
+
+/*
+ * Registers (add) or changes cluster name in one transaction, then its
+ * row in *row.
+ */
+static int
+k8s_store(struct esctl_ctx *ctx, const char *name,
+    const struct k8scluster_set *sets, int n, int add, cJSON **row,
+    struct es_err *err)
+{
+	int rc;
+
+	if (store_begin(ctx->store, err) == -1)
+		return -1;
+	rc = add ? k8scluster_add(ctx->store, name, sets, n, ctx->now, NULL,
+	    err) : k8scluster_update(ctx->store, name, sets, n, ctx->now, err);
+	if (rc == -1) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	if (store_commit(ctx->store, err) == -1)
+		return -1;
+	return k8scluster_get(ctx->store, name, 0, row, err);
+}
+
 static int
 k8s_sets_from_opts(struct esctl_args *args, struct k8scluster_set *sets,
     int n)
@@ -172,9 +205,7 @@ k8s_sets_from_opts(struct esctl_args *args, struct k8scluster_set *sets,
 
 		if (v == NULL)
 			continue;
-		sets[n].column = k8s_optcols[i].column;
-		sets[n].value = v;
-		n++;
+		k8s_set(sets, &n, k8s_optcols[i].column, v);
 	}
 	return n;
 }
@@ -196,25 +227,21 @@ cmd_k8s_add(struct esctl_ctx *ctx, struct esctl_args *args,
 	    &server, &ctxname, err) == -1)
 		return es_err_prefix(err, "cannot add cluster '%s'", name);
 	if (content != NULL) {
-		sets[n].column = "kubeconfig";
-		sets[n++].value = content;
+		k8s_set(sets, &n, "kubeconfig", content);
 		/* an explicit context inside the stored file, if any */
 		if (args_get(args, "context") != NULL) {
-			sets[n].column = "kube_context";
-			sets[n++].value = args_get(args, "context");
+			k8s_set(sets, &n, "kube_context",
+			    args_get(args, "context"));
 		}
 	} else {
 		/* pin the context now: a later current-context change must
 		 * not silently retarget the cluster */
-		sets[n].column = "kube_context";
-		sets[n++].value = ctxname;
+		k8s_set(sets, &n, "kube_context", ctxname);
 	}
-	sets[n].column = "apiserver";
-	sets[n++].value = server;
+	k8s_set(sets, &n, "apiserver", server);
 	creator = ctx->as_user ? ctx->as_user : getenv("USER");
 	if (creator != NULL) {
-		sets[n].column = "creator";
-		sets[n++].value = creator;
+		k8s_set(sets, &n, "creator", creator);
 	}
 	n = k8s_sets_from_opts(args, sets, n);
 	if (ctx->dry_run) {
@@ -223,16 +250,7 @@ cmd_k8s_add(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = 0;
 		goto out;
 	}
-	if (store_begin(ctx->store, err) == -1)
-		goto out;
-	if (k8scluster_add(ctx->store, name, sets, n, ctx->now, NULL,
-	    err) == -1) {
-		store_rollback(ctx->store);
-		goto out;
-	}
-	if (store_commit(ctx->store, err) == -1)
-		goto out;
-	if (k8scluster_get(ctx->store, name, 0, &row, err) == -1)
+	if (k8s_store(ctx, name, sets, n, 1, &row, err) == -1)
 		goto out;
 	rc = out_ok(ctx, row, "cluster '%s' added (%s, context '%s'%s)", name,
 	    server, ctxname, content ? ", kubeconfig stored" : "");
@@ -308,13 +326,10 @@ cmd_k8s_update(struct esctl_ctx *ctx, struct esctl_args *args,
 			es_err_prefix(err, "cannot update cluster '%s'", name);
 			goto out;
 		}
-		sets[n].column = "kubeconfig";
-		sets[n++].value = content != NULL ? content : "";
-		sets[n].column = "kube_context";
-		sets[n++].value = content != NULL ? (context ? context : "") :
-		    ctxname;
-		sets[n].column = "apiserver";
-		sets[n++].value = server;
+		k8s_set(sets, &n, "kubeconfig", content != NULL ? content : "");
+		k8s_set(sets, &n, "kube_context",
+		    content != NULL ? (context ? context : "") : ctxname);
+		k8s_set(sets, &n, "apiserver", server);
 	} else if (context != NULL) {
 		/* another context of the stored kubeconfig */
 		struct kube_config *cfg;
@@ -331,10 +346,8 @@ cmd_k8s_update(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = -1;
 		server = xstrdup(kube_config_server(cfg));
 		kube_config_free(cfg);
-		sets[n].column = "kube_context";
-		sets[n++].value = context;
-		sets[n].column = "apiserver";
-		sets[n++].value = server;
+		k8s_set(sets, &n, "kube_context", context);
+		k8s_set(sets, &n, "apiserver", server);
 	}
 	n = k8s_sets_from_opts(args, sets, n);
 	if (n == 0) {
@@ -348,16 +361,7 @@ cmd_k8s_update(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = 0;
 		goto out;
 	}
-	if (store_begin(ctx->store, err) == -1)
-		goto out;
-	if (k8scluster_update(ctx->store, name, sets, n, ctx->now,
-	    err) == -1) {
-		store_rollback(ctx->store);
-		goto out;
-	}
-	if (store_commit(ctx->store, err) == -1)
-		goto out;
-	if (k8scluster_get(ctx->store, name, 0, &row, err) == -1)
+	if (k8s_store(ctx, name, sets, n, 0, &row, err) == -1)
 		goto out;
 	rc = out_ok(ctx, row, "cluster '%s' updated", name);
 out:
@@ -397,15 +401,6 @@ cmd_k8s_remove(struct esctl_ctx *ctx, struct esctl_args *args,
 	return out_ok(ctx, NULL, "cluster '%s' removed", name);
 }
 
-static long
-k8s_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 cmd_k8s_ping(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -423,10 +418,10 @@ cmd_k8s_ping(struct esctl_ctx *ctx, struct esctl_args *args,
 		kc = own;
 	} else if (ctx_kube(ctx, &kc, err) == -1)
 		return -1;
-	t0 = k8s_now_ms();
+	t0 = util_mono_ms();
 	if (kube_version(kc, &ver, err) == -1)
 		goto out;
-	t1 = k8s_now_ms();
+	t1 = util_mono_ms();
 	res = cJSON_CreateObject();
 	if (name != NULL)
 		cJSON_AddStringToObject(res, "cluster", name);

@@ -10,13 +10,19 @@
 #include "util.h"
 
 time_t
-lc_now(struct esctl_ctx *ctx)
+lc_fixed_now(struct esctl_ctx *ctx)
 {
 	const char *v = getenv("ESCTL_NOW");
 
-	if (v != NULL && *v != '\0')
-		return ctx->now;
-	return time(NULL);
+	return v != NULL && *v != '\0' ? ctx->now : 0;
+}
+
+time_t
+lc_now(struct esctl_ctx *ctx)
+{
+	time_t t = lc_fixed_now(ctx);
+
+	return t != 0 ? t : time(NULL);
 }
 
 int

@@ -13,6 +13,8 @@
 
 /* The time of an event: ESCTL_NOW when set (tests), else the clock. */
 time_t	 lc_now(struct esctl_ctx *);
+/* ESCTL_NOW's time when set, else 0 (for options where 0 is the clock). */
+time_t	 lc_fixed_now(struct esctl_ctx *);
 /*
  * A report sink from report.url, report.token and report.timeout; the
  * store must be writable.

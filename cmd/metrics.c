@@ -2,9 +2,11 @@
  * metrics.c - esctl metrics: the ES plugins' data reports (seed 000 §20)
  * in from a file or over HTTP, their retention and the alert history.
  */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,23 +31,38 @@ static int	cmd_metrics_alerts(struct esctl_ctx *, struct esctl_args *,
 		    struct es_err *);
 
 /*
- * The state the request handlers of `metrics serve` share.  Group commit:
- * the first handler to find no transaction open begins one and leads;
- * handlers arriving while it is open add their batch as a savepoint and
- * wait; the leader commits once every handler waiting for the lock has
- * joined, so one fsync covers the whole group, and a report is answered
- * 202 only after the commit that stored it.
+ * Group commit.  A request handler parses nothing itself: it queues its
+ * body as a job and defers its answer (the connection is suspended and
+ * holds no worker thread).  One committer thread takes every job queued,
+ * opens one transaction, stores each job's batch as a savepoint in it
+ * (a bad batch is rolled back alone), and keeps taking the jobs that
+ * arrive meanwhile until the queue is empty or the group has
+ * METRICS_GROUP_MAX jobs; then it commits (one fsync for the group),
+ * sends the group's notifications, and answers each job's request.  A
+ * report is answered 202 only after the commit that stored it.
  */
+#define METRICS_GROUP_MAX	256	/* requests per commit at most */
+
+struct metrics_job {
+	const struct httpd_request *req;
+	struct httpd_response	*resp;
+	struct metrics_opts	 o;
+	struct metrics_result	 r;
+	struct es_err		 err;
+	int			 rc;
+	struct metrics_job	*next;
+};
+
 struct metrics_server {
 	struct esctl_ctx	*ctx;
-	pthread_mutex_t		 mu;		/* the store and all below */
-	pthread_cond_t		 done;		/* a group was committed */
-	int			 open;		/* a group transaction */
+	pthread_mutex_t		 mu;		/* the queue and all below */
+	pthread_cond_t		 work;		/* jobs queued, or stopping */
+	struct metrics_job	*head;
+	struct metrics_job	**tail;
+	int			 stopping;
+	pthread_t		 committer;
+	int			 running;
 	unsigned long long	 gen;		/* groups committed */
-	int			 group_rc;	/* of the last group */
-	char			 group_err[256];
-	cJSON			*pages;		/* the group's notifications */
-	unsigned		 arriving;	/* handlers before the lock */
 	struct metrics_opts	 opts;
 	struct metrics_notify	 nt;
 	const char		*token;
@@ -127,6 +144,8 @@ cmd_metrics_ingest(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct es_buf b = ES_BUF_INIT;
 	const char *file = args->argc > 0 ? args->argv[0] : "-";
 	cJSON *obj;
+	void *map = NULL;
+	size_t maplen = 0;
 	int rc = -1;
 
 	memset(&r, 0, sizeof r);
@@ -138,7 +157,10 @@ cmd_metrics_ingest(struct esctl_ctx *ctx, struct esctl_args *args,
 		    "FILE or pipe reports into 'esctl metrics ingest -'");
 		goto done;
 	}
-	if (es_buf_read_file(&b, file) == -1) {
+	/* A file is mapped, not copied: a million reports are 240 MB. */
+	if ((strcmp(file, "-") == 0 ? 1 : es_buf_map_file(file, &map,
+	    &maplen)) == -1 || (map == NULL && es_buf_read_file(&b, file) ==
+	    -1)) {
 		es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EFAIL,
 		    NULL, "cannot read '%s': %s", file, strerror(errno));
 		goto done;
@@ -146,7 +168,8 @@ cmd_metrics_ingest(struct esctl_ctx *ctx, struct esctl_args *args,
 	o.dry_run = ctx->dry_run;
 	nt.config = ctx->cfg;
 	nt.alerts = alerts;
-	if (metrics_ingest(ctx->store, b.data, b.len, &o, &nt, &r, err) == -1)
+	if (metrics_ingest(ctx->store, map != NULL ? map : b.data, map !=
+	    NULL ? maplen : b.len, &o, &nt, &r, err) == -1)
 		goto done;
 	if (r.rejected > 0)
 		metrics_print_rejects(ctx, &r);
@@ -161,13 +184,177 @@ cmd_metrics_ingest(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = out_ok(ctx, obj, "%zu report%s %s%s", r.accepted,
 		    r.accepted == 1 ? "" : "s", o.dry_run ? "valid (dry run: "
 		    "nothing stored)" : "stored", r.alerts_fired > 0 ?
-		    " (alert sent)" : "");
+		    " (alert sent)" : r.alerts_resolved > 0 ? " (alert "
+		    "resolved)" : "");
 	cJSON_Delete(obj);
 done:
 	metrics_result_release(&r);
 	metrics_alerts_free(alerts);
+	es_buf_unmap(map, maplen);
 	es_buf_release(&b);
 	return rc;
+}
+
+static void	metrics_serve_answer(struct metrics_job *);
+
+/* Moves up to room queued jobs to the list ending at *last; locked. */
+static size_t
+metrics_take(struct metrics_server *s, struct metrics_job ***last,
+    size_t room)
+{
+	struct metrics_job *j;
+	size_t n = 0;
+
+	while (n < room && (j = s->head) != NULL) {
+		s->head = j->next;
+		if (s->head == NULL)
+			s->tail = &s->head;
+		j->next = NULL;
+		**last = j;
+		*last = &j->next;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Stores a group in one transaction, taking in the jobs that arrive
+ * meanwhile, and commits it; then sends its notifications.
+ */
+static void
+metrics_group(struct metrics_server *s, struct metrics_job *group,
+    struct metrics_job **last, size_t n)
+{
+	struct store *st = s->ctx->store;
+	struct es_err e2 = ES_ERR_INIT;
+	struct metrics_job *j, *prev = NULL;
+	int rc;
+
+	rc = store_begin(st, &e2);
+	j = group;
+	for (;;) {
+		for (; j != NULL; prev = j, j = j->next) {
+			if (rc == -1) {
+				j->rc = -1;
+				continue;
+			}
+			j->rc = metrics_ingest(st, j->req->body,
+			    j->req->body_len, &j->o, &s->nt, &j->r, &j->err);
+		}
+		pthread_mutex_lock(&s->mu);
+		if (n < METRICS_GROUP_MAX)
+			n += metrics_take(s, &last, METRICS_GROUP_MAX - n);
+		pthread_mutex_unlock(&s->mu);
+		if (prev == NULL || (j = prev->next) == NULL)
+			break;
+	}
+	if (rc == 0 && store_commit(st, &e2) == -1)
+		rc = -1;
+	for (j = group; j != NULL; j = j->next) {
+		if (rc == -1 && j->rc == 0) {
+			/* the batch was fine, the commit was not */
+			j->rc = -1;
+			metrics_result_release(&j->r);
+			memset(&j->r, 0, sizeof j->r);
+		}
+		if (rc == -1) {
+			es_err_set(&j->err, ES_EFAIL, "StoreError", "%s",
+			    e2.msg);
+			continue;
+		}
+		/* pages go out once their reports are committed */
+		if (j->rc == 0 && j->r.pages != NULL)
+			metrics_send_pages(st, &s->nt, &j->r, j->o.now);
+	}
+}
+
+/* The committer thread: one group after another until stopped. */
+static void *
+metrics_committer(void *arg)
+{
+	struct metrics_server *s = arg;
+	struct metrics_job *group, **last, *j, *next;
+	size_t n;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->head == NULL && !s->stopping)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->head == NULL)
+			break;
+		group = NULL;
+		last = &group;
+		n = metrics_take(s, &last, METRICS_GROUP_MAX);
+		pthread_mutex_unlock(&s->mu);
+		metrics_group(s, group, last, n);
+		pthread_mutex_lock(&s->mu);
+		for (j = group; j != NULL; j = j->next) {
+			s->requests++;
+			if (j->rc == 0) {
+				s->stored += j->r.accepted;
+				s->rejected += j->r.rejected;
+			}
+		}
+		s->gen++;
+		pthread_mutex_unlock(&s->mu);
+		for (j = group; j != NULL; j = next) {
+			next = j->next;
+			metrics_serve_answer(j);
+		}
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* The 202 body: {"records", "accepted", "rejected", "rejects", ...}. */
+static void
+metrics_serve_counts(struct httpd_response *resp,
+    const struct metrics_result *r)
+{
+	struct es_buf b = ES_BUF_INIT;
+	char *rej = NULL;
+
+	if (cJSON_GetArraySize(r->rejects) > 0 &&
+	    (rej = cJSON_PrintUnformatted(r->rejects)) == NULL)
+		fatal("out of memory");
+	es_buf_addf(&b, "{\"records\":%zu,\"accepted\":%zu,\"rejected\":%zu,"
+	    "\"rejects\":%s,\"alerts_fired\":%zu,\"alerts_resolved\":%zu}\n",
+	    r->records, r->accepted, r->rejected, rej != NULL ? rej : "[]",
+	    r->alerts_fired, r->alerts_resolved);
+	httpd_reply(resp, 202, "application/json", b.data, b.len);
+	cJSON_free(rej);
+	es_buf_release(&b);
+}
+
+/* Answers a job's request and frees the job. */
+static void
+metrics_serve_answer(struct metrics_job *j)
+{
+	const struct httpd_request *req = j->req;
+	struct httpd_response *resp = j->resp;
+	cJSON *obj, *e;
+
+	if (j->rc == -1) {
+		if (j->err.code == ES_EUSAGE)
+			httpd_reply_error(resp, 400, j->err.reason, "%s",
+			    j->err.msg);
+		else
+			httpd_reply_error(resp, 503, j->err.reason[0] ?
+			    j->err.reason : "StoreError", "%s", j->err.msg);
+	} else if (j->r.rejected > 0 && !j->o.skip_invalid) {
+		obj = metrics_result_json(&j->r);
+		e = cJSON_AddObjectToObject(obj, "error");
+		cJSON_AddNumberToObject(e, "code", 400);
+		cJSON_AddStringToObject(e, "reason", j->err.reason);
+		cJSON_AddStringToObject(e, "message", j->err.msg);
+		httpd_reply_json(resp, 400, obj);
+		cJSON_Delete(obj);
+	} else
+		metrics_serve_counts(resp, &j->r);
+	metrics_result_release(&j->r);
+	free(j);
+	httpd_resume(req);
 }
 
 static void
@@ -175,13 +362,8 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
     struct httpd_response *resp)
 {
 	struct metrics_server *s = arg;
-	struct metrics_opts o = s->opts;
-	struct metrics_result r;
-	struct es_err err = ES_ERR_INIT, e2 = ES_ERR_INIT;
-	unsigned long long gen;
+	struct metrics_job *j;
 	const char *q;
-	cJSON *obj, *e;
-	int rc, leader = 0;
 
 	if (httpd_require_bearer(req, resp, s->token) == -1)
 		return;
@@ -192,88 +374,20 @@ metrics_serve_report(void *arg, const struct httpd_request *req,
 		    "application/x-ndjson");
 		return;
 	}
+	j = xcalloc(1, sizeof *j);
+	j->req = req;
+	j->o = s->opts;
 	if ((q = httpd_query(req, "skip_invalid")) != NULL)
-		o.skip_invalid = strcmp(q, "true") == 0 || strcmp(q, "1") == 0;
-	o.now = metrics_now(s->ctx);
-	o.in_tx = 1;
-	__atomic_add_fetch(&s->arriving, 1, __ATOMIC_SEQ_CST);
+		j->o.skip_invalid = strcmp(q, "true") == 0 ||
+		    strcmp(q, "1") == 0;
+	j->o.now = metrics_now(s->ctx);
+	j->o.in_tx = 1;
+	j->resp = httpd_defer(req);
 	pthread_mutex_lock(&s->mu);
-	__atomic_sub_fetch(&s->arriving, 1, __ATOMIC_SEQ_CST);
-	if (!s->open) {
-		if (store_begin(s->ctx->store, &err) == -1) {
-			pthread_mutex_unlock(&s->mu);
-			httpd_reply_error(resp, 503, "StoreError", "%s",
-			    err.msg);
-			return;
-		}
-		s->open = leader = 1;
-	}
-	gen = s->gen;
-	rc = metrics_ingest(s->ctx->store, req->body, req->body_len, &o,
-	    &s->nt, &r, &err);
-	s->requests++;
-	if (rc == 0 && r.pages != NULL) {
-		if (s->pages == NULL)
-			s->pages = cJSON_CreateArray();
-		while (cJSON_GetArraySize(r.pages) > 0)
-			cJSON_AddItemToArray(s->pages,
-			    cJSON_DetachItemFromArray(r.pages, 0));
-	}
-	if (leader) {
-		/* let the handlers waiting for the lock join the group */
-		while (__atomic_load_n(&s->arriving, __ATOMIC_SEQ_CST) > 0) {
-			pthread_mutex_unlock(&s->mu);
-			sched_yield();
-			pthread_mutex_lock(&s->mu);
-		}
-		s->group_rc = store_commit(s->ctx->store, &e2);
-		snprintf(s->group_err, sizeof s->group_err, "%.250s",
-		    e2.msg);
-		s->open = 0;
-		s->gen++;
-		if (s->group_rc == 0 && s->pages != NULL) {
-			struct metrics_result pr;
-
-			memset(&pr, 0, sizeof pr);
-			pr.pages = s->pages;
-			s->pages = NULL;
-			metrics_send_pages(s->ctx->store, &s->nt, &pr, o.now);
-		}
-		cJSON_Delete(s->pages);
-		s->pages = NULL;
-		pthread_cond_broadcast(&s->done);
-	} else
-		while (s->gen == gen)
-			pthread_cond_wait(&s->done, &s->mu);
-	if (rc == 0 && s->group_rc == -1) {
-		rc = -1;
-		es_err_set(&err, ES_EFAIL, "StoreError", "%s", s->group_err);
-	}
-	if (rc == 0) {
-		s->stored += r.accepted;
-		s->rejected += r.rejected;
-	}
+	*s->tail = j;
+	s->tail = &j->next;
+	pthread_cond_signal(&s->work);
 	pthread_mutex_unlock(&s->mu);
-	if (rc == -1) {
-		if (err.code == ES_EUSAGE)
-			httpd_reply_error(resp, 400, err.reason, "%s", err.msg);
-		else
-			httpd_reply_error(resp, 503, err.reason[0] ?
-			    err.reason : "StoreError", "%s", err.msg);
-		metrics_result_release(&r);
-		return;
-	}
-	obj = metrics_result_json(&r);
-	if (r.rejected > 0 && !o.skip_invalid) {
-		e = cJSON_AddObjectToObject(obj, "error");
-		cJSON_AddNumberToObject(e, "code", 400);
-		cJSON_AddStringToObject(e, "reason", err.reason);
-		cJSON_AddStringToObject(e, "message", err.msg);
-		httpd_reply_json(resp, 400, obj);
-	} else
-		httpd_reply_json(resp, 202, obj);
-	cJSON_Delete(obj);
-	metrics_result_release(&r);
 }
 
 static void
@@ -307,6 +421,67 @@ metrics_serve_errlog(void *arg, const char *msg)
 		fprintf(s->ctx->err, "esctl: http: %s\n", msg);
 }
 
+/* Is the host of ADDR:PORT a loopback address (none: 127.0.0.1)? */
+static int
+metrics_loopback(const char *listen)
+{
+	char host[64];
+	const char *colon;
+	unsigned char a[16];
+	size_t n;
+
+	if (listen[0] == '[') {
+		if ((colon = strchr(listen, ']')) == NULL)
+			return 0;
+		n = (size_t)(colon - listen - 1);
+		listen++;
+	} else if ((colon = strrchr(listen, ':')) == NULL)
+		return 1;
+	else
+		n = (size_t)(colon - listen);
+	if (n == 0)
+		return 1;
+	if (n >= sizeof host)
+		return 0;
+	memcpy(host, listen, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, host, a) == 1 &&
+	    memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+}
+
+/*
+ * TLS: both files or neither; the key must not be readable by group or
+ * others (like ssh with a private key).
+ */
+static int
+metrics_tls_files(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct httpd_config *hc, struct es_err *err)
+{
+	struct stat sb;
+
+	if ((hc->tls_cert = args_get(args, "tls-cert")) == NULL)
+		hc->tls_cert = config_get(ctx->cfg, "metrics.tls_cert");
+	if ((hc->tls_key = args_get(args, "tls-key")) == NULL)
+		hc->tls_key = config_get(ctx->cfg, "metrics.tls_key");
+	if ((hc->tls_cert == NULL) != (hc->tls_key == NULL))
+		return es_err_set(err, ES_EUSAGE, "InvalidTLS", "TLS needs "
+		    "both --tls-cert and --tls-key");
+	if (hc->tls_key == NULL)
+		return 0;
+	if (stat(hc->tls_key, &sb) == -1)
+		return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND :
+		    ES_EFAIL, "InvalidTLS", "cannot read TLS key '%s': %s",
+		    hc->tls_key, strerror(errno));
+	if (sb.st_mode & (S_IRWXG | S_IRWXO))
+		return es_err_set(err, ES_EUSAGE, "InsecureKey", "TLS key "
+		    "'%s' is readable by others (mode %04o): refusing to "
+		    "use it; chmod 600 it", hc->tls_key,
+		    (unsigned)(sb.st_mode & 07777));
+	return 0;
+}
+
 static int
 cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -325,7 +500,8 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	memset(&s, 0, sizeof s);
 	memset(&hc, 0, sizeof hc);
 	pthread_mutex_init(&s.mu, NULL);
-	pthread_cond_init(&s.done, NULL);
+	pthread_cond_init(&s.work, NULL);
+	s.tail = &s.head;
 	s.ctx = ctx;
 	if (ctx->dry_run) {
 		es_err_set(err, ES_EUSAGE, "DryRun", "metrics serve stores "
@@ -352,6 +528,24 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 		hc.listen = config_get(ctx->cfg, "metrics.listen");
 	if (hc.listen == NULL)
 		hc.listen = "127.0.0.1:9108";
+	if (metrics_tls_files(ctx, args, &hc, err) == -1)
+		goto done;
+	if ((v = args_get(args, "sync")) == NULL &&
+	    (v = config_get(ctx->cfg, "metrics.sync")) == NULL)
+		v = "normal";
+	if (strcmp(v, "normal") != 0 && strcmp(v, "full") != 0) {
+		es_err_set(err, ES_EUSAGE, NULL, "--sync must be 'normal' or "
+		    "'full', not '%s'", v);
+		goto done;
+	}
+	/*
+	 * WAL with synchronous = NORMAL: a commit is in the WAL file (the
+	 * kernel's page cache) when COMMIT returns, so a report answered
+	 * 202 survives a crash of this process; FULL also waits for the
+	 * disk (fsync), so it survives a power loss too.
+	 */
+	if (store_set_sync(ctx->store, strcmp(v, "full") == 0, err) == -1)
+		goto done;
 	hc.max_body = METRICS_BODY_DEFAULT;
 	if ((v = args_get(args, "max-body")) != NULL ||
 	    (v = config_get(ctx->cfg, "metrics.max_body")) != NULL) {
@@ -389,11 +583,24 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	hc.log_arg = &s;
 	if (httpd_new(&hc, &h, err) == -1)
 		goto done;
+	if ((errno = pthread_create(&s.committer, NULL, metrics_committer,
+	    &s)) != 0) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot start a thread: %s",
+		    strerror(errno));
+		goto done;
+	}
+	s.running = 1;
 	httpd_route(h, "POST", "/report", metrics_serve_report, &s);
 	httpd_route(h, "GET", "/healthz", metrics_serve_health, &s);
 	if (httpd_start(h, err) == -1)
 		goto done;
-	fprintf(ctx->out, "listening on http://%s\n", httpd_address(h));
+	if (s.token != NULL && hc.tls_cert == NULL &&
+	    !metrics_loopback(hc.listen))
+		ctx_warn(ctx, "the bearer token is sent in clear text to %s: "
+		    "use --tls-cert and --tls-key off loopback",
+		    httpd_address(h));
+	fprintf(ctx->out, "listening on %s://%s\n", hc.tls_cert != NULL ?
+	    "https" : "http", httpd_address(h));
 	fflush(ctx->out);
 	if (httpd_run(h, (unsigned)drain, &sig, &unfinished, err) == -1)
 		goto done;
@@ -403,13 +610,20 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	    s.stored == 1 ? "" : "s", s.rejected, unfinished ? " (requests "
 	    "still in flight were cut off)" : "");
 	if (ctx->verbose > 0)
-		ctx_info(ctx, "%llu commits", s.gen);
+		ctx_info(ctx, "%llu commit%s", s.gen, s.gen == 1 ? "" : "s");
 	rc = 0;
 done:
-	httpd_free(h);
+	httpd_free(h);		/* every request answered: the queue is empty */
+	if (s.running) {
+		pthread_mutex_lock(&s.mu);
+		s.stopping = 1;
+		pthread_cond_signal(&s.work);
+		pthread_mutex_unlock(&s.mu);
+		pthread_join(s.committer, NULL);
+	}
 	metrics_cache_free(s.opts.cache);
 	metrics_alerts_free(alerts);
-	pthread_cond_destroy(&s.done);
+	pthread_cond_destroy(&s.work);
 	pthread_mutex_destroy(&s.mu);
 	return rc;
 }
@@ -452,8 +666,8 @@ cmd_metrics_prune(struct esctl_ctx *ctx, struct esctl_args *args,
 }
 
 static const struct out_col alert_cols[] = {
-	{ "ID", "id", OUT_COL_RIGHT },
-	{ "NAMESPACE", "namespace", OUT_COL_NAME },
+	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_NAME },
+	{ "NAMESPACE", "namespace", 0 },
 	{ "CONTAINER", "container_name", 0 },
 	{ "METRIC", "metric", 0 },
 	{ "VALUE", "value", OUT_COL_RIGHT },
@@ -511,6 +725,13 @@ static const struct esctl_opt serve_opts[] = {
 	    OPT_BOOL, 0, NULL },
 	{ 0, "no-auth", NULL, "accept reports without a bearer token",
 	    OPT_BOOL, 0, NULL },
+	{ 0, "tls-cert", "FILE", "serve HTTPS with this PEM certificate "
+	    "(chain)", OPT_STRING, 0, "file" },
+	{ 0, "tls-key", "FILE", "the certificate's PEM private key (mode "
+	    "0600)", OPT_STRING, 0, "file" },
+	{ 0, "sync", "normal|full", "commit durability: normal (survives a "
+	    "crash of esctl) or full (fsync: survives a power loss)",
+	    OPT_STRING, 0, "=normal full" },
 	OPT_END
 };
 

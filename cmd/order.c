@@ -79,30 +79,22 @@ cmd_order_list(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct order_filter f;
-	struct strategy s;
 	const char *v;
 	cJSON *list;
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
 	if ((f.status = args_get(args, "status")) != NULL &&
 	    order_word(f.status, order_statuses, "--status", err) == -1)
 		return -1;
 	if ((f.action = args_get(args, "action")) != NULL &&
 	    order_word(f.action, order_actions, "--action", err) == -1)
 		return -1;
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
-	if ((v = args_get(args, "strategy")) != NULL) {
-		strategy_init(&s);
-		rc = strategy_load(ctx->store, v, &s, err);
-		f.strategy_id = s.id;
-		strategy_release(&s);
-		if (rc == -1)
-			return -1;
-	}
+	if ((v = args_get(args, "strategy")) != NULL &&
+	    ctx_strategy_id(ctx, v, &f.strategy_id, err) == -1)
+		return -1;
 	if ((v = args_get(args, "since")) != NULL && util_since_parse(v,
 	    "--since", ctx->now, &f.since, err) == -1)
 		return -1;
@@ -487,9 +479,7 @@ cmd_order_stats(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	v = args_get(args, "since");
 	if (util_since_parse(v ? v : "30d", "--since", ctx->now, &f.since,

@@ -38,6 +38,9 @@ struct out_spec {
 struct out_watch {
 	cJSON		*seen;		/* name -> signature string */
 	int		 rounds;
+	int		 header_done;	/* a table with its header printed */
+	size_t		*widths;	/* column widths printed so far */
+	size_t		 nwidths;
 };
 
 /* One table being printed: every cell's text, then the row order. */
@@ -526,6 +529,7 @@ out_watch_release(struct esctl_ctx *ctx)
 	if (ctx->watch == NULL)
 		return;
 	cJSON_Delete(ctx->watch->seen);
+	free(ctx->watch->widths);
 	free(ctx->watch);
 	ctx->watch = NULL;
 }
@@ -741,6 +745,21 @@ out_print_grid(struct esctl_ctx *ctx, const struct out_col *cols,
 		for (k = 0; k < g->ncols; k++)
 			if ((cw = out_width(out_grid_cell(g, r, k))) > w[k])
 				w[k] = cw;
+	if (ctx->watch != NULL) {
+		/* -w: rows of later rounds line up with the first table */
+		if (ctx->watch->nwidths != g->ncols) {
+			free(ctx->watch->widths);
+			ctx->watch->widths = xcalloc(g->ncols,
+			    sizeof *ctx->watch->widths);
+			ctx->watch->nwidths = g->ncols;
+		}
+		for (k = 0; k < g->ncols; k++) {
+			if (ctx->watch->widths[k] > w[k])
+				w[k] = ctx->watch->widths[k];
+			ctx->watch->widths[k] = w[k];
+		}
+		ctx->watch->header_done = 1;
+	}
 	for (r = ctx->no_headers ? 1 : 0; r <= g->nrows; r++) {
 		row = r == 0 ? 0 : order[r - 1];
 		first = 1;
@@ -906,7 +925,8 @@ out_watch_print(struct esctl_ctx *ctx, const cJSON **items, size_t n,
 			rc = out_structured(ctx, items[i], err);
 		}
 	} else if (n > 0 || ctx->watch->rounds == 0) {
-		if (ctx->watch->rounds > 0)
+		/* the header once: above the first rows printed */
+		if (ctx->watch->header_done)
 			ctx->no_headers = 1;
 		rc = out_items_table(ctx, items, n, cols);
 		ctx->no_headers = hdr;
@@ -1119,10 +1139,20 @@ void
 out_stream_item(struct esctl_ctx *ctx, const cJSON *j)
 {
 	struct es_buf b = ES_BUF_INIT;
+	struct es_err err = ES_ERR_INIT;
+	cJSON *yaml;
 
 	if (ctx->output == OUT_JSONPATH)
 		jsonpath_exec(ctx->out_spec->tmpl, j, &b);
-	else {
+	else if (ctx->output == OUT_YAML) {
+		/* one document of a YAML stream */
+		es_buf_adds(&b, "---\n");
+		yaml = cJSON_Duplicate(j, 1);
+		out_round(yaml);
+		if (doc_emit_yaml(yaml, &b, &err) == -1)
+			es_buf_reset(&b);
+		cJSON_Delete(yaml);
+	} else {
 		jsonpath_json(&b, j);
 		es_buf_addch(&b, '\n');
 	}

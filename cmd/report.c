@@ -30,6 +30,7 @@ static int	report_filter_args(struct esctl_ctx *, struct esctl_args *,
 static cJSON	*report_object(const cJSON *);
 static void	report_sleep_ms(long);
 static size_t	report_tail_start(const struct es_buf *, long long);
+static void	report_log_print(struct esctl_ctx *, const cJSON *);
 static int	report_log_db(struct esctl_ctx *, struct report_filter *,
 		    long long *, struct es_err *);
 
@@ -239,21 +240,61 @@ cmd_report_show(struct esctl_ctx *ctx, struct esctl_args *args,
 	return rc;
 }
 
+/*
+ * Prints one report row as report log does: the deployment.log line, or
+ * with -o json one JSON Lines object (-o jsonpath: the template), -o yaml
+ * one document of a YAML stream, -o name "report/ID".
+ */
+static void
+report_log_print(struct esctl_ctx *ctx, const cJSON *row)
+{
+	static const char *const keys[][2] = {
+		{ "time", "timestamp" }, { "user", "user" },
+		{ "service", "service_name" }, { "namespace", "namespace" },
+		{ "status", "status" }, { "message", "message" },
+		{ "report_id", "report_id" }
+	};
+	const char *v;
+	char *line;
+	cJSON *j;
+	size_t i;
+
+	if (ctx->output == OUT_TABLE || ctx->output == OUT_WIDE) {
+		line = report_log_line(row);
+		fputs(line, ctx->out);
+		free(line);
+		return;
+	}
+	if (ctx->output == OUT_NAME) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItem(row, "report_id"));
+		if (v != NULL && *v != '\0')
+			fprintf(ctx->out, "report/%s\n", v);
+		return;
+	}
+	j = cJSON_CreateObject();
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItem(row, keys[i][1]));
+		if (v != NULL)
+			cJSON_AddStringToObject(j, keys[i][0], v);
+		else
+			cJSON_AddNullToObject(j, keys[i][0]);
+	}
+	out_stream_item(ctx, j);
+	cJSON_Delete(j);
+}
+
 /* Prints lines from the database (tenant scope) after *last. */
 static int
 report_log_db(struct esctl_ctx *ctx, struct report_filter *f,
     long long *last, struct es_err *err)
 {
 	cJSON *list, *e;
-	char *line;
 
 	f->after_id = *last;
 	if (report_list(ctx->store, f, &list, err) == -1)
 		return -1;
 	cJSON_ArrayForEach(e, list) {
-		line = report_log_line(e);
-		fputs(line, ctx->out);
-		free(line);
+		report_log_print(ctx, e);
 		*last = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e,
 		    "id"));
 	}
@@ -289,17 +330,25 @@ cmd_report_log(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct report_filter f;
 	struct es_buf b = ES_BUF_INIT;
 	struct stat sb;
-	char *path, *line, chunk[8192];
+	char *path, chunk[8192];
 	long long tail, last = 0;
 	size_t start, off, got;
 	int follow = args_has(args, "follow"), i;
-	cJSON *list, *e;
+	cJSON *list;
 	FILE *fp;
 
 	if (args_int(args, "lines", 0, 100000000, -1, &tail, err) == -1)
 		return -1;
-	if (ctx->as_org != NULL || ctx->as_user != NULL) {
-		/* the file mixes every org: answer from the database */
+	if (ctx->output == OUT_CUSTOM)
+		return es_err_set(err, ES_EUSAGE, NULL, "report log prints a "
+		    "stream: use -o json, yaml, name or jsonpath, not "
+		    "custom-columns");
+	if (ctx->as_org != NULL || ctx->as_user != NULL ||
+	    (ctx->output != OUT_TABLE && ctx->output != OUT_WIDE)) {
+		/*
+		 * The file mixes every org and has no ids: a scope or a
+		 * structured format answers from the database.
+		 */
 		memset(&f, 0, sizeof f);
 		f.org = ctx->as_org;
 		f.user = ctx->as_user;
@@ -308,12 +357,9 @@ cmd_report_log(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (tail != 0) {
 			if (report_list(ctx->store, &f, &list, err) == -1)
 				return -1;
-			for (i = cJSON_GetArraySize(list) - 1; i >= 0; i--) {
-				e = cJSON_GetArrayItem(list, i);
-				line = report_log_line(e);
-				fputs(line, ctx->out);
-				free(line);
-			}
+			for (i = cJSON_GetArraySize(list) - 1; i >= 0; i--)
+				report_log_print(ctx, cJSON_GetArrayItem(list,
+				    i));
 			cJSON_Delete(list);
 		}
 		if (store_query_int(ctx->store, err, &last, 0, "SELECT "
@@ -503,7 +549,10 @@ static const struct esctl_verb report_verbs[] = {
 	    "format:\n\"TIME - User: U, Service: S, Namespace: NS, Status: "
 	    "ST, Message: M\".  With -f,\nwaits for new lines.  Within a "
 	    "tenant scope, the lines are the scope's reports\nfrom the "
-	    "database.", log_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL,
+	    "database.  -o json prints one JSON object a line (time, user, "
+	    "service,\nnamespace, status, message, report_id), -o yaml a YAML "
+	    "stream, -o name\nreport/ID, all read from the database.",
+	    log_opts, 0, 0, CMD_NEEDS_DB | CMD_OFFLINE, NULL,
 	    cmd_report_log },
 	{ "stats", "[USER SERVICE]", "count reports per status",
 	    "One row for each of the ten statuses of a create and 'failed' "

@@ -319,14 +319,12 @@ cmd_snapshot_import(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct snapshot *rows = NULL;
-	const char *v;
-	long long cluster = -1;
+	long long cluster;
 	size_t n = 0, i, added = 0;
 	int inserted, rc = -1;
 	cJSON *obj;
 
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &cluster, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &cluster, err) == -1)
 		return -1;
 	if (snapshot_parse_file(ctx->store, args->argv[0],
 	    args_get(args, "format"), cluster, ctx->now, &rows, &n, err) == -1)
@@ -376,9 +374,7 @@ cmd_snapshot_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	if ((v = args_get(args, "since")) != NULL && util_since_parse(v,
 	    "--since", ctx->now, &f.since, err) == -1)
@@ -402,8 +398,7 @@ static int
 cmd_snapshot_prune(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
-	const char *v;
-	long long cluster = -1, secs, count;
+	long long cluster, secs, count;
 	char when[UTIL_TIME_LEN];
 	cJSON *obj;
 	int rc;
@@ -415,8 +410,7 @@ cmd_snapshot_prune(struct esctl_ctx *ctx, struct esctl_args *args,
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
 		    "--older-than '%s': at least 1h", args_get(args,
 		    "older-than"));
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &cluster, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &cluster, err) == -1)
 		return -1;
 	util_time_format(ctx->now - (time_t)secs, when);
 	if (ctx_confirm(ctx, err, "delete the snapshots collected before %s",

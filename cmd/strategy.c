@@ -52,6 +52,8 @@ static int	strategy_clusters(struct esctl_ctx *, const char **, int,
 		    struct strategy *, struct es_err *);
 static int	strategy_from_file(struct esctl_ctx *, const char *,
 		    struct strategy *, struct es_err *);
+static int	strategy_save(struct esctl_ctx *, struct esctl_args *,
+		    struct strategy *, int, struct es_err *);
 static int	strategy_from_args(struct esctl_ctx *, struct esctl_args *,
 		    struct strategy *, struct es_err *);
 static int	strategy_row(struct esctl_ctx *, long long, cJSON **,
@@ -425,13 +427,52 @@ strategy_row(struct esctl_ctx *ctx, long long id, cJSON **out,
 	return 0;
 }
 
+/*
+ * The end of create and update: s with the options on top, validated
+ * and stored (a new strategy, or the update of s->id), then its row.
+ */
+static int
+strategy_save(struct esctl_ctx *ctx, struct esctl_args *args,
+    struct strategy *s, int update, struct es_err *err)
+{
+	const char *verb = update ? "updated" : "created";
+	cJSON *row;
+	int rc;
+
+	if (strategy_from_args(ctx, args, s, err) == -1 ||
+	    strategy_validate(s, err) == -1)
+		return -1;
+	if (ctx->dry_run) {
+		ctx_info(ctx, "dry run: strategy '%s' is valid and would be "
+		    "%s", s->name, verb);
+		return 0;
+	}
+	if (store_begin(ctx->store, err) == -1)
+		return -1;
+	rc = update ? strategy_update(ctx->store, s, ctx->now, err) :
+	    strategy_insert(ctx->store, s, ctx_actor(ctx), ctx->now, err);
+	if (rc == -1) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	if (store_commit(ctx->store, err) == -1 ||
+	    strategy_row(ctx, s->id, &row, err) == -1)
+		return -1;
+	if (update)
+		rc = out_ok(ctx, row, "strategy '%s' updated", s->name);
+	else
+		rc = out_ok(ctx, row, "strategy '%s' created (id %lld)",
+		    s->name, s->id);
+	cJSON_Delete(row);
+	return rc;
+}
+
 static int
 cmd_strategy_create(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct strategy s;
 	const char *file = args_get(args, "from-file");
-	cJSON *row;
 	int rc = -1;
 
 	strategy_init(&s);
@@ -441,29 +482,7 @@ cmd_strategy_create(struct esctl_ctx *ctx, struct esctl_args *args,
 		free(s.name);
 		s.name = xstrdup(args->argv[0]);
 	}
-	if (strategy_from_args(ctx, args, &s, err) == -1 ||
-	    strategy_validate(&s, err) == -1)
-		goto done;
-	if (ctx->dry_run) {
-		ctx_info(ctx, "dry run: strategy '%s' is valid and would be "
-		    "created", s.name);
-		rc = 0;
-		goto done;
-	}
-	if (store_begin(ctx->store, err) == -1)
-		goto done;
-	if (strategy_insert(ctx->store, &s, ctx_actor(ctx), ctx->now,
-	    err) == -1) {
-		store_rollback(ctx->store);
-		goto done;
-	}
-	if (store_commit(ctx->store, err) == -1)
-		goto done;
-	if (strategy_row(ctx, s.id, &row, err) == -1)
-		goto done;
-	rc = out_ok(ctx, row, "strategy '%s' created (id %lld)", s.name,
-	    s.id);
-	cJSON_Delete(row);
+	rc = strategy_save(ctx, args, &s, 0, err);
 done:
 	strategy_release(&s);
 	return rc;
@@ -475,7 +494,6 @@ cmd_strategy_update(struct esctl_ctx *ctx, struct esctl_args *args,
 {
 	struct strategy s;
 	const char *file = args_get(args, "from-file"), *v;
-	cJSON *row;
 	int rc = -1;
 
 	strategy_init(&s);
@@ -487,27 +505,7 @@ cmd_strategy_update(struct esctl_ctx *ctx, struct esctl_args *args,
 		free(s.name);
 		s.name = xstrdup(v);
 	}
-	if (strategy_from_args(ctx, args, &s, err) == -1 ||
-	    strategy_validate(&s, err) == -1)
-		goto done;
-	if (ctx->dry_run) {
-		ctx_info(ctx, "dry run: strategy '%s' is valid and would be "
-		    "updated", s.name);
-		rc = 0;
-		goto done;
-	}
-	if (store_begin(ctx->store, err) == -1)
-		goto done;
-	if (strategy_update(ctx->store, &s, ctx->now, err) == -1) {
-		store_rollback(ctx->store);
-		goto done;
-	}
-	if (store_commit(ctx->store, err) == -1)
-		goto done;
-	if (strategy_row(ctx, s.id, &row, err) == -1)
-		goto done;
-	rc = out_ok(ctx, row, "strategy '%s' updated", s.name);
-	cJSON_Delete(row);
+	rc = strategy_save(ctx, args, &s, 1, err);
 done:
 	strategy_release(&s);
 	return rc;
@@ -524,7 +522,6 @@ cmd_strategy_list(struct esctl_ctx *ctx, struct esctl_args *args,
 	int rc, n;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
 	f.name = args_get(args, "name");
 	if ((v = args_get(args, "status")) != NULL) {
 		if (strcmp(v, "enabled") != 0 && strcmp(v, "disabled") != 0)
@@ -539,8 +536,7 @@ cmd_strategy_list(struct esctl_ctx *ctx, struct esctl_args *args,
 			return -1;
 		f.action = v;
 	}
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	if (args_int(args, "limit", 0, 1000000, 0, &f.limit, err) == -1 ||
 	    args_int(args, "offset", 0, 1LL << 40, 0, &f.offset, err) == -1)
@@ -721,23 +717,15 @@ cmd_strategy_history(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
 {
 	struct strategy_history_filter f;
-	struct strategy s;
 	const char *v;
 	cJSON *list;
 	int rc;
 
 	memset(&f, 0, sizeof f);
-	f.cluster_id = -1;
-	if (args->argc > 0) {
-		strategy_init(&s);
-		rc = strategy_load(ctx->store, args->argv[0], &s, err);
-		f.strategy_id = s.id;
-		strategy_release(&s);
-		if (rc == -1)
-			return -1;
-	}
-	if ((v = args_get(args, "cluster")) != NULL &&
-	    pool_cluster_find(ctx->store, v, &f.cluster_id, NULL, err) == -1)
+	if (args->argc > 0 && ctx_strategy_id(ctx, args->argv[0],
+	    &f.strategy_id, err) == -1)
+		return -1;
+	if (ctx_cluster_opt(ctx, args, &f.cluster_id, err) == -1)
 		return -1;
 	if ((v = args_get(args, "result")) != NULL) {
 		if (strcmp(v, "order_created") != 0 && strcmp(v, "skipped") !=
@@ -948,7 +936,6 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct engine_opts o;
 	struct engine_report *rep = NULL;
 	struct notify_config nc;
-	struct strategy s;
 	const char *v, **refs;
 	long long *ids = NULL, wait_s, cid;
 	cJSON *json = NULL, *people = NULL;
@@ -981,15 +968,9 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	refs = args_list(args, "strategy", &n);
 	if (n > 0) {
 		ids = xcalloc((size_t)n, sizeof *ids);
-		for (i = 0; i < n; i++) {
-			strategy_init(&s);
-			rc = strategy_load(ctx->store, refs[i], &s, err);
-			ids[i] = s.id;
-			strategy_release(&s);
-			if (rc == -1)
+		for (i = 0; i < n; i++)
+			if (ctx_strategy_id(ctx, refs[i], &ids[i], err) == -1)
 				goto done;
-		}
-		rc = -1;
 		o.strategy_ids = ids;
 		o.nstrategy = (size_t)n;
 	}

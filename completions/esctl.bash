@@ -194,6 +194,9 @@ _esctl_takes_value() {
 		--idle-timeout) return 0 ;;
 		--max-connections) return 0 ;;
 		--max-skew) return 0 ;;
+		--tls-cert) return 0 ;;
+		--tls-key) return 0 ;;
+		--sync) return 0 ;;
 		--older-than) return 0 ;;
 		--range) return 0 ;;
 		--prometheus) return 0 ;;
@@ -562,6 +565,9 @@ _esctl() {
 		"metrics serve --idle-timeout") return 0 ;;
 		"metrics serve --max-connections") return 0 ;;
 		"metrics serve --max-skew") return 0 ;;
+		"metrics serve --tls-cert") _esctl_files; return 0 ;;
+		"metrics serve --tls-key") _esctl_files; return 0 ;;
+		"metrics serve --sync") COMPREPLY=($(compgen -W 'normal full' -- "$cur")); return 0 ;;
 		"metrics prune --older-than") return 0 ;;
 		"monitor metrics --range") COMPREPLY=($(compgen -W '1h 24h 7d' -- "$cur")); return 0 ;;
 		"monitor metrics --prometheus") return 0 ;;
@@ -1161,7 +1167,7 @@ _esctl() {
 		fi ;;
 	"metrics serve")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -l --listen --max-body --rate --threads --idle-timeout --max-connections --skip-invalid --max-skew --no-alerts --no-auth $_esctl_global_opts" -- "$cur"))
+			COMPREPLY=($(compgen -W " -l --listen --max-body --rate --threads --idle-timeout --max-connections --skip-invalid --max-skew --no-alerts --no-auth --tls-cert --tls-key --sync $_esctl_global_opts" -- "$cur"))
 		else
 			case "$npos" in
 			esac

@@ -12,7 +12,6 @@
 #include "autoscale.h"
 #include "buf.h"
 #include "cluster.h"
-#include "clusterobj.h"
 #include "util.h"
 
 static const char *const autoscale_metrics[AUTOSCALE_NMETRIC] = {
@@ -565,34 +564,28 @@ fail:
 }
 
 int
-autoscale_apply(struct store *st, struct kube_client *kc, const char *ns,
+autoscale_apply(struct store *st, struct kube_client *kc, const cJSON *rec,
     long long replicas, long long timeout_ms, time_t now,
     struct es_err *err)
 {
-	struct kube_ref ref;
-	struct kube_wait w;
+	struct cluster_op op;
 	struct es_err e2 = ES_ERR_INIT;
+	const char *ns = kube_str(rec, "namespace");
+	int how;
 
-	memset(&ref, 0, sizeof ref);
-	ref.group = "apps";
-	ref.version = "v1";
-	ref.resource = "statefulsets";
-	ref.namespace = ns;
-	ref.name = CLUSTEROBJ_STS;
-	if (kube_scale_set(kc, &ref, (long)replicas, NULL, err) == 0) {
-		memset(&w, 0, sizeof w);
-		w.timeout_ms = (long)timeout_ms;
-		w.cond = kube_cond_rollout;
-		if (kube_wait(kc, &ref, &w, NULL, err) == 0 &&
-		    cluster_meta_scaled(st, ns, replicas, now, err) == 0 &&
-		    cluster_meta_set_status(st, ns, "running", NULL, now,
-		    err) == 0)
-			return 0;
-	}
+	memset(&op, 0, sizeof op);
+	op.st = st;
+	op.kc = kc;
+	op.now = now;
+	op.timeout_ms = timeout_ms;
+	op.wait = 1;
+	if (cluster_prove(kc, rec, &how, err) == 0)
+		return cluster_scale_claimed(&op, ns, replicas, "running",
+		    err);
 	if (cluster_meta_set_status(st, ns, "running", err->msg, now,
 	    &e2) == -1)
-		es_err_prefix(err, "%s (and the status could not be put "
-		    "back: %s)", ns, e2.msg);
+		es_err_prefix(err, "the status could not be restored (%s)",
+		    e2.msg);
 	return -1;
 }
 

@@ -156,15 +156,16 @@ int	 autoscale_claim(struct store *, const char *ns, long long version,
 	    time_t now, int direction, struct es_err *err);
 
 /*
- * Scales the ES service in ns to replicas through the StatefulSet's
- * scale subresource, waits up to timeout_ms for the rollout, and records
- * it (replicas, usage event, DeploymentStatus scaling -> running); on
- * failure puts the status back to running with the error as message.
- * The one place autoscale changes a StatefulSet.
+ * Scales the ES service of rec (cluster_meta_get's shape), claimed by
+ * autoscale_claim, to replicas: the ownership proof of its namespace
+ * (cluster_prove), then cluster_scale_claimed, the code of `cluster
+ * scale`, waiting up to timeout_ms for the rollout; on failure the
+ * status goes back to running with the error as message.  The one
+ * place autoscale changes a StatefulSet.
  */
-int	 autoscale_apply(struct store *, struct kube_client *, const char *ns,
-	    long long replicas, long long timeout_ms, time_t now,
-	    struct es_err *err);
+int	 autoscale_apply(struct store *, struct kube_client *,
+	    const cJSON *rec, long long replicas, long long timeout_ms,
+	    time_t now, struct es_err *err);
 
 /* Records a decision; *id gets its id. */
 int	 autoscale_record(struct store *, const char *ns, time_t now,

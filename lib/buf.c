@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 
@@ -205,4 +207,47 @@ es_buf_read_file_max(struct es_buf *b, const char *path, size_t max)
 		return -1;
 	}
 	return 0;
+}
+
+int
+es_buf_map_file(const char *path, void **map, size_t *len)
+{
+	struct stat sb;
+	void *m;
+	int fd, saved;
+
+	*map = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (unsigned long long)sb.st_size > SIZE_MAX) {
+		close(fd);
+		return 1;
+	}
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE |
+	    MAP_POPULATE, fd, 0);
+	saved = errno;
+	close(fd);
+	if (m == MAP_FAILED) {
+		errno = saved;
+		return -1;
+	}
+	(void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	*map = m;
+	*len = (size_t)sb.st_size;
+	return 0;
+}
+
+void
+es_buf_unmap(void *map, size_t len)
+{
+	if (map != NULL)
+		munmap(map, len);
 }

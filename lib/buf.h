@@ -47,4 +47,13 @@ int	 es_buf_read_file(struct es_buf *, const char *);
  */
 int	 es_buf_read_file_max(struct es_buf *, const char *, size_t max);
 
+/*
+ * Maps the regular file path read-only, for a big input read once
+ * (no copy, no growing buffer): 0 with *map and *len, 1 when path is
+ * not a regular file or is empty (read it with es_buf_read_file()),
+ * -1 with errno.  es_buf_unmap() releases it.
+ */
+int	 es_buf_map_file(const char *path, void **map, size_t *len);
+void	 es_buf_unmap(void *map, size_t len);
+
 #endif

@@ -93,8 +93,6 @@ static int	 cluster_doc_read(struct cluster_spec *,
 		    struct es_err *);
 static int	 cluster_qty_positive(const char *, const char *, int,
 		    int64_t *, struct es_err *);
-static long long cluster_now_ms(void);
-static void	 cluster_sts_ref(struct kube_ref *, const char *);
 static int	 cluster_op_wait(const struct cluster_op *,
 		    const struct kube_ref *, long long, int (*)(void *,
 		    const cJSON *, struct es_buf *, struct es_err *), void *,
@@ -1084,17 +1082,7 @@ cluster_meta_scale_check(struct store *st, const char *ns,
 
 /* ---- lifecycle verbs ------------------------------------------------ */
 
-static long long
-cluster_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The StatefulSet of the service in ns. */
-static void
+void
 cluster_sts_ref(struct kube_ref *ref, const char *ns)
 {
 	memset(ref, 0, sizeof *ref);
@@ -1103,6 +1091,16 @@ cluster_sts_ref(struct kube_ref *ref, const char *ns)
 	ref->resource = "statefulsets";
 	ref->namespace = ns;
 	ref->name = CLUSTEROBJ_STS;
+}
+
+int
+cluster_replicas(struct kube_client *kc, const char *ns, long *replicas,
+    struct es_err *err)
+{
+	struct kube_ref ref;
+
+	cluster_sts_ref(&ref, ns);
+	return kube_scale_get(kc, &ref, replicas, err);
 }
 
 /* kube_wait with the op's progress and timeout. */
@@ -1191,11 +1189,33 @@ cluster_scale_check(struct store *st, const cJSON *rec, long long replicas,
 }
 
 int
-cluster_scale(const struct cluster_op *op, const cJSON *rec,
-    long long replicas, struct es_err *err)
+cluster_scale_claimed(const struct cluster_op *op, const char *ns,
+    long long replicas, const char *prev, struct es_err *err)
 {
 	struct kube_ref ref;
 	struct es_err e2 = ES_ERR_INIT;
+	int rc;
+
+	cluster_sts_ref(&ref, ns);
+	rc = kube_scale_set(op->kc, &ref, (long)replicas, NULL, err);
+	if (rc == 0 && op->wait)
+		rc = cluster_op_wait(op, &ref, op->timeout_ms,
+		    kube_cond_rollout, NULL, err);
+	if (rc == 0 && cluster_meta_scaled(op->st, ns, replicas, op->now,
+	    err) == 0 && cluster_meta_set_status(op->st, ns, "running", NULL,
+	    op->now, err) == 0)
+		return 0;
+	if (cluster_meta_set_status(op->st, ns, prev, err->msg, op->now,
+	    &e2) == -1)
+		es_err_prefix(err, "the status could not be restored (%s)",
+		    e2.msg);
+	return -1;
+}
+
+int
+cluster_scale(const struct cluster_op *op, const cJSON *rec,
+    long long replicas, struct es_err *err)
+{
 	const char *ns = kube_str(rec, "namespace");
 	char *prev;
 	int how, rc;
@@ -1204,30 +1224,12 @@ cluster_scale(const struct cluster_op *op, const cJSON *rec,
 	    cluster_prove(op->kc, rec, &how, err) == -1)
 		return -1;
 	prev = xstrdup(kube_str(rec, "status"));
-	if (cluster_meta_set_status(op->st, ns, "scaling", NULL, op->now,
-	    err) == -1) {
-		free(prev);
-		return -1;
-	}
-	cluster_sts_ref(&ref, ns);
-	rc = kube_scale_set(op->kc, &ref, (long)replicas, NULL, err);
-	if (rc == 0 && op->wait)
-		rc = cluster_op_wait(op, &ref, op->timeout_ms,
-		    kube_cond_rollout, NULL, err);
-	if (rc == -1) {
-		if (cluster_meta_set_status(op->st, ns, prev, err->msg,
-		    op->now, &e2) == -1)
-			es_err_prefix(err, "the status could not be restored "
-			    "(%s)", e2.msg);
-		free(prev);
-		return -1;
-	}
+	rc = cluster_meta_set_status(op->st, ns, "scaling", NULL, op->now,
+	    err);
+	if (rc == 0)
+		rc = cluster_scale_claimed(op, ns, replicas, prev, err);
 	free(prev);
-	if (cluster_meta_scaled(op->st, ns, replicas, op->now, err) == -1 ||
-	    cluster_meta_set_status(op->st, ns, "running", NULL, op->now,
-	    err) == -1)
-		return -1;
-	return 0;
+	return rc;
 }
 
 /* A pod replaced: the same name, another uid, Ready. */
@@ -1306,11 +1308,11 @@ cluster_restart(const struct cluster_op *op, const cJSON *rec,
 		if (kube_delete(op->kc, &ref, &d, NULL, err) == -1)
 			goto fail;
 	}
-	start = cluster_now_ms();
+	start = util_mono_ms();
 	*out = cJSON_CreateArray();
 	cJSON_ArrayForEach(o, pods) {
 		ref.name = kube_str(o, "metadata.name");
-		left = op->timeout_ms - (cluster_now_ms() - start);
+		left = op->timeout_ms - (util_mono_ms() - start);
 		if (cluster_op_wait(op, &ref, left, cluster_cond_replaced,
 		    (void *)(uintptr_t)kube_str(o, "metadata.uid"),
 		    err) == -1)

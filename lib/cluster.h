@@ -228,6 +228,7 @@ int	 cluster_meta_scaled(struct store *, const char *namespace,
  * that the live namespace is the record's (cluster_prove).
  */
 struct kube_client;
+struct kube_ref;
 
 /* How cluster_prove found the namespace. */
 #define CLUSTER_NS_GONE		0	/* it does not exist */
@@ -247,6 +248,10 @@ struct cluster_op {
 	void			*progress_arg;
 };
 
+/* The kube_ref of the StatefulSet of the service in namespace. */
+struct kube_ref;
+void	 cluster_sts_ref(struct kube_ref *, const char *namespace);
+
 /* What delete removes by name, in this order (ends with NULLs). */
 struct cluster_victim {
 	const char	*resource;
@@ -261,6 +266,11 @@ extern const struct cluster_victim cluster_victims[];
 int	 cluster_pods(struct kube_client *, const char *namespace,
 	    const char *pod, cJSON **out, struct es_err *err);
 
+/* The StatefulSet of the service in namespace (borrows namespace). */
+void	 cluster_sts_ref(struct kube_ref *, const char *namespace);
+/* Its replicas now, through the scale subresource. */
+int	 cluster_replicas(struct kube_client *, const char *namespace,
+	    long *replicas, struct es_err *err);
 /*
  * Takes the lock of the service in namespace (released by
  * store_unlock).  ES_ECONFLICT "Locked" when another esctl holds it.
@@ -287,6 +297,15 @@ int	 cluster_scale_check(struct store *, const cJSON *rec,
  */
 int	 cluster_scale(const struct cluster_op *, const cJSON *rec,
 	    long long replicas, struct es_err *err);
+/*
+ * The part of cluster_scale after the claim, for a caller that set the
+ * status of the service in namespace to "scaling" itself (autoscale
+ * does it with a compare-and-set): scales, waits (op->wait), records;
+ * on failure the status goes back to prev with the error as message.
+ */
+int	 cluster_scale_claimed(const struct cluster_op *,
+	    const char *namespace, long long replicas, const char *prev,
+	    struct es_err *err);
 /*
  * Deletes the Elasticsearch pods (pod, or all of them) and waits until
  * each is replaced and ready.  *out: a new array of the pod names

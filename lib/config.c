@@ -96,6 +96,12 @@ const struct config_key config_keys[] = {
 	    "how long a stopping server waits for requests in flight" },
 	{ "metrics.retention", CONFIG_DURATION, NULL,
 	    "default age for metrics prune" },
+	{ "metrics.sync", CONFIG_STRING, NULL,
+	    "commit durability of metrics serve: normal or full" },
+	{ "metrics.tls_cert", CONFIG_STRING, NULL,
+	    "PEM certificate of metrics serve" },
+	{ "metrics.tls_key", CONFIG_STRING, NULL,
+	    "PEM key of metrics serve (mode 0600)" },
 	{ "metrics.alerts", CONFIG_SECTION, NULL, "alert thresholds" },
 	{ "metrics.alerts.cpu_usage", CONFIG_STRING, NULL,
 	    "CPU % at which to alert (default 90)" },
@@ -189,6 +195,8 @@ const struct config_key config_keys[] = {
 static const struct config_key *config_lookup(const char *);
 static int	 config_validate(struct config *, const struct doc_node *,
 		    const char *, struct es_err *);
+static int	 config_typed(const struct config *, const char *, int,
+		    const char *, const struct doc_node **, struct es_err *);
 
 static const struct config_key *
 config_lookup(const char *key)
@@ -438,20 +446,35 @@ config_get(const struct config *cfg, const char *key)
 	return doc_scalar(config_node(cfg, key));
 }
 
+/*
+ * The node of key, or NULL when key is unset or null (the caller's
+ * default); one that is not of type t (-1: any scalar) is an error
+ * saying it must be `must`.
+ */
+static int
+config_typed(const struct config *cfg, const char *key, int t,
+    const char *must, const struct doc_node **np, struct es_err *err)
+{
+	const struct doc_node *n = config_node(cfg, key);
+
+	*np = NULL;
+	if (n == NULL || n->type == DOC_NULL)
+		return 0;
+	if (t == -1 ? doc_scalar(n) == NULL : (int)n->type != t)
+		return config_error(cfg, n, err, "'%s' must be %s", key, must);
+	*np = n;
+	return 0;
+}
+
 int
 config_get_int(const struct config *cfg, const char *key, long long def,
     long long *out, struct es_err *err)
 {
-	const struct doc_node *n = config_node(cfg, key);
+	const struct doc_node *n;
 
-	if (n == NULL || n->type == DOC_NULL) {
-		*out = def;
-		return 0;
-	}
-	if (n->type != DOC_INT)
-		return config_error(cfg, n, err, "'%s' must be an integer",
-		    key);
-	*out = n->integer;
+	if (config_typed(cfg, key, DOC_INT, "an integer", &n, err) == -1)
+		return -1;
+	*out = n != NULL ? n->integer : def;
 	return 0;
 }
 
@@ -459,16 +482,12 @@ int
 config_get_bool(const struct config *cfg, const char *key, int def,
     int *out, struct es_err *err)
 {
-	const struct doc_node *n = config_node(cfg, key);
+	const struct doc_node *n;
 
-	if (n == NULL || n->type == DOC_NULL) {
-		*out = def;
-		return 0;
-	}
-	if (n->type != DOC_BOOL)
-		return config_error(cfg, n, err, "'%s' must be true or false",
-		    key);
-	*out = n->boolean;
+	if (config_typed(cfg, key, DOC_BOOL, "true or false", &n,
+	    err) == -1)
+		return -1;
+	*out = n != NULL ? n->boolean : def;
 	return 0;
 }
 
@@ -476,17 +495,16 @@ int
 config_get_duration_ms(const struct config *cfg, const char *key,
     long long def, long long *out, struct es_err *err)
 {
-	const struct doc_node *n = config_node(cfg, key);
+	static const char must[] = "a duration such as 30s or 10m";
+	const struct doc_node *n;
 	struct es_err e2 = ES_ERR_INIT;
 
-	if (n == NULL || n->type == DOC_NULL) {
-		*out = def;
-		return 0;
-	}
-	if (doc_scalar(n) == NULL ||
-	    util_parse_duration_ms(doc_scalar(n), key, out, &e2) == -1)
-		return config_error(cfg, n, err, "'%s' must be a duration "
-		    "such as 30s or 10m", key);
+	if (config_typed(cfg, key, -1, must, &n, err) == -1)
+		return -1;
+	*out = def;
+	if (n != NULL && util_parse_duration_ms(doc_scalar(n), key, out,
+	    &e2) == -1)
+		return config_error(cfg, n, err, "'%s' must be %s", key, must);
 	return 0;
 }
 

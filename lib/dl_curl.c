@@ -22,6 +22,9 @@
 	X(curl_easy_strerror) X(curl_easy_escape) X(curl_free)		\
 	X(curl_slist_append) X(curl_slist_free_all) X(curl_url)	\
 	X(curl_url_cleanup) X(curl_url_get) X(curl_url_set)		\
+	X(curl_url_strerror) X(curl_mime_init) X(curl_mime_free)	\
+	X(curl_mime_addpart) X(curl_mime_data) X(curl_mime_type)	\
+	X(curl_mime_encoder)						\
 	X(curl_multi_init) X(curl_multi_cleanup)			\
 	X(curl_multi_add_handle) X(curl_multi_remove_handle)		\
 	X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_info_read) \
@@ -176,6 +179,48 @@ CURLUcode
     unsigned int flags)
 {
 	return CURL_CALL(curl_url_set)(handle, what, part, flags);
+}
+
+const char *
+(curl_url_strerror)(CURLUcode code)
+{
+	return CURL_CALL(curl_url_strerror)(code);
+}
+
+curl_mime *
+(curl_mime_init)(CURL *easy)
+{
+	return CURL_CALL(curl_mime_init)(easy);
+}
+
+void
+(curl_mime_free)(curl_mime *mime)
+{
+	CURL_CALL(curl_mime_free)(mime);
+}
+
+curl_mimepart *
+(curl_mime_addpart)(curl_mime *mime)
+{
+	return CURL_CALL(curl_mime_addpart)(mime);
+}
+
+CURLcode
+(curl_mime_data)(curl_mimepart *part, const char *data, size_t datasize)
+{
+	return CURL_CALL(curl_mime_data)(part, data, datasize);
+}
+
+CURLcode
+(curl_mime_type)(curl_mimepart *part, const char *mimetype)
+{
+	return CURL_CALL(curl_mime_type)(part, mimetype);
+}
+
+CURLcode
+(curl_mime_encoder)(curl_mimepart *part, const char *encoding)
+{
+	return CURL_CALL(curl_mime_encoder)(part, encoding);
 }
 
 CURLM *

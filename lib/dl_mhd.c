@@ -22,7 +22,8 @@
 	X(MHD_lookup_connection_value) X(MHD_queue_response)		\
 	X(MHD_create_response_from_buffer) X(MHD_destroy_response)	\
 	X(MHD_add_response_header) X(MHD_get_connection_info)		\
-	X(MHD_get_daemon_info)
+	X(MHD_get_daemon_info) X(MHD_suspend_connection)		\
+	X(MHD_resume_connection)
 
 #define MHD_ENUM(name)	DL_##name,
 #define MHD_NAME(name)	#name,
@@ -129,4 +130,16 @@ const union MHD_DaemonInfo *
     ...)
 {
 	return MHD_CALL(MHD_get_daemon_info)(d, type);
+}
+
+void
+(MHD_suspend_connection)(struct MHD_Connection *c)
+{
+	MHD_CALL(MHD_suspend_connection)(c);
+}
+
+void
+(MHD_resume_connection)(struct MHD_Connection *c)
+{
+	MHD_CALL(MHD_resume_connection)(c);
 }

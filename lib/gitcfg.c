@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <git2.h>
 
 #include "gitcfg.h"
@@ -90,15 +92,35 @@ gitcfg_url_release(struct gitcfg_url *u)
 	memset(u, 0, sizeof *u);
 }
 
+/* The part of u, NULL if it is absent or empty; caller frees. */
+static char *
+gitcfg_url_part(CURLU *u, CURLUPart what)
+{
+	char *v = NULL, *s;
+
+	if (curl_url_get(u, what, &v, 0) != CURLUE_OK || v == NULL ||
+	    *v == '\0') {
+		curl_free(v);
+		return NULL;
+	}
+	s = xstrdup(v);
+	curl_free(v);
+	return s;
+}
+
 /*
- * Splits URL[#REF[:PATH]] and moves userinfo out of the URL.  Error
- * messages show the URL without its credentials.
+ * Splits URL[#REF[:PATH]] with libcurl's URL parser and moves userinfo
+ * out of the URL.  Error messages show the URL without its credentials.
+ * libcurl reads one to three slashes after the scheme ("https:///x" as
+ * host x); a GitLab URL needs exactly "scheme://" and a host.
  */
 static int
 gitcfg_parse_url(const char *url, struct gitcfg_url *u, struct es_err *err)
 {
-	const char *hash, *rest, *slash, *at, *scheme_end, *p;
-	char *base = NULL, *shown = NULL, *frag, *colon;
+	CURLU *cu;
+	CURLUcode rc;
+	char *scheme = NULL, *path = NULL, *frag, *colon, *clean = NULL;
+	const char *p;
 	size_t slen;
 	int http;
 
@@ -111,68 +133,67 @@ gitcfg_parse_url(const char *url, struct gitcfg_url *u, struct es_err *err)
 			return es_err_set(err, ES_EUSAGE, "InvalidURL",
 			    "invalid GitLab URL: it contains a space or a "
 			    "control character");
-	hash = strchr(url, '#');
-	base = hash ? xstrndup(url, (size_t)(hash - url)) : xstrdup(url);
-	scheme_end = strstr(base, "://");
-	if (scheme_end == NULL) {
+	if ((cu = curl_url()) == NULL)
+		fatal("curl_url: out of memory");
+	rc = curl_url_set(cu, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (rc == CURLUE_OK)
+		scheme = gitcfg_url_part(cu, CURLUPART_SCHEME);
+	if (rc == CURLUE_BAD_SCHEME || rc == CURLUE_NO_SCHEME ||
+	    (rc == CURLUE_OK && (scheme == NULL ||
+	    strncasecmp(url + strlen(scheme), "://", 3) != 0))) {
+		p = strchr(url, '#');
 		es_err_set(err, ES_EUSAGE, "InvalidURL", "invalid GitLab URL "
-		    "'%s': use https://HOST/GROUP/REPO.git[#REF[:PATH]] (or "
-		    "http:// or file://)", base);
+		    "'%.*s': use https://HOST/GROUP/REPO.git[#REF[:PATH]] (or "
+		    "http:// or file://)", p != NULL ? (int)(p - url) :
+		    (int)strlen(url), url);
 		goto fail;
 	}
-	slen = (size_t)(scheme_end - base);
-	rest = scheme_end + 3;
-	http = (slen == 5 && strncmp(base, "https", 5) == 0) ||
-	    (slen == 4 && strncmp(base, "http", 4) == 0);
-	if (!http && !(slen == 4 && strncmp(base, "file", 4) == 0)) {
+	slen = rc == CURLUE_OK ? strlen(scheme) : 0;
+	http = rc == CURLUE_OK && (strcmp(scheme, "https") == 0 ||
+	    strcmp(scheme, "http") == 0);
+	if (rc == CURLUE_OK && !http && strcmp(scheme, "file") != 0) {
 		es_err_set(err, ES_EUSAGE, "InvalidURL", "invalid GitLab URL: "
-		    "scheme '%.*s' is not supported (use https, http or file)",
-		    (int)slen, base);
+		    "scheme '%s' is not supported (use https, http or file)",
+		    scheme);
 		goto fail;
 	}
-	if (http) {
-		slash = strchr(rest, '/');
-		at = memchr(rest, '@', slash ? (size_t)(slash - rest) :
-		    strlen(rest));
-		if (at != NULL) {
-			char *ui = xstrndup(rest, (size_t)(at - rest));
-
-			colon = strchr(ui, ':');
-			if (colon != NULL) {
-				u->pass = xstrdup(colon + 1);
-				*colon = '\0';
-			}
-			u->user = *ui ? xstrdup(ui) : NULL;
-			memset(ui, 0, strlen(ui));
-			free(ui);
-			rest = at + 1;
-		}
-		slash = strchr(rest, '/');
-		u->clean = xasprintf("%.*s://%s", (int)slen, base, rest);
-		shown = u->clean;
-		if (slash == rest || *rest == '\0' || rest[0] == ':') {
-			es_err_set(err, ES_EUSAGE, "InvalidURL",
-			    "invalid GitLab URL '%s': no host", shown);
-			goto fail;
-		}
-		if (slash == NULL || slash[1] == '\0') {
-			es_err_set(err, ES_EUSAGE, "InvalidURL",
-			    "invalid GitLab URL '%s': no repository path",
-			    shown);
-			goto fail;
-		}
-	} else {
-		u->clean = xstrdup(base);
-		if (*rest != '/' || rest[1] == '\0') {
-			es_err_set(err, ES_EUSAGE, "InvalidURL",
-			    "invalid GitLab URL '%s': a file URL needs an "
-			    "absolute path (file:///srv/git/repo.git)",
-			    u->clean);
-			goto fail;
-		}
+	if (rc == CURLUE_BAD_FILE_URL || (rc == CURLUE_OK && !http &&
+	    url[slen + 3] != '/')) {
+		es_err_set(err, ES_EUSAGE, "InvalidURL", "invalid GitLab URL: "
+		    "a file URL needs an absolute path "
+		    "(file:///srv/git/repo.git)");
+		goto fail;
 	}
-	if (hash != NULL && hash[1] != '\0') {
-		frag = xstrdup(hash + 1);
+	if (rc == CURLUE_NO_HOST || rc == CURLUE_BAD_HOSTNAME ||
+	    (rc == CURLUE_OK && http && url[slen + 3] == '/')) {
+		es_err_set(err, ES_EUSAGE, "InvalidURL", "invalid GitLab URL: "
+		    "no host");
+		goto fail;
+	}
+	if (rc != CURLUE_OK) {
+		es_err_set(err, ES_EUSAGE, "InvalidURL", "invalid GitLab URL: "
+		    "%s", curl_url_strerror(rc));
+		goto fail;
+	}
+	u->user = gitcfg_url_part(cu, CURLUPART_USER);
+	u->pass = gitcfg_url_part(cu, CURLUPART_PASSWORD);
+	frag = gitcfg_url_part(cu, CURLUPART_FRAGMENT);
+	path = gitcfg_url_part(cu, CURLUPART_PATH);
+	if (curl_url_set(cu, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(cu, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(cu, CURLUPART_OPTIONS, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(cu, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(cu, CURLUPART_URL, &clean, 0) != CURLUE_OK)
+		fatal("curl_url: out of memory");
+	u->clean = xstrdup(clean);
+	curl_free(clean);
+	if (path == NULL || strcmp(path, "/") == 0) {
+		es_err_set(err, ES_EUSAGE, "InvalidURL", "invalid GitLab URL "
+		    "'%s': no repository path", u->clean);
+		free(frag);
+		goto fail;
+	}
+	if (frag != NULL) {
 		colon = strchr(frag, ':');
 		if (colon != NULL) {
 			*colon = '\0';
@@ -183,10 +204,14 @@ gitcfg_parse_url(const char *url, struct gitcfg_url *u, struct es_err *err)
 			u->ref = xstrdup(frag);
 		free(frag);
 	}
-	free(base);
+	free(scheme);
+	free(path);
+	curl_url_cleanup(cu);
 	return 0;
 fail:
-	free(base);
+	free(scheme);
+	free(path);
+	curl_url_cleanup(cu);
 	gitcfg_url_release(u);
 	return -1;
 }

@@ -63,6 +63,7 @@ struct httpd {
 	pthread_mutex_t		 mu;		/* inflight, buckets */
 	pthread_cond_t		 idle;
 	unsigned		 inflight;
+	unsigned		 deferred;	/* of inflight, deferred */
 	struct httpd_bucket	*buckets;
 	sigset_t		 sigs;
 };
@@ -89,7 +90,13 @@ struct httpd_conn {
 	int			 refused;	/* answered already */
 	int			 too_large;
 	int			 status;
+	struct httpd_response	 resp;		/* the handler's answer */
+	int			 deferred;	/* httpd_defer() called */
+	int			 state;		/* of a deferred answer */
 };
+
+/* httpd_conn.state (atomic): who comes first, suspend or resume. */
+enum { HTTPD_RUNNING, HTTPD_SUSPENDED, HTTPD_READY };
 
 static double	 httpd_mono(void);
 static int	 httpd_parse_listen(struct httpd *, const char *,
@@ -320,19 +327,23 @@ httpd_start(struct httpd *h, struct es_err *err)
 		pthread_sigmask(SIG_BLOCK, &all, NULL);
 	}
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	    MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (h->v6)
 		flags |= MHD_USE_IPv6;
 	if (h->tls_cert != NULL)
 		flags |= MHD_USE_TLS;
 	n = 0;
+	/*
+	 * The logger first: libmicrohttpd prints to stderr itself about
+	 * any option processed before it (and says so on stderr).
+	 */
+	HTTPD_OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)httpd_mhd_log, h);
 	HTTPD_OPT(MHD_OPTION_SOCK_ADDR, 0, &h->sa);
 	HTTPD_OPT(MHD_OPTION_THREAD_POOL_SIZE, h->cfg.threads, NULL);
 	HTTPD_OPT(MHD_OPTION_CONNECTION_LIMIT, h->cfg.max_connections, NULL);
 	HTTPD_OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->cfg.per_ip, NULL);
 	HTTPD_OPT(MHD_OPTION_CONNECTION_TIMEOUT, h->cfg.idle_timeout, NULL);
 	HTTPD_OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)httpd_completed, h);
-	HTTPD_OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)httpd_mhd_log, h);
 	if (h->tls_cert != NULL) {
 		HTTPD_OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert);
 		HTTPD_OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key);
@@ -423,7 +434,14 @@ httpd_stop(struct httpd *h, unsigned drain_ms, unsigned *unfinished)
 	while (h->inflight > 0 && rc == 0)
 		rc = pthread_cond_timedwait(&h->idle, &h->mu, &ts);
 	if (unfinished != NULL)
-		*unfinished = h->inflight;
+		*unfinished = h->inflight - h->deferred;
+	/*
+	 * A deferred request's connection is suspended, and libmicrohttpd
+	 * cannot be stopped with one suspended: its answer is promised
+	 * (httpd_resume), so wait for it past drain_ms.
+	 */
+	while (h->deferred > 0)
+		pthread_cond_wait(&h->idle, &h->mu);
 	pthread_mutex_unlock(&h->mu);
 	MHD_stop_daemon(h->d);
 	h->d = NULL;
@@ -489,6 +507,7 @@ httpd_response_release(struct httpd_response *r)
 	}
 	free(r->ctype);
 	es_buf_release(&r->body);
+	httpd_response_init(r);
 }
 
 /* Queues r on the connection (and records its status). */
@@ -658,22 +677,79 @@ httpd_access(void *arg, struct MHD_Connection *c, const char *url,
 		*data_size = 0;
 		return MHD_YES;
 	}
-	if (hc->refused)
+	if (hc->refused) {
+		/* called again once a deferred answer resumed c */
+		if (hc->deferred == 1 && __atomic_load_n(&hc->state,
+		    __ATOMIC_ACQUIRE) == HTTPD_READY) {
+			hc->deferred = 2;
+			ret = httpd_queue(hc, &hc->resp);
+			httpd_response_release(&hc->resp);
+			return ret;
+		}
 		return MHD_YES;
+	}
 	hc->refused = 1;
-	httpd_response_init(&r);
+	httpd_response_init(&hc->resp);
 	if (hc->too_large) {
-		httpd_set_header(&r, MHD_HTTP_HEADER_CONNECTION, "close");
-		httpd_reply_error(&r, 413, "PayloadTooLarge", "request body is "
-		    "over the limit of %zu bytes", h->cfg.max_body);
+		httpd_set_header(&hc->resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+		httpd_reply_error(&hc->resp, 413, "PayloadTooLarge", "request "
+		    "body is over the limit of %zu bytes", h->cfg.max_body);
 	} else {
 		hc->req.body = hc->body.data;
 		hc->req.body_len = hc->body.len;
-		httpd_dispatch(hc, &r);
+		httpd_dispatch(hc, &hc->resp);
 	}
-	ret = httpd_queue(hc, &r);
-	httpd_response_release(&r);
+	if (hc->deferred) {
+		int expect = HTTPD_RUNNING;
+
+		if (__atomic_load_n(&hc->state, __ATOMIC_ACQUIRE) ==
+		    HTTPD_READY) {
+			hc->deferred = 2;
+			goto answer;
+		}
+		/*
+		 * Suspended first, then marked: httpd_resume() resumes c
+		 * only once it is suspended; if the answer came in between,
+		 * this thread resumes it.
+		 */
+		MHD_suspend_connection(c);
+		if (!__atomic_compare_exchange_n(&hc->state, &expect,
+		    HTTPD_SUSPENDED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			MHD_resume_connection(c);
+		return MHD_YES;
+	}
+answer:
+	ret = httpd_queue(hc, &hc->resp);
+	httpd_response_release(&hc->resp);
 	return ret;
+}
+
+struct httpd_response *
+httpd_defer(const struct httpd_request *req)
+{
+	struct httpd_conn *hc = req->priv;
+
+	hc->deferred = 1;
+	pthread_mutex_lock(&hc->h->mu);
+	hc->h->deferred++;
+	pthread_mutex_unlock(&hc->h->mu);
+	return &hc->resp;
+}
+
+void
+httpd_resume(const struct httpd_request *req)
+{
+	struct httpd_conn *hc = req->priv;
+	struct MHD_Connection *c = hc->c;
+	int expect = HTTPD_RUNNING;
+
+	/* Not suspended yet: the access handler will see READY. */
+	if (__atomic_compare_exchange_n(&hc->state, &expect, HTTPD_READY, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&hc->state, HTTPD_READY, __ATOMIC_RELEASE);
+	MHD_resume_connection(c);
 }
 
 /* End of a request (answered or not): log it, free its state. */
@@ -683,15 +759,18 @@ httpd_completed(void *arg, struct MHD_Connection *c, void **con_cls,
 {
 	struct httpd *h = arg;
 	struct httpd_conn *hc = *con_cls;
+	int deferred;
 
 	(void)c;
 	(void)toe;
 	if (hc == NULL)
 		return;
+	deferred = hc->deferred != 0;
 	if (h->cfg.log != NULL)
 		h->cfg.log(h->cfg.log_arg, &hc->req, hc->status,
 		    (httpd_mono() - hc->start) * 1000.0);
 	es_buf_release(&hc->body);
+	httpd_response_release(&hc->resp);
 	free(hc->method);
 	free(hc->path);
 	free(hc);
@@ -699,7 +778,9 @@ httpd_completed(void *arg, struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_lock(&h->mu);
 	if (h->inflight > 0)
 		h->inflight--;
-	if (h->inflight == 0)
+	if (deferred && h->deferred > 0)
+		h->deferred--;
+	if (h->inflight == 0 || deferred)
 		pthread_cond_broadcast(&h->idle);
 	pthread_mutex_unlock(&h->mu);
 }

@@ -143,6 +143,17 @@ int	 httpd_content_type_is(const struct httpd_request *,
 int	 httpd_require_bearer(const struct httpd_request *,
 	    struct httpd_response *, const char *token);
 
+/*
+ * A handler that answers later (a queue served by another thread) calls
+ * httpd_defer() and returns: the connection is suspended (it holds no
+ * worker thread) until httpd_resume().  The response to fill is returned;
+ * fill it from any thread, then call httpd_resume(req) exactly once:
+ * after that neither req nor the response may be touched.  Shutdown
+ * (httpd_stop) waits for every deferred answer, past drain_ms.
+ */
+struct httpd_response *httpd_defer(const struct httpd_request *req);
+void	 httpd_resume(const struct httpd_request *req);
+
 /* Answers status with body (copied) of content type ctype. */
 void	 httpd_reply(struct httpd_response *, int status, const char *ctype,
 	    const void *body, size_t len);

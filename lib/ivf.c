@@ -1392,13 +1392,22 @@ struct ivf_gemm_batch {
 struct ivf_gemm_job {
 	struct ivf_gemm_batch		*b;
 	int				 t;
+	double				 cpu[3];	/* per phase */
 	uint64_t			 scanned;
 	uint64_t			 rescored;
 	uint64_t			 coarse_exact;	/* centroids ranked */
 };
 
-/* Queries per sgemm of the batch's coarse step (G: IVF_COARSE_QB x nlist). */
+/*
+ * Queries per sgemm of the batch's coarse step: blocks of G (queries x
+ * nlist) of about IVF_COARSE_G floats, at least IVF_COARSE_QB queries.
+ * OpenBLAS packs the centroids once per call, so small blocks re-read
+ * (and re-pack) all the centroids every few queries: at d 960 and nlist
+ * 1,024 that is 3.9 MB per 64 queries.
+ */
 #define IVF_COARSE_QB		64
+#define IVF_COARSE_QBMAX	1024
+#define IVF_COARSE_G		(1 << 20)
 
 /* Float max-heap push of the nprobe smallest values (top: the largest). */
 static void
@@ -1445,22 +1454,30 @@ ivf_gemm_coarse(void *arg)
 	struct ivf_gemm_batch *b = j->b;
 	const struct ivf_index *ix = b->ix;
 	size_t d = ix->h.dim, nlist = ix->h.nlist, q0, q1, qi, qb, nbq, i, r;
+	size_t qbmax;
+	uint64_t nex = 0;
 	int nprobe = b->o->nprobe, nh, l;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap ch;
 	struct ivf_hit *tmp;
-	float *g, *hp, qn, xq, gamma, lim, cm, ex;
-	const float *q, *gr;
+	float *g, *hp, qn, xq, gamma, lim, cm, ex, a, thr;
+	const float *q;
+	float *gr;
 
 	gamma = (float)((double)(d + 16) * IVF_U * 2);
 	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
 	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
-	g = xreallocarray(NULL, IVF_COARSE_QB * nlist, sizeof *g);
+	qbmax = IVF_COARSE_G / nlist;
+	if (qbmax < IVF_COARSE_QB)
+		qbmax = IVF_COARSE_QB;
+	if (qbmax > IVF_COARSE_QBMAX)
+		qbmax = IVF_COARSE_QBMAX;
+	g = xreallocarray(NULL, qbmax * nlist, sizeof *g);
 	hp = xreallocarray(NULL, (size_t)nprobe, sizeof *hp);
 	tmp = xreallocarray(NULL, (size_t)nprobe, sizeof *tmp);
 	ivf_heap_init(&ch, nprobe);
 	for (qb = q0; qb < q1; qb += nbq) {
-		nbq = q1 - qb < IVF_COARSE_QB ? q1 - qb : IVF_COARSE_QB;
+		nbq = q1 - qb < qbmax ? q1 - qb : qbmax;
 		blas_sgemm_nt(b->o->blas, (int)nbq, (int)nlist, (int)d, -2.0f,
 		    b->q + qb * d, (int)d, ix->centroids, (int)d, 0.0f, g,
 		    (int)nlist);
@@ -1471,21 +1488,33 @@ ivf_gemm_coarse(void *arg)
 			qn = 0;
 			for (i = 0; i < d; i++)
 				qn += q[i] * q[i];
+			/*
+			 * One pass over the row: approximate distances
+			 * kept in place, the heap touched only by what
+			 * beats its worst (one compare for the rest).
+			 */
 			nh = 0;
-			for (i = 0; i < nlist; i++)
-				ivf_fheap_push(hp, &nh, nprobe, gr[i] +
-				    ix->cnorm[i]);
+			thr = INFINITY;
+			for (i = 0; i < nlist; i++) {
+				a = gr[i] + ix->cnorm[i];
+				gr[i] = a;
+				if (!(a < thr))
+					continue;
+				ivf_fheap_push(hp, &nh, nprobe, a);
+				if (nh == nprobe)
+					thr = hp[0];
+			}
 			/* |approx - exact| <= half this, for any list */
 			cm = sqrtf(qn) + b->cmax;
 			lim = hp[0] + 4 * gamma * cm * cm;
 			ch.n = 0;
 			for (i = 0; i < nlist; i++) {
-				if (!(gr[i] + ix->cnorm[i] <= lim))
+				if (!(gr[i] <= lim))
 					continue;
 				ix->kern->l2_rows(q, ix->centroids + i * d, 1,
 				    d, &ex);
 				ivf_heap_push(&ch, ex, (int64_t)i);
-				j->coarse_exact++;
+				nex++;
 			}
 			ivf_heap_sorted(&ch, tmp);
 			for (l = 0; l < nprobe; l++)
@@ -1496,6 +1525,8 @@ ivf_gemm_coarse(void *arg)
 			    ix->xmax : 4 * gamma * xq * xq;
 		}
 	}
+	/* one write: the jobs of two threads may share a cache line */
+	j->coarse_exact += nex;
 	ivf_heap_release(&ch);
 	free(g);
 	free(hp);
@@ -1521,6 +1552,7 @@ ivf_gemm_lists(void *arg)
 	float *qbuf, *g, *lims, a;
 	const float *gr;
 	size_t *qs;
+	uint64_t nsc = 0;
 
 	qbuf = xreallocarray(NULL, IVF_GEMM_QB * d, sizeof(float));
 	lims = xreallocarray(NULL, IVF_GEMM_QB, sizeof(float));
@@ -1564,7 +1596,7 @@ ivf_gemm_lists(void *arg)
 				    (int)d, sim ? -1.0f : -2.0f,
 				    ix->vecs + xb * d, (int)d, qbuf, (int)d,
 				    0.0f, g, (int)nbq);
-				j->scanned += nbq * nbx;
+				nsc += nbq * nbx;
 				for (r = 0; r < nbq; r++)
 					lims[r] = ivf_gq_worst(&gq[qs[r]], k) +
 					    gq[qs[r]].margin;
@@ -1588,23 +1620,51 @@ ivf_gemm_lists(void *arg)
 			}
 		}
 	}
+	j->scanned += nsc;
 	free(qbuf);
 	free(lims);
 	free(g);
 	return NULL;
 }
 
-static int
-ivf_float_cmp(const void *a, const void *b)
+/* Selected candidates of one query in phase 3: positions, prefetched. */
+static size_t
+ivf_rescore_pick(const struct ivf_gemm_batch *b, size_t qi, float *hp,
+    uint32_t *pick)
 {
-	float x = *(const float *)a, y = *(const float *)b;
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_gq *s;
+	size_t i, np = 0, d = ix->h.dim, off;
+	int k = b->o->k, t, m, nh = 0;
+	float lim;
 
-	return x < y ? -1 : x > y;
+	/* the k-th best approximate distance over the threads' heaps */
+	for (t = 0; t < b->threads; t++) {
+		s = &b->gq[(size_t)t * b->nq + qi];
+		for (m = 0; m < s->ntop; m++)
+			ivf_fheap_push(hp, &nh, k, s->top[m]);
+	}
+	lim = nh >= k ? hp[0] + b->margin[qi] : INFINITY;
+	for (t = 0; t < b->threads; t++) {
+		s = &b->gq[(size_t)t * b->nq + qi];
+		for (i = 0; i < s->ncand; i++) {
+			if (s->cand_a[i] > lim)
+				continue;
+			pick[np++] = s->cand[i];
+			/* the vector was scanned lists ago: out of cache */
+			for (off = 0; off < d * sizeof(float); off += 64)
+				__builtin_prefetch((const char *)(ix->vecs +
+				    (size_t)s->cand[i] * d) + off);
+		}
+	}
+	return np;
 }
 
 /*
  * Phase 3, over queries: the threads' candidates within the margin of
- * the k-th best approximate distance are re-scored exactly.
+ * the k-th best approximate distance are re-scored exactly.  The next
+ * query's candidates are picked (and their vectors prefetched) before
+ * this query's are scored.
  */
 static void *
 ivf_gemm_rescore(void *arg)
@@ -1613,53 +1673,83 @@ ivf_gemm_rescore(void *arg)
 	struct ivf_gemm_batch *b = j->b;
 	const struct ivf_index *ix = b->ix;
 	const struct ivf_kern *kn = ix->kern;
-	size_t d = ix->h.dim, q0, q1, qi, i, p, nt;
-	int k = b->o->k, t, m;
+	size_t d = ix->h.dim, q0, q1, qi, i, p, t, maxc, np[2];
+	uint64_t nre = 0;
+	int k = b->o->k;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap h;
-	struct ivf_gq *s;
-	float *tops, lim, exact;
+	uint32_t *pick[2];
+	float *hp, exact;
 	const float *q;
 
 	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
 	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
-	tops = xreallocarray(NULL, (size_t)k * (size_t)b->threads,
-	    sizeof(float));
-	ivf_heap_init(&h, k);
+	if (q0 >= q1)
+		return NULL;
+	maxc = 0;
 	for (qi = q0; qi < q1; qi++) {
+		p = 0;
+		for (t = 0; t < (size_t)b->threads; t++)
+			p += b->gq[t * b->nq + qi].ncand;
+		if (p > maxc)
+			maxc = p;
+	}
+	hp = xreallocarray(NULL, (size_t)k, sizeof *hp);
+	pick[0] = xreallocarray(NULL, maxc + 1, sizeof **pick);
+	pick[1] = xreallocarray(NULL, maxc + 1, sizeof **pick);
+	ivf_heap_init(&h, k);
+	np[q0 & 1] = ivf_rescore_pick(b, q0, hp, pick[q0 & 1]);
+	for (qi = q0; qi < q1; qi++) {
+		if (qi + 1 < q1)
+			np[(qi + 1) & 1] = ivf_rescore_pick(b, qi + 1, hp,
+			    pick[(qi + 1) & 1]);
 		q = b->q + qi * d;
-		nt = 0;
-		for (t = 0; t < b->threads; t++) {
-			s = &b->gq[(size_t)t * b->nq + qi];
-			for (m = 0; m < s->ntop; m++)
-				tops[nt++] = s->top[m];
-		}
-		qsort(tops, nt, sizeof *tops, ivf_float_cmp);
-		lim = nt >= (size_t)k ? tops[k - 1] + b->margin[qi] :
-		    INFINITY;
 		h.n = 0;
-		for (t = 0; t < b->threads; t++) {
-			s = &b->gq[(size_t)t * b->nq + qi];
-			for (i = 0; i < s->ncand; i++) {
-				if (s->cand_a[i] > lim)
-					continue;
-				p = s->cand[i];
-				if (sim)
-					kn->ndot_rows(q, ix->vecs + p * d, 1, d,
-					    &exact);
-				else
-					kn->l2_rows(q, ix->vecs + p * d, 1, d,
-					    &exact);
-				j->rescored++;
-				ivf_heap_push(&h, exact, ix->ids[p]);
-			}
+		for (i = 0; i < np[qi & 1]; i++) {
+			p = pick[qi & 1][i];
+			if (sim)
+				kn->ndot_rows(q, ix->vecs + p * d, 1, d,
+				    &exact);
+			else
+				kn->l2_rows(q, ix->vecs + p * d, 1, d, &exact);
+			ivf_heap_push(&h, exact, ix->ids[p]);
 		}
+		nre += np[qi & 1];
 		ivf_heap_sorted(&h, b->out + qi * (size_t)k);
 	}
+	j->rescored += nre;
 	ivf_heap_release(&h);
-	free(tops);
+	free(hp);
+	free(pick[0]);
+	free(pick[1]);
 	return NULL;
 }
+
+static double
+ivf_thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs phase fn of the batch in a job, adding its thread CPU time. */
+#define IVF_GEMM_PHASE(name, fn, ph)					\
+static void *								\
+name(void *arg)								\
+{									\
+	struct ivf_gemm_job *j = arg;					\
+	double c0 = ivf_thread_cpu();					\
+									\
+	fn(arg);							\
+	j->cpu[ph] += ivf_thread_cpu() - c0;				\
+	return NULL;							\
+}
+IVF_GEMM_PHASE(ivf_gemm_coarse_job, ivf_gemm_coarse, 0)
+IVF_GEMM_PHASE(ivf_gemm_lists_job, ivf_gemm_lists, 1)
+IVF_GEMM_PHASE(ivf_gemm_rescore_job, ivf_gemm_rescore, 2)
 
 static int
 ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
@@ -1699,7 +1789,7 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	saved = blas_get_threads(o->blas);
 	blas_set_threads(o->blas, 1);
 	t0 = ivf_now();
-	ivf_run_threads(ivf_gemm_coarse, jobs, sizeof *jobs, threads);
+	ivf_run_threads(ivf_gemm_coarse_job, jobs, sizeof *jobs, threads);
 	t1 = ivf_now();
 	st->t_coarse = t1 - t0;
 	/* the queries of each list, in query order */
@@ -1718,10 +1808,10 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 			    (size_t)pi]]++] = qi;
 	t2 = ivf_now();
 	st->t_group = t2 - t1;
-	ivf_run_threads(ivf_gemm_lists, jobs, sizeof *jobs, threads);
+	ivf_run_threads(ivf_gemm_lists_job, jobs, sizeof *jobs, threads);
 	t1 = ivf_now();
 	st->t_lists = t1 - t2;
-	ivf_run_threads(ivf_gemm_rescore, jobs, sizeof *jobs, threads);
+	ivf_run_threads(ivf_gemm_rescore_job, jobs, sizeof *jobs, threads);
 	t2 = ivf_now();
 	st->t_rescore = t2 - t1;
 	blas_set_threads(o->blas, saved);
@@ -1729,6 +1819,11 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 		st->scanned += jobs[t].scanned;
 		st->rescored += jobs[t].rescored;
 		st->coarse_exact += jobs[t].coarse_exact;
+		for (pi = 0; pi < 3; pi++) {
+			st->cpu_sum[pi] += jobs[t].cpu[pi];
+			if (jobs[t].cpu[pi] > st->cpu_max[pi])
+				st->cpu_max[pi] = jobs[t].cpu[pi];
+		}
 	}
 	for (i = 0; i < nq * (size_t)threads; i++) {
 		free(b.gq[i].top);

@@ -167,6 +167,14 @@ struct ivf_search_stats {
 	double		 t_group;	/* queries grouped by list */
 	double		 t_lists;	/* list scan (sgemm + candidates) */
 	double		 t_rescore;	/* exact re-rank and merge */
+	/*
+	 * gemm mode: thread CPU seconds of the three parallel phases
+	 * (coarse, lists, rescore), summed over the threads and the
+	 * largest of one thread: sum / max is what the threads can
+	 * deliver over one, whatever the machine's load.
+	 */
+	double		 cpu_sum[3];
+	double		 cpu_max[3];
 };
 
 /*

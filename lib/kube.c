@@ -58,8 +58,6 @@ static int	 kube_setup(struct kube_client *, CURL *,
 static size_t	 kube_write_cb(char *, size_t, size_t, void *);
 static size_t	 kube_header_cb(char *, size_t, size_t, void *);
 static int	 kube_debug_cb(CURL *, curl_infotype, char *, size_t, void *);
-static long	 kube_now_ms(void);
-static void	 kube_sleep_ms(long);
 static long	 kube_backoff(struct kube_client *, int);
 static int	 kube_idempotent(const struct kube_request *);
 static const char *kube_reason_phrase(long);
@@ -111,28 +109,6 @@ static const struct kube_known {
 };
 
 /* ---- small helpers ------------------------------------------------- */
-
-static long
-kube_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-kube_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 /* xorshift64*: jitter only, seeded per client. */
 static uint64_t
@@ -245,30 +221,20 @@ kube_resource_namespaced(const char *group, const char *resource)
 	return -1;
 }
 
-/* Appends s percent-encoded (RFC 3986 unreserved kept). */
-static void
-kube_buf_add_enc(struct es_buf *b, const char *s, int query)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~' || (!query && *p == ':'))
-			es_buf_addch(b, *p);
-		else {
-			es_buf_addch(b, '%');
-			es_buf_addch(b, hex[*p >> 4]);
-			es_buf_addch(b, hex[*p & 15]);
-		}
-	}
-}
-
+/*
+ * Appends s percent-encoded by libcurl: everything but RFC 3986
+ * unreserved characters, so a ':' in a name goes as %3A, which the API
+ * server decodes like any other escape.
+ */
 void
-kube_buf_add_query_value(struct es_buf *b, const char *s)
+kube_buf_add_escaped(struct es_buf *b, const char *s)
 {
-	kube_buf_add_enc(b, s, 1);
+	char *e;
+
+	if ((e = curl_easy_escape(NULL, s, 0)) == NULL)
+		fatal("curl_easy_escape: out of memory");
+	es_buf_adds(b, e);
+	curl_free(e);
 }
 
 char *
@@ -283,19 +249,19 @@ kube_path(const struct kube_ref *r)
 	if (r->namespace != NULL && *r->namespace != '\0' &&
 	    strcmp(r->resource, "namespaces") != 0) {
 		es_buf_adds(&b, "/namespaces/");
-		kube_buf_add_enc(&b, r->namespace, 0);
+		kube_buf_add_escaped(&b, r->namespace);
 	}
 	es_buf_addf(&b, "/%s", r->resource);
 	if (r->name != NULL && *r->name != '\0') {
 		es_buf_addch(&b, '/');
-		kube_buf_add_enc(&b, r->name, 0);
+		kube_buf_add_escaped(&b, r->name);
 		if (r->subresource != NULL && *r->subresource != '\0')
 			es_buf_addf(&b, "/%s", r->subresource);
 	} else if (r->resource != NULL && strcmp(r->resource,
 	    "namespaces") == 0 && r->namespace != NULL && *r->namespace) {
 		/* a namespace addressed through ref->namespace */
 		es_buf_addch(&b, '/');
-		kube_buf_add_enc(&b, r->namespace, 0);
+		kube_buf_add_escaped(&b, r->namespace);
 	}
 	return es_buf_detach(&b, NULL);
 }
@@ -407,7 +373,7 @@ kube_open(const struct kube_config *cfg, const struct kube_opts *opts,
 	kc->ua = xasprintf("%s", kc->opts.user_agent ? kc->opts.user_agent :
 	    "esctl/" ESCTL_VERSION);
 	kc->opts.user_agent = kc->ua;
-	kc->rng = (uint64_t)kube_now_ms() * 0x9e3779b97f4a7c15ULL ^
+	kc->rng = (uint64_t)(long)util_mono_ms() * 0x9e3779b97f4a7c15ULL ^
 	    (uint64_t)getpid() ^ (uint64_t)(uintptr_t)kc;
 	if (kc->rng == 0)
 		kc->rng = 88172645463325252ULL;
@@ -906,7 +872,7 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 	struct curl_slist *hdrs = NULL;
 	CURLcode c = CURLE_OK;
 	curl_off_t ra;
-	long start = kube_now_ms(), t0, delay, status;
+	long start = (long)util_mono_ms(), t0, delay, status;
 	int attempt, idem = kube_idempotent(req), retry, sent_before = 0;
 	char why[CURL_ERROR_SIZE + 64];
 
@@ -928,9 +894,9 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 		resp->status = 0;
 		if (kube_setup(kc, kc->curl, req, &x, &hdrs, err) == -1)
 			return -1;
-		t0 = kube_now_ms();
+		t0 = (long)util_mono_ms();
 		c = curl_easy_perform(kc->curl);
-		resp->elapsed_ms = kube_now_ms() - t0;
+		resp->elapsed_ms = (long)util_mono_ms() - t0;
 		resp->attempts = attempt;
 		resp->maybe_sent = sent_before;
 		curl_slist_free_all(hdrs);
@@ -1008,7 +974,7 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 			delay = (long)(ra > 3600 ? 3600 : ra) * 1000;
 		if (status == 401)
 			delay = 0;
-		if (kube_now_ms() - start + delay > kc->opts.retry_total_ms) {
+		if ((long)util_mono_ms() - start + delay > kc->opts.retry_total_ms) {
 			es_log(kc->opts.log, ES_LOG_INFO, "%s %s: %s; not "
 			    "retrying: the retry time limit of %ld ms would be "
 			    "exceeded", req->method, req->path, why,
@@ -1019,7 +985,7 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 		    "%ld ms%s (attempt %d of %d)", req->method, req->path, why,
 		    delay, ra > 0 ? " as Retry-After asks" : "", attempt + 1,
 		    kc->opts.max_attempts);
-		kube_sleep_ms(delay);
+		util_sleep_ms(delay);
 	}
 	if (c == CURLE_OK)
 		return 0;	/* an HTTP answer, e.g. 503 after retries */
@@ -1285,17 +1251,17 @@ kube_list_page(struct kube_client *kc, const struct kube_ref *ref,
 	r.subresource = NULL;
 	if (o != NULL && o->label_selector != NULL && *o->label_selector) {
 		es_buf_adds(&q, "labelSelector=");
-		kube_buf_add_enc(&q, o->label_selector, 1);
+		kube_buf_add_escaped(&q, o->label_selector);
 	}
 	if (o != NULL && o->field_selector != NULL && *o->field_selector) {
 		es_buf_addf(&q, "%sfieldSelector=", q.len ? "&" : "");
-		kube_buf_add_enc(&q, o->field_selector, 1);
+		kube_buf_add_escaped(&q, o->field_selector);
 	}
 	if (limit > 0)
 		es_buf_addf(&q, "%slimit=%ld", q.len ? "&" : "", limit);
 	if (cont != NULL && *cont != '\0') {
 		es_buf_addf(&q, "%scontinue=", q.len ? "&" : "");
-		kube_buf_add_enc(&q, cont, 1);
+		kube_buf_add_escaped(&q, cont);
 	}
 	rc = kube_json_call(kc, "GET", &r, q.data, NULL, NULL, 0, out, err);
 	es_buf_release(&q);
@@ -1845,7 +1811,7 @@ kube_log_path(const struct kube_log_target *t, const struct kube_log_opts *o)
 #define KUBE_Q (q++ ? "&" : "?")
 	if (t->container != NULL) {
 		es_buf_addf(&b, "%scontainer=", KUBE_Q);
-		kube_buf_add_enc(&b, t->container, 1);
+		kube_buf_add_escaped(&b, t->container);
 	}
 	if (o != NULL && o->follow)
 		es_buf_addf(&b, "%sfollow=true", KUBE_Q);
@@ -1853,7 +1819,7 @@ kube_log_path(const struct kube_log_target *t, const struct kube_log_opts *o)
 		es_buf_addf(&b, "%ssinceSeconds=%ld", KUBE_Q, o->since_seconds);
 	if (o != NULL && o->since_time != NULL) {
 		es_buf_addf(&b, "%ssinceTime=", KUBE_Q);
-		kube_buf_add_enc(&b, o->since_time, 1);
+		kube_buf_add_escaped(&b, o->since_time);
 	}
 	if (o != NULL && o->tail_set && o->tail_lines >= 0)
 		es_buf_addf(&b, "%stailLines=%ld", KUBE_Q, o->tail_lines);
@@ -2046,7 +2012,7 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 	struct es_buf status = ES_BUF_INIT, line = ES_BUF_INIT;
 	struct es_err e2 = ES_ERR_INIT;
 	cJSON *obj = NULL;
-	long start = kube_now_ms(), timeout, poll, pmax, left;
+	long start = (long)util_mono_ms(), timeout, poll, pmax, left;
 	int done, rc = -1;
 
 	if (last != NULL)
@@ -2076,13 +2042,13 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 			es_buf_reset(&line);
 			es_buf_addf(&line, "%s/%s: %s (%lds)", ref->resource,
 			    ref->name ? ref->name : "", status.len ?
-			    status.data : "waiting", (kube_now_ms() - start) /
+			    status.data : "waiting", ((long)util_mono_ms() - start) /
 			    1000);
 			w->progress(w->progress_arg, line.data);
 		}
 		if (done == 1)
 			break;
-		left = timeout - (kube_now_ms() - start);
+		left = timeout - ((long)util_mono_ms() - start);
 		if (left <= 0) {
 			es_err_set(err, ES_EREMOTE, "Timeout", "timed out "
 			    "after %lds waiting for %s '%s'%s%s%s: %s",
@@ -2094,7 +2060,7 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 			    status.data : "not ready");
 			goto out;
 		}
-		kube_sleep_ms(poll < left ? poll : left);
+		util_sleep_ms(poll < left ? poll : left);
 		poll = poll * 3 / 2;
 		if (poll > pmax)
 			poll = pmax;

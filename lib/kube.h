@@ -140,8 +140,11 @@ int		 kube_resource_namespaced(const char *group,
  * scale"), names percent-encoded.  Returns a new string; caller frees.
  */
 char		*kube_path(const struct kube_ref *);
-/* Appends s percent-encoded for a query value. */
-void		 kube_buf_add_query_value(struct es_buf *, const char *s);
+/*
+ * Appends s percent-encoded by curl_easy_escape (all but RFC 3986
+ * unreserved), for a path segment or a query value.
+ */
+void		 kube_buf_add_escaped(struct es_buf *, const char *s);
 
 /* ---- the request core --------------------------------------------- */
 

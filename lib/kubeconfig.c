@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "base64.h"
 #include "buf.h"
 #include "doc.h"
@@ -770,7 +772,9 @@ kc_select(struct kube_config *kc, const char *context, struct es_err *err)
 	const struct kc_context *c;
 	const struct kc_user *u;
 	const char *want = context;
-	char *s;
+	char *s, *part = NULL;
+	CURLU *cu;
+	CURLUcode uc;
 	size_t i;
 
 	if (want == NULL || *want == '\0')
@@ -805,17 +809,36 @@ kc_select(struct kube_config *kc, const char *context, struct es_err *err)
 		    "cluster '%s' in '%s' has no server", c->cluster,
 		    kc->clusters[i].origin ? kc->clusters[i].origin :
 		    kc->source);
-	/* "host:6443" means https; no trailing slash */
+	/*
+	 * Read by libcurl's URL parser: "host:6443" means https; written
+	 * back as libcurl writes it, without a trailing slash.
+	 */
 	s = kc->clusters[i].server;
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) {
-		if (strstr(s, "://") != NULL)
-			return es_err_set(err, ES_EUSAGE, "InvalidKubeconfig",
-			    "server '%s' of cluster '%s': only https:// and "
-			    "http:// are supported", s, c->cluster);
-		kc->clusters[i].server = xasprintf("https://%s", s);
-		free(s);
-		s = kc->clusters[i].server;
-	}
+	if ((cu = curl_url()) == NULL)
+		fatal("curl_url: out of memory");
+	uc = curl_url_set(cu, CURLUPART_URL, s, CURLU_DEFAULT_SCHEME |
+	    CURLU_NON_SUPPORT_SCHEME);
+	if (uc == CURLUE_OK && curl_url_get(cu, CURLUPART_SCHEME, &part, 0) ==
+	    CURLUE_OK && strcmp(part, "https") != 0 &&
+	    strcmp(part, "http") != 0)
+		uc = CURLUE_UNSUPPORTED_SCHEME;
+	curl_free(part);
+	part = NULL;
+	if (uc == CURLUE_OK && curl_url_get(cu, CURLUPART_URL, &part, 0) !=
+	    CURLUE_OK)
+		fatal("curl_url: out of memory");
+	curl_url_cleanup(cu);
+	if (uc == CURLUE_UNSUPPORTED_SCHEME)
+		return es_err_set(err, ES_EUSAGE, "InvalidKubeconfig",
+		    "server '%s' of cluster '%s': only https:// and "
+		    "http:// are supported", s, c->cluster);
+	if (uc != CURLUE_OK)
+		return es_err_set(err, ES_EUSAGE, "InvalidKubeconfig",
+		    "server '%s' of cluster '%s': %s", s, c->cluster,
+		    curl_url_strerror(uc));
+	free(s);
+	s = kc->clusters[i].server = xstrdup(part);
+	curl_free(part);
 	while (strlen(s) > 8 && s[strlen(s) - 1] == '/')
 		s[strlen(s) - 1] = '\0';
 
@@ -1270,15 +1293,6 @@ kc_exec_env(const struct kube_config *kc, const struct kc_user *u)
 	return env;
 }
 
-static long
-kc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Last non-empty line of text, at most 300 bytes, for error messages. */
 static void
 kc_last_line(const char *s, char *buf, size_t len)
@@ -1365,10 +1379,10 @@ kc_run_exec(struct kube_config *kc, time_t now, long timeout_ms,
 	if (read(cerr[0], &child_errno, sizeof child_errno) !=
 	    (ssize_t)sizeof child_errno)
 		child_errno = 0;
-	deadline = kc_now_ms() + timeout_ms;
+	deadline = util_mono_ms() + timeout_ms;
 	open_fds = 2;
 	while (open_fds > 0) {
-		long left = deadline - kc_now_ms();
+		long left = deadline - util_mono_ms();
 
 		if (left <= 0) {
 			kill(pid, SIGKILL);

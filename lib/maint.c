@@ -51,6 +51,14 @@ static int		 maint_load_id(struct store *, long long, cJSON **,
 			    struct es_err *);
 static int		 maint_wrong(const cJSON *, const char *,
 			    struct es_err *);
+static int		 maint_changed(int, const cJSON *, const char *,
+			    struct es_err *);
+static int		 maint_load_in(struct store *, const char *,
+			    const char *, cJSON **, struct es_err *);
+static int		 maint_transition(struct store *, long long, time_t,
+			    const char *, const char *, const char *,
+			    const char *, const char *, const char *,
+			    const char *, struct es_err *);
 static int		 maint_enqueue(struct store *, const cJSON *,
 			    const char *, const char *, time_t,
 			    struct es_err *);
@@ -141,6 +149,55 @@ maint_wrong(const cJSON *o, const char *want, struct es_err *err)
 {
 	return es_err_set(err, ES_ECONFLICT, "WrongState", "order %s is %s, "
 	    "not %s", maint_s(o, "order_number"), maint_s(o, "status"), want);
+}
+
+/*
+ * The end of a compare-and-set UPDATE of order o from state want that
+ * changed n rows: -1 on a store error (n == -1) or when another run
+ * changed the order first (n == 0, maint_wrong).
+ */
+static int
+maint_changed(int n, const cJSON *o, const char *want, struct es_err *err)
+{
+	if (n == 0)
+		maint_wrong(o, want, err);
+	return n <= 0 ? -1 : 0;
+}
+
+/*
+ * The record of a transition of order id from `from` to `to`: its order
+ * event (event, node, message) and the callback cb with the order as it
+ * is now.
+ */
+static int
+maint_transition(struct store *st, long long id, time_t now,
+    const char *actor, const char *event, const char *from, const char *to,
+    const char *node, const char *message, const char *cb,
+    struct es_err *err)
+{
+	cJSON *o;
+	int rc;
+
+	if (maint_load_id(st, id, &o, err) == -1)
+		return -1;
+	rc = order_event_add(st, id, now, actor, event, from, to,
+	    maint_i(o, "device_id", 0), node, message, err);
+	if (rc == 0)
+		rc = maint_enqueue(st, o, cb, to, now, err);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* A maintenance request by number or id that is in state want. */
+static int
+maint_load_in(struct store *st, const char *ref, const char *want,
+    cJSON **out, struct es_err *err)
+{
+	if (maint_load(st, ref, "maintenance_request", out, err) == -1)
+		return -1;
+	if (strcmp(maint_s(*out, "status"), want) != 0)
+		return maint_wrong(*out, want, err);
+	return 0;
 }
 
 /* The lock that keeps two runs of the Kubernetes steps of one request apart. */
@@ -265,7 +322,7 @@ maint_request(struct store *st, const struct maint_request *r, time_t now,
 {
 	char at[UTIL_TIME_LEN], ws[UTIL_TIME_LEN], we[UTIL_TIME_LEN];
 	char num[ORDER_NUMBER_LEN];
-	cJSON *dev = NULL, *row = NULL, *o = NULL;
+	cJSON *dev = NULL, *row = NULL;
 	long long oid;
 
 	*existed = 0;
@@ -338,18 +395,13 @@ maint_request(struct store *st, const struct maint_request *r, time_t now,
 	    r->ticket, r->reason) == -1)
 		goto fail;
 	oid = store_last_insert_id(st);
-	if (order_event_add(st, oid, now, r->actor, "requested", NULL,
-	    "pending_confirmation", maint_i(dev, "id", 0), NULL, r->reason,
-	    err) == -1 || maint_load_id(st, oid, &o, err) == -1 ||
-	    maint_enqueue(st, o, "accepted", "pending_confirmation", now,
-	    err) == -1)
+	if (maint_transition(st, oid, now, r->actor, "requested", NULL,
+	    "pending_confirmation", NULL, r->reason, "accepted", err) == -1)
 		goto fail;
-	cJSON_Delete(o);
 	cJSON_Delete(dev);
 	*id = oid;
 	return store_commit(st, err);
 fail:
-	cJSON_Delete(o);
 	cJSON_Delete(row);
 	cJSON_Delete(dev);
 	store_rollback(st);
@@ -361,19 +413,15 @@ maint_confirm(struct store *st, const char *ref, time_t start, time_t end,
     const char *actor, time_t now, struct es_err *err)
 {
 	char at[UTIL_TIME_LEN], ws[UTIL_TIME_LEN], we[UTIL_TIME_LEN];
-	cJSON *o = NULL, *o2 = NULL;
+	cJSON *o = NULL;
 	time_t s0, e0;
 	int n;
 
 	util_time_format(now, at);
 	if (store_begin(st, err) == -1)
 		return -1;
-	if (maint_load(st, ref, "maintenance_request", &o, err) == -1)
+	if (maint_load_in(st, ref, "pending_confirmation", &o, err) == -1)
 		goto fail;
-	if (strcmp(maint_s(o, "status"), "pending_confirmation") != 0) {
-		maint_wrong(o, "pending_confirmation", err);
-		goto fail;
-	}
 	if (util_time_parse(maint_s(o, "maintenance_start_time"), "start",
 	    now, &s0, err) == -1 || util_time_parse(maint_s(o,
 	    "maintenance_end_time"), "end", now, &e0, err) == -1)
@@ -391,25 +439,16 @@ maint_confirm(struct store *st, const char *ref, time_t start, time_t end,
 	    "maintenance_end_time = ?, approver = ?, updated_at = ? "
 	    "WHERE id = ? AND status = 'pending_confirmation'", "sssssi", at,
 	    ws, we, actor ? actor : "", at, maint_i(o, "id", 0));
-	if (n == -1)
+	if (maint_changed(n, o, "pending_confirmation", err) == -1)
 		goto fail;
-	if (n == 0) {
-		maint_wrong(o, "pending_confirmation", err);
-		goto fail;
-	}
-	if (order_event_add(st, maint_i(o, "id", 0), now, actor, "confirmed",
-	    "pending_confirmation", "pending_confirmation",
-	    maint_i(o, "device_id", 0), NULL, NULL, err) == -1 ||
-	    maint_load_id(st, maint_i(o, "id", 0), &o2, err) == -1 ||
-	    maint_enqueue(st, o2, "confirmed", "pending_confirmation", now,
-	    err) == -1)
+	if (maint_transition(st, maint_i(o, "id", 0), now, actor,
+	    "confirmed", "pending_confirmation", "pending_confirmation", NULL,
+	    NULL, "confirmed", err) == -1)
 		goto fail;
 	cJSON_Delete(o);
-	cJSON_Delete(o2);
 	return store_commit(st, err);
 fail:
 	cJSON_Delete(o);
-	cJSON_Delete(o2);
 	store_rollback(st);
 	return -1;
 }
@@ -425,12 +464,8 @@ maint_schedule(struct store *st, const char *ref, const char *actor,
 	util_time_format(now, at);
 	if (store_begin(st, err) == -1)
 		return -1;
-	if (maint_load(st, ref, "maintenance_request", &o, err) == -1)
+	if (maint_load_in(st, ref, "pending_confirmation", &o, err) == -1)
 		goto fail;
-	if (strcmp(maint_s(o, "status"), "pending_confirmation") != 0) {
-		maint_wrong(o, "pending_confirmation", err);
-		goto fail;
-	}
 	if (maint_s(o, "maint_confirmed_at") == NULL) {
 		es_err_set(err, ES_ECONFLICT, "NotConfirmed", "order %s has no "
 		    "confirmed window yet: run 'esctl maintenance confirm %s' "
@@ -443,12 +478,8 @@ maint_schedule(struct store *st, const char *ref, const char *actor,
 	    "updated_at = ? WHERE id = ? AND status = 'pending_confirmation' "
 	    "AND maint_confirmed_at IS NOT NULL", "ssi", at, at,
 	    maint_i(o, "id", 0));
-	if (n == -1)
+	if (maint_changed(n, o, "pending_confirmation", err) == -1)
 		goto fail;
-	if (n == 0) {
-		maint_wrong(o, "pending_confirmation", err);
-		goto fail;
-	}
 	if (order_event_add(st, maint_i(o, "id", 0), now, actor, "scheduled",
 	    "pending_confirmation", "scheduled_for_maintenance",
 	    maint_i(o, "device_id", 0), NULL, NULL, err) == -1)
@@ -610,12 +641,8 @@ maint_start(struct store *st, struct kube_client *kc, const char *ref,
 	    "'scheduled_for_maintenance'", "sissi", nname, cordoned,
 	    maint_s(o, "device_status") ? maint_s(o, "device_status") : "",
 	    at, id);
-	if (n == -1)
+	if (maint_changed(n, o, "scheduled_for_maintenance", err) == -1)
 		goto out;
-	if (n == 0) {
-		maint_wrong(o, "scheduled_for_maintenance", err);
-		goto out;
-	}
 	if (node_cordon(kc, nname, 1, 0, &changed, err) == -1)
 		goto out;
 	maint_say(so->progress, so->progress_arg, "node %s %s", nname,
@@ -638,23 +665,16 @@ maint_start(struct store *st, struct kube_client *kc, const char *ref,
 	    "= ?, executor = ?, execution_time = ?, updated_at = ? WHERE id "
 	    "= ? AND status = 'scheduled_for_maintenance'", "sisssi", at,
 	    so->drain ? 1LL : 0LL, actor ? actor : "", at, at, id);
-	if (n == 0)
-		maint_wrong(o, "scheduled_for_maintenance", err);
-	if (n <= 0)
+	if (maint_changed(n, o, "scheduled_for_maintenance", err) == -1)
 		goto fail;
 	if (store_exec(st, err, "UPDATE device SET status = 'maintenance', "
 	    "updated_at = ? WHERE id = ?", "si", at,
 	    maint_i(o, "device_id", 0)) == -1)
 		goto fail;
-	cJSON_Delete(o);
-	o = NULL;
-	if (maint_load_id(st, id, &o, err) == -1 ||
-	    order_event_add(st, id, now, actor, "started",
-	    "scheduled_for_maintenance", "maintenance_in_progress",
-	    maint_i(o, "device_id", 0), nname, so->drain ?
-	    "node cordoned and drained" : "node cordoned", err) == -1 ||
-	    maint_enqueue(st, o, "started", "maintenance_in_progress", now,
-	    err) == -1)
+	if (maint_transition(st, id, now, actor, "started",
+	    "scheduled_for_maintenance", "maintenance_in_progress", nname,
+	    so->drain ? "node cordoned and drained" : "node cordoned",
+	    "started", err) == -1)
 		goto fail;
 	ret = store_commit(st, err);
 	goto out;
@@ -681,12 +701,8 @@ maint_complete(struct store *st, const char *ref, const char *actor,
 	util_time_format(now, at);
 	if (store_begin(st, err) == -1)
 		return -1;
-	if (maint_load(st, ref, "maintenance_request", &o, err) == -1)
+	if (maint_load_in(st, ref, "maintenance_in_progress", &o, err) == -1)
 		goto fail;
-	if (strcmp(maint_s(o, "status"), "maintenance_in_progress") != 0) {
-		maint_wrong(o, "maintenance_in_progress", err);
-		goto fail;
-	}
 	if (maint_s(o, "maint_done_at") != NULL) {
 		if (store_query_row_json(st, err, &c, "SELECT order_number, "
 		    "status FROM elastic_scaling_order WHERE parent_order_id = "
@@ -704,9 +720,7 @@ maint_complete(struct store *st, const char *ref, const char *actor,
 	    "maint_done_at = ?, updated_at = ? WHERE id = ? AND status = "
 	    "'maintenance_in_progress' AND maint_done_at IS NULL", "ssi", at,
 	    at, maint_i(o, "id", 0));
-	if (n == 0)
-		maint_wrong(o, "maintenance_in_progress", err);
-	if (n <= 0)
+	if (maint_changed(n, o, "maintenance_in_progress", err) == -1)
 		goto fail;
 	if (order_next_number(st, now, num, err) == -1 ||
 	    store_exec(st, err, "INSERT INTO elastic_scaling_order "
@@ -837,16 +851,12 @@ maint_uncordon_execute(struct store *st, struct kube_client *kc,
 	n = store_exec(st, err, "UPDATE elastic_scaling_order SET status = "
 	    "'completed', completion_time = ?, updated_at = ? WHERE id = ? "
 	    "AND status = 'processing'", "ssi", at, at, cid);
-	if (n == 0)
-		maint_wrong(c, "processing", err);
-	if (n <= 0)
+	if (maint_changed(n, c, "processing", err) == -1)
 		goto fail;
 	n = store_exec(st, err, "UPDATE elastic_scaling_order SET status = "
 	    "'completed', completion_time = ?, updated_at = ? WHERE id = ? "
 	    "AND status = 'maintenance_in_progress'", "ssi", at, at, pid);
-	if (n == 0)
-		maint_wrong(p, "maintenance_in_progress", err);
-	if (n <= 0)
+	if (maint_changed(n, p, "maintenance_in_progress", err) == -1)
 		goto fail;
 	if (store_exec(st, err, "UPDATE device SET status = ?, updated_at = "
 	    "? WHERE id = ?", "ssi", ours ? "in_pool" : "cordoned", at,
@@ -892,7 +902,7 @@ maint_cancel(struct store *st, struct kube_client *kc, const char *ref,
     const char *reason, const char *actor, time_t now, struct es_err *err)
 {
 	char at[UTIL_TIME_LEN];
-	cJSON *o = NULL, *o2 = NULL;
+	cJSON *o = NULL;
 	const char *cur, *prev;
 	long long id;
 	int fd = -1, n, ret = -1, changed = 0;
@@ -939,9 +949,7 @@ maint_cancel(struct store *st, struct kube_client *kc, const char *ref,
 	    "'cancelled', cancel_reason = ?, completion_time = ?, updated_at "
 	    "= ? WHERE id = ? AND status = ?", "sssis", reason, at, at, id,
 	    cur);
-	if (n == 0)
-		maint_wrong(o, cur, err);
-	if (n <= 0)
+	if (maint_changed(n, o, cur, err) == -1)
 		goto fail;
 	if (store_exec(st, err, "UPDATE elastic_scaling_order SET status = "
 	    "'cancelled', cancel_reason = ?, completion_time = ?, updated_at "
@@ -955,11 +963,9 @@ maint_cancel(struct store *st, struct kube_client *kc, const char *ref,
 	    "'maintenance'", "ssi", prev, at, maint_i(o, "device_id", 0)) ==
 	    -1)
 		goto fail;
-	if (maint_load_id(st, id, &o2, err) == -1 ||
-	    order_event_add(st, id, now, actor, "cancelled", cur, "cancelled",
-	    maint_i(o, "device_id", 0), maint_s(o, "maint_node"), changed ?
-	    "node uncordoned" : reason, err) == -1 ||
-	    maint_enqueue(st, o2, "cancelled", "cancelled", now, err) == -1)
+	if (maint_transition(st, id, now, actor, "cancelled", cur,
+	    "cancelled", maint_s(o, "maint_node"), changed ?
+	    "node uncordoned" : reason, "cancelled", err) == -1)
 		goto fail;
 	ret = store_commit(st, err);
 	goto out;
@@ -969,7 +975,6 @@ out:
 	if (fd != -1)
 		store_unlock(fd);
 	cJSON_Delete(o);
-	cJSON_Delete(o2);
 	return ret;
 }
 

@@ -54,6 +54,7 @@ struct metrics_ns {
 struct metrics_last {
 	char		*ns;		/* NULL: empty slot */
 	char		*container;
+	size_t		 nslen, clen;
 	unsigned	 hash;
 	int		 known;
 	char		*why;		/* when not known */
@@ -66,17 +67,17 @@ struct metrics_last {
 enum { MS_INSERT, MS_SERVICE, MS_LATEST, MS_FIRING, MS_N };
 
 static const char *const metrics_sql[MS_N] = {
-	"INSERT INTO metric_report "
+	/*
+	 * A report sent again replaces the stored one whole (every column
+	 * is set; metric_report has no trigger, no other index and no
+	 * reference to it): REPLACE does that with less work per row than
+	 * ON CONFLICT DO UPDATE.  received_at (?13) is bound once a batch.
+	 */
+	"INSERT OR REPLACE INTO metric_report "
 	"(namespace, ts, container_name, cpu_usage, memory_usage, "
 	"disk_usage, qps, startup_cpu, startup_memory, startup_disk, "
 	"plugin_qps, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, ts, container_name) "
-	"DO UPDATE SET cpu_usage = excluded.cpu_usage, memory_usage = "
-	"excluded.memory_usage, disk_usage = excluded.disk_usage, qps = "
-	"excluded.qps, startup_cpu = excluded.startup_cpu, "
-	"startup_memory = excluded.startup_memory, startup_disk = "
-	"excluded.startup_disk, plugin_qps = excluded.plugin_qps, "
-	"status = excluded.status, received_at = excluded.received_at",
+	"?, ?, ?, ?, ?, ?13)",
 
 	"SELECT max(d.replicas, COALESCE(t.replicas, 0)) FROM "
 	"deployment_status d LEFT JOIN tenant_container t ON t.namespace = "
@@ -125,6 +126,10 @@ struct metrics_batch {
 	size_t			 index;
 	char			 first_reason[512];
 	long long		 first_index;
+	/* the strings of the record metrics_fast() read */
+	char			 fast_ns[METRICS_NS_MAX + 1];
+	char			 fast_container[METRICS_CONTAINER_MAX + 1];
+	char			 fast_status[METRICS_STATUS_MAX + 1];
 };
 
 struct metrics_alerts {
@@ -154,11 +159,19 @@ static struct metrics_last *metrics_slot(struct metrics_batch *,
 static int	 metrics_key(const char *);
 static void	 metrics_reject(struct metrics_batch *, const char *);
 static int	 metrics_store(struct metrics_batch *,
-		    const struct metrics_rec *, struct es_err *);
+		    const struct metrics_rec *, const struct metrics_last *,
+		    struct es_err *);
 static void	 metrics_remember(struct metrics_last *,
 		    const struct metrics_rec *);
+static int	 metrics_check(struct metrics_batch *, struct metrics_rec *,
+		    char *, size_t);
+static int	 metrics_dns_label(const char *);
+static int	 metrics_word(const char *);
+static const char *metrics_fast_str(const char *, const char *);
+static int	 metrics_fast(struct metrics_batch *, const char *,
+		    const char *, struct metrics_rec *, const char **);
 static int	 metrics_one(struct metrics_batch *, const cJSON *,
-		    struct es_err *);
+		    struct metrics_rec *, struct es_err *);
 static int	 metrics_flush_latest(struct metrics_batch *,
 		    struct es_err *);
 static int	 metrics_check_alerts(struct metrics_batch *,
@@ -511,11 +524,19 @@ number:
 		r->v[f] = v;
 		r->have |= 1u << f;
 	}
+	return metrics_check(b, r, why, len);
+}
+
+/* The checks of a whole record, after its members were read. */
+static int
+metrics_check(struct metrics_batch *b, struct metrics_rec *r, char *why,
+    size_t len)
+{
 	if (r->ns == NULL || r->ns[0] == '\0') {
 		snprintf(why, len, "field 'namespace' is required");
 		return -1;
 	}
-	if (strlen(r->ns) > METRICS_NS_MAX || !util_dns1123_label(r->ns)) {
+	if (!metrics_dns_label(r->ns)) {
 		snprintf(why, len, "field 'namespace' '%.64s' is not a "
 		    "Kubernetes namespace name", r->ns);
 		return -1;
@@ -528,8 +549,7 @@ number:
 		snprintf(why, len, "field 'container_name' is too long");
 		return -1;
 	}
-	if (r->status != NULL && (strlen(r->status) > METRICS_STATUS_MAX ||
-	    !util_valid_name(r->status, METRICS_STATUS_MAX))) {
+	if (r->status != NULL && !metrics_word(r->status)) {
 		snprintf(why, len, "field 'status' '%.40s' is not a short "
 		    "word", r->status);
 		return -1;
@@ -551,6 +571,326 @@ number:
 	return 0;
 }
 
+/*
+ * util_dns1123_label() of at most METRICS_NS_MAX characters, and
+ * util_valid_name() of at most METRICS_STATUS_MAX, without strspn()'s
+ * table built on every call (they run once per report).
+ */
+static int
+metrics_dns_label(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n == METRICS_NS_MAX || !((s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '-'))
+			return 0;
+	return n > 0 && s[0] != '-' && s[n - 1] != '-';
+}
+
+static int
+metrics_word(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n == METRICS_STATUS_MAX || (!isalnum((unsigned char)s[n]) &&
+		    s[n] != '.' && s[n] != '_' && s[n] != '-'))
+			return 0;
+	return n > 0;
+}
+
+/*
+ * The fast path of one report: a flat object of the known members with
+ * plain values (strings without escapes or control characters, numbers
+ * that metrics_fast_num() converts exactly, null).  It fills r as
+ * metrics_validate() would and returns 0 with *endp just past the '}'
+ * (where cJSON would stop).  Anything else - another shape, a member
+ * that metrics_validate() would reject, a string too long to be valid -
+ * returns 1, and the record is parsed by cJSON and checked by
+ * metrics_validate(), so every reason stays that path's.  The strings r
+ * points to live in b until the next record.
+ */
+enum { MF_NS = -2, MF_CONTAINER = -3, MF_STATUS = -4, MF_TS = -5 };
+
+/*
+ * The member name at k (just past its opening quote), matched in place:
+ * its field (enum metrics_field or MF_*) with *kn its length, or -1 for
+ * any other name (or one with an escape: cJSON's part).  A known name
+ * has no quote, backslash or control character, so a match followed by
+ * '"' is the whole name.
+ */
+static int
+metrics_fast_key(const char *k, const char *end, size_t *kn)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		int		 f;
+	} keys[] = {
+		{ "namespace", 9, MF_NS }, { "container_name", 14,
+		MF_CONTAINER }, { "cpu_usage", 9, MX_CPU }, { "status", 6,
+		MF_STATUS }, { "startup_cpu", 11, MX_STARTUP_CPU },
+		{ "startup_memory", 14, MX_STARTUP_MEMORY }, { "startup_disk",
+		12, MX_STARTUP_DISK }, { "timestamp", 9, MF_TS },
+		{ "memory_usage", 12, MX_MEMORY }, { "disk_usage", 10,
+		MX_DISK }, { "qps", 3, MX_QPS }, { "plugin_qps", 10,
+		MX_PLUGIN_QPS }
+	};
+	size_t i, n;
+
+	if (k == end)
+		return -1;
+	switch (*k) {
+	case 'n':
+		i = 0;
+		n = 1;
+		break;
+	case 'c':
+		i = 1;
+		n = 2;
+		break;
+	case 's':
+		i = 3;
+		n = 4;
+		break;
+	case 't':
+		i = 7;
+		n = 1;
+		break;
+	case 'm':
+		i = 8;
+		n = 1;
+		break;
+	case 'd':
+		i = 9;
+		n = 1;
+		break;
+	case 'q':
+		i = 10;
+		n = 1;
+		break;
+	case 'p':
+		i = 11;
+		n = 1;
+		break;
+	default:
+		return -1;
+	}
+	for (; n > 0; i++, n--)
+		if ((size_t)(end - k) > keys[i].len &&
+		    k[keys[i].len] == '"' &&
+		    memcmp(k, keys[i].name, keys[i].len) == 0) {
+			*kn = keys[i].len;
+			return keys[i].f;
+		}
+	return -1;
+}
+
+/*
+ * The end of a JSON string's content starting at p: the closing quote,
+ * or NULL when there is none or the content has an escape or a control
+ * character (the fast path leaves those to cJSON).  One table look-up
+ * per byte.
+ */
+static const char *
+metrics_fast_str(const char *p, const char *end)
+{
+	/* 2: a control character or '\\'; 1: '"' */
+	static const unsigned char stop[256] = {
+	    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	    ['"'] = 1, ['\\'] = 2
+	};
+
+	for (; p < end; p++)
+		if (stop[(unsigned char)*p] != 0)
+			return stop[(unsigned char)*p] == 1 ? p : NULL;
+	return NULL;
+}
+
+/*
+ * A JSON number of the strict grammar with at most 19 significant digits
+ * below 2^53 and a power of ten within 1e22: one correctly rounded
+ * multiplication or division of two exact doubles, which is strtod()'s
+ * result (Clinger's fast path).  -1 for anything else, or when a
+ * character that cJSON would take as part of the number follows.
+ */
+static int
+metrics_fast_num(const char **pp, const char *end, double *out)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	    1e18, 1e19, 1e20, 1e21, 1e22 };
+	const char *p = *pp;
+	unsigned long long m = 0;
+	int neg = 0, nd = 0, e = 0, x = 0, xneg = 0, xd = 0;
+	double v;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p == end || !isdigit((unsigned char)*p))
+		return -1;
+	if (*p == '0')
+		p++;
+	else
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (++nd > 19)
+				return -1;
+			m = m * 10 + (unsigned)(*p - '0');
+		}
+	if (p < end && *p == '.') {
+		p++;
+		if (p == end || !isdigit((unsigned char)*p))
+			return -1;
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (++nd > 19)
+				return -1;
+			m = m * 10 + (unsigned)(*p - '0');
+			e--;
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			xneg = *p++ == '-';
+		if (p == end || !isdigit((unsigned char)*p))
+			return -1;
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (++xd > 3)
+				return -1;
+			x = x * 10 + (*p - '0');
+		}
+		e += xneg ? -x : x;
+	}
+	if (p < end && (isdigit((unsigned char)*p) || *p == '+' ||
+	    *p == '-' || *p == 'e' || *p == 'E' || *p == '.'))
+		return -1;
+	if (m > (1ULL << 53) || e < -22 || e > 22)
+		return -1;
+	v = (double)m;
+	if (e < 0)
+		v /= p10[-e];
+	else if (e > 0)
+		v *= p10[e];
+	*out = neg ? -v : v;
+	*pp = p;
+	return 0;
+}
+
+#define METRICS_WS(c)	((c) == ' ' || (c) == '\t' || (c) == '\n' || \
+			    (c) == '\r')
+
+static int
+metrics_fast(struct metrics_batch *b, const char *p, const char *end,
+    struct metrics_rec *r, const char **endp)
+{
+	const char *k, *s;
+	char *dst, tsbuf[40];
+	size_t kn, sn, max, nmember = 0;
+	double v;
+	int f;
+
+	memset(r, 0, sizeof r[0]);
+	r->ts = -1;
+	if (p == end || *p++ != '{')
+		return 1;
+	for (;;) {
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end)
+			return 1;
+		if (*p == '}' && nmember == 0)
+			break;		/* {} */
+		nmember++;
+		if (*p++ != '"')
+			return 1;
+		k = p;
+		if ((f = metrics_fast_key(k, end, &kn)) == -1)
+			return 1;
+		p = k + kn + 1;
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end || *p++ != ':')
+			return 1;
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end)
+			return 1;
+		if (*p == 'n') {
+			/* null: missing; a string member must be a string */
+			if (end - p < 4 || memcmp(p, "null", 4) != 0 ||
+			    f == MF_NS || f == MF_CONTAINER)
+				return 1;
+			p += 4;
+		} else if (*p == '"') {
+			s = ++p;
+			if ((p = metrics_fast_str(s, end)) == NULL)
+				return 1;
+			sn = (size_t)(p++ - s);
+			switch (f) {
+			case MF_NS:
+				dst = b->fast_ns;
+				max = sizeof b->fast_ns;
+				r->ns = dst;
+				break;
+			case MF_CONTAINER:
+				dst = b->fast_container;
+				max = sizeof b->fast_container;
+				r->container = dst;
+				break;
+			case MF_STATUS:
+				dst = b->fast_status;
+				max = sizeof b->fast_status;
+				r->status = dst;
+				break;
+			case MF_TS:
+				dst = tsbuf;
+				max = sizeof tsbuf;
+				break;
+			default:
+				return 1;	/* a number as a string */
+			}
+			if (sn >= max)
+				return 1;	/* too long to be valid */
+			memcpy(dst, s, sn);
+			dst[sn] = '\0';
+			if (f == MF_TS && (metrics_parse_rfc3339(tsbuf,
+			    &r->ts) == -1 || r->ts < 0))
+				return 1;
+		} else {
+			if (f == MF_NS || f == MF_CONTAINER ||
+			    f == MF_STATUS ||
+			    metrics_fast_num(&p, end, &v) == -1)
+				return 1;
+			if (f == MF_TS) {
+				if (!(v > 0) || v > 1e14)
+					return 1;
+				r->ts = v > 1e11 ? (long long)v :
+				    (long long)(v * 1000.0 + 0.5);
+			} else {
+				if (v < 0 || (metrics_field_is_pct(f) &&
+				    v > 100))
+					return 1;
+				r->v[f] = v;
+				r->have |= 1u << f;
+			}
+		}
+		while (p < end && METRICS_WS(*p))
+			p++;
+		if (p == end)
+			return 1;
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return 1;
+	}
+	*endp = p + 1;
+	return 0;
+}
+
 static void
 metrics_reject(struct metrics_batch *b, const char *why)
 {
@@ -569,16 +909,17 @@ metrics_reject(struct metrics_batch *b, const char *why)
 	cJSON_AddItemToArray(b->res->rejects, o);
 }
 
+/* Stores r, a report of the container of slot l (its strings bound). */
 static int
 metrics_store(struct metrics_batch *b, const struct metrics_rec *r,
-    struct es_err *err)
+    const struct metrics_last *l, struct es_err *err)
 {
 	sqlite3_stmt *s = b->ins;
 	int f;
 
-	sqlite3_bind_text(s, 1, r->ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, l->ns, (int)l->nslen, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, r->ts);
-	sqlite3_bind_text(s, 3, r->container, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, l->container, (int)l->clen, SQLITE_STATIC);
 	for (f = 0; f < MX_NFIELD; f++) {
 		if (r->have & (1u << f))
 			sqlite3_bind_double(s, 4 + f, r->v[f]);
@@ -590,7 +931,6 @@ metrics_store(struct metrics_batch *b, const struct metrics_rec *r,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 4 + MX_NFIELD);
-	sqlite3_bind_int64(s, 5 + MX_NFIELD, b->now_ms / 1000);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		return store_error(b->st, err, "cannot store a report");
@@ -638,6 +978,8 @@ metrics_slot(struct metrics_batch *b, const char *ns, const char *container)
 	memset(l, 0, sizeof *l);
 	l->ns = xstrdup(ns);
 	l->container = xstrdup(container);
+	l->nslen = strlen(ns);
+	l->clen = strlen(container);
 	l->hash = h;
 	l->ts = -1;
 	l->known = metrics_ns_check(b, ns, container, why, sizeof why) == 0;
@@ -658,21 +1000,26 @@ metrics_remember(struct metrics_last *l, const struct metrics_rec *r)
 	l->have = r->have;
 }
 
-/* Validates and (when valid) stores one parsed record. */
+/*
+ * Validates and (when valid) stores one record: o parsed by cJSON, or
+ * fast (not NULL) read by metrics_fast().
+ */
 static int
-metrics_one(struct metrics_batch *b, const cJSON *o, struct es_err *err)
+metrics_one(struct metrics_batch *b, const cJSON *o,
+    struct metrics_rec *fast, struct es_err *err)
 {
-	struct metrics_rec r;
+	struct metrics_rec rec, *rp = fast != NULL ? fast : &rec;
 	struct metrics_last *l;
 	char why[512];
 
 	b->res->records++;
-	if (metrics_validate(b, o, &r, why, sizeof why) == -1) {
+	if ((fast != NULL ? metrics_check(b, fast, why, sizeof why) :
+	    metrics_validate(b, o, &rec, why, sizeof why)) == -1) {
 		metrics_reject(b, why);
 		b->index++;
 		return 0;
 	}
-	l = metrics_slot(b, r.ns, r.container);
+	l = metrics_slot(b, rp->ns, rp->container);
 	if (!l->known) {
 		metrics_reject(b, l->why);
 		b->index++;
@@ -682,9 +1029,9 @@ metrics_one(struct metrics_batch *b, const cJSON *o, struct es_err *err)
 	if ((b->res->rejected > 0 && !b->opts->skip_invalid) ||
 	    b->opts->dry_run)
 		return 0;	/* only validate */
-	if (metrics_store(b, &r, err) == -1)
+	if (metrics_store(b, rp, l, err) == -1)
 		return -1;
-	metrics_remember(l, &r);
+	metrics_remember(l, rp);
 	b->res->accepted++;
 	return 0;
 }
@@ -974,16 +1321,46 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 				cJSON_AddNumberToObject(p->fields, "value", v);
 				cJSON_AddNumberToObject(p->fields, "threshold",
 				    th);
+				cJSON_AddStringToObject(p->fields, "status",
+				    "firing");
 				b->res->alerts_fired++;
 			} else if (id != 0) {
+				/* one "resolved" notification, counted */
 				if (store_exec(b->st, err, "UPDATE "
 				    "metric_alert SET state = 'resolved', "
-				    "resolved_at = ?, value = ?, value_at = ? "
-				    "WHERE id = ? AND state = 'firing'", "idii",
-				    now, v, l->ts / 1000, id) == -1)
+				    "resolved_at = ?, value = ?, value_at = ?, "
+				    "notified_at = ?, notifications = "
+				    "notifications + 1 WHERE id = ? AND "
+				    "state = 'firing'", "idiii", now, v,
+				    l->ts / 1000, now, id) == -1)
 					return -1;
-				if (sqlite3_changes(db) > 0)
-					b->res->alerts_resolved++;
+				if (sqlite3_changes(db) == 0)
+					continue;
+				b->res->alerts_resolved++;
+				*pages = xreallocarray(*pages, *npages + 1,
+				    sizeof **pages);
+				p = &(*pages)[(*npages)++];
+				p->subject = xasprintf("esctl alert resolved: "
+				    "%s %g%s in %s/%s", metrics_names[f], v,
+				    metrics_field_is_pct(f) ? "%" : "", l->ns,
+				    l->container);
+				p->text = xasprintf("%s\n%s of container %s in "
+				    "namespace %s is back to %g, below the "
+				    "threshold: the alert is resolved.",
+				    p->subject, metrics_names[f], l->container,
+				    l->ns, v);
+				p->fields = cJSON_CreateObject();
+				cJSON_AddStringToObject(p->fields, "namespace",
+				    l->ns);
+				cJSON_AddStringToObject(p->fields,
+				    "container_name", l->container);
+				cJSON_AddStringToObject(p->fields, "metric",
+				    metrics_names[f]);
+				cJSON_AddNumberToObject(p->fields, "value", v);
+				cJSON_AddNumberToObject(p->fields, "threshold",
+				    th);
+				cJSON_AddStringToObject(p->fields, "status",
+				    "resolved");
 			}
 		}
 	}
@@ -997,6 +1374,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 {
 	static const struct metrics_opts defopts;
 	struct metrics_batch b;
+	struct metrics_rec rec;
 	struct metrics_page *pages = NULL;
 	cJSON *doc = NULL, *it;
 	const char *p = buf, *end = buf + len, *stop;
@@ -1027,9 +1405,23 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 	if ((b.ins = metrics_stmt(&b, MS_INSERT, err)) == NULL ||
 	    (b.nsq = metrics_stmt(&b, MS_SERVICE, err)) == NULL)
 		goto done;
-	if (len > (1 << 20))	/* a big batch: room for its b-tree pages */
-		sqlite3_exec(store_db(st), "PRAGMA cache_size = -65536", NULL,
-		    NULL, NULL);
+	sqlite3_bind_int64(b.ins, 4 + MX_NFIELD + 1, b.now_ms / 1000);
+	/*
+	 * A big batch: room for the b-tree pages it writes (about 0.4
+	 * byte per byte of NDJSON), so that no dirty page is spilled to
+	 * the WAL and written there again before the commit.  64 to
+	 * 256 MiB, allocated only as pages are used.
+	 */
+	if (len > (1 << 20)) {
+		char pragma[48];
+		size_t kib = len / 2 / 1024;
+
+		kib = kib < 65536 ? 65536 : kib > 262144 ? 262144 : kib;
+		/* PRAGMA cannot be bound; the value is our own number */
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%zu",
+		    kib);
+		sqlite3_exec(store_db(st), pragma, NULL, NULL, NULL);
+	}
 	if (!opts->dry_run) {
 		if (opts->in_tx ? store_exec(st, err, "SAVEPOINT metrics_batch",
 		    NULL) == -1 : store_begin(st, err) == -1)
@@ -1037,16 +1429,29 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 		intx = 1;
 	}
 	if (*p == '[') {
-		if ((doc = cJSON_ParseWithLength(p, (size_t)(end - p))) ==
-		    NULL) {
+		/*
+		 * The error position comes from return_parse_end, never from
+		 * cJSON_GetErrorPtr(): that is one global shared by the
+		 * server's threads.
+		 */
+		stop = NULL;
+		if ((doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
+		    &stop, 0)) == NULL) {
 			es_err_set(err, ES_EUSAGE, "MalformedJSON", "malformed "
-			    "JSON array near byte %zu", (size_t)
-			    (cJSON_GetErrorPtr() != NULL ? cJSON_GetErrorPtr()
-			    - buf : 0));
+			    "JSON array near byte %zu", (size_t)(stop !=
+			    NULL ? stop - buf : 0));
+			goto done;
+		}
+		for (; stop < end && isspace((unsigned char)*stop); stop++)
+			;
+		if (stop < end) {
+			es_err_set(err, ES_EUSAGE, "MalformedJSON", "malformed "
+			    "JSON: text after the array at byte %zu",
+			    (size_t)(stop - buf));
 			goto done;
 		}
 		cJSON_ArrayForEach(it, doc)
-			if (metrics_one(&b, it, err) == -1)
+			if (metrics_one(&b, it, NULL, err) == -1)
 				goto done;
 	} else {
 		/* One object, or NDJSON: objects one after another. */
@@ -1058,6 +1463,15 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 			}
 			if (p == end)
 				break;
+			if (!opts->slow_parse && metrics_fast(&b, p, end, &rec,
+			    &stop) == 0) {
+				res->fast++;
+				if (metrics_one(&b, NULL, &rec, err) == -1)
+					goto done;
+				p = stop;
+				continue;
+			}
+			stop = NULL;
 			doc = cJSON_ParseWithLengthOpts(p, (size_t)(end - p),
 			    &stop, 0);
 			if (doc == NULL) {
@@ -1065,9 +1479,8 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 				    (size_t)(end - p)) == NULL) {
 					es_err_set(err, ES_EUSAGE,
 					    "MalformedJSON", "malformed JSON "
-					    "near byte %zu", (size_t)(
-					    cJSON_GetErrorPtr() != NULL ?
-					    cJSON_GetErrorPtr() - buf : 0));
+					    "near byte %zu", (size_t)(stop !=
+					    NULL ? stop - buf : 0));
 					goto done;
 				}
 				res->records++;
@@ -1084,7 +1497,7 @@ metrics_ingest(struct store *st, const char *buf, size_t len,
 				p = stop != NULL ? stop : end;
 				continue;
 			}
-			if (metrics_one(&b, doc, err) == -1)
+			if (metrics_one(&b, doc, NULL, err) == -1)
 				goto done;
 			cJSON_Delete(doc);
 			doc = NULL;
@@ -1181,7 +1594,12 @@ metrics_send_pages(struct store *st, const struct metrics_notify *nt,
 		people = cJSON_CreateArray();
 	cJSON_ArrayForEach(pg, res->pages) {
 		memset(&msg, 0, sizeof msg);
-		msg.event = "metric_alert";
+		msg.fields = cJSON_GetObjectItem(pg, "fields");
+		msg.event = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    msg.fields, "status")) != NULL ? cJSON_GetStringValue(
+		    cJSON_GetObjectItem(msg.fields, "status")) : "",
+		    "resolved") == 0 ? "metric_alert_resolved" :
+		    "metric_alert";
 		msg.subject = cJSON_GetStringValue(cJSON_GetObjectItem(pg,
 		    "subject"));
 		msg.text = cJSON_GetStringValue(cJSON_GetObjectItem(pg,
@@ -1307,6 +1725,7 @@ metrics_series_one(struct store *st, const struct metrics_query *q,
     struct es_err *err)
 {
 	sqlite3_stmt *s;
+	sqlite3_value *val;
 	cJSON *res, *o, *series, *arr;
 	char **names = NULL;
 	double *sum = NULL, v, tot;
@@ -1316,19 +1735,36 @@ metrics_series_one(struct store *st, const struct metrics_query *q,
 	const char *name;
 	int f, i, n, any;
 
-	s = store_prepare(st, err, "SELECT ts / 1000, container_name, "
-	    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
-	    "startup_memory, startup_disk, plugin_qps FROM metric_report "
-	    "WHERE namespace = ?1 AND ts >= ?2 * 1000 AND ts <= ?3 * 1000 + "
-	    "999 AND (?4 IS NULL OR container_name = ?4)", "siis", q->ns,
-	    (long long)q->from, (long long)q->to, q->container);
+	/*
+	 * The container test only when there is one (not "?4 IS NULL OR"
+	 * on every row); the columns read as sqlite3_value (no lock and
+	 * error bookkeeping per call as sqlite3_column_* do).
+	 */
+	if (q->container != NULL)
+		s = store_prepare(st, err, "SELECT ts, container_name, "
+		    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
+		    "startup_memory, startup_disk, plugin_qps FROM "
+		    "metric_report WHERE namespace = ?1 AND ts >= ?2 * 1000 "
+		    "AND ts <= ?3 * 1000 + 999 AND container_name = ?4",
+		    "siis", q->ns, (long long)q->from, (long long)q->to,
+		    q->container);
+	else
+		s = store_prepare(st, err, "SELECT ts, container_name, "
+		    "cpu_usage, memory_usage, disk_usage, qps, startup_cpu, "
+		    "startup_memory, startup_disk, plugin_qps FROM "
+		    "metric_report WHERE namespace = ?1 AND ts >= ?2 * 1000 "
+		    "AND ts <= ?3 * 1000 + 999", "sii", q->ns,
+		    (long long)q->from, (long long)q->to);
 	if (s == NULL)
 		return -1;
 	while ((i = sqlite3_step(s)) == SQLITE_ROW) {
-		b = (sqlite3_column_int64(s, 0) - from) / step;
+		/* ts >= 0: the division truncates as SQL's did */
+		b = (sqlite3_value_int64(sqlite3_column_value(s, 0)) / 1000 -
+		    from) / step;
 		if (b < 0 || b >= points)
 			continue;
-		name = (const char *)sqlite3_column_text(s, 1);
+		name = (const char *)sqlite3_value_text(
+		    sqlite3_column_value(s, 1));
 		if (nc == 0 || strcmp(names[last], name) != 0) {
 			for (c = 0; c < nc; c++)
 				if (strcmp(names[c], name) == 0)
@@ -1350,12 +1786,13 @@ metrics_series_one(struct store *st, const struct metrics_query *q,
 			last = c;
 		}
 		cell = (last * (size_t)points + (size_t)b) * MX_NFIELD;
-		for (f = 0; f < MX_NFIELD; f++)
-			if (sqlite3_column_type(s, 2 + f) != SQLITE_NULL) {
-				sum[cell + f] += sqlite3_column_double(s,
-				    2 + f);
+		for (f = 0; f < MX_NFIELD; f++) {
+			val = sqlite3_column_value(s, 2 + f);
+			if (sqlite3_value_type(val) != SQLITE_NULL) {
+				sum[cell + f] += sqlite3_value_double(val);
 				cnt[cell + f]++;
 			}
+		}
 	}
 	sqlite3_finalize(s);
 	if (i != SQLITE_DONE) {

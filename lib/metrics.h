@@ -82,12 +82,18 @@ struct metrics_opts {
 	 * metrics_send_pages() after the caller's commit (group commit).
 	 */
 	int		 in_tx;
+	/*
+	 * Every record through cJSON, none through the fast path of the
+	 * plain ones (the tests compare the two).
+	 */
+	int		 slow_parse;
 };
 
 struct metrics_result {
 	size_t		 records;	/* seen */
 	size_t		 accepted;	/* stored */
 	size_t		 rejected;
+	size_t		 fast;		/* read without cJSON */
 	cJSON		*rejects;	/* [{index, reason}], at most
 					   METRICS_MAX_REJECTS */
 	size_t		 alerts_fired;	/* notifications sent this batch */

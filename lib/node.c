@@ -10,10 +10,9 @@
 
 #include "buf.h"
 #include "node.h"
+#include "util.h"
 #include "xmalloc.h"
 
-static long	node_now_ms(void);
-static void	node_sleep_ms(long);
 static void	node_say(const struct node_drain_opts *, const char *, ...)
 		    ES_PRINTF(2, 3);
 static const cJSON *node_controller(const cJSON *pod);
@@ -26,28 +25,6 @@ static int	node_evict(struct kube_client *, const char *ns,
 		    const char *pod, const struct node_drain_opts *,
 		    char *msg, size_t len, struct es_err *);
 static void	node_set_result(cJSON *pod, const char *result);
-
-static long
-node_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-node_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-}
 
 static void
 node_say(const struct node_drain_opts *o, const char *fmt, ...)
@@ -499,7 +476,7 @@ node_drain(struct kube_client *kc, const char *name,
 	backoff = o->retry_ms > 0 ? o->retry_ms : 1000;
 	bmax = o->retry_max_ms > 0 ? o->retry_max_ms : 5000;
 	poll = o->poll_ms > 0 ? o->poll_ms : 500;
-	deadline = node_now_ms() + timeout;
+	deadline = util_mono_ms() + timeout;
 	if (node_drain_plan(kc, name, o, &plan, &refused, err) == -1)
 		return -1;
 	if (refused > 0) {
@@ -565,7 +542,7 @@ node_drain(struct kube_client *kc, const char *name,
 		}
 		if (left == 0)
 			break;
-		if (node_now_ms() + backoff > deadline) {
+		if (util_mono_ms() + backoff > deadline) {
 			es_err_set(err, ES_ECONFLICT, "DisruptionBudget",
 			    "cannot drain node '%s' within %lds: %s%s", name,
 			    timeout / 1000, last, left > 1 ?
@@ -574,7 +551,7 @@ node_drain(struct kube_client *kc, const char *name,
 		}
 		node_say(o, "%s (retrying in %lds)", last,
 		    (backoff + 999) / 1000);
-		node_sleep_ms(backoff);
+		util_sleep_ms(backoff);
 		backoff = backoff * 2 > bmax ? bmax : backoff * 2;
 	}
 	/* wait until each evicted pod is gone or replaced */
@@ -608,14 +585,14 @@ node_drain(struct kube_client *kc, const char *name,
 		}
 		if (left == 0)
 			break;
-		if (node_now_ms() + poll > deadline) {
+		if (util_mono_ms() + poll > deadline) {
 			es_err_set(err, ES_EREMOTE, "Timeout", "cannot drain "
 			    "node '%s' within %lds: %d evicted pod%s still "
 			    "terminating (%s)", name, timeout / 1000, left,
 			    left == 1 ? "" : "s", last);
 			goto out;
 		}
-		node_sleep_ms(poll);
+		util_sleep_ms(poll);
 		poll = poll * 2 > 2000 ? 2000 : poll * 2;
 	}
 	node_say(o, "node/%s drained", name);

@@ -25,17 +25,9 @@ struct notify_sink {
 	struct es_buf	b;
 };
 
-/* An SMTP payload being uploaded. */
-struct notify_upload {
-	const char	*data;
-	size_t		 len;
-	size_t		 off;
-};
-
 static int	 notify_config_str(const struct config *, const char *,
 		    char **);
 static size_t	 notify_sink_write(char *, size_t, size_t, void *);
-static size_t	 notify_upload_read(char *, size_t, size_t, void *);
 static int	 notify_http_post(const struct notify_config *, const char *,
 		    const char *, const char *, char **);
 static int	 notify_smtp(const struct notify_config *, const char *,
@@ -174,19 +166,6 @@ notify_sink_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static size_t
-notify_upload_read(char *p, size_t size, size_t n, void *arg)
-{
-	struct notify_upload *u = arg;
-	size_t len = size * n;
-
-	if (len > u->len - u->off)
-		len = u->len - u->off;
-	memcpy(p, u->data + u->off, len);
-	u->off += len;
-	return len;
-}
-
 /*
  * POSTs a JSON body; 0 on a 2xx answer, else -1 with *error a new string
  * ("HTTP 503: ..." or the transfer error).
@@ -271,16 +250,22 @@ notify_valid_address(const char *a)
 	return 1;
 }
 
-/* Sends one plain-text e-mail; 0, or -1 with *error a new string. */
+/*
+ * Sends one plain-text e-mail built by libcurl's MIME API (a
+ * multipart/mixed message with one text/plain UTF-8 part, 8bit); 0, or -1
+ * with *error a new string.  libcurl sends the mail headers as given, so
+ * a non-ASCII Subject is made an RFC 2047 encoded-word here.
+ */
 static int
 notify_smtp(const struct notify_config *nc, const char *to,
     const struct notify_message *msg, time_t now, char **error)
 {
-	struct es_buf m = ES_BUF_INIT, subj = ES_BUF_INIT;
-	struct notify_upload up;
-	struct curl_slist *rcpt = NULL;
+	struct es_buf h = ES_BUF_INIT, text = ES_BUF_INIT;
+	struct curl_slist *rcpt = NULL, *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE], date[64], *from, *rcptto;
 	const char *p;
+	curl_mime *mime;
+	curl_mimepart *part;
 	struct tm tm;
 	CURL *c;
 	CURLcode cc;
@@ -291,45 +276,56 @@ notify_smtp(const struct notify_config *nc, const char *to,
 		*error = xasprintf("invalid e-mail address '%s'", to);
 		return -1;
 	}
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	for (p = msg->subject; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			ascii = 0;
-	notify_header_text(&subj, msg->subject);
-	es_buf_addf(&m, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\n", date,
-	    nc->email_from, to);
-	if (ascii)
-		es_buf_addf(&m, "Subject: %s\r\n", subj.data);
-	else {
-		/* RFC 2047 encoded-word, base64 of the UTF-8 subject */
-		es_buf_adds(&m, "Subject: =?UTF-8?B?");
-		base64_encode(&m, subj.data, subj.len);
-		es_buf_adds(&m, "?=\r\n");
-	}
-	es_buf_addf(&m, "Message-ID: <esctl.%lld.%ld.%lld@%s>\r\n",
-	    (long long)now, (long)getpid(), msg->order_id,
-	    strchr(nc->email_from, '@') + 1);
-	es_buf_adds(&m, "MIME-Version: 1.0\r\nContent-Type: text/plain; "
-	    "charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n"
-	    "X-Mailer: esctl/" ESCTL_VERSION "\r\n\r\n");
-	for (p = msg->text; *p != '\0'; p++) {
-		if (*p == '\n')
-			es_buf_adds(&m, "\r\n");
-		else if (*p != '\r')
-			es_buf_addch(&m, *p);
-	}
-	es_buf_adds(&m, "\r\n");
-	es_buf_release(&subj);
-
 	if ((c = curl_easy_init()) == NULL) {
-		es_buf_release(&m);
 		*error = xstrdup("cannot initialise libcurl");
 		return -1;
 	}
-	up.data = m.data;
-	up.len = m.len;
-	up.off = 0;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	es_buf_addf(&h, "Date: %s", date);
+	hdrs = curl_slist_append(hdrs, h.data);
+	es_buf_reset(&h);
+	es_buf_addf(&h, "From: <%s>", nc->email_from);
+	hdrs = curl_slist_append(hdrs, h.data);
+	es_buf_reset(&h);
+	es_buf_addf(&h, "To: <%s>", to);
+	hdrs = curl_slist_append(hdrs, h.data);
+	es_buf_reset(&h);
+	for (p = msg->subject; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = 0;
+	notify_header_text(&text, msg->subject);
+	if (ascii)
+		es_buf_addf(&h, "Subject: %s", text.data);
+	else {
+		/* RFC 2047 encoded-word, base64 of the UTF-8 subject */
+		es_buf_adds(&h, "Subject: =?UTF-8?B?");
+		base64_encode(&h, text.data, text.len);
+		es_buf_adds(&h, "?=");
+	}
+	hdrs = curl_slist_append(hdrs, h.data);
+	es_buf_reset(&h);
+	es_buf_addf(&h, "Message-ID: <esctl.%lld.%ld.%lld@%s>",
+	    (long long)now, (long)getpid(), msg->order_id,
+	    strchr(nc->email_from, '@') + 1);
+	hdrs = curl_slist_append(hdrs, h.data);
+	hdrs = curl_slist_append(hdrs, "X-Mailer: esctl/" ESCTL_VERSION);
+	es_buf_release(&h);
+
+	/* SMTP wants CRLF lines; the part's data goes out as it is */
+	es_buf_reset(&text);
+	for (p = msg->text; *p != '\0'; p++) {
+		if (*p == '\n')
+			es_buf_adds(&text, "\r\n");
+		else if (*p != '\r')
+			es_buf_addch(&text, *p);
+	}
+	mime = curl_mime_init(c);
+	part = curl_mime_addpart(mime);
+	curl_mime_data(part, text.data, text.len);
+	curl_mime_type(part, "text/plain; charset=UTF-8");
+	curl_mime_encoder(part, "8bit");
+
 	errbuf[0] = '\0';
 	from = xasprintf("<%s>", nc->email_from);
 	rcptto = xasprintf("<%s>", to);
@@ -339,9 +335,8 @@ notify_smtp(const struct notify_config *nc, const char *to,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, notify_upload_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &up);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)nc->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)nc->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -353,10 +348,12 @@ notify_smtp(const struct notify_config *nc, const char *to,
 		curl_easy_setopt(c, CURLOPT_PASSWORD, nc->email_password);
 	cc = curl_easy_perform(c);
 	curl_easy_cleanup(c);
+	curl_mime_free(mime);
+	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
 	free(from);
 	free(rcptto);
-	es_buf_release(&m);
+	es_buf_release(&text);
 	if (cc != CURLE_OK) {
 		*error = xasprintf("SMTP %s: %s", nc->email_url, errbuf[0] ?
 		    errbuf : curl_easy_strerror(cc));

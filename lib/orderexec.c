@@ -47,24 +47,17 @@ static int	oe_exit_select(struct oe *, struct es_err *);
 static int	oe_exit_run(struct oe *, const cJSON *, struct es_err *);
 static int	oe_entry_select(struct oe *, struct es_err *);
 static int	oe_entry_run(struct oe *, const cJSON *, struct es_err *);
+static int	oe_entry_take(struct oe *, const cJSON *, const char *,
+		    const char *, const char *, const char *,
+		    struct es_err *);
 static int	oe_node_of(struct oe *, long long, cJSON **,
 		    struct es_err *);
 static int	oe_post(struct oe *, const char *, char **);
-static void	oe_sleep_ms(long);
 static void	oe_slot_failed(struct oe *, const cJSON *, const char *,
 		    const char *);
 static void	oe_device(struct oe *, long long, const char *);
-
-static void
-oe_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-}
+static int	oe_device_set(struct oe *, long long, const char *,
+		    struct es_err *);
 
 static void
 oe_say(struct oe *e, const char *fmt, ...)
@@ -171,12 +164,21 @@ oe_device(struct oe *e, long long dev, const char *status)
 {
 	struct es_err e2 = ES_ERR_INIT;
 
-	if (store_begin(e->st, &e2) == -1)
-		return;
-	if (device_set_status(e->st, dev, status, -1, oe_now(e), &e2) == -1)
+	oe_device_set(e, dev, status, &e2);
+}
+
+/* Sets a device's status in a transaction of its own. */
+static int
+oe_device_set(struct oe *e, long long dev, const char *status,
+    struct es_err *err)
+{
+	if (store_begin(e->st, err) == -1)
+		return -1;
+	if (device_set_status(e->st, dev, status, -1, oe_now(e), err) == -1) {
 		store_rollback(e->st);
-	else
-		store_commit(e->st, &e2);
+		return -1;
+	}
+	return store_commit(e->st, err);
 }
 
 /* Marks a slot failed, keeping the reason for the order's summary. */
@@ -400,19 +402,10 @@ oe_exit_run(struct oe *e, const cJSON *slot, struct es_err *err)
 			return -1;
 		phase = "deleted";
 	}
-	if (strcmp(phase, "deleted") == 0) {
-		if (store_begin(e->st, err) == -1)
-			return -1;
-		if (device_set_status(e->st, dev, "available", -1, oe_now(e),
-		    err) == -1) {
-			store_rollback(e->st);
-			return -1;
-		}
-		if (store_commit(e->st, err) == -1)
-			return -1;
-		if (oe_phase(e, od, "done", "completed", NULL, err) == -1)
-			return -1;
-	}
+	if (strcmp(phase, "deleted") == 0 && (oe_device_set(e, dev,
+	    "available", err) == -1 || oe_phase(e, od, "done", "completed",
+	    NULL, err) == -1))
+		return -1;
 	return 0;
 }
 
@@ -557,7 +550,7 @@ oe_post(struct oe *e, const char *body, char **error)
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			oe_sleep_ms(1000L << (i - 1));
+			util_sleep_ms(1000L << (i - 1));
 		free(*error);
 		*error = NULL;
 		if ((c = curl_easy_init()) == NULL) {
@@ -630,6 +623,31 @@ oe_label(struct oe *e, const char *node, struct es_err *err)
 }
 
 /* Takes one slot of a pool_entry through its remaining phases. */
+/*
+ * The Node `name` of an entry slot joins the pool: uncordoned and
+ * labelled, its name recorded, phase uncordoned (message msg); said
+ * tells how it came ("uncordoned", "registered").  -1 when the Node
+ * refused (the slot is failed) or the phase could not be recorded.
+ */
+static int
+oe_entry_take(struct oe *e, const cJSON *slot, const char *phase,
+    const char *name, const char *said, const char *msg,
+    struct es_err *err)
+{
+	struct es_err e2 = ES_ERR_INIT;
+	long long od = (long long)kube_num(slot, "id", 0);
+
+	if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
+	    oe_label(e, name, &e2) == -1) {
+		oe_slot_failed(e, slot, phase, e2.msg);
+		return -1;
+	}
+	oe_say(e, "node/%s %s", name, said);
+	store_exec(e->st, err, "UPDATE order_device SET node_name = ? WHERE "
+	    "id = ?", "si", name, od);
+	return oe_phase(e, od, "uncordoned", NULL, msg, err);
+}
+
 static int
 oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 {
@@ -686,16 +704,8 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 			phase = "requested";
 		} else {
 			name = xstrdup(kube_str(node, "metadata.name"));
-			if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
-			    oe_label(e, name, &e2) == -1) {
-				oe_slot_failed(e, slot, phase, e2.msg);
-				goto done;
-			}
-			oe_say(e, "node/%s uncordoned", name);
-			store_exec(e->st, err, "UPDATE order_device SET "
-			    "node_name = ? WHERE id = ?", "si", name, od);
-			if (oe_phase(e, od, "uncordoned", NULL, NULL,
-			    err) == -1)
+			if (oe_entry_take(e, slot, phase, name, "uncordoned",
+			    NULL, err) == -1)
 				goto done;
 			phase = "uncordoned";
 		}
@@ -717,20 +727,12 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 				oe_slot_failed(e, slot, phase, e2.msg);
 				goto done;
 			}
-			oe_sleep_ms(1000);
+			util_sleep_ms(1000);
 		}
 		free(name);
 		name = xstrdup(kube_str(node, "metadata.name"));
-		if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
-		    oe_label(e, name, &e2) == -1) {
-			oe_slot_failed(e, slot, phase, e2.msg);
-			goto done;
-		}
-		oe_say(e, "node/%s registered", name);
-		store_exec(e->st, err, "UPDATE order_device SET node_name = ? "
-		    "WHERE id = ?", "si", name, od);
-		if (oe_phase(e, od, "uncordoned", NULL, "registered",
-		    err) == -1)
+		if (oe_entry_take(e, slot, phase, name, "registered",
+		    "registered", err) == -1)
 			goto done;
 		phase = "uncordoned";
 	}

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "promapi.h"
+#include "util.h"
 
 #define PROMAPI_BODY_MAX	(16 * 1024 * 1024)
 
@@ -51,8 +52,9 @@ promapi_query(const char *base_url, const char *query, time_t at,
     long timeout_ms, double *value, struct es_err *err)
 {
 	struct es_buf url = ES_BUF_INIT, body = ES_BUF_INIT;
-	char errbuf[CURL_ERROR_SIZE], *enc;
+	char errbuf[CURL_ERROR_SIZE], *enc, *part = NULL;
 	const cJSON *data, *result, *r;
+	CURLU *u;
 	const char *status, *type;
 	cJSON *j = NULL;
 	CURL *c;
@@ -62,22 +64,39 @@ promapi_query(const char *base_url, const char *query, time_t at,
 	int n = 0, rc = -1;
 
 	*value = NAN;
-	if (base_url == NULL || (strncmp(base_url, "http://", 7) != 0 &&
-	    strncmp(base_url, "https://", 8) != 0))
+	if (!util_url_is_http(base_url))
 		return es_err_set(err, ES_EUSAGE, "Invalid", "invalid "
 		    "Prometheus address '%s': use http://host:port",
 		    base_url ? base_url : "");
 	if ((c = curl_easy_init()) == NULL)
 		return es_err_set(err, ES_EFAIL, NULL, "cannot initialise "
 		    "libcurl");
-	enc = curl_easy_escape(c, query, 0);
-	es_buf_adds(&url, base_url);
+	/* BASE[/prefix]/api/v1/query?query=Q[&time=T], built by libcurl */
+	if ((u = curl_url()) == NULL)
+		fatal("curl_url: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, base_url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &part, 0) != CURLUE_OK)
+		fatal("curl_url: cannot read a checked URL");
+	es_buf_adds(&url, part);
+	curl_free(part);
 	while (url.len > 0 && url.data[url.len - 1] == '/')
 		es_buf_truncate(&url, url.len - 1);
-	es_buf_addf(&url, "/api/v1/query?query=%s", enc);
+	es_buf_adds(&url, "/api/v1/query");
+	curl_url_set(u, CURLUPART_PATH, url.data, 0);
+	es_buf_reset(&url);
+	enc = curl_easy_escape(c, query, 0);
+	es_buf_addf(&url, "query=%s", enc);
 	curl_free(enc);
 	if (at > 0)
 		es_buf_addf(&url, "&time=%lld", (long long)at);
+	curl_url_set(u, CURLUPART_QUERY, url.data, 0);
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_URL, &part, 0) != CURLUE_OK)
+		fatal("curl_url: out of memory");
+	curl_url_cleanup(u);
+	es_buf_reset(&url);
+	es_buf_adds(&url, part);
+	curl_free(part);
 	errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url.data);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -27,8 +27,6 @@ struct store {
 	int	 version;
 };
 
-static long long store_now_ms(void);
-static void	 store_sleep_ms(long);
 static int	 store_conn_setup(struct store *, int);
 static int	 store_open_conn(struct store *, int, struct es_err *);
 static int	 store_migrate(struct store *, struct es_err *);
@@ -99,26 +97,6 @@ store_error(struct store *st, struct es_err *err, const char *what)
 	}
 	return es_err_set(err, code, reason, "%s in store '%s': %s", what,
 	    st->path, sqlite3_errmsg(st->db));
-}
-
-static long long
-store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-store_sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /*
@@ -226,15 +204,15 @@ store_open_conn(struct store *st, int readonly, struct es_err *err)
 	 * creating the file, converting the journal or running recovery):
 	 * wait for them too, within the same busy timeout.
 	 */
-	deadline = store_now_ms() + STORE_BUSY_MS;
+	deadline = util_mono_ms() + STORE_BUSY_MS;
 	for (pause = 1;; pause = pause < 50 ? pause * 2 : 50) {
 		rc = store_conn_setup(st, readonly);
 		if (rc == SQLITE_OK)
 			return 0;
 		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) !=
-		    SQLITE_LOCKED) || store_now_ms() >= deadline)
+		    SQLITE_LOCKED) || util_mono_ms() >= deadline)
 			goto fail;
-		store_sleep_ms(pause);
+		util_sleep_ms(pause);
 	}
 fail:
 	store_error(st, err, "cannot open store");
@@ -442,6 +420,15 @@ store_commit(struct store *st, struct es_err *err)
 		store_rollback(st);
 		return -1;
 	}
+	return 0;
+}
+
+int
+store_set_sync(struct store *st, int full, struct es_err *err)
+{
+	if (sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+		return store_error(st, err, "cannot set the durability");
 	return 0;
 }
 

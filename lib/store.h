@@ -62,6 +62,12 @@ int		 store_begin(struct store *, struct es_err *);
 int		 store_commit(struct store *, struct es_err *);
 /* Rolls back if a transaction is open; never fails. */
 void		 store_rollback(struct store *);
+/*
+ * How durable a commit of this connection is: full (the default) waits
+ * for the disk (fsync: survives a power loss); otherwise WAL's NORMAL (in
+ * the kernel when COMMIT returns: survives a crash of this process).
+ */
+int		 store_set_sync(struct store *, int full, struct es_err *);
 
 /* Returns a prepared, bound statement (caller finalizes) or NULL. */
 sqlite3_stmt	*store_prepare(struct store *, struct es_err *,

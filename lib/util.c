@@ -11,7 +11,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "buf.h"
 #include "util.h"
@@ -575,18 +578,64 @@ util_dns1123_label(const char *s)
 char *
 util_url_redact(const char *url, const char *mask)
 {
-	const char *auth, *end, *at;
+	CURLU *u;
+	CURLUcode rc;
+	char *user = NULL, *out = NULL, *ret;
 
-	if ((auth = strstr(url, "://")) == NULL)
+	if ((u = curl_url()) == NULL)
+		fatal("curl_url: out of memory");
+	rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME |
+	    CURLU_ALLOW_SPACE);
+	if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_USER, &user, 0) ==
+	    CURLUE_NO_USER && curl_url_get(u, CURLUPART_PASSWORD, &out, 0) ==
+	    CURLUE_NO_PASSWORD) {
+		/* no credentials: the URL as written, not re-normalised */
+		curl_url_cleanup(u);
 		return xstrdup(url);
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	for (at = end; at > auth && at[-1] != '@'; at--)
-		;
-	if (at == auth)
-		return xstrdup(url);
-	return xasprintf("%.*s%s%s%s", (int)(auth - url), url,
-	    mask != NULL ? mask : "", mask != NULL ? "@" : "", at);
+	}
+	curl_free(user);
+	curl_free(out);
+	out = NULL;
+	if (rc != CURLUE_OK) {
+		curl_url_cleanup(u);
+		/* not a URL at all ("host@x"): nothing in it is userinfo */
+		if (rc == CURLUE_BAD_SCHEME || rc == CURLUE_NO_SCHEME)
+			return xstrdup(url);
+		/* a URL libcurl cannot read could hide credentials anywhere */
+		return xstrdup(mask != NULL ? mask : "");
+	}
+	if (curl_url_set(u, CURLUPART_USER, mask, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		ret = xstrdup(mask != NULL ? mask : "");
+	else
+		ret = xstrdup(out);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+int
+util_url_is_http(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL;
+	int ok;
+
+	if (url == NULL)
+		return 0;
+	if ((u = curl_url()) == NULL)
+		fatal("curl_url: out of memory");
+	ok = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ==
+	    CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) ==
+	    CURLUE_OK && *host != '\0' && (strcmp(scheme, "http") == 0 ||
+	    strcmp(scheme, "https") == 0);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
 }
 
 char *
@@ -630,4 +679,26 @@ util_read_strerror(int e, size_t max, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", strerror(e));
 	return buf;
+}
+
+long long
+util_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+util_sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
 }

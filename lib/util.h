@@ -76,14 +76,23 @@ int		 util_write_file_atomic(const char *path, const void *data,
 int		 util_fsync_dir(const char *dir, struct es_err *err);
 /* Returns a new string "dir/name"; caller frees. */
 char		*util_path_join(const char *dir, const char *name);
+
+/* Milliseconds of the monotonic clock (for timeouts and intervals). */
+long long	 util_mono_ms(void);
+/* Sleeps ms milliseconds (none when ms <= 0), through signals. */
+void		 util_sleep_ms(long ms);
 /* Returns the directory part as a new string; caller frees. */
 char		*util_dirname(const char *path);
 /*
- * A URL without the userinfo (user:password@) of its authority: with
- * mask NULL it is dropped, else replaced by mask ("***", as kubectl
- * shows it).  New string; caller frees.
+ * A URL without the userinfo (user:password@) of its authority, as
+ * libcurl's URL parser reads it: with mask NULL it is dropped, else
+ * replaced by mask ("***", as kubectl shows it).  A URL without
+ * credentials comes back as written; one libcurl cannot parse comes back
+ * as mask (or "").  New string; caller frees.
  */
 char		*util_url_redact(const char *url, const char *mask);
+/* 1 when libcurl reads url as an http:// or https:// URL with a host. */
+int		 util_url_is_http(const char *url);
 /*
  * s with its control characters made visible, for a terminal: newline,
  * carriage return and tab as \n, \r, \t, the others (ESC, DEL, C1)

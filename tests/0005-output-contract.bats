@@ -28,6 +28,10 @@ LISTS=(
 	"tenant|tenant list|.service_name"
 	"quota|tenant quota list|.tenant_org_id"
 	"usage|tenant usage --org o1|.service_name"
+	"autoscale|autoscale policy list|.namespace"
+	"decision|autoscale history|.action"
+	"alert|metrics alerts|.metric"
+	"maintenance|maintenance list|.ticket"
 )
 
 # kind | command | name field
@@ -38,6 +42,9 @@ ITEMS=(
 	"order|order show ESO-20240101-000001|.order_number"
 	"strategy|strategy show cpu-high|.name"
 	"tenant|tenant show alice search|.namespace"
+	"device|device show CI-1|.ci_code"
+	"autoscale|autoscale policy get o1-alice-search|.namespace"
+	"maintenance|maintenance show MAINT|.order_number"
 )
 
 setup_file() {
@@ -70,7 +77,8 @@ setup_file() {
 	    --cooldown 30 --device-count 1
 	printf '%s\n' 'ci_code,ip,cpu,memory,cluster,status' \
 	    'CI-2,10.0.0.2,64,256,,available' \
-	    'CI-1,10.0.0.1,32,128,prod-a,in_pool' > "$f/dev.csv"
+	    'CI-1,10.0.0.1,32,128,prod-a,in_pool' \
+	    'CI-3,10.0.0.3,32,128,prod-b,in_pool' > "$f/dev.csv"
 	"$e" -q device import "$f/dev.csv" >/dev/null
 	"$e" -q duty add --date 2024-01-01 --start 00:00 --end 00:00 \
 	    --email ops@example.com alice
@@ -103,6 +111,26 @@ setup_file() {
 	    > "$f/v.jsonl"
 	"$e" -q index add vecs "$f/v.jsonl"
 	"$e" -q index build vecs >/dev/null
+	# autoscale, metrics and maintenance lists
+	"$e" -q autoscale policy set o1-alice-search --max 4 --cpu 70
+	"$e" -q autoscale policy set o1-alice-image --max 3 --qps 50
+	for s in search image; do
+		echo '{"namespace":"o1-alice-'$s'","container_name":"elasticsearch-0","cpu_usage":99,"memory_usage":97.5,"qps":5,"timestamp":"2024-01-01T00:59:00Z","status":"running"}'
+	done | ESCTL_NOW=2024-01-01T01:00:00Z "$e" -q metrics ingest -
+	sq "INSERT INTO autoscale_decision (namespace, at, at_unix, action,
+	    current_replicas, desired_replicas, ratio, reason, details)
+	    VALUES ('o1-alice-search', '2024-01-01T00:50:00Z', 1704070200,
+	    'scale_up', 2, 4, 1.41, 'cpu 99% over target 70%', '{}'),
+	    ('o1-alice-image', '2024-01-01T00:55:00Z', 1704070500,
+	    'none', 1, 1, NULL, 'no samples', '{}')"
+	for s in 1 3; do
+		ESCTL_NOW=2024-01-01T01:00:00Z \
+		    "$e" -q maintenance request --device CI-$s \
+		    --start 2024-01-0${s}T00:00:00Z --end 2024-01-0${s}T02:00:00Z \
+		    --ticket T-$s --reason "disk $s"
+	done
+	"$e" maintenance list -o jsonpath='{.items[0].order_number}' \
+	    > "$f/maint"
 }
 
 setup() {
@@ -154,6 +182,25 @@ print(json.dumps(yaml.safe_load(sys.stdin), sort_keys=True))' <<<"$output")" = \
 print(json.dumps(json.load(sys.stdin), sort_keys=True))')" ] ||
 		    fail "$cmd: yaml differs from json"
 	done
+}
+
+@test "streams: report log is JSON lines and YAML documents of documented fields" {
+	local doc
+	doc=$(documented_fields "report log")
+	[ -n "$doc" ]
+	run -0 --separate-stderr esctl report log -o json
+	[ "${#lines[@]}" -gt 1 ]
+	# every line one object, with exactly the documented fields
+	[ "$(jq -c 'keys' <<<"$output" | sort -u)" = \
+	    "$(printf '%s\n' "$doc" | jq -Rsc 'split("\n") | map(select(. != "")) | sort')" ]
+	run -0 jq -r .time <<<"$output"
+	run -1 grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$output"
+	json=$(esctl report log -o json | jq -cS .)
+	run -0 --separate-stderr esctl report log -o yaml
+	[ "$("$PYTHON" -c 'import json, sys, yaml
+for d in yaml.safe_load_all(sys.stdin): print(json.dumps(d, sort_keys=True, separators=(",", ":")))' <<<"$output")" = "$json" ]
+	run -0 esctl report log -o name
+	[ "$output" = "$(jq -r '"report/\(.report_id)"' <<<"$json")" ]
 }
 
 @test "every list: table, wide, --no-headers, name" {
@@ -211,6 +258,7 @@ print(json.dumps(json.load(sys.stdin), sort_keys=True))')" ] ||
 	local row kind cmd field name
 	for row in "${ITEMS[@]}"; do
 		IFS='|' read -r kind cmd field <<<"$row"
+		cmd=${cmd/MAINT/$(cat "$BATS_FILE_TMPDIR/maint")}
 		run -0 --separate-stderr esctl $cmd -o json
 		jq -e 'type == "object" and (has("kind") | not) and
 		    (has("items") | not)' <<<"$output" ||

@@ -71,6 +71,38 @@ want() {
 	esac
 }
 
+# kind -> how esctl-completion(1) names it
+phrase() {
+	case $1 in
+	namespace) echo namespaces ;;
+	org) echo orgs ;;
+	user|report-user) echo users ;;
+	service|report-service) echo services ;;
+	index) echo index names ;;
+	k8s-cluster|cluster) echo Kubernetes clusters ;;
+	strategy) echo strategy names ;;
+	order) echo order numbers ;;
+	duty-user) echo duty users ;;
+	device) echo "devices (ci_code)" ;;
+	node) echo "nodes (the devices in a pool" ;;
+	context) echo context names ;;
+	*) return 1 ;;
+	esac
+}
+
+@test "esctl-completion(1) names every completable kind" {
+	local kind p text
+	text=$(mandoc -Tascii "$ESCTL_TOP/man/esctl-completion.1" |
+	    sed $'s/.\b//g' | tr -s ' \n' '  ')
+	for kind in $(esctl completion bash |
+	    grep -oE '_esctl_dynamic [a-z0-9-]+' | awk '{print $2}' |
+	    sort -u); do
+		p=$(phrase "$kind") || fail "kind '$kind' has no phrase here"
+		[[ $text == *"$p"* ]] ||
+		    fail "esctl-completion(1) does not name $kind ('$p')"
+	done
+}
+
 @test "every completable kind the tables declare offers its values" {
 	local kind w n=0
 	for kind in $(esctl completion bash |

@@ -138,15 +138,66 @@ receiver_down() {
 	    <(grep 'User: bob,' "$ESCTL_DATA_DIR/deployment.log")
 }
 
-@test "report log -f follows new lines" {
+@test "report log -o json, yaml, name: one record per report" {
 	run -0 esctl cluster create --org org-001 --user alice --service search
-	"$ESCTL_BIN" report log -f > "$BATS_TEST_TMPDIR/follow.out" &
+	run -0 esctl cluster create --org org-001 --user bob --service other \
+	    --no-kibana
+	run -0 --separate-stderr esctl report log -o json
+	[ "${#lines[@]}" -eq 20 ]
+	# one object a line, the documented keys, the log's order and text
+	run -0 jq -c 'keys_unsorted' <<<"$output"
+	[ "$(sort -u <<<"$output")" = \
+	    '["time","user","service","namespace","status","message","report_id"]' ]
+	diff <(esctl report log -o json | jq -r '"\(.time) - User: \(.user), Service: \(.service), Namespace: \(.namespace), Status: \(.status), Message: \(.message)"') \
+	    "$ESCTL_DATA_DIR/deployment.log"
+	run -0 jq -r .time < <(esctl report log -o json)
+	[ "${#lines[@]}" -eq 20 ]
+	run -1 grep -vE \
+	    '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$' \
+	    <<<"$output"
+	# the ids are the ones report list prints
+	diff <(esctl report log -o json | jq -r .report_id) \
+	    <(esctl report list -o json | jq -r '.items[].report_id')
+	run -0 esctl report log -o name --lines 2
+	assert_equal "$output" "$(esctl report list -o json |
+	    jq -r '.items[-2:][] | "report/\(.report_id)"')"
+	run -0 esctl --as-org org-001 --as-user bob report log -o json
+	[ "${#lines[@]}" -eq 10 ]
+	[ "$(jq -r .user <<<"$output" | sort -u)" = bob ]
+	run -0 esctl report log -o yaml --lines 3
+	[ "$(grep -c '^---$' <<<"$output")" -eq 3 ]
+	run -0 "$PYTHON" -c 'import sys, yaml
+docs = list(yaml.safe_load_all(sys.stdin))
+print(len(docs), docs[-1]["user"], docs[-1]["status"])' <<<"$output"
+	assert_output "3 bob completed"
+	run -0 esctl report log -o 'jsonpath={.status}{"\n"}' --lines 1
+	assert_output completed
+	run -2 --separate-stderr esctl report log -o custom-columns=S:.status
+	[[ $stderr == *"report log prints a stream"* ]]
+}
+
+# Runs "esctl report log -f ARGS..." into $BATS_TEST_TMPDIR/follow.out
+# while two services are created after a first one (20 new reports), and
+# stops it once 20 lines came.
+follow_two_creates() {
+	run -0 esctl cluster create --org org-001 --user alice --service search
+	"$ESCTL_BIN" report log -f "$@" > "$BATS_TEST_TMPDIR/follow.out" &
 	local pid=$!
 	sleep 0.5
 	run -0 esctl cluster create --org org-001 --user bob --service other
 	kube_sim_wait 5 bash -c "[ \$(wc -l < '$BATS_TEST_TMPDIR/follow.out') -eq 20 ]"
 	kill "$pid"
 	wait "$pid" || true
+}
+
+@test "report log -f -o json: JSON lines as reports come" {
+	follow_two_creates -o json
+	run -0 jq -r .user "$BATS_TEST_TMPDIR/follow.out"
+	[ "$(sort <<<"$output" | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" = "10alice 10bob " ]
+}
+
+@test "report log -f follows new lines" {
+	follow_two_creates
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/follow.out")" -eq 20 ]
 }
 

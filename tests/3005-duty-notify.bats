@@ -193,6 +193,44 @@ YAML
 	[ "$(jq -c .json.at.atUserIds "$RECV_LOG")" = '[]' ]
 }
 
+@test "e-mail is a MIME message; a non-ASCII subject is RFC 2047 encoded" {
+	add_cluster 生产-a
+	timeline "$BATS_TEST_TMPDIR/t.csv" 生产-a 2024-01-01T09:00:00Z 5 cpu=90,90,90,90
+	esctl snapshot import "$BATS_TEST_TMPDIR/t.csv" >/dev/null
+	esctl strategy create hot -c 生产-a -a pool_entry --cpu-threshold 80 \
+	    --cpu-type usage --duration 15 --device-count 3 >/dev/null
+	start_smtp_sink
+	cat > "$CFG" <<YAML
+notify:
+  channels: [email]
+  email:
+    smtp_url: $SMTP_URL
+    from: esctl@example.com
+YAML
+	esctl duty add alice --date 2024-01-01 --start 08:00 --end 20:00 \
+	    --email alice@example.com >/dev/null
+	run -0 esctl strategy check --at 2024-01-01T09:15:00Z
+	[ "$(smtp_messages | wc -l)" = 1 ]
+	msg=$(smtp_messages)
+	# the raw header is 7-bit: an encoded-word, not UTF-8 bytes
+	run -0 grep '^Subject: =?UTF-8?B?' "$msg"
+	run -1 grep -P '^Subject:.*[^\x00-\x7f]' "$msg"
+	run -0 "$PYTHON" -c '
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"),
+    policy=email.policy.default)
+print(m["Subject"])
+print(m["MIME-Version"], m.get_content_type())
+b = m.get_body(("plain",))
+print(b.get_content_type(), b.get_content_charset(),
+    b["Content-Transfer-Encoding"])
+print("Cluster: 生产-a" in b.get_content())' "$msg"
+	assert_output "[esctl] pool_entry order ESO-20240101-000001 for cluster 生产-a
+1.0 multipart/mixed
+text/plain utf-8 8bit
+True"
+}
+
 @test "notify test through each channel; failures exit 6" {
 	start_receiver
 	start_smtp_sink

@@ -110,7 +110,16 @@ count() {
 	local before
 	before=$(db_dump)
 	run -2 esctl metrics ingest - <<< '[{"namespace": "es-a",'
-	assert_output --partial "malformed JSON array"
+	assert_output --partial "malformed JSON array near byte 22"
+	printf '{"namespace": "es-a", "qps": 1x}' > "$BATS_TEST_TMPDIR/bad"
+	run -2 esctl metrics ingest "$BATS_TEST_TMPDIR/bad"
+	assert_output --partial "malformed JSON near byte 30"
+	# a second array after the first is not silently dropped
+	run -2 esctl metrics ingest - <<-EOF
+	[$(report es-a elasticsearch-0 '"qps":1')]
+	[$(report es-a elasticsearch-1 '"qps":2')]
+	EOF
+	assert_output --partial "text after the array at byte"
 	run -2 esctl metrics ingest - < /dev/null
 	assert_output --partial "the input is empty"
 	run -3 esctl metrics ingest "$BATS_TEST_TMPDIR/none.json"
@@ -179,19 +188,26 @@ count() {
 	export ESCTL_NOW=2026-12-07T13:00:00Z
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":97')"
 	[ "$(notes)" = 2 ]
-	# Recovery closes the alert; a new breach opens a new one.
+	# Recovery closes the alert with one "resolved" notification; a
+	# new breach opens a new one.
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":40')"
-	[ "$(notes)" = 2 ]
-	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":91')"
+	assert_output "1 report stored (alert resolved)"
 	[ "$(notes)" = 3 ]
+	run -0 sql "SELECT content FROM notification_log ORDER BY id DESC LIMIT 1"
+	assert_output --partial "esctl alert resolved: cpu_usage 40% in es-a/elasticsearch-0"
+	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":30')"
+	assert_output "1 report stored"
+	[ "$(notes)" = 3 ]
+	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":91')"
+	[ "$(notes)" = 4 ]
 	run -0 esctl -o json metrics alerts es-a
 	[ "$(jq '.items | length' <<< "$output")" = 2 ]
 	[ "$(jq -r '.items[0].state' <<< "$output")" = firing ]
 	[ "$(jq -r '.items[1].state' <<< "$output")" = resolved ]
-	[ "$(jq -r '.items[1].notifications' <<< "$output")" = 2 ]
+	[ "$(jq -r '.items[1].notifications' <<< "$output")" = 3 ]
 	# The other container has its own alert.
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-1 '"cpu_usage":99')"
-	[ "$(notes)" = 4 ]
+	[ "$(notes)" = 5 ]
 }
 
 @test "per-service thresholds override the defaults" {
@@ -201,7 +217,9 @@ count() {
 	run -0 esctl metrics ingest - <<< "$(report es-a elasticsearch-0 '"cpu_usage":60')"
 	assert_output "1 report stored"
 	run -0 esctl metrics alerts --firing -o name
-	assert_output "alert/es-b"
+	assert_output "alert/$(esctl metrics alerts --firing -o jsonpath='{.items[0].id}')"
+	run -0 esctl metrics alerts --firing -o jsonpath='{.items[*].namespace}'
+	assert_output es-b
 }
 
 @test "a bad threshold in the config is named" {

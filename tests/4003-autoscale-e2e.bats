@@ -295,3 +295,21 @@ scale_patches() {
 	run -2 esctl autoscale simulate --metrics "$BATS_TEST_TMPDIR/s.ndjson" --policy min=3,max=2,cpu=1
 	assert_output --partial "min replicas 3 is above max replicas 2"
 }
+
+@test "a namespace esctl cannot prove it owns is not scaled" {
+	run -0 esctl cluster create --org org-001 --user alice --service search --replicas 2
+	run -0 esctl autoscale policy set "$NS" --min 2 --max 6 --cpu 60
+	# another creation's namespace now: its creation id is not the record's
+	run -0 kube_sim_api PATCH "/api/v1/namespaces/$NS" \
+	    '{"metadata": {"annotations": {"es.yunpeng.cn/creation-id": "tenant_org-001_alice_search_9"}}}'
+	export ESCTL_NOW=$T0
+	load_at 0 95 2 | esctl metrics ingest -
+	run esctl autoscale run --once
+	echo "$output"
+	assert_output --partial "$NS: failed 2 -> 4"
+	[ "$(scale_patches)" = 0 ]
+	[ "$(sts_replicas)" = 2 ]
+	[ "$(sql "SELECT status FROM deployment_status")" = running ]
+	[ "$(sql "SELECT action FROM autoscale_decision")" = failed ]
+	[ -n "$(sql "SELECT message FROM deployment_status")" ]
+}

@@ -78,6 +78,19 @@ ids_by_query() {
 	run -0 esctl -o json index eval e --queries "$T/q.fvecs" \
 	    --groundtruth "$T/gt.ivecs" --nprobe 4 --batch --threads 2
 	jq -e '.items | .[0].recall >= 0.9 and .[0].p50_ms == null' <<<"$output"
+	# the sgemm batch: thread CPU per phase and the split's speed-up
+	# bound (above 1 with two busy threads, at most 2)
+	run -0 esctl -o json index eval e --queries "$T/q.fvecs" \
+	    --groundtruth "$T/gt.ivecs" --nprobe 4 --batch --threads 2 \
+	    --mode gemm
+	jq -e '.items[0].thread_cpu_ms | keys == ["coarse", "lists", "rescore"]' \
+	    <<<"$output"
+	jq -e '.items[0].thread_cpu_ms | all(.[]; . >= 0)' <<<"$output"
+	jq -e '.items[0].split_bound > 1 and .items[0].split_bound <= 2' \
+	    <<<"$output"
+	run -0 esctl -o json index eval e --queries "$T/q.fvecs" \
+	    --groundtruth "$T/gt.ivecs" --nprobe 4 --batch --mode sq8
+	jq -e '.items[0].split_bound == null' <<<"$output"
 	run -0 esctl index eval e --queries "$T/q.fvecs" \
 	    --groundtruth "$T/gt.ivecs" --nprobe 4
 	assert_line --index 0 --regexp '^NPROBE +RECALL +QPS +P50_MS +P99_MS'

@@ -38,6 +38,8 @@
 #include "store.h"
 #include "util.h"
 
+#include "fuzz-store.h"
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct httpd *fuzz_h;
@@ -123,43 +125,13 @@ fuzz_action(void *arg, const struct httpd_request *req,
 	cJSON_Delete(body);
 }
 
-/* At exit: the scratch directory goes (the database was unlinked). */
-static char fuzz_dir[64];
-
-static void
-fuzz_cleanup(void)
-{
-	static const char *const files[] = { "esctl.db-wal",
-	    "esctl.db-shm", "esctl.db-journal" };
-	char *path;
-	size_t i;
-
-	if (fuzz_dir[0] == '\0')
-		return;
-	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		path = util_path_join(fuzz_dir, files[i]);
-		unlink(path);
-		free(path);
-	}
-	rmdir(fuzz_dir);
-}
-
 static void
 fuzz_init(void)
 {
 	struct es_err err = ES_ERR_INIT;
 	struct httpd_config c;
-	char *dir, *path;
 
-	snprintf(fuzz_dir, sizeof fuzz_dir, "/tmp/fuzz-httpd.XXXXXX");
-	if ((dir = mkdtemp(fuzz_dir)) == NULL)
-		abort();
-	atexit(fuzz_cleanup);
-	path = util_path_join(dir, "esctl.db");
-	if (store_open(path, 0, &fuzz_st, &err) == -1)
-		abort();
-	unlink(path);
-	free(path);
+	fuzz_st = fuzz_store_open("httpd");
 	if (store_exec(fuzz_st, &err, "INSERT INTO deployment_status (id, "
 	    "tenant_org_id, namespace, user, service_name, status, replicas, "
 	    "created_at, updated_at) VALUES ('d1', 'o', 'ns-a', 'u', 'a', "

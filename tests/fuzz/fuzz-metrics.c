@@ -18,7 +18,9 @@
  *    the rejects listed are min(rejected, METRICS_MAX_REJECTS);
  *  - a batch with a rejected record and no skip_invalid stores nothing
  *    and says so in err; a dry run stores nothing; what is stored is
- *    at most what was accepted.
+ *    at most what was accepted;
+ *  - the fast path of plain reports and cJSON (opts.slow_parse) agree:
+ *    the same return, error, counts, reasons and stored rows.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +33,8 @@
 #include "metrics.h"
 #include "store.h"
 #include "util.h"
+
+#include "fuzz-store.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -50,51 +54,91 @@ fuzz_count(void)
 	return n;
 }
 
-/* At exit: the scratch directory goes (the database was unlinked). */
-static char fuzz_dir[64];
-
-static void
-fuzz_cleanup(void)
-{
-	static const char *const files[] = { "esctl.db-wal",
-	    "esctl.db-shm", "esctl.db-journal" };
-	char *path;
-	size_t i;
-
-	if (fuzz_dir[0] == '\0')
-		return;
-	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		path = util_path_join(fuzz_dir, files[i]);
-		unlink(path);
-		free(path);
-	}
-	rmdir(fuzz_dir);
-}
-
 static void
 fuzz_init(void)
 {
 	struct es_err err = ES_ERR_INIT;
-	char *dir, *path;
 
-	snprintf(fuzz_dir, sizeof fuzz_dir, "/tmp/fuzz-metrics.XXXXXX");
-	if ((dir = mkdtemp(fuzz_dir)) == NULL)
-		abort();
-	atexit(fuzz_cleanup);
-	path = util_path_join(dir, "esctl.db");
-	if (store_open(path, 0, &fuzz_st, &err) == -1)
-		abort();
-	unlink(path);	/* the open connection keeps it; nothing left */
-	free(path);
-	/* scratch data: no fsync per commit (thousands of runs a second) */
-	sqlite3_exec(store_db(fuzz_st), "PRAGMA synchronous = OFF", NULL,
-	    NULL, NULL);
+	fuzz_st = fuzz_store_open("metrics");
 	if (store_exec(fuzz_st, &err, "INSERT INTO deployment_status (id, "
 	    "tenant_org_id, namespace, user, service_name, status, replicas, "
 	    "created_at, updated_at) VALUES ('d1', 'o', 'ns-a', 'u', 'a', "
 	    "'running', 3, 'x', 'x'), ('d2', 'o', 'ns-b', 'u', 'b', "
 	    "'running', 1, 'x', 'x'), ('d3', 'o', 'ns-gone', 'u', 'g', "
 	    "'deleted', 1, 'x', 'x')", NULL) == -1)
+		abort();
+}
+
+/* The stored rows, every value, as text (NULL: none). */
+static char *
+fuzz_rows(void)
+{
+	struct es_err err = ES_ERR_INIT;
+	cJSON *rows = NULL;
+	char *s;
+
+	if (store_query_json(fuzz_st, &err, &rows, "SELECT namespace, ts, "
+	    "container_name, quote(cpu_usage), quote(memory_usage), "
+	    "quote(disk_usage), quote(qps), quote(startup_cpu), "
+	    "quote(startup_memory), quote(startup_disk), quote(plugin_qps), "
+	    "status FROM metric_report ORDER BY 1, 2, 3", NULL) == -1)
+		abort();
+	s = cJSON_PrintUnformatted(rows);
+	cJSON_Delete(rows);
+	return s;
+}
+
+/*
+ * The same input through cJSON only (opts.slow_parse) gives the same
+ * outcome as metrics_ingest's fast path of plain reports: return, error,
+ * counts, rejects with their reasons and the rows stored.  Called with
+ * the fast path's rows still in the store (its transaction open when
+ * o->in_tx); they are compared, then the slow run is undone.
+ */
+static void
+fuzz_same_slow(const struct metrics_opts *o, const uint8_t *data,
+    size_t size, int rc, const struct metrics_result *r,
+    const struct es_err *err)
+{
+	struct es_err e2 = ES_ERR_INIT;
+	struct metrics_opts so = *o;
+	struct metrics_result sr;
+	char *rows, *srows, *rj, *srj;
+	int src;
+
+	rows = fuzz_rows();
+	if (so.in_tx) {
+		/* the fast run's rows go; the slow run starts from none */
+		if (store_exec(fuzz_st, &e2, "DELETE FROM metric_report", NULL)
+		    == -1 || store_exec(fuzz_st, &e2, "DELETE FROM "
+		    "metric_latest", NULL) == -1)
+			abort();
+	} else if (store_exec(fuzz_st, &e2, "DELETE FROM metric_report",
+	    NULL) == -1 || store_exec(fuzz_st, &e2, "DELETE FROM "
+	    "metric_latest", NULL) == -1)
+		abort();
+	so.slow_parse = 1;
+	src = metrics_ingest(fuzz_st, (const char *)data, size, &so, NULL,
+	    &sr, &e2);
+	srows = fuzz_rows();
+	rj = cJSON_PrintUnformatted(r->rejects);
+	srj = cJSON_PrintUnformatted(sr.rejects);
+	if (src != rc || sr.records != r->records ||
+	    sr.accepted != r->accepted || sr.rejected != r->rejected ||
+	    sr.fast != 0 || strcmp(rows, srows) != 0 ||
+	    (rj != NULL) != (srj != NULL) || (rj != NULL &&
+	    strcmp(rj, srj) != 0) || ((rc == -1 || r->rejected > 0) &&
+	    (e2.code != err->code || strcmp(e2.msg, err->msg) != 0)))
+		abort();
+	free(rows);
+	free(srows);
+	free(rj);
+	free(srj);
+	metrics_result_release(&sr);
+	/* the store as the fast run left it for the checks below */
+	if (!so.in_tx && (store_exec(fuzz_st, &e2, "DELETE FROM "
+	    "metric_report", NULL) == -1 || store_exec(fuzz_st, &e2,
+	    "DELETE FROM metric_latest", NULL) == -1))
 		abort();
 }
 
@@ -125,6 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = metrics_ingest(fuzz_st, (const char *)data, size, &o, NULL, &r,
 	    &err);
 	stored = fuzz_count();
+	fuzz_same_slow(&o, data, size, rc, &r, &err);
 	if (o.in_tx)
 		store_rollback(fuzz_st);
 	else if (store_exec(fuzz_st, &err, "DELETE FROM metric_report",

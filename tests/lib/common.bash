@@ -128,10 +128,51 @@ start_receiver() {
 }
 
 stop_receivers() {
+	kill_pidfiles "$BATS_TEST_TMPDIR"/recv-*.pid
+}
+
+# kill_pidfiles FILE...: kills the process of each pid file that exists
+# and removes the file (an unmatched glob is skipped).
+kill_pidfiles() {
 	local f
-	for f in "$BATS_TEST_TMPDIR"/recv-*.pid; do
+	for f in "$@"; do
 		[ -f "$f" ] || continue
 		kill "$(cat "$f")" 2>/dev/null || true
 		rm -f "$f"
 	done
+}
+
+# prometheus_scrape JOB PORT QUERY: Debian's prometheus scraping
+# 127.0.0.1:PORT every second as job JOB; sets PROM_PORT and PROM_URL
+# and returns once QUERY has a value (at most 30 s).  Its pid file is
+# $BATS_TEST_TMPDIR/prometheus.pid.
+prometheus_scrape() {
+	local job=$1 target=$2 query=$3 i
+	PROM_PORT=$(free_port)
+	PROM_URL=http://127.0.0.1:$PROM_PORT
+	cat > "$BATS_TEST_TMPDIR/prometheus.yml" <<-YAML
+	global:
+	  scrape_interval: 1s
+	  evaluation_interval: 1s
+	scrape_configs:
+	  - job_name: $job
+	    static_configs:
+	      - targets: ['127.0.0.1:$target']
+	YAML
+	prometheus --config.file="$BATS_TEST_TMPDIR/prometheus.yml" \
+	    --storage.tsdb.path="$BATS_TEST_TMPDIR/prometheus-data" \
+	    --web.listen-address="127.0.0.1:$PROM_PORT" \
+	    >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 3>&- &
+	echo $! > "$BATS_TEST_TMPDIR/prometheus.pid"
+	wait_port "$PROM_PORT" 30
+	for ((i = 0; i < 300; i++)); do
+		if curl -sf "$PROM_URL/api/v1/query" \
+		    --data-urlencode "query=$query" | grep -q '"value"'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "prometheus has no data after 30s" >&2
+	cat "$BATS_TEST_TMPDIR/prometheus.log" >&2
+	return 1
 }

@@ -70,12 +70,7 @@ start_git_server() {
 }
 
 stop_git_servers() {
-	local f
-	for f in "$BATS_TEST_TMPDIR"/git-*.pid; do
-		[ -f "$f" ] || continue
-		kill "$(cat "$f")" 2>/dev/null || true
-		rm -f "$f"
-	done
+	kill_pidfiles "$BATS_TEST_TMPDIR"/git-*.pid
 }
 
 # A self-signed certificate for 127.0.0.1 (URLs never say localhost: a

@@ -59,47 +59,17 @@ post() {
 # sets PROM_URL.  Returns when the CPU rate has a value.  Stopped by
 # stop_es_prometheus.
 start_es_prometheus() {
-	local ns=$1 i port
+	local ns=$1 port
 	shift
 	port=$(free_port)
 	"$ESCTL_TOP/tests/lib/es-exporter" --port "$port" --namespace "$ns" \
 	    --pidfile "$BATS_TEST_TMPDIR/es-exporter.pid" "$@" 3>&- &
 	wait_port "$port"
-	PROM_PORT=$(free_port)
-	PROM_URL=http://127.0.0.1:$PROM_PORT
-	cat > "$BATS_TEST_TMPDIR/prometheus.yml" <<-YAML
-	global:
-	  scrape_interval: 1s
-	scrape_configs:
-	  - job_name: es
-	    static_configs:
-	      - targets: ['127.0.0.1:$port']
-	YAML
-	prometheus --config.file="$BATS_TEST_TMPDIR/prometheus.yml" \
-	    --storage.tsdb.path="$BATS_TEST_TMPDIR/prometheus-data" \
-	    --web.listen-address="127.0.0.1:$PROM_PORT" \
-	    >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 3>&- &
-	echo $! > "$BATS_TEST_TMPDIR/prometheus.pid"
-	wait_port "$PROM_PORT" 30
-	for ((i = 0; i < 300; i++)); do
-		if curl -sf "$PROM_URL/api/v1/query" --data-urlencode \
-		    'query=sum(rate(container_cpu_usage_seconds_total[2m]))' |
-		    grep -q '"value"'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "prometheus has no data after 30s" >&2
-	return 1
+	prometheus_scrape es "$port" \
+	    'sum(rate(container_cpu_usage_seconds_total[2m]))'
 }
 
 stop_es_prometheus() {
-	local f
-	for f in "$BATS_TEST_TMPDIR/prometheus.pid" \
-	    "$BATS_TEST_TMPDIR/es-exporter.pid"; do
-		if [ -f "$f" ]; then
-			kill "$(cat "$f")" 2>/dev/null || true
-			rm -f "$f"
-		fi
-	done
+	kill_pidfiles "$BATS_TEST_TMPDIR/prometheus.pid" \
+	    "$BATS_TEST_TMPDIR/es-exporter.pid"
 }

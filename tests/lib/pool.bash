@@ -89,7 +89,7 @@ smtp_messages() {
 # USED_GIB).  Sets EXPORTER_PORT, PROM_PORT and PROM_URL, and waits until
 # Prometheus answers the CPU query with data.  Stopped by stop_prometheus.
 start_prometheus() {
-	local a args=() i
+	local a args=()
 	require_dep prometheus command -v prometheus || return 1
 	for a in "$@"; do
 		args+=(--node "$a")
@@ -98,45 +98,13 @@ start_prometheus() {
 	"$ESCTL_TOP/tests/lib/node-exporter" --port "$EXPORTER_PORT" \
 	    --pidfile "$BATS_TEST_TMPDIR/exporter.pid" "${args[@]}" 3>&- &
 	wait_port "$EXPORTER_PORT"
-	PROM_PORT=$(free_port)
-	PROM_URL=http://127.0.0.1:$PROM_PORT
-	cat > "$BATS_TEST_TMPDIR/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: node
-    static_configs:
-      - targets: ['127.0.0.1:$EXPORTER_PORT']
-YAML
-	prometheus --config.file="$BATS_TEST_TMPDIR/prometheus.yml" \
-	    --storage.tsdb.path="$BATS_TEST_TMPDIR/prometheus-data" \
-	    --web.listen-address="127.0.0.1:$PROM_PORT" \
-	    >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 3>&- &
-	echo $! > "$BATS_TEST_TMPDIR/prometheus.pid"
-	wait_port "$PROM_PORT" 30
 	# a few scrapes are needed before the default CPU query of
 	# snapshot collect (irate in a subquery) has a value
-	for ((i = 0; i < 300; i++)); do
-		if curl -sf "$PROM_URL/api/v1/query" --data-urlencode \
-		    'query=max_over_time(sum(irate(node_cpu_seconds_total{mode!="idle"}[2m]))[5m:])' |
-		    grep -q '"value"'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "prometheus has no data after 30s" >&2
-	cat "$BATS_TEST_TMPDIR/prometheus.log" >&2
-	return 1
+	prometheus_scrape node "$EXPORTER_PORT" \
+	    'max_over_time(sum(irate(node_cpu_seconds_total{mode!="idle"}[2m]))[5m:])'
 }
 
 stop_prometheus() {
-	local f
-	for f in "$BATS_TEST_TMPDIR/prometheus.pid" \
-	    "$BATS_TEST_TMPDIR/exporter.pid"; do
-		if [ -f "$f" ]; then
-			kill "$(cat "$f")" 2>/dev/null || true
-			rm -f "$f"
-		fi
-	done
+	kill_pidfiles "$BATS_TEST_TMPDIR/prometheus.pid" \
+	    "$BATS_TEST_TMPDIR/exporter.pid"
 }

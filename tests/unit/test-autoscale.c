@@ -3,7 +3,6 @@
  * lib/autoscale.c on hand-computed series, and the timestamps and report
  * validation of lib/metrics.c (with the replay of its fuzz corpus).
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,16 +413,168 @@ metrics_fuzz_one(struct unit_t *t, struct store *st, const char *name,
 static void
 test_metrics_fuzz_corpus(struct unit_t *t)
 {
+	struct unit_corpus c;
+	struct store *st;
+	char *copy;
+	int ok = 0;
+
+	if ((st = metrics_store_open(t)) == NULL)
+		return;
+	if (unit_corpus_open(t, &c, "metrics") == -1) {
+		store_close(st);
+		return;
+	}
+	while (unit_corpus_next(t, &c)) {
+		/* a copy of exactly its length: ASan sees any overread */
+		copy = xmalloc(c.buf.len ? c.buf.len : 1);
+		memcpy(copy, c.buf.data, c.buf.len);
+		if (metrics_fuzz_one(t, st, c.name, copy, c.buf.len) == 0)
+			ok++;
+		free(copy);
+	}
+	UT_ASSERT(t, c.files >= 8);
+	UT_ASSERT(t, ok >= 6);
+	unit_corpus_close(&c);
+	store_close(st);
+}
+
+static size_t metrics_fast_seen;	/* records the fast path read */
+
+/*
+ * What metrics_ingest made of buf, as text: its return, error, counts,
+ * rejects and the rows it stored (removed after).
+ */
+static char *
+metrics_outcome(struct unit_t *t, struct store *st, const char *buf,
+    size_t len, int skip_invalid, int slow)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct metrics_result r;
+	struct metrics_opts o;
+	cJSON *rows = NULL;
+	char *rj, *sj, *out;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.now = 1796644800;
+	o.skip_invalid = skip_invalid;
+	o.slow_parse = slow;
+	rc = metrics_ingest(st, buf, len, &o, NULL, &r, &err);
+	UT_EQ_INT(t, store_query_json(st, &err, &rows, "SELECT namespace, "
+	    "ts, container_name, quote(cpu_usage) AS c, quote(memory_usage) "
+	    "AS m, quote(disk_usage) AS d, quote(qps) AS q, "
+	    "quote(startup_cpu) AS sc, quote(startup_memory) AS sm, "
+	    "quote(startup_disk) AS sd, quote(plugin_qps) AS pq, status "
+	    "FROM metric_report ORDER BY 1, 2, 3", NULL), 0);
+	UT_ASSERT(t, store_exec(st, &err, "DELETE FROM metric_report", NULL)
+	    >= 0);
+	UT_ASSERT(t, store_exec(st, &err, "DELETE FROM metric_latest", NULL)
+	    >= 0);
+	rj = r.rejects != NULL ? cJSON_PrintUnformatted(r.rejects) : NULL;
+	sj = rows != NULL ? cJSON_PrintUnformatted(rows) : NULL;
+	if (slow)
+		UT_EQ_INT(t, r.fast, 0);
+	else
+		metrics_fast_seen += r.fast;
+	out = xasprintf("rc %d code %d msg '%s' records %zu accepted %zu "
+	    "rejected %zu rejects %s rows %s", rc, (int)err.code,
+	    rc == -1 || r.rejected > 0 ? err.msg : "", r.records, r.accepted,
+	    r.rejected, rj ? rj : "-", sj ? sj : "-");
+	free(rj);
+	free(sj);
+	cJSON_Delete(rows);
+	metrics_result_release(&r);
+	return out;
+}
+
+/*
+ * The fast path of plain reports (metrics_fast) and the cJSON path give
+ * the same outcome: the same values (numbers converted as strtod does),
+ * the same records counted, the same reasons, on the fuzz corpus and on
+ * the edges of what the fast path takes (number forms, escapes, nulls,
+ * duplicate members, whitespace, truncation).
+ */
+static void
+test_metrics_fast_same(struct unit_t *t)
+{
+#define R(x) "{\"namespace\":\"ns-a\",\"container_name\":" \
+	"\"elasticsearch-0\"," x "}"
+	static const char *const cases[] = {
+		R("\"cpu_usage\":1e2,\"qps\":1E+2,\"disk_usage\":-0"),
+		R("\"cpu_usage\":0.1,\"memory_usage\":99.99999999999999"),
+		R("\"cpu_usage\":100.00000000000001,\"qps\":1e-7"),
+		R("\"qps\":12345678901234567890,\"plugin_qps\":9007199254740993"),
+		R("\"qps\":9007199254740992,\"plugin_qps\":2.5e22"),
+		R("\"qps\":1e23,\"plugin_qps\":0.000000000000000000000001"),
+		R("\"qps\":01"), R("\"qps\":1."), R("\"qps\":.5"),
+		R("\"qps\":-"), R("\"qps\":1e"), R("\"qps\":2.5e1x"),
+		R("\"qps\":-1"), R("\"cpu_usage\":100.5"), R("\"qps\":1e400"),
+		R("\"qps\":\"5\""), R("\"qps\":true"), R("\"qps\":{}"),
+		R("\"qps\":1,\"timestamp\":1796644800.5"),
+		R("\"qps\":1,\"timestamp\":1796644800123"),
+		R("\"qps\":1,\"timestamp\":0"),
+		R("\"qps\":1,\"timestamp\":1e15"),
+		R("\"qps\":1,\"timestamp\":\"2026-12-07T11:00:00.5Z\""),
+		R("\"qps\":1,\"timestamp\":\"2026-12-07T11:00:00.12345678901"
+		    "234567890123456789Z\""),
+		R("\"qps\":1,\"timestamp\":\"2026-12-07T13:00:00Z\""),
+		R("\"qps\":1,\"timestamp\":\"yesterday\""),
+		R("\"qps\":1,\"timestamp\":null"),
+		R("\"qps\":1,\"timestamp\":5,\"timestamp\":null"),
+		R("\"status\":\"ok\",\"status\":null"),
+		R("\"status\":\"o\\u006b\""), R("\"status\":\"not ok\""),
+		R("\"status\":\"abcdefghijabcdefghijabcdefghijabc\""),
+		R("\"qps\":1,\"namespace\":\"ns-b\""),
+		R("\"qps\":1,\"namespace\":null"),
+		R("\"qps\":1,\"na\\u006despace\":\"ns-a\""),
+		R("\"qps\":1,\"bogus\":1"), R("\"qps\":null"), R(""),
+		"{}", "{ }", "{\"status\":null,}", "{\"qps\":1,}",
+		"{\"namespace\":\"ns-a\"",
+		"{\"namespace\":\"ns-a\",\"container_name\":\"elasticsearch-0\","
+		    "\"qps\":7",
+		"{\"namespace\":\"n\\u0073-a\",\"container_name\":"
+		    "\"elasticsearch-1\",\"qps\":3}",
+		"{\"namespace\":\"NS-A\",\"container_name\":"
+		    "\"elasticsearch-1\",\"qps\":3}",
+		"{\"namespace\":\"ns-a\",\"container_name\":"
+		    "\"elasticsearch-3\",\"qps\":3}",
+		"{\"namespace\":\"ns-gone\",\"container_name\":"
+		    "\"elasticsearch-0\",\"qps\":3}",
+		" \f" R("\"qps\":4") "\r\n" R("\"qps\":5") R("\"qps\":6"),
+		R("\"qps\":4") "\n{\"qps\":\n" R("\"qps\":5") "\n",
+		"\t{ \"namespace\" : \"ns-b\" ,\n \"container_name\":"
+		    "\"elasticsearch-0\", \"qps\" :\t2 }",
+		"\xef\xbb\xbf" R("\"qps\":1"),
+		"[" R("\"qps\":1") "," R("\"qps\":2") "]",
+		R("\"qps\":1") "\n5\n\"x\"\n" R("\"qps\":2"),
+	};
+#undef R
 	const char *top = getenv("ESCTL_TOP");
 	struct es_buf b = ES_BUF_INIT;
 	struct dirent *de;
 	struct store *st;
-	char *dir, *path;
-	int files = 0, ok = 0;
+	char *dir, *path, *fast, *slow;
+	size_t i;
+	int skip;
 	DIR *d;
 
 	if ((st = metrics_store_open(t)) == NULL)
 		return;
+	metrics_fast_seen = 0;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		for (skip = 0; skip < 2; skip++) {
+			fast = metrics_outcome(t, st, cases[i],
+			    strlen(cases[i]), skip, 0);
+			slow = metrics_outcome(t, st, cases[i],
+			    strlen(cases[i]), skip, 1);
+			if (strcmp(fast, slow) != 0)
+				unit_fail(t, __FILE__, __LINE__, "case %zu: "
+				    "fast path: %s\ncJSON: %s", i, fast, slow);
+			free(fast);
+			free(slow);
+		}
+	/* the cases are not all left to cJSON: most take the fast path */
+	UT_ASSERT(t, metrics_fast_seen >= 2 * 20);
 	dir = xasprintf("%s/testdata/fuzz/metrics", top ? top : ".");
 	if ((d = opendir(dir)) == NULL) {
 		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
@@ -438,21 +589,20 @@ test_metrics_fuzz_corpus(struct unit_t *t)
 		es_buf_reset(&b);
 		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
 		free(path);
-		files++;
-		/* a copy of exactly its length: ASan sees any overread */
-		{
-			char *copy = xmalloc(b.len ? b.len : 1);
-
-			memcpy(copy, b.data, b.len);
-			if (metrics_fuzz_one(t, st, de->d_name, copy, b.len) ==
-			    0)
-				ok++;
-			free(copy);
-		}
+		if (b.len == 0)
+			continue;
+		/* as the fuzz target: the first byte is the options */
+		fast = metrics_outcome(t, st, b.data + 1, b.len - 1,
+		    b.data[0] & 1, 0);
+		slow = metrics_outcome(t, st, b.data + 1, b.len - 1,
+		    b.data[0] & 1, 1);
+		if (strcmp(fast, slow) != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: fast path: %s\n"
+			    "cJSON: %s", de->d_name, fast, slow);
+		free(fast);
+		free(slow);
 	}
 	closedir(d);
-	UT_ASSERT(t, files >= 8);
-	UT_ASSERT(t, ok >= 6);
 	es_buf_release(&b);
 	free(dir);
 	store_close(st);
@@ -574,5 +724,6 @@ const struct unit_test unit_autoscale_tests[] = {
 	{ "metrics_fuzz_corpus", test_metrics_fuzz_corpus },
 	{ "metrics_short_keys", test_metrics_short_keys },
 	{ "metrics_before_epoch", test_metrics_before_epoch },
+	{ "metrics_fast_same", test_metrics_fast_same },
 	{ NULL, NULL }
 };

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -166,31 +165,17 @@ test_doc_stream(struct unit_t *t)
 static void
 test_doc_fuzz_corpus(struct unit_t *t)
 {
-	const char *top = getenv("ESCTL_TOP");
 	struct doc_node *root, *again;
 	struct es_err err = ES_ERR_INIT;
-	struct es_buf b = ES_BUF_INIT, y = ES_BUF_INIT;
-	struct dirent *de;
+	struct es_buf y = ES_BUF_INIT;
+	struct unit_corpus c;
 	cJSON *j, *j2;
-	char *dir, *path;
-	DIR *d;
-	int n = 0;
 
-	dir = xasprintf("%s/testdata/fuzz/doc", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "doc") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		n++;
-		if (doc_parse(b.data, b.len, de->d_name, &root, &err) == -1) {
+	while (unit_corpus_next(t, &c)) {
+		if (doc_parse(c.buf.data, c.buf.len, c.name, &root,
+		    &err) == -1) {
 			UT_ASSERT(t, err.msg[0] != '\0');
 			continue;
 		}
@@ -204,7 +189,7 @@ test_doc_fuzz_corpus(struct unit_t *t)
 				if (!cJSON_Compare(j, j2, 1))
 					unit_fail(t, __FILE__, __LINE__, "%s: "
 					    "YAML round trip changed the data",
-					    de->d_name);
+					    c.name);
 				cJSON_Delete(j2);
 				doc_free(again);
 			}
@@ -212,11 +197,9 @@ test_doc_fuzz_corpus(struct unit_t *t)
 		cJSON_Delete(j);
 		doc_free(root);
 	}
-	closedir(d);
-	UT_ASSERT(t, n >= 4);
-	es_buf_release(&b);
+	UT_ASSERT(t, c.files >= 4);
+	unit_corpus_close(&c);
 	es_buf_release(&y);
-	free(dir);
 }
 
 /*
@@ -415,51 +398,36 @@ rfc_shape(const char *s, size_t len)
 static void
 test_time_fuzz_corpus(struct unit_t *t)
 {
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
-	struct es_buf b = ES_BUF_INIT;
-	struct dirent *de;
-	char *dir, *path, out[UTIL_TIME_LEN];
+	struct unit_corpus c;
+	char out[UTIL_TIME_LEN];
 	long long ms;
 	time_t v;
-	int files = 0, parsed = 0;
-	DIR *d;
+	int parsed = 0;
 
-	dir = xasprintf("%s/testdata/fuzz/time", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "time") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		files++;
-		if (strlen(b.data) != b.len)
+	while (unit_corpus_next(t, &c)) {
+		if (strlen(c.buf.data) != c.buf.len)
 			continue;	/* the target cuts at a NUL */
-		if (util_time_parse(b.data, "--start", 1796644800, &v,
+		if (util_time_parse(c.buf.data, "--start", 1796644800, &v,
 		    &err) == 0) {
 			parsed++;
 			util_time_format(v, out);
-			if (rfc_shape(b.data, b.len) && strncasecmp(out,
-			    b.data, b.len == 10 ? 10 : 19) != 0)
+			if (rfc_shape(c.buf.data, c.buf.len) &&
+			    strncasecmp(out, c.buf.data, c.buf.len == 10 ? 10 :
+			    19) != 0)
 				unit_fail(t, __FILE__, __LINE__, "%s: '%s' read "
-				    "as %s", de->d_name, b.data, out);
+				    "as %s", c.name, c.buf.data, out);
 		} else
 			UT_ASSERT(t, strstr(err.msg, "--start") != NULL);
-		if (util_parse_duration_ms(b.data, "d", &ms, &err) == 0)
+		if (util_parse_duration_ms(c.buf.data, "d", &ms, &err) == 0)
 			UT_ASSERT(t, ms >= 0 && ms <= 100LL * 365 * 86400 *
 			    1000);
 	}
-	closedir(d);
-	UT_ASSERT(t, files >= 10);
+	UT_ASSERT(t, c.files >= 10);
 	UT_ASSERT(t, parsed >= 8);
-	es_buf_release(&b);
-	free(dir);
+	unit_corpus_close(&c);
 }
 
 static void
@@ -514,6 +482,18 @@ test_util_redact(struct unit_t *t)
 	v = util_url_redact("http://127.0.0.1/a@b", "***");
 	UT_EQ_STR(t, v, "http://127.0.0.1/a@b");
 	free(v);
+	v = util_url_redact("smtp://u;AUTH=PLAIN:pw@127.0.0.1:2525", "***");
+	UT_EQ_STR(t, v, "smtp://***@127.0.0.1:2525/");
+	free(v);
+	v = util_url_redact("http://127.0.0.1:8/%zz", "***");
+	UT_EQ_STR(t, v, "http://127.0.0.1:8/%zz");
+	free(v);
+	UT_EQ_INT(t, util_url_is_http("http://127.0.0.1:9090"), 1);
+	UT_EQ_INT(t, util_url_is_http("HTTPS://p.example/prom/"), 1);
+	UT_EQ_INT(t, util_url_is_http("ftp://127.0.0.1/"), 0);
+	UT_EQ_INT(t, util_url_is_http("127.0.0.1:9090"), 0);
+	UT_EQ_INT(t, util_url_is_http("http://"), 0);
+	UT_EQ_INT(t, util_url_is_http(NULL), 0);
 	v = util_url_redact("no-scheme@host", "***");
 	UT_EQ_STR(t, v, "no-scheme@host");
 	free(v);

@@ -4,7 +4,6 @@
  * played too.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -474,17 +473,14 @@ static void
 test_httpd_fuzz_corpus(struct unit_t *t)
 {
 	static const char alive[] = "GET /api/dashboard HTTP/1.0\r\n\r\n";
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
 	struct httpd_config cfg;
 	struct hstate s = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
-	struct es_buf b = ES_BUF_INIT;
-	struct dirent *de;
+	struct unit_corpus c;
 	struct httpd *h;
-	char *dir, *path, head[16];
+	char head[16];
 	long got;
-	int files = 0, answered = 0;
-	DIR *d;
+	int answered = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.listen = "127.0.0.1:0";
@@ -498,41 +494,170 @@ test_httpd_fuzz_corpus(struct unit_t *t)
 	httpd_route(h, "GET", "/api/dashboard", h_echo, &s);
 	httpd_route(h, "POST", "/api/orders/*", h_auth, &s);
 	UT_EQ_INT(t, httpd_start(h, &err), 0);
-	dir = xasprintf("%s/testdata/fuzz/httpd", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "httpd") == -1) {
 		httpd_free(h);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		files++;
-		got = hfuzz_send(httpd_port(h), b.data, b.len, head);
+	while (unit_corpus_next(t, &c)) {
+		got = hfuzz_send(httpd_port(h), c.buf.data, c.buf.len, head);
 		if (got == -1)
 			unit_fail(t, __FILE__, __LINE__, "%s: no answer and no "
-			    "close in 5 s", de->d_name);
+			    "close in 5 s", c.name);
 		else if (got > 0 && strncmp(head, "HTTP/1.", 7) != 0)
 			unit_fail(t, __FILE__, __LINE__, "%s: answer is not "
-			    "HTTP: '%s'", de->d_name, head);
+			    "HTTP: '%s'", c.name, head);
 		else if (got > 0)
 			answered++;
 	}
-	closedir(d);
-	UT_ASSERT(t, files >= 8);
+	UT_ASSERT(t, c.files >= 8);
 	UT_ASSERT(t, answered >= 6);
+	unit_corpus_close(&c);
 	got = hfuzz_send(httpd_port(h), alive, sizeof alive - 1, head);
 	UT_ASSERT(t, got > 0);
 	UT_ASSERT(t, strncmp(head, "HTTP/1.", 7) == 0);
 	UT_ASSERT(t, strncmp(head + 8, " 200 ", 5) == 0);
 	httpd_free(h);
+}
+
+/*
+ * Deferred answers: h_later queues the request; a resumer thread answers
+ * once two are queued (with one worker thread, only possible when a
+ * deferred request holds no worker).  h_now resumes from inside the
+ * handler, before the connection is suspended.
+ */
+struct hdefer {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	const struct httpd_request *q[8];
+	struct httpd_response *r[8];
+	int		 n;
+	int		 most;
+	int		 stop;
+};
+
+static void
+h_later(void *arg, const struct httpd_request *req,
+    struct httpd_response *r)
+{
+	struct hdefer *d = arg;
+	struct httpd_response *dr = httpd_defer(req);
+
+	(void)r;
+	pthread_mutex_lock(&d->mu);
+	d->q[d->n] = req;
+	d->r[d->n] = dr;
+	d->n++;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void
+h_now(void *arg, const struct httpd_request *req, struct httpd_response *r)
+{
+	struct httpd_response *dr = httpd_defer(req);
+
+	(void)arg;
+	(void)r;
+	httpd_reply(dr, 201, "text/plain", "now\n", 4);
+	httpd_resume(req);
+}
+
+/* Answers the queued requests: the first time once two are queued. */
+static void *
+hresumer(void *arg)
+{
+	struct hdefer *d = arg;
+	struct timespec ts;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&d->mu);
+	while (d->n < 2 && pthread_cond_timedwait(&d->cv, &d->mu, &ts) == 0)
+		;
+	d->most = d->n;
+	for (;;) {
+		for (i = 0; i < d->n; i++) {
+			httpd_reply(d->r[i], 200, "text/plain", "later\n", 6);
+			httpd_resume(d->q[i]);
+		}
+		d->n = 0;
+		if (d->stop)
+			break;
+		pthread_cond_wait(&d->cv, &d->mu);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+struct hget {
+	unsigned	 port;
+	const char	*req;
+	int		 status;
+	struct es_buf	 out;
+};
+
+static void *
+hget_run(void *arg)
+{
+	struct hget *g = arg;
+
+	g->status = hexchange(g->port, g->req, strlen(g->req), &g->out);
+	return NULL;
+}
+
+static void
+test_httpd_defer(struct unit_t *t)
+{
+	static const char later[] = "GET /later HTTP/1.0\r\n\r\n";
+	static const char now[] = "GET /now HTTP/1.0\r\n\r\n";
+	struct hdefer d;
+	struct es_err err = ES_ERR_INIT;
+	struct httpd_config cfg;
+	struct hget g[2];
+	struct es_buf b = ES_BUF_INIT;
+	pthread_t th[2], rs;
+	struct httpd *h;
+	int i;
+
+	memset(&d, 0, sizeof d);
+	pthread_mutex_init(&d.mu, NULL);
+	pthread_cond_init(&d.cv, NULL);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = "127.0.0.1:0";
+	cfg.threads = 1;
+	UT_EQ_INT(t, httpd_new(&cfg, &h, &err), 0);
+	if (h == NULL)
+		return;
+	httpd_route(h, "GET", "/later", h_later, &d);
+	httpd_route(h, "GET", "/now", h_now, &d);
+	UT_EQ_INT(t, httpd_start(h, &err), 0);
+	pthread_create(&rs, NULL, hresumer, &d);
+	for (i = 0; i < 2; i++) {
+		g[i].port = httpd_port(h);
+		g[i].req = later;
+		es_buf_init(&g[i].out);
+		pthread_create(&th[i], NULL, hget_run, &g[i]);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_lock(&d.mu);
+	d.stop = 1;
+	pthread_cond_signal(&d.cv);
+	pthread_mutex_unlock(&d.mu);
+	pthread_join(rs, NULL);
+	UT_EQ_INT(t, d.most, 2);
+	for (i = 0; i < 2; i++) {
+		UT_EQ_INT(t, g[i].status, 200);
+		UT_ASSERT(t, strstr(g[i].out.data, "\r\n\r\nlater\n") != NULL);
+		es_buf_release(&g[i].out);
+	}
+	UT_EQ_INT(t, hexchange(httpd_port(h), now, sizeof now - 1, &b), 201);
+	UT_ASSERT(t, strstr(b.data, "\r\n\r\nnow\n") != NULL);
 	es_buf_release(&b);
-	free(dir);
+	httpd_free(h);
+	pthread_cond_destroy(&d.cv);
+	pthread_mutex_destroy(&d.mu);
 }
 
 const struct unit_test unit_httpd_tests[] = {
@@ -541,6 +666,7 @@ const struct unit_test unit_httpd_tests[] = {
 	{ "slowloris", test_httpd_slowloris },
 	{ "rate", test_httpd_rate },
 	{ "graceful", test_httpd_graceful },
+	{ "defer", test_httpd_defer },
 	{ "bad_config", test_httpd_bad_config },
 	{ "fuzz_corpus", test_httpd_fuzz_corpus },
 	{ NULL, NULL }

@@ -2,7 +2,6 @@
  * test-ivf.c - unit tests for the vector readers (including a fuzz-style
  * robustness test), the kernels, k-means and the IVF index.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -295,42 +294,27 @@ test_vecio_corpus(struct unit_t *t)
 {
 	static const char *names[] = { "in.fvecs", "in.bvecs", "in.ivecs",
 	    "in.npy", "in.jsonl", "in.csv" };
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
-	struct es_buf b = ES_BUF_INIT;
+	struct unit_corpus c;
 	struct vecio_set *s;
-	struct dirent *de;
-	char *dir, *path;
 	size_t f, i;
-	DIR *d;
-	int n = 0, own;
+	int own;
 
-	dir = xasprintf("%s/testdata/fuzz/vecio", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "vecio") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
+	while (unit_corpus_next(t, &c)) {
 		/* the seed in its own format */
 		s = NULL;
-		own = vecio_read_mem(b.data, b.len, path, VECIO_AUTO, 4, &s,
-		    &err);
-		if (strncmp(de->d_name, "crash-", 6) != 0 && own != 0)
-			unit_fail(t, __FILE__, __LINE__, "%s: %s", path,
+		own = vecio_read_mem(c.buf.data, c.buf.len, c.file,
+		    VECIO_AUTO, 4, &s, &err);
+		if (strncmp(c.name, "crash-", 6) != 0 && own != 0)
+			unit_fail(t, __FILE__, __LINE__, "%s: %s", c.file,
 			    err.msg);
 		vecio_set_free(s);
-		free(path);
-		n++;
 		for (f = 0; f < sizeof names / sizeof names[0]; f++) {
 			s = NULL;
-			if (vecio_read_mem(b.data, b.len, names[f], VECIO_AUTO,
-			    0, &s, &err) == -1) {
+			if (vecio_read_mem(c.buf.data, c.buf.len, names[f],
+			    VECIO_AUTO, 0, &s, &err) == -1) {
 				UT_EQ_INT(t, err.code, ES_EUSAGE);
 				continue;
 			}
@@ -339,10 +323,8 @@ test_vecio_corpus(struct unit_t *t)
 			vecio_set_free(s);
 		}
 	}
-	closedir(d);
-	es_buf_release(&b);
-	free(dir);
-	UT_ASSERT(t, n >= 5);
+	UT_ASSERT(t, c.files >= 5);
+	unit_corpus_close(&c);
 }
 
 /*
@@ -748,6 +730,79 @@ test_xxh64(struct unit_t *t)
 	UT_ASSERT(t, ivf_xxh64("abc", 3, 0) == 0x44bc2cf5ad770999ULL);
 }
 
+/*
+ * The batch path over several blocks of its coarse sgemm and with 1-3
+ * threads returns the bits of one query at a time (sq8), at the small
+ * nprobe where the probed lists and the k-th candidate decide.
+ */
+static void
+test_ivf_gemm_batch(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_search_opts so;
+	struct ivf_search_stats st;
+	struct ivf_index *ix;
+	struct ivf_hit *h1, *h2;
+	struct blas *b;
+	float *x, *q;
+	/* more queries than two blocks of the coarse step (1,024 each) */
+	size_t n = 3000, nq = 2500;
+	int d = 16, k = 10, np, th, ph;
+	char *path;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 30, 21);
+	q = gen_clustered(nq, d, 30, 22);
+	path = xasprintf("%s/g.idx", t->tmpdir);
+	h1 = xcalloc(nq * (size_t)k, sizeof *h1);
+	h2 = xcalloc(nq * (size_t)k, sizeof *h2);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 64;
+	bo.iters = 5;
+	bo.seed = 4;
+	bo.threads = 2;
+	bo.blas = b;
+	bo.index_uid = 7;
+	UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, ivf_open(path, 7, &ix, &err), 0);
+	memset(&so, 0, sizeof so);
+	so.k = k;
+	so.blas = b;
+	for (np = 1; np <= 3; np += 2) {
+		so.nprobe = np;
+		so.mode = IVF_MODE_SQ8;
+		so.threads = 1;
+		UT_EQ_INT(t, ivf_search(ix, q, nq, &so, h1, NULL, &err), 0);
+		for (th = 1; th <= 3; th++) {
+			so.mode = IVF_MODE_GEMM;
+			so.threads = th;
+			memset(h2, 0, nq * (size_t)k * sizeof *h2);
+			UT_EQ_INT(t, ivf_search(ix, q, nq, &so, h2, &st, &err),
+			    0);
+			UT_ASSERT(t, memcmp(h1, h2, nq * (size_t)k *
+			    sizeof *h1) == 0);
+			/* thread CPU per phase: one thread's within the sum */
+			for (ph = 0; ph < 3; ph++) {
+				UT_ASSERT(t, st.cpu_max[ph] >= 0);
+				UT_ASSERT(t, st.cpu_max[ph] <= st.cpu_sum[ph]);
+			}
+			UT_ASSERT(t, st.cpu_sum[0] > 0);
+		}
+	}
+	ivf_free(ix);
+	free(h1);
+	free(h2);
+	free(x);
+	free(q);
+	free(path);
+	blas_close(b);
+}
+
 const struct unit_test unit_ivf_tests[] = {
 	{ "vecio_formats", test_vecio_formats },
 	{ "vecio_errors", test_vecio_errors },
@@ -758,6 +813,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "kmeans", test_kmeans },
 	{ "exact_and_recall", test_ivf_exact_and_recall },
 	{ "filter", test_ivf_filter },
+	{ "gemm_batch", test_ivf_gemm_batch },
 	{ "corrupt", test_ivf_corrupt },
 	{ "xxh64", test_xxh64 },
 	{ NULL, NULL }

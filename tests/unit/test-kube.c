@@ -4,7 +4,6 @@
  * status words, wait conditions, the cluster registry, and a regression
  * run of the kubeconfig fuzz corpus with hostile inputs.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +175,9 @@ test_kubeconfig_errors(struct unit_t *t)
 	expect_fail(t, "clusters: [{name: c, cluster: {server: ftp://h}}]\n"
 	    "contexts: [{name: x, context: {cluster: c}}]\n", "x", ES_EUSAGE,
 	    "only https:// and http://");
+	expect_fail(t, "clusters: [{name: c, cluster: {server: 'https://'}}]\n"
+	    "contexts: [{name: x, context: {cluster: c}}]\n", "x", ES_EUSAGE,
+	    "server 'https://' of cluster 'c': ");
 	expect_fail(t, "clusters: [{name: c, cluster: {server: h}}]\n"
 	    "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n"
 	    "contexts: [{name: x, context: {cluster: c, user: u}}]\n", "x",
@@ -387,6 +389,12 @@ test_kube_paths(struct unit_t *t)
 	p = kube_path(&r);
 	UT_EQ_STR(t, p, "/api/v1/namespaces/a%20b");
 	free(p);
+	UT_EQ_INT(t, kube_ref_init(&r, "sa", "kube-system", "system:x/y",
+	    &err), 0);
+	p = kube_path(&r);
+	UT_EQ_STR(t, p, "/api/v1/namespaces/kube-system/serviceaccounts/"
+	    "system%3Ax%2Fy");
+	free(p);
 	UT_EQ_INT(t, kube_ref_init(&r, "pdb", "x", NULL, &err), 0);
 	p = kube_path(&r);
 	UT_EQ_STR(t, p, "/apis/policy/v1/namespaces/x/poddisruptionbudgets");
@@ -404,7 +412,7 @@ test_kube_paths(struct unit_t *t)
 	UT_EQ_INT(t, kube_resource_namespaced("", "nodes"), 0);
 	UT_EQ_INT(t, kube_resource_namespaced("apps", "statefulsets"), 1);
 	UT_EQ_INT(t, kube_resource_namespaced("x", "y"), -1);
-	kube_buf_add_query_value(&b, "app=es,tier in (a b)");
+	kube_buf_add_escaped(&b, "app=es,tier in (a b)");
 	UT_EQ_STR(t, b.data, "app%3Des%2Ctier%20in%20%28a%20b%29");
 	es_buf_release(&b);
 }
@@ -671,36 +679,21 @@ fuzz_one(struct unit_t *t, const char *buf, size_t len, const char *what)
 static void
 test_kubeconfig_fuzz_regression(struct unit_t *t)
 {
-	struct es_buf b = ES_BUF_INIT, deep = ES_BUF_INIT;
-	const char *top = getenv("ESCTL_TOP");
-	char *dir, *path;
-	struct dirent *de;
-	DIR *d;
-	size_t i, n = 0;
+	struct es_buf deep = ES_BUF_INIT;
+	struct unit_corpus c;
+	size_t i;
 	int k;
 
-	dir = xasprintf("%s/testdata/fuzz/kubeconfig", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "no corpus in %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "kubeconfig") == -1)
 		return;
+	while (unit_corpus_next(t, &c)) {
+		fuzz_one(t, c.buf.data, c.buf.len, c.name);
+		/* every truncation of every seed */
+		for (i = 0; i < c.buf.len; i += 1 + c.buf.len / 97)
+			fuzz_one(t, c.buf.data, i, c.name);
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		if (es_buf_read_file(&b, path) == 0) {
-			fuzz_one(t, b.data, b.len, de->d_name);
-			/* every truncation of every seed */
-			for (i = 0; i < b.len; i += 1 + b.len / 97)
-				fuzz_one(t, b.data, i, de->d_name);
-			n++;
-		}
-		free(path);
-	}
-	closedir(d);
-	UT_ASSERT(t, n >= 5);
+	UT_ASSERT(t, c.files >= 5);
+	unit_corpus_close(&c);
 	/* truncations of a full kubeconfig, byte by byte */
 	for (i = 0; i <= strlen(kc_basic); i++)
 		fuzz_one(t, kc_basic, i, "truncated");
@@ -729,8 +722,6 @@ test_kubeconfig_fuzz_regression(struct unit_t *t)
 		    'a' + k - 1);
 	fuzz_one(t, deep.data, deep.len, "alias bomb");
 	es_buf_release(&deep);
-	es_buf_release(&b);
-	free(dir);
 }
 
 const struct unit_test unit_kube_tests[] = {

@@ -12,8 +12,10 @@
 #include "buf.h"
 #include "cluster.h"
 #include "clusterobj.h"
+#include "create.h"
 #include "doc.h"
 #include "gitcfg.h"
+#include "kube.h"
 #include "report.h"
 #include "usage.h"
 #include "util.h"
@@ -398,6 +400,12 @@ test_gitcfg_helpers(struct unit_t *t)
 	    0);
 	UT_EQ_INT(t, gitcfg_check_url("https://u:tok@h", &err), -1);
 	UT_ASSERT(t, strstr(err.msg, "tok") == NULL);
+	UT_EQ_INT(t, gitcfg_check_url("https:///y/r.git", &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "no host") != NULL);
+	UT_EQ_INT(t, gitcfg_check_url("https:/h/r.git", &err), -1);
+	u = gitcfg_redact_url("HTTP://u:p%40w@h:8080/g/r.git#v1:sub/dir");
+	UT_EQ_STR(t, u, "http://h:8080/g/r.git");
+	free(u);
 }
 
 static const char *
@@ -483,34 +491,19 @@ corpus_var(void *arg, const char *name)
 static void
 test_create_fuzz_corpus(struct unit_t *t)
 {
-	const char *top = getenv("ESCTL_TOP");
 	struct es_err err = ES_ERR_INIT;
-	struct es_buf b = ES_BUF_INIT, out = ES_BUF_INIT;
+	struct es_buf out = ES_BUF_INIT;
+	struct unit_corpus c;
 	struct doc_node *root;
 	struct cluster_spec s;
 	struct clusterobj_env e;
-	struct dirent *de;
-	char *dir, *path;
 	cJSON *objs;
-	DIR *d;
-	int n = 0;
 
-	dir = xasprintf("%s/testdata/fuzz/create", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "create") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		n++;
+	while (unit_corpus_next(t, &c)) {
 		cluster_spec_init(&s);
-		if (doc_parse(b.data, b.len, "in", &root, &err) == 0) {
+		if (doc_parse(c.buf.data, c.buf.len, "in", &root, &err) == 0) {
 			if (cluster_spec_from_doc(&s, root, "in", &err) == 0 &&
 			    cluster_spec_finish(&s, &err) == 0) {
 				UT_ASSERT(t, util_dns1123_label(s.namespace));
@@ -526,15 +519,13 @@ test_create_fuzz_corpus(struct unit_t *t)
 			UT_ASSERT(t, err.msg[0] != '\0');
 		cluster_spec_release(&s);
 		es_buf_reset(&out);
-		if (gitcfg_substitute(b.data, b.len, "m", corpus_var, NULL, &out,
-		    &err) == -1)
+		if (gitcfg_substitute(c.buf.data, c.buf.len, "m", corpus_var,
+		    NULL, &out, &err) == -1)
 			UT_ASSERT(t, strncmp(err.msg, "m:", 2) == 0);
 	}
-	closedir(d);
-	UT_ASSERT(t, n >= 4);
-	es_buf_release(&b);
+	UT_ASSERT(t, c.files >= 4);
+	unit_corpus_close(&c);
 	es_buf_release(&out);
-	free(dir);
 }
 
 /* Issue 15 item 1: the ownership proof of a namespace. */
@@ -579,6 +570,92 @@ test_ns_proof(struct unit_t *t)
 	cJSON_Delete(ns);
 }
 
+/* What a create tells its info callback, one line each. */
+static void
+create_info(void *arg, const char *msg)
+{
+	es_buf_addf(arg, "%s\n", msg);
+}
+
+/*
+ * The create library without a cluster: the dry-run plan records
+ * nothing; begin records "creating" and holds the service's lock; a
+ * create freed without its rollback (a crash) is resumed by the next
+ * begin, which says so through the callback; abort marks the record
+ * failed with the cause.
+ */
+static void
+test_create_begin(struct unit_t *t)
+{
+	struct store *st;
+	struct cluster_spec s;
+	struct clusterobj_env env;
+	struct cluster_create_opts o;
+	struct cluster_create *cc = NULL, *cc2 = NULL;
+	struct es_err err = ES_ERR_INIT, cause = ES_ERR_INIT;
+	struct es_buf info = ES_BUF_INIT;
+	cJSON *items = NULL, *rec = NULL;
+	char *db;
+
+	db = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(db, 0, &st, &err), 0);
+	cluster_spec_init(&s);
+	UT_EQ_INT(t, spec_finish(&s, "org-001", "alice", "search", &err), 0);
+	memset(&env, 0, sizeof env);
+	env.spec = &s;
+	env.creation_id = "(dry-run)";
+	UT_EQ_INT(t, cluster_create_plan(st, &s, &env, NULL, &items, &err),
+	    0);
+	UT_EQ_STR(t, cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(items, 0), "kind")), "Namespace");
+	UT_EQ_STR(t, cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(items, cJSON_GetArraySize(items) - 1),
+	    "kind")), "PersistentVolumeClaim");
+	cJSON_Delete(items);
+	UT_EQ_INT(t, cluster_meta_get(st, s.namespace, &rec, &err), 0);
+	UT_ASSERT(t, rec == NULL);
+
+	memset(&o, 0, sizeof o);
+	o.st = st;
+	o.spec = &s;
+	o.env = &env;
+	o.export_dir = t->tmpdir;
+	o.now = 1700000000;
+	o.timeout_ms = 1000;
+	o.info = create_info;
+	o.arg = &info;
+	UT_EQ_INT(t, cluster_create_begin(&o, &cc, &err), 0);
+	UT_EQ_INT(t, cluster_meta_get(st, s.namespace, &rec, &err), 0);
+	UT_EQ_STR(t, kube_str(rec, "status"), "creating");
+	cJSON_Delete(rec);
+	/* a second create of the service waits for nobody: Locked */
+	UT_EQ_INT(t, cluster_create_begin(&o, &cc2, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	UT_ASSERT(t, cc2 == NULL);
+	es_err_clear(&err);
+	UT_EQ_INT(t, (int)info.len, 0);
+
+	/* interrupted: freed without a rollback; the next one resumes */
+	cluster_create_free(cc);
+	cc = NULL;
+	UT_EQ_INT(t, cluster_create_begin(&o, &cc, &err), 0);
+	UT_EQ_STR(t, info.data, "resuming the interrupted create of "
+	    "'org-001-alice-search'\n");
+
+	es_err_set(&cause, ES_EREMOTE, NULL, "no cluster to talk to");
+	cluster_create_abort(cc, NULL, &cause);
+	cluster_create_free(cc);
+	UT_EQ_INT(t, cluster_meta_get(st, s.namespace, &rec, &err), 0);
+	UT_EQ_STR(t, kube_str(rec, "status"), "failed");
+	UT_EQ_STR(t, kube_str(rec, "message"), "no cluster to talk to");
+	cJSON_Delete(rec);
+
+	es_buf_release(&info);
+	cluster_spec_release(&s);
+	store_close(st);
+	free(db);
+}
+
 const struct unit_test unit_lifecycle_tests[] = {
 	{ "create_fuzz_corpus", test_create_fuzz_corpus },
 	{ "objects", test_objects },
@@ -588,6 +665,7 @@ const struct unit_test unit_lifecycle_tests[] = {
 	{ "spec_invalid", test_spec_invalid },
 	{ "spec_from_doc", test_spec_from_doc },
 	{ "report_emit", test_report_emit },
+	{ "create_begin", test_create_begin },
 	{ "usage_hours", test_usage_hours },
 	{ "gitcfg_helpers", test_gitcfg_helpers },
 	{ NULL, NULL }

@@ -3,7 +3,6 @@
  * evaluation engine's window logic, strategy form rules, order numbers,
  * duty times, snapshot derivation and import, notification settings.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,36 +437,24 @@ test_snapshot_fuzz_corpus(struct unit_t *t)
 	static const char *names[] = { "f.csv", "f.json", "f.jsonl", "f" };
 	static const char *formats[] = { NULL, NULL, NULL, NULL, "csv",
 	    "json" };
-	const char *top = getenv("ESCTL_TOP");
-	struct es_buf b = ES_BUF_INIT;
 	struct es_err err = ES_ERR_INIT;
+	struct unit_corpus c;
 	struct snapshot *rows;
-	struct dirent *de;
-	char *dir, *path;
-	size_t n, i;
+	const char *data;
+	size_t n, i, len;
 	unsigned pick;
-	int files = 0, parsed = 0;
-	DIR *d;
+	int parsed = 0;
 
-	dir = xasprintf("%s/testdata/fuzz/snapshot", top ? top : ".");
-	if ((d = opendir(dir)) == NULL) {
-		unit_fail(t, __FILE__, __LINE__, "cannot open %s", dir);
-		free(dir);
+	if (unit_corpus_open(t, &c, "snapshot") == -1)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		path = util_path_join(dir, de->d_name);
-		es_buf_reset(&b);
-		UT_EQ_INT(t, es_buf_read_file(&b, path), 0);
-		free(path);
-		files++;
-		pick = b.len > 0 ? (unsigned char)b.data[0] : 0;
+	while (unit_corpus_next(t, &c)) {
+		data = c.buf.data;
+		len = c.buf.len;
+		pick = len > 0 ? (unsigned char)data[0] : 0;
 		es_err_clear(&err);
-		if (snapshot_parse(b.len ? b.data + 1 : b.data, b.len ? b.len -
-		    1 : 0, names[pick % 4], formats[pick % 6], pick & 0x80 ?
-		    1 : -1, T0, corpus_resolve, NULL, &rows, &n, &err) == -1) {
+		if (snapshot_parse(len ? data + 1 : data, len ? len - 1 : 0,
+		    names[pick % 4], formats[pick % 6], pick & 0x80 ? 1 : -1,
+		    T0, corpus_resolve, NULL, &rows, &n, &err) == -1) {
 			UT_ASSERT(t, err.code != 0 && err.msg[0] != '\0');
 			continue;
 		}
@@ -482,11 +469,9 @@ test_snapshot_fuzz_corpus(struct unit_t *t)
 		}
 		free(rows);
 	}
-	closedir(d);
-	UT_ASSERT(t, files >= 4);
+	UT_ASSERT(t, c.files >= 4);
 	UT_ASSERT(t, parsed >= 4);
-	es_buf_release(&b);
-	free(dir);
+	unit_corpus_close(&c);
 }
 
 static void

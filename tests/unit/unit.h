@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include "buf.h"
+
 struct unit_t {
 	int	failed;
 	char	skip[256];	/* set by unit_skip(): reported as "# SKIP" */
@@ -32,6 +34,28 @@ void	unit_fail(struct unit_t *, const char *, int, const char *, ...)
 /* Mark the running test as skipped with a reason (it should then return). */
 void	unit_skip(struct unit_t *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * A fuzz corpus, testdata/fuzz/<target> below $ESCTL_TOP, file by file:
+ *	if (unit_corpus_open(t, &c, "doc") == -1) return;
+ *	while (unit_corpus_next(t, &c)) ... c.name, c.buf ...
+ *	unit_corpus_close(&c);
+ * A corpus that cannot be opened or a file that cannot be read fails the
+ * test.
+ */
+struct unit_corpus {
+	void		*dir;		/* DIR * */
+	char		*path;		/* the corpus directory */
+	char		*file;		/* the current file's path */
+	const char	*name;		/* and its name */
+	struct es_buf	 buf;		/* its bytes */
+	int		 files;		/* files read so far */
+};
+
+int	unit_corpus_open(struct unit_t *, struct unit_corpus *,
+	    const char *target);
+int	unit_corpus_next(struct unit_t *, struct unit_corpus *);
+void	unit_corpus_close(struct unit_corpus *);
 
 #define UT_ASSERT(t, cond) do {						\
 	if (!(cond))							\
