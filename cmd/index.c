@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "doc.h"
 #include "ivf.h"
+#include "jsonpath.h"
 #include "tenant.h"
 #include "util.h"
 #include "vecio.h"
@@ -965,6 +966,20 @@ struct search_rows {
 	int				 qfile;
 };
 
+/*
+ * A distance or score as printed: the shortest decimal that reads back
+ * as the same float32 (esctl-search(1), "Output"), also as the double
+ * yaml and jsonpath print with up to 15 digits.
+ */
+static double
+search_dist(const struct search_rows *sr, const struct ivf_hit *h)
+{
+	char num[32];
+
+	jsonpath_float(sr->sim ? -h->dist : h->dist, num, sizeof num);
+	return strtod(num, NULL);
+}
+
 /* Row r as the object -o json/yaml prints. */
 static cJSON *
 search_row_json(const struct search_rows *sr, size_t r)
@@ -982,10 +997,8 @@ search_row_json(const struct search_rows *sr, size_t r)
 		cJSON_AddStringToObject(o, "id", id);
 	else
 		cJSON_AddNumberToObject(o, "id", (double)h->id);
-	if (sr->sim)
-		cJSON_AddNumberToObject(o, "score", -(double)h->dist);
-	else
-		cJSON_AddNumberToObject(o, "distance", (double)h->dist);
+	cJSON_AddNumberToObject(o, sr->sim ? "score" : "distance",
+	    search_dist(sr, h));
 	f = fields != NULL ? cJSON_Parse(fields) : NULL;
 	cJSON_AddItemToObject(o, "fields", f != NULL ? f : cJSON_CreateNull());
 	return o;
@@ -1050,6 +1063,7 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 	size_t hi = sr->row[r];
 	const struct ivf_hit *h = &sr->hits[hi];
 	const char *id, *fields;
+	char num[32];
 	cJSON *f;
 
 	es_buf_adds(b, "{\n");
@@ -1067,7 +1081,8 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 		search_json_num(b, (double)h->id);
 	es_buf_adds(b, sr->sim ? ",\n      \"score\": " :
 	    ",\n      \"distance\": ");
-	search_json_num(b, sr->sim ? -(double)h->dist : (double)h->dist);
+	es_buf_add(b, num, jsonpath_float(sr->sim ? -h->dist : h->dist, num,
+	    sizeof num));
 	es_buf_adds(b, ",\n      \"fields\": ");
 	if (fields != NULL && (f = cJSON_Parse(fields)) != NULL) {
 		out_json(b, f, 6);

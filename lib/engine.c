@@ -639,6 +639,16 @@ engine_check(struct store *st, const struct engine_opts *o,
 	es_buf_init(&rep->text);
 	rep->at = o->now;
 	util_time_format(o->now, rep->at_text);
+	/*
+	 * A check of many pairs writes a history row each into six b-trees
+	 * in one transaction: with SQLite's default 2 MB page cache, dirty
+	 * pages were spilled to the WAL before the commit and read back
+	 * (200,000 pairs: 107,000 pwrite and 75,000 pread calls; with 64 MB,
+	 * 54,000 and 19,000: the commit and the first read of each page).
+	 * The cache grows only as pages are used.
+	 */
+	sqlite3_exec(store_db(st), "PRAGMA cache_size = -65536", NULL, NULL,
+	    NULL);
 	if (!o->dry_run) {
 		if (store_begin(st, err) == -1)
 			goto done;

@@ -88,6 +88,137 @@ jsonpath_number(double d, char *buf, size_t len)
 		snprintf(buf, len, "%.15g", d);
 }
 
+/* The powers of ten a double holds exactly. */
+static const double jp_pow10[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* x * 10^n with one rounding, |n| <= 22. */
+static double
+jp_scale(double x, int n)
+{
+	return n >= 0 ? x * jp_pow10[n] : x / jp_pow10[-n];
+}
+
+/*
+ * The p digits of dig (10^(p-1) <= dig < 10^p) times 10^(x - p + 1),
+ * trailing zeros dropped, as "%.*g" prints them at precision p.
+ */
+static size_t
+jp_fmt_digits(int neg, long long dig, int p, int x, char *buf)
+{
+	char dg[16];
+	size_t k = 0;
+	int nd, i, ax;
+
+	for (i = p - 1; i >= 0; i--) {
+		dg[i] = (char)('0' + dig % 10);
+		dig /= 10;
+	}
+	for (nd = p; nd > 1 && dg[nd - 1] == '0'; nd--)
+		;
+	if (neg)
+		buf[k++] = '-';
+	if (x < -4 || x >= p) {
+		buf[k++] = dg[0];
+		if (nd > 1) {
+			buf[k++] = '.';
+			memcpy(buf + k, dg + 1, (size_t)nd - 1);
+			k += (size_t)nd - 1;
+		}
+		buf[k++] = 'e';
+		buf[k++] = x < 0 ? '-' : '+';
+		ax = x < 0 ? -x : x;
+		if (ax >= 100)
+			buf[k++] = (char)('0' + ax / 100);
+		buf[k++] = (char)('0' + ax / 10 % 10);
+		buf[k++] = (char)('0' + ax % 10);
+	} else if (x >= 0) {
+		for (i = 0; i <= x; i++)
+			buf[k++] = i < nd ? dg[i] : '0';
+		if (nd > x + 1) {
+			buf[k++] = '.';
+			memcpy(buf + k, dg + x + 1, (size_t)(nd - x - 1));
+			k += (size_t)(nd - x - 1);
+		}
+	} else {
+		buf[k++] = '0';
+		buf[k++] = '.';
+		for (i = 0; i < -x - 1; i++)
+			buf[k++] = '0';
+		memcpy(buf + k, dg, (size_t)nd);
+		k += (size_t)nd;
+	}
+	buf[k] = '\0';
+	return k;
+}
+
+/* The reference: "%.*g" at the first precision that reads back. */
+static size_t
+jp_float_slow(float f, char *buf, size_t len)
+{
+	int p, n = 0;
+
+	for (p = 1; p <= 9; p++) {
+		n = snprintf(buf, len, "%.*g", p, (double)f);
+		if (strtof(buf, NULL) == f)
+			break;
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * For p = 1, 2, ... the value rounded to p significant digits is a
+ * candidate; it reads back as f when it lies within half an ulp of f
+ * (a quarter below a power of two).  Decided in double arithmetic, whose
+ * error (2^-53 relative) is far below a float's half ulp (2^-25): only a
+ * candidate within 2^-20 of the boundary is checked with strtof.  The
+ * digits come from one multiplication by an exact power of ten, so the
+ * fast path covers 1e-13 <= |f| < 1e21 and the rest takes the reference.
+ */
+size_t
+jsonpath_float(float f, char *buf, size_t len)
+{
+	double a = fabs((double)f), s, dig, v, err, half, hlo, hhi;
+	int e10, p, x, ex, neg = signbit(f) != 0;
+	size_t n;
+
+	if (!isfinite(f) || (a < 9e15 && (double)f == (double)(long long)f)) {
+		jsonpath_number((double)f, buf, len);
+		return strlen(buf);
+	}
+	if (len < 32 || a < 1e-13 || a >= 1e21)
+		return jp_float_slow(f, buf, len);
+	e10 = (int)floor(log10(a));
+	s = jp_scale(a, -e10);
+	if (s >= 10)
+		e10++;
+	else if (s < 1)
+		e10--;
+	(void)frexp(a, &ex);
+	hhi = ldexp(1, ex - 25);		/* half the ulp above */
+	hlo = a == ldexp(1, ex - 1) ? hhi / 2 : hhi;
+	for (p = 1; p <= 9; p++) {
+		dig = nearbyint(jp_scale(a, p - 1 - e10));
+		x = e10;
+		if (dig >= jp_pow10[p]) {	/* rounded up to 10^(e10+1) */
+			dig = jp_pow10[p - 1];
+			x++;
+		} else if (dig < jp_pow10[p - 1])
+			return jp_float_slow(f, buf, len);
+		v = jp_scale(dig, x - p + 1);
+		err = fabs(v - a);
+		half = v < a ? hlo : hhi;
+		if (err > half * (1 + 0x1p-20))
+			continue;
+		n = jp_fmt_digits(neg, (long long)dig, p, x, buf);
+		if (err < half * (1 - 0x1p-20) || strtof(buf, NULL) == f)
+			return n;
+	}
+	return jp_float_slow(f, buf, len);
+}
+
 void
 jsonpath_json(struct es_buf *b, const cJSON *j)
 {

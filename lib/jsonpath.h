@@ -56,6 +56,14 @@ const cJSON	**jsonpath_values(const struct jsonpath *, const cJSON *root,
  * "0.3"; NaN and infinities are "null".
  */
 void		 jsonpath_number(double, char *buf, size_t len);
+/*
+ * A float32 as a JSON number: integers as jsonpath_number prints them,
+ * other values with the fewest significant digits (at most 9) that read
+ * back as the same float32 (strtof), in the style of printf's %g (the
+ * digits and exponent "%.*g" prints at that precision); NaN and
+ * infinities are "null".  len must be at least 32.  Returns the length.
+ */
+size_t		 jsonpath_float(float, char *buf, size_t len);
 /* Appends the JSON text of v (compact), numbers as jsonpath_number. */
 void		 jsonpath_json(struct es_buf *, const cJSON *v);
 

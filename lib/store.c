@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,19 @@ store_migrate(struct store *st, struct es_err *err)
 	return 0;
 }
 
+/*
+ * No allocation statistics: esctl never asks SQLite for them, and keeping
+ * them costs every allocation, most of all the thousands that parsing the
+ * schema makes on each open.  Before SQLite initializes (its first use).
+ */
+static pthread_once_t store_config_once = PTHREAD_ONCE_INIT;
+
+static void
+store_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 store_open(const char *path, int flags, struct store **out,
     struct es_err *err)
@@ -332,6 +346,7 @@ store_open(const char *path, int flags, struct store **out,
 	int readonly = (flags & STORE_READONLY) != 0;
 
 	*out = NULL;
+	pthread_once(&store_config_once, store_config);
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
 	if (flags & STORE_NOWRITE) {

@@ -272,3 +272,40 @@ for n, a in (("b", np.repeat(p, 50, axis=0)), ("q", (p[i[:, 0]] + p[i[:, 1]]) / 
 		cmp "$T/g1.json" "$T/f.json"
 	done
 }
+
+@test "distances print as the shortest decimal that reads back as the float32" {
+	esctl -q index create fd --dimension 16 --nlist 8
+	esctl -q index add fd "$T/base.fvecs"
+	esctl -q index build fd --seed 2
+	esctl -o json search fd --query-file "$T/q.fvecs" -k 10 > "$T/s.json"
+	esctl -o yaml search fd --query-file "$T/q.fvecs" -k 10 > "$T/s.yaml"
+	# the digits as printed, not as jq re-prints them
+	grep -o '"distance": [^,]*' "$T/s.json" | cut -d' ' -f2 > "$T/d.txt"
+	[ "$(wc -l < "$T/d.txt")" = 300 ]
+	run -0 "$PYTHON" -c 'import sys, numpy as np
+n = 0
+for s in open(sys.argv[1]).read().split():
+    f = np.float32(s)
+    p = len(s.lstrip("-").split("e")[0].replace(".", "").lstrip("0"))
+    assert s == "%.*g" % (p, f), s      # %g notation
+    assert p <= 9, s
+    if p > 1 and float(f) != int(f):    # one digit fewer does not do
+        assert np.float32("%.*g" % (p - 1, f)) != f, s
+        n += 1
+print(n)' "$T/d.txt"
+	[ "$output" -gt 250 ]
+	# yaml prints the same digits
+	grep -o 'distance: .*' "$T/s.yaml" | cut -d' ' -f2 | cmp - "$T/d.txt"
+}
+
+@test "one query from the shell loads neither libcrypto, libcurl nor OpenBLAS" {
+	esctl -q index create ld --dimension 16 --nlist 8
+	esctl -q index add ld "$T/base.fvecs"
+	esctl -q index build ld --seed 2
+	v=$("$PYTHON" -c 'import numpy as np,sys; a=np.fromfile(sys.argv[1],dtype="float32").reshape(-1,17)[0,1:]; print(",".join(repr(float(x)) for x in a))' "$T/q.fvecs")
+	LD_DEBUG=files "$ESCTL_BIN" -o json search ld --vector "$v" \
+	    > "$T/out" 2> "$T/ld"
+	[ "$(jq '.items | length' "$T/out")" = 10 ]
+	grep -q 'file=libsqlite3' "$T/ld"
+	run ! grep -E 'file=(libcrypto|libcurl|libopenblas|libgit2)' "$T/ld"
+}
