@@ -546,6 +546,9 @@ cmd_metrics_serve(struct esctl_ctx *ctx, struct esctl_args *args,
 	 */
 	if (store_set_sync(ctx->store, strcmp(v, "full") == 0, err) == -1)
 		goto done;
+	/* no commit waits behind a checkpoint's writes (p99 latency) */
+	if (store_checkpoint_bg_start(ctx->store, 1000, err) == -1)
+		goto done;
 	hc.max_body = METRICS_BODY_DEFAULT;
 	if ((v = args_get(args, "max-body")) != NULL ||
 	    (v = config_get(ctx->cfg, "metrics.max_body")) != NULL) {
@@ -621,6 +624,7 @@ done:
 		pthread_mutex_unlock(&s.mu);
 		pthread_join(s.committer, NULL);
 	}
+	store_checkpoint_bg_stop(ctx->store);
 	metrics_cache_free(s.opts.cache);
 	metrics_alerts_free(alerts);
 	pthread_cond_destroy(&s.work);

@@ -20,12 +20,31 @@
 
 #define STORE_BUSY_MS	30000
 
+struct store_ckpt;
+
 struct store {
-	sqlite3	*db;
-	char	*path;
-	int	 readonly;
-	int	 version;
+	sqlite3			*db;
+	char			*path;
+	int			 readonly;
+	int			 version;
+	struct store_ckpt	*ckpt;	/* background checkpointer */
 };
+
+/* A thread with its own connection that checkpoints the WAL. */
+struct store_ckpt {
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	sqlite3		*db;
+	int		 frames;	/* WAL frames after the last commit */
+	int		 stop;
+	long		 interval_ms;
+};
+
+/* WAL frames after which a commit wakes the checkpointer (SQLite's own). */
+#define STORE_CKPT_FRAMES	1000
+/* A WAL this long (about 16 MB of 4 KiB pages) is made to start over. */
+#define STORE_CKPT_RESTART	4096
 
 static int	 store_conn_setup(struct store *, int);
 static int	 store_open_conn(struct store *, int, struct es_err *);
@@ -394,6 +413,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_checkpoint_bg_stop(st);
 	if (st->db != NULL) {
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -421,6 +441,133 @@ store_commit(struct store *st, struct es_err *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* The WAL hook: a commit wrote; wake the checkpointer past the mark. */
+static int
+store_ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store_ckpt *c = arg;
+
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&c->mu);
+	c->frames = frames;
+	if (frames >= STORE_CKPT_FRAMES)
+		pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return SQLITE_OK;
+}
+
+static void *
+store_ckpt_main(void *arg)
+{
+	struct store_ckpt *c = arg;
+	struct timespec ts;
+	int frames, log, done;
+
+	pthread_mutex_lock(&c->mu);
+	while (!c->stop) {
+		if (c->frames < STORE_CKPT_FRAMES) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += c->interval_ms / 1000;
+			ts.tv_nsec += (c->interval_ms % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+			if (c->stop)
+				break;
+		}
+		frames = c->frames;
+		c->frames = 0;
+		pthread_mutex_unlock(&c->mu);
+		/*
+		 * PASSIVE copies what it can and never waits for the
+		 * writer; but the WAL only starts over when a writer finds
+		 * it all copied, which a busy writer never does: once the
+		 * WAL is long (PASSIVE has copied most of it), RESTART makes
+		 * the writer wait for the pages left, and the WAL then
+		 * starts over instead of growing.
+		 */
+		if (frames > 0 && sqlite3_wal_checkpoint_v2(c->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK &&
+		    log >= STORE_CKPT_RESTART)
+			sqlite3_wal_checkpoint_v2(c->db, NULL,
+			    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+int
+store_checkpoint_bg_start(struct store *st, long interval_ms,
+    struct es_err *err)
+{
+	struct store_ckpt *c;
+	int rc;
+
+	if (st->ckpt != NULL || st->readonly)
+		return 0;
+	c = xcalloc(1, sizeof *c);
+	c->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	rc = sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		es_err_set(err, ES_EFAIL, "StoreError", "cannot open %s for "
+		    "checkpoints: %s", st->path, c->db != NULL ?
+		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(c->db, STORE_BUSY_MS);
+	/* reading the header opens the WAL: until then no checkpoint */
+	if ((rc = sqlite3_exec(c->db, "PRAGMA schema_version", NULL, NULL,
+	    NULL)) != SQLITE_OK) {
+		es_err_set(err, ES_EFAIL, "StoreError", "cannot open %s for "
+		    "checkpoints: %s", st->path, sqlite3_errmsg(c->db));
+		goto fail;
+	}
+	if ((errno = pthread_create(&c->thread, NULL, store_ckpt_main,
+	    c)) != 0) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot start a thread: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	/* replaces the connection's automatic checkpoint on commit */
+	sqlite3_wal_hook(st->db, store_ckpt_hook, c);
+	st->ckpt = c;
+	return 0;
+fail:
+	sqlite3_close(c->db);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	return -1;
+}
+
+void
+store_checkpoint_bg_stop(struct store *st)
+{
+	struct store_ckpt *c;
+
+	if (st == NULL || (c = st->ckpt) == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	sqlite3_close(c->db);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	st->ckpt = NULL;
+	/* commits checkpoint themselves again (and so does the close) */
+	sqlite3_wal_autocheckpoint(st->db, STORE_CKPT_FRAMES);
 }
 
 int

@@ -68,6 +68,17 @@ void		 store_rollback(struct store *);
  * the kernel when COMMIT returns: survives a crash of this process).
  */
 int		 store_set_sync(struct store *, int full, struct es_err *);
+/*
+ * For a long-running writer (metrics serve): commits no longer copy the
+ * WAL into the database themselves (SQLite does that in the committing
+ * thread, writes and fsyncs included, every 1,000 pages); a thread with
+ * its own connection does it instead, PASSIVE (never blocking a writer),
+ * when a commit passed 1,000 WAL pages or every interval_ms.  Stopped by
+ * store_checkpoint_bg_stop or store_close.
+ */
+int		 store_checkpoint_bg_start(struct store *, long interval_ms,
+		    struct es_err *);
+void		 store_checkpoint_bg_stop(struct store *);
 
 /* Returns a prepared, bound statement (caller finalizes) or NULL. */
 sqlite3_stmt	*store_prepare(struct store *, struct es_err *,

@@ -297,7 +297,59 @@ test_tenant_quota(struct unit_t *t)
 	free(path);
 }
 
+/*
+ * metrics serve's background checkpointer: a commit that passes 1,000 WAL
+ * pages gets its pages copied into the database by the other thread (the
+ * database file grows though the writer never checkpoints), and stopping
+ * it leaves the store as before: the last close removes the WAL.
+ */
+static void
+test_store_bg_checkpoint(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct store *st;
+	struct stat sb;
+	char *path, *wal;
+	off_t before;
+	int i;
+
+	path = xasprintf("%s/ckpt.db", t->tmpdir);
+	wal = xasprintf("%s-wal", path);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "PRAGMA wal_checkpoint(TRUNCATE)",
+	    ""), 0);
+	UT_EQ_INT(t, stat(path, &sb), 0);
+	before = sb.st_size;
+	UT_EQ_INT(t, store_checkpoint_bg_start(st, 50, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "CREATE TABLE big (b BLOB)", ""), 0);
+	UT_EQ_INT(t, store_begin(st, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "WITH RECURSIVE s(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM s WHERE i < 3000) INSERT INTO big "
+	    "SELECT randomblob(4000) FROM s", ""), 3000);
+	UT_EQ_INT(t, store_commit(st, &err), 0);
+	for (i = 0; i < 200; i++) {
+		UT_EQ_INT(t, stat(path, &sb), 0);
+		if (sb.st_size >= before + 3000 * 4000)
+			break;
+		usleep(50000);
+	}
+	if (sb.st_size < before + 3000 * 4000)
+		unit_fail(t, __FILE__, __LINE__, "no checkpoint in 10 s: "
+		    "the database is %lld bytes", (long long)sb.st_size);
+	/* stopping twice is harmless; the store works on */
+	store_checkpoint_bg_stop(st);
+	store_checkpoint_bg_stop(st);
+	UT_EQ_INT(t, store_exec(st, &err, "DELETE FROM big WHERE rowid < 10",
+	    ""), 9);
+	UT_EQ_INT(t, store_checkpoint_bg_start(st, 50, &err), 0);
+	store_close(st);	/* stops it too */
+	UT_ASSERT(t, access(wal, F_OK) == -1);
+	free(wal);
+	free(path);
+}
+
 const struct unit_test unit_store_tests[] = {
+	{ "bg-checkpoint", test_store_bg_checkpoint },
 	{ "create", test_store_create },
 	{ "first-open-race", test_store_first_open_race },
 	{ "newer-schema", test_store_newer_schema },
