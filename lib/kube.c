@@ -974,7 +974,8 @@ kube_do(struct kube_client *kc, const struct kube_request *req,
 			delay = (long)(ra > 3600 ? 3600 : ra) * 1000;
 		if (status == 401)
 			delay = 0;
-		if ((long)util_mono_ms() - start + delay > kc->opts.retry_total_ms) {
+		if ((long)util_mono_ms() - start + delay >
+		    kc->opts.retry_total_ms) {
 			es_log(kc->opts.log, ES_LOG_INFO, "%s %s: %s; not "
 			    "retrying: the retry time limit of %ld ms would be "
 			    "exceeded", req->method, req->path, why,
@@ -2042,8 +2043,8 @@ kube_wait(struct kube_client *kc, const struct kube_ref *ref,
 			es_buf_reset(&line);
 			es_buf_addf(&line, "%s/%s: %s (%lds)", ref->resource,
 			    ref->name ? ref->name : "", status.len ?
-			    status.data : "waiting", ((long)util_mono_ms() - start) /
-			    1000);
+			    status.data : "waiting",
+			    ((long)util_mono_ms() - start) / 1000);
 			w->progress(w->progress_arg, line.data);
 		}
 		if (done == 1)
