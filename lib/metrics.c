@@ -1197,6 +1197,22 @@ metrics_alerts_threshold(const struct metrics_alerts *a, const char *ns,
 	return a->def[f];
 }
 
+/* The fields of an alert's notification (firing or resolved). */
+static cJSON *
+metrics_page_fields(const char *ns, const char *container,
+    const char *metric, double value, double threshold, const char *status)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "namespace", ns);
+	cJSON_AddStringToObject(o, "container_name", container);
+	cJSON_AddStringToObject(o, "metric", metric);
+	cJSON_AddNumberToObject(o, "value", value);
+	cJSON_AddNumberToObject(o, "threshold", threshold);
+	cJSON_AddStringToObject(o, "status", status);
+	return o;
+}
+
 /*
  * For each container's newest value in the batch: opens an alert on a
  * breach (and pages), pages again after repeat_interval, resolves on
@@ -1311,17 +1327,8 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 				    metrics_names[f], l->container, l->ns, v,
 				    th, id != 0 ? "\nStill firing (repeat "
 				    "notification)." : "");
-				p->fields = cJSON_CreateObject();
-				cJSON_AddStringToObject(p->fields, "namespace",
-				    l->ns);
-				cJSON_AddStringToObject(p->fields,
-				    "container_name", l->container);
-				cJSON_AddStringToObject(p->fields, "metric",
-				    metrics_names[f]);
-				cJSON_AddNumberToObject(p->fields, "value", v);
-				cJSON_AddNumberToObject(p->fields, "threshold",
-				    th);
-				cJSON_AddStringToObject(p->fields, "status",
+				p->fields = metrics_page_fields(l->ns,
+				    l->container, metrics_names[f], v, th,
 				    "firing");
 				b->res->alerts_fired++;
 			} else if (id != 0) {
@@ -1349,17 +1356,8 @@ metrics_check_alerts(struct metrics_batch *b, const struct metrics_alerts *a,
 				    "threshold: the alert is resolved.",
 				    p->subject, metrics_names[f], l->container,
 				    l->ns, v);
-				p->fields = cJSON_CreateObject();
-				cJSON_AddStringToObject(p->fields, "namespace",
-				    l->ns);
-				cJSON_AddStringToObject(p->fields,
-				    "container_name", l->container);
-				cJSON_AddStringToObject(p->fields, "metric",
-				    metrics_names[f]);
-				cJSON_AddNumberToObject(p->fields, "value", v);
-				cJSON_AddNumberToObject(p->fields, "threshold",
-				    th);
-				cJSON_AddStringToObject(p->fields, "status",
+				p->fields = metrics_page_fields(l->ns,
+				    l->container, metrics_names[f], v, th,
 				    "resolved");
 			}
 		}
