@@ -622,12 +622,12 @@ oe_label(struct oe *e, const char *node, struct es_err *err)
 	return rc;
 }
 
-/* Takes one slot of a pool_entry through its remaining phases. */
 /*
  * The Node `name` of an entry slot joins the pool: uncordoned and
  * labelled, its name recorded, phase uncordoned (message msg); said
- * tells how it came ("uncordoned", "registered").  -1 when the Node
- * refused (the slot is failed) or the phase could not be recorded.
+ * tells how it came ("uncordoned", "registered").  1 when the Node
+ * refused (the slot is failed: the order goes on with the others), -1
+ * when the store could not record it (err set).
  */
 static int
 oe_entry_take(struct oe *e, const cJSON *slot, const char *phase,
@@ -640,14 +640,20 @@ oe_entry_take(struct oe *e, const cJSON *slot, const char *phase,
 	if (node_cordon(e->kc, name, 0, 0, NULL, &e2) == -1 ||
 	    oe_label(e, name, &e2) == -1) {
 		oe_slot_failed(e, slot, phase, e2.msg);
-		return -1;
+		return 1;
 	}
 	oe_say(e, "node/%s %s", name, said);
-	store_exec(e->st, err, "UPDATE order_device SET node_name = ? WHERE "
-	    "id = ?", "si", name, od);
+	if (store_exec(e->st, err, "UPDATE order_device SET node_name = ? "
+	    "WHERE id = ?", "si", name, od) == -1)
+		return -1;
 	return oe_phase(e, od, "uncordoned", NULL, msg, err);
 }
 
+/*
+ * Takes one slot of a pool_entry through its remaining phases.  A slot
+ * that fails is recorded as failed and the order goes on (0); -1 only
+ * when the store fails (err set).
+ */
 static int
 oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 {
@@ -658,7 +664,7 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 	long timeout, waited;
 	cJSON *node = NULL, *body, *row = NULL;
 	char *text, *perr, *name = NULL;
-	int rc = -1;
+	int rc = -1, t;
 
 	timeout = e->o->ready_timeout_ms > 0 ? e->o->ready_timeout_ms :
 	    600000;
@@ -704,9 +710,11 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 			phase = "requested";
 		} else {
 			name = xstrdup(kube_str(node, "metadata.name"));
-			if (oe_entry_take(e, slot, phase, name, "uncordoned",
-			    NULL, err) == -1)
+			if ((t = oe_entry_take(e, slot, phase, name,
+			    "uncordoned", NULL, err)) != 0) {
+				rc = t == 1 ? 0 : -1;
 				goto done;
+			}
 			phase = "uncordoned";
 		}
 	}
@@ -715,6 +723,7 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 		for (waited = 0; node == NULL; waited += 1000) {
 			if (oe_node_of(e, dev, &node, &e2) == -1) {
 				oe_slot_failed(e, slot, phase, e2.msg);
+				rc = 0;
 				goto done;
 			}
 			if (node != NULL)
@@ -725,15 +734,18 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 				    "%lds", kube_str(slot, "ci_code"),
 				    timeout / 1000);
 				oe_slot_failed(e, slot, phase, e2.msg);
+				rc = 0;
 				goto done;
 			}
 			util_sleep_ms(1000);
 		}
 		free(name);
 		name = xstrdup(kube_str(node, "metadata.name"));
-		if (oe_entry_take(e, slot, phase, name, "registered",
-		    "registered", err) == -1)
+		if ((t = oe_entry_take(e, slot, phase, name, "registered",
+		    "registered", err)) != 0) {
+			rc = t == 1 ? 0 : -1;
 			goto done;
+		}
 		phase = "uncordoned";
 	}
 	if (strcmp(phase, "uncordoned") == 0) {
@@ -749,6 +761,7 @@ oe_entry_run(struct oe *e, const cJSON *slot, struct es_err *err)
 			goto done;
 		if (kube_wait(e->kc, &r, &w, NULL, &e2) == -1) {
 			oe_slot_failed(e, slot, phase, e2.msg);
+			rc = 0;
 			goto done;
 		}
 		if (store_begin(e->st, err) == -1)

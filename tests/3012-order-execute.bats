@@ -297,6 +297,24 @@ exit_order() {
 	    "provision $(sql 'SELECT order_number FROM elastic_scaling_order') prod CI-new 192.0.2.77" ]
 }
 
+@test "pool_entry: a Node that refuses its uncordon fails its slot, the others go on" {
+	esctl node cordon sim-node-1 --cluster prod >/dev/null
+	esctl node cordon sim-node-2 --cluster prod >/dev/null
+	esctl order create --cluster prod --action pool_entry --count 2 >/dev/null
+	esctl order approve 1 >/dev/null
+	kube_sim_fault PATCH '/api/v1/nodes/sim-node-1' 403 0 \
+	    message="nodes sim-node-1 is forbidden"
+	run -4 --separate-stderr esctl order execute 1 --timeout 20s
+	[[ $stderr == *"error: order"*"failed: CI-sim-node-1: patch nodes 'sim-node-1': nodes sim-node-1 is forbidden"* ]]
+	[[ $stderr == *"node/sim-node-2 Ready: device CI-sim-node-2 in pool"* ]]
+	[ "$(np_phase 1)" = "1::selected
+2:sim-node-2:done" ]
+	[ "$(sql "SELECT slot || ':' || status FROM order_device ORDER BY slot")" = "1:failed
+2:completed" ]
+	[ "$(sql "SELECT status FROM device WHERE ci_code = 'CI-sim-node-2'")" = in_pool ]
+	[ "$(sql 'SELECT status FROM elastic_scaling_order')" = failed ]
+}
+
 @test "pool_entry: the webhook down -> bounded retries, the slot fails" {
 	sql "INSERT INTO device (created_at, updated_at, ci_code, ip, status)
 	    VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'CI-new',
