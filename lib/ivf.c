@@ -1030,7 +1030,6 @@ struct ivf_scan_job {
 	struct ivf_hit			*out;
 	uint64_t			 scanned;
 	uint64_t			 rescored;
-	int				 cold;	/* few queries, cold index */
 };
 
 /*
@@ -1065,50 +1064,6 @@ ivf_populate(const struct ivf_index *ix, const int *probe, int nprobe,
 #endif
 }
 
-/*
- * Reads the probed lists' codes with pread into one buffer backed by
- * transparent huge pages, for a process that searches once: the copy goes
- * through the kernel's large-page mapping, where touching the file's
- * mapping would cost a page walk every 4 KiB.  off[pi] receives where
- * list probe[pi] starts.  Returns the buffer, or NULL (then the mapping
- * is used).
- */
-static uint8_t *
-ivf_read_codes(const struct ivf_index *ix, const int *probe, int nprobe,
-    size_t *off, uint8_t **buf, size_t *cap)
-{
-	size_t d = ix->h.dim, total = 0, len, done;
-	ssize_t r;
-	void *p;
-	int pi;
-
-	for (pi = 0; pi < nprobe; pi++) {
-		off[pi] = total;
-		total += (ix->lists[probe[pi] + 1] - ix->lists[probe[pi]]) * d;
-	}
-	if (total > *cap) {
-		free(*buf);
-		*cap = (total + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
-		if (posix_memalign(&p, 2u << 20, *cap) != 0)
-			fatal("out of memory");
-#ifdef MADV_HUGEPAGE
-		(void)madvise(p, *cap, MADV_HUGEPAGE);
-#endif
-		*buf = p;
-	}
-	for (pi = 0; pi < nprobe; pi++) {
-		len = (ix->lists[probe[pi] + 1] - ix->lists[probe[pi]]) * d;
-		for (done = 0; done < len; done += (size_t)r) {
-			r = pread(ix->fd, *buf + off[pi] + done, len - done,
-			    (off_t)(ix->h.off_codes + ix->lists[probe[pi]] * d +
-			    done));
-			if (r <= 0)
-				return NULL;
-		}
-	}
-	return *buf;
-}
-
 /* Per-query scan of the probed lists (sq8 with exact re-score, or flat). */
 static void *
 ivf_scan_thread(void *arg)
@@ -1126,8 +1081,6 @@ ivf_scan_thread(void *arg)
 	double delta = (double)(d + 16) * IVF_U * 4, s, sabs;
 	const float *q;
 	const uint8_t *cl;
-	uint8_t *cbuf = NULL, *rbuf;
-	size_t ccap = 0, *roff;
 	int *probe, changed;
 
 	ivf_heap_init(&h, o->k);
@@ -1137,7 +1090,6 @@ ivf_scan_thread(void *arg)
 	a = xreallocarray(NULL, IVF_SCAN_BLOCK, sizeof(float));
 	cdist = xreallocarray(NULL, ix->h.nlist, sizeof(float));
 	probe = xreallocarray(NULL, (size_t)nprobe, sizeof(int));
-	roff = xreallocarray(NULL, (size_t)nprobe, sizeof *roff);
 	for (qi = j->q0; qi < j->q1; qi++) {
 		q = j->q + qi * d;
 		ivf_coarse(ix, q, nprobe, probe, cdist, &ch);
@@ -1168,17 +1120,13 @@ ivf_scan_thread(void *arg)
 			slack = (float)(8.0 * (double)(d + 16) * IVF_U * sabs);
 		} else
 			eq = (float)(8.0 * IVF_U * sqrt(s));
-		rbuf = NULL;
-		if (j->cold && !flat)
-			rbuf = ivf_read_codes(ix, probe, nprobe, roff, &cbuf,
-			    &ccap);
-		else if (!ix->warm)
+		if (!ix->warm)
 			ivf_populate(ix, probe, nprobe, flat);
 		for (pi = 0; pi < nprobe; pi++) {
 			l = probe[pi];
 			b = ix->lists[l];
 			e = ix->lists[l + 1];
-			cl = rbuf != NULL ? rbuf + roff[pi] - b * d : ix->codes;
+			cl = ix->codes;
 			if (pi + 1 < nprobe) {
 				size_t nb2 = ix->lists[probe[pi + 1]];
 
@@ -1261,8 +1209,6 @@ ivf_scan_thread(void *arg)
 	free(a);
 	free(cdist);
 	free(probe);
-	free(roff);
-	free(cbuf);
 	return NULL;
 }
 
@@ -1284,7 +1230,6 @@ ivf_search_scan(const struct ivf_index *ix, const float *q, size_t nq,
 		jobs[t].q1 = nq * ((size_t)t + 1) / (size_t)threads;
 		jobs[t].o = o;
 		jobs[t].out = out;
-		jobs[t].cold = !ix->warm && nq <= 4;
 	}
 	ivf_run_threads(ivf_scan_thread, jobs, sizeof *jobs, threads);
 	for (t = 0; t < threads; t++) {
