@@ -104,7 +104,10 @@ request() {
 
 	run -0 esctl maintenance schedule "$o"
 	assert_output "order $o scheduled_for_maintenance"
-	run -0 --separate-stderr esctl maintenance start "$o" --drain --timeout 20s
+	# the first pod's replacement is not Ready for 3 s, so the budget
+	# refuses the second eviction however slow this build is
+	kube_sim_config '{"ready_delay": 3}'
+	run -0 --separate-stderr esctl maintenance start "$o" --drain --timeout 30s
 	[ "$(node_unschedulable sim-node-2)" = true ]
 	run -0 np_pods_on sim-node-2
 	assert_output ""
