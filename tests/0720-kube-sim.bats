@@ -202,6 +202,41 @@ The disruption budget web needs 2 healthy pods and has 2 currently"
 	assert_output 0
 }
 
+@test "a delayed request is not carried out once its client is gone or the cluster reset" {
+	kube_sim_start --nodes 2
+	cordoned() {
+		kube_sim_api GET "/api/v1/nodes/$1" | jq -r '.spec.unschedulable'
+	}
+	kube_sim_fault '{"method": "PATCH", "path": "/api/v1/nodes/*",
+	    "delay": 2, "count": 0}'
+	# the client gives up after 0.5 s (a killed esctl)
+	_kube_sim_curl --max-time 0.5 -X PATCH \
+	    -H "Authorization: Bearer $KUBE_SIM_TOKEN" \
+	    -H 'Content-Type: application/strategic-merge-patch+json' \
+	    -d '{"spec": {"unschedulable": true}}' \
+	    "$KUBE_SIM_URL/api/v1/nodes/sim-node-1" >/dev/null 2>&1 || true
+	sleep 2
+	[ "$(cordoned sim-node-1)" = null ]
+	# a client still waiting while the cluster is reset (the next test)
+	_kube_sim_curl -X PATCH -H "Authorization: Bearer $KUBE_SIM_TOKEN" \
+	    -H 'Content-Type: application/strategic-merge-patch+json' \
+	    -d '{"spec": {"unschedulable": true}}' \
+	    "$KUBE_SIM_URL/api/v1/nodes/sim-node-2" >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.5
+	kube_sim_reset
+	wait "$pid" || true
+	sleep 2
+	[ "$(cordoned sim-node-2)" = null ]
+	# a client that waits gets its answer and the change
+	kube_sim_fault '{"method": "PATCH", "path": "/api/v1/nodes/*",
+	    "delay": 0.3}'
+	KUBE_SIM_CTYPE=application/strategic-merge-patch+json \
+	    kube_sim_api PATCH /api/v1/nodes/sim-node-1 \
+	    '{"spec": {"unschedulable": true}}' >/dev/null
+	[ "$(cordoned sim-node-1)" = true ]
+}
+
 @test "401 and 403 answers are real Status bodies" {
 	kube_sim_start
 	run -22 curl -sf --cacert "$KUBE_SIM_CA" -H 'Authorization: Bearer nope' \

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import select
 import socket
 import ssl
 import sys
@@ -137,6 +138,7 @@ class Sim:
         self.logs = {}
         self.logs_closed = set()
         self.faults = []
+        self.reset_gen = 0
         self.reqlog = []
         self.reqseq = 0
         self.pod_ip = 0
@@ -158,6 +160,7 @@ class Sim:
         """Back to a fresh cluster (objects, faults, log, users, settings);
         resourceVersions keep growing."""
         with self.lock:
+            self.reset_gen += 1
             self.store.data = {}
             self.store.events.clear()
             self.store.nsver.clear()
@@ -949,8 +952,15 @@ class Handler(BaseHTTPRequestHandler):
             fault = self._fault(path)
             if fault is not None:
                 entry["fault"] = fault.get("id")
-                if fault.get("delay"):
-                    time.sleep(float(fault["delay"]))
+                if fault.get("delay") and not self._hold(
+                        float(fault["delay"])):
+                    # the client went away, or the cluster was reset,
+                    # while the request waited: like an apiserver whose
+                    # request context is cancelled, nothing is done
+                    entry["status"] = 0
+                    self._log(entry, t0)
+                    self.close_connection = True
+                    return
                 if fault.get("drop") == "after":
                     # do the work, lose the answer
                     real = self.wfile
@@ -1029,6 +1039,28 @@ class Handler(BaseHTTPRequestHandler):
                 f.write(line + "\n")
         except OSError:
             pass
+
+    def _hold(self, seconds):
+        """Waits `seconds`; False as soon as the client has closed its
+        connection or the cluster has been reset meanwhile."""
+        sim = self.server.sim
+        gen = sim.reset_gen
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return True
+            time.sleep(min(left, 0.05))
+            if sim.reset_gen != gen:
+                return False
+            # the client has shut its side of the TCP stream (after a
+            # TLS close_notify, which may still be unread: POLLRDHUP)
+            p = select.poll()
+            p.register(self.connection.fileno(), select.POLLRDHUP)
+            for _, ev in p.poll(0):
+                if ev & (select.POLLRDHUP | select.POLLHUP |
+                         select.POLLERR):
+                    return False
 
     def _fault(self, path):
         sim = self.server.sim
