@@ -306,6 +306,6 @@ print(n)' "$T/d.txt"
 	LD_DEBUG=files "$ESCTL_BIN" -o json search ld --vector "$v" \
 	    > "$T/out" 2> "$T/ld"
 	[ "$(jq '.items | length' "$T/out")" = 10 ]
-	grep -q 'file=libsqlite3' "$T/ld"
+	grep -q 'file=libc.so' "$T/ld"
 	run ! grep -E 'file=(libcrypto|libcurl|libopenblas|libgit2)' "$T/ld"
 }
