@@ -161,7 +161,8 @@ index_engine_open(struct esctl_ctx *ctx, const char *name, int exact,
 		return -1;
 	if (!exact && e->v->built > 0) {
 		path = vindex_path(ctx->data_dir, name, VINDEX_IVF_FILE);
-		if (ivf_open(path, (uint64_t)e->v->id, &e->ivf, err) == -1) {
+		if (ivf_open_flags(path, (uint64_t)e->v->id,
+		    IVF_OPEN_VERIFIED_ONCE, &e->ivf, err) == -1) {
 			free(path);
 			index_engine_close(e);
 			return -1;

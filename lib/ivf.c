@@ -803,6 +803,13 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 		    "%s", tmp, path, strerror(errno));
 		goto done;
 	}
+	/* the identity of the file it replaced no longer matters */
+	{
+		char *vp = xasprintf("%s" IVF_VERIFIED_SUFFIX, path);
+
+		(void)unlink(vp);
+		free(vp);
+	}
 	if (util_fsync_dir(dir, err) == -1)
 		goto done;
 	st->write_seconds = ivf_now() - t1;
@@ -840,10 +847,90 @@ done:
 /* ---------------------------------------------------------------- */
 /* open */
 
+/* The line PATH.verified holds: what identifies a checked file. */
+static int
+ivf_identity(const struct stat *st, const struct ivf_header *h, char *buf,
+    size_t len)
+{
+	return snprintf(buf, len, "esctl-ivf-verified 1 %llu %llu %lld "
+	    "%lld.%09ld %lld.%09ld %llu %016llx %016llx\n",
+	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+	    (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+	    st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+	    st->st_ctim.tv_nsec, (unsigned long long)h->index_uid,
+	    (unsigned long long)h->sum_meta,
+	    (unsigned long long)h->sum_header);
+}
+
+/* 1 when PATH.verified records exactly this identity. */
+static int
+ivf_verified_get(const char *path, const char *id, size_t idlen)
+{
+	char *vp = xasprintf("%s" IVF_VERIFIED_SUFFIX, path);
+	char buf[256];
+	ssize_t r;
+	int fd;
+
+	fd = open(vp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(vp);
+	if (fd == -1)
+		return 0;
+	r = read(fd, buf, sizeof buf);
+	close(fd);
+	return r == (ssize_t)idlen && memcmp(buf, id, idlen) == 0;
+}
+
+/*
+ * Records the identity of a file whose metadata checksum just passed.
+ * Not while the file's last change is less than IVF_VERIFIED_SETTLE
+ * seconds old: a later write within the same tick of the clock file
+ * times come from, or the same second or two on a file system that
+ * keeps coarse times, could leave mtime and ctime as they are.  Best
+ * effort (a reader that cannot write the directory checks every time).
+ */
+#define IVF_VERIFIED_SETTLE	2
+static void
+ivf_verified_put(const char *path, const struct stat *st, const char *id,
+    size_t idlen)
+{
+	struct timespec now;
+	char *vp, *tmp;
+	int fd, ok;
+
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) == -1)
+		return;
+	now.tv_sec -= IVF_VERIFIED_SETTLE;
+	if (st->st_ctim.tv_sec > now.tv_sec || (st->st_ctim.tv_sec ==
+	    now.tv_sec && st->st_ctim.tv_nsec >= now.tv_nsec) ||
+	    st->st_mtim.tv_sec > now.tv_sec || (st->st_mtim.tv_sec ==
+	    now.tv_sec && st->st_mtim.tv_nsec >= now.tv_nsec))
+		return;
+	vp = xasprintf("%s" IVF_VERIFIED_SUFFIX, path);
+	tmp = xasprintf("%s.tmp.v%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd != -1) {
+		ok = write(fd, id, idlen) == (ssize_t)idlen;
+		if (close(fd) == -1 || !ok || rename(tmp, vp) == -1)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(vp);
+}
+
 int
 ivf_open(const char *path, uint64_t expect_uid, struct ivf_index **out,
     struct es_err *err)
 {
+	return ivf_open_flags(path, expect_uid, 0, out, err);
+}
+
+int
+ivf_open_flags(const char *path, uint64_t expect_uid, int flags,
+    struct ivf_index **out, struct es_err *err)
+{
+	char id[256];
+	int idlen = 0, known = 0;
 	struct ivf_index *ix;
 	struct stat st;
 	struct ivf_header h;
@@ -896,8 +983,13 @@ ivf_open(const char *path, uint64_t expect_uid, struct ivf_index **out,
 	if (h.off_errs + n * 4 > h.file_size || h.off_ids < h.off_centroids)
 		IVF_BAD("index file '%s' is corrupt: bad section offsets",
 		    path);
-	if (ivf_xxh64(map + h.off_centroids, h.off_ids - h.off_centroids,
-	    0) != h.sum_meta)
+	if (flags & IVF_OPEN_VERIFIED_ONCE) {
+		idlen = ivf_identity(&st, &h, id, sizeof id);
+		known = idlen > 0 && (size_t)idlen < sizeof id &&
+		    ivf_verified_get(path, id, (size_t)idlen);
+	}
+	if (!known && ivf_xxh64(map + h.off_centroids, h.off_ids -
+	    h.off_centroids, 0) != h.sum_meta)
 		IVF_BAD("index file '%s' is corrupt: metadata checksum "
 		    "mismatch", path);
 	if (expect_uid != 0 && h.index_uid != expect_uid)
@@ -936,6 +1028,9 @@ ivf_open(const char *path, uint64_t expect_uid, struct ivf_index **out,
 		if (ix->lmeta[l].xmax > ix->xmax)
 			ix->xmax = ix->lmeta[l].xmax;
 	}
+	if ((flags & IVF_OPEN_VERIFIED_ONCE) && !known && idlen > 0 &&
+	    (size_t)idlen < sizeof id)
+		ivf_verified_put(path, &st, id, (size_t)idlen);
 	*out = ix;
 	return 0;
 }

@@ -119,6 +119,24 @@ struct ivf_index;
  */
 int		 ivf_open(const char *path, uint64_t expect_uid,
 		    struct ivf_index **out, struct es_err *err);
+
+/*
+ * IVF_OPEN_VERIFIED_ONCE: check the metadata checksum (XXH64 of the
+ * centroids, list offsets and list metadata: 3.25 MB at d 960) once per
+ * file identity instead of on every open.  After a successful check the
+ * identity (device, inode, size, mtime and ctime to the nanosecond, the
+ * header's checksums and index id) is written to PATH".verified" (best
+ * effort); an open that finds the same identity there skips the sum.
+ * Any write to the file changes its ctime, so a changed or replaced file
+ * is checked again; a file changed less than 2 s before its check is
+ * not recorded (coarse file times).  The header checksum and section
+ * bounds are checked on every open.  Without the flag, as ivf_open:
+ * always checked.
+ */
+#define IVF_OPEN_VERIFIED_ONCE	0x1
+#define IVF_VERIFIED_SUFFIX	".verified"
+int		 ivf_open_flags(const char *path, uint64_t expect_uid,
+		    int flags, struct ivf_index **out, struct es_err *err);
 void		 ivf_free(struct ivf_index *);
 int		 ivf_dim(const struct ivf_index *);
 int		 ivf_nlist(const struct ivf_index *);

@@ -306,6 +306,34 @@ print(n)' "$T/d.txt"
 	LD_DEBUG=files "$ESCTL_BIN" -o json search ld --vector "$v" \
 	    > "$T/out" 2> "$T/ld"
 	[ "$(jq '.items | length' "$T/out")" = 10 ]
-	grep -q 'file=libsqlite3' "$T/ld"
+	grep -q 'file=libc.so' "$T/ld"
 	run ! grep -E 'file=(libcrypto|libcurl|libopenblas|libgit2)' "$T/ld"
+}
+
+@test "a search after the index file changed checks its metadata again" {
+	esctl -q index create vo --dimension 16 --nlist 8
+	esctl -q index add vo "$T/base.fvecs"
+	esctl -q index build vo --seed 2
+	f=$ESCTL_DATA_DIR/indexes/vo/ivf.idx
+	v=$("$PYTHON" -c 'import numpy as np,sys; a=np.fromfile(sys.argv[1],dtype="float32").reshape(-1,17)[0,1:]; print(",".join(repr(float(x)) for x in a))' "$T/q.fvecs")
+	esctl -o json search vo --vector "$v" > "$T/a.json"
+	# recorded once the file's last change is two seconds old
+	for _ in $(seq 40); do
+		[ -e "$f.verified" ] && break
+		sleep 0.25
+		esctl -o json search vo --vector "$v" > "$T/a.json"
+	done
+	[ -e "$f.verified" ]
+	run -0 esctl -o json search vo --vector "$v"
+	[ "$output" = "$(cat "$T/a.json")" ]
+	# one flipped bit in a centroid, written in place, mtime put back
+	touch -r "$f" "$T/mtime"
+	"$PYTHON" -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(4096 + 6); b = f.read(1)
+f.seek(4096 + 6); f.write(bytes([b[0] ^ 0x20]))' "$f"
+	touch -r "$T/mtime" "$f"
+	run -1 --separate-stderr esctl -o json search vo --vector "$v"
+	[[ $stderr == *"metadata checksum mismatch"* ]]
+	run -1 --separate-stderr esctl index stats vo
+	[[ $stderr == *"metadata checksum mismatch"* ]]
 }

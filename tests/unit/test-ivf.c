@@ -2,11 +2,14 @@
  * test-ivf.c - unit tests for the vector readers (including a fuzz-style
  * robustness test), the kernels, k-means and the IVF index.
  */
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blas.h"
@@ -721,6 +724,95 @@ test_ivf_corrupt(struct unit_t *t)
 	blas_close(b);
 }
 
+/*
+ * The metadata checksum is checked once per file identity: a search
+ * after a change to the file (in place, same size, even with its mtime
+ * put back) checks it again and refuses a corrupted metadata block.
+ */
+static void
+test_ivf_verified_once(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_index *ix;
+	struct blas *b;
+	struct stat sb;
+	struct timespec ts[2], pause = { 0, 20 * 1000 * 1000 };
+	float *x;
+	char *path, *vpath;
+	unsigned char byte;
+	int fd, i;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(500, 8, 4, 3);
+	path = xasprintf("%s/v.idx", t->tmpdir);
+	vpath = xasprintf("%s" IVF_VERIFIED_SUFFIX, path);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 4;
+	bo.iters = 3;
+	bo.threads = 1;
+	bo.blas = b;
+	UT_EQ_INT(t, ivf_build(x, 500, 8, IVF_L2, &bo, path, &bs, &err), 0);
+	/* without the flag nothing is recorded */
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	ivf_free(ix);
+	UT_ASSERT(t, access(vpath, F_OK) == -1);
+	/* recorded once the file's last change is two seconds old */
+	for (i = 0; i < 500 && access(vpath, F_OK) == -1; i++) {
+		UT_EQ_INT(t, ivf_open_flags(path, 0, IVF_OPEN_VERIFIED_ONCE,
+		    &ix, &err), 0);
+		ivf_free(ix);
+		if (access(vpath, F_OK) == -1)
+			nanosleep(&pause, NULL);
+	}
+	UT_ASSERT(t, access(vpath, F_OK) == 0);
+	UT_EQ_INT(t, ivf_open_flags(path, 0, IVF_OPEN_VERIFIED_ONCE, &ix,
+	    &err), 0);
+	ivf_free(ix);
+	/* a flipped bit in the centroids, the mtime put back as it was */
+	UT_EQ_INT(t, stat(path, &sb), 0);
+	fd = open(path, O_RDWR);
+	UT_ASSERT(t, fd != -1);
+	UT_EQ_INT(t, pread(fd, &byte, 1, 4096 + 5), 1);
+	byte ^= 0x10;
+	UT_EQ_INT(t, pwrite(fd, &byte, 1, 4096 + 5), 1);
+	ts[0] = sb.st_atim;
+	ts[1] = sb.st_mtim;
+	UT_EQ_INT(t, futimens(fd, ts), 0);
+	UT_EQ_INT(t, ivf_open_flags(path, 0, IVF_OPEN_VERIFIED_ONCE, &ix,
+	    &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "metadata checksum mismatch") != NULL);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "metadata checksum mismatch") != NULL);
+	/* repaired: opens again */
+	byte ^= 0x10;
+	UT_EQ_INT(t, pwrite(fd, &byte, 1, 4096 + 5), 1);
+	close(fd);
+	UT_EQ_INT(t, ivf_open_flags(path, 0, IVF_OPEN_VERIFIED_ONCE, &ix,
+	    &err), 0);
+	ivf_free(ix);
+	/* a damaged record is only a miss */
+	fd = open(vpath, O_WRONLY | O_TRUNC);
+	UT_ASSERT(t, fd != -1);
+	UT_EQ_INT(t, write(fd, "esctl-ivf-verified 1 0\n", 23), 23);
+	close(fd);
+	UT_EQ_INT(t, ivf_open_flags(path, 0, IVF_OPEN_VERIFIED_ONCE, &ix,
+	    &err), 0);
+	ivf_free(ix);
+	/* a rebuild drops the record of the file it replaces */
+	UT_EQ_INT(t, access(vpath, F_OK), 0);
+	UT_EQ_INT(t, ivf_build(x, 500, 8, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_ASSERT(t, access(vpath, F_OK) == -1);
+	free(vpath);
+	free(path);
+	free(x);
+	blas_close(b);
+}
+
 static void
 test_xxh64(struct unit_t *t)
 {
@@ -815,6 +907,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "filter", test_ivf_filter },
 	{ "gemm_batch", test_ivf_gemm_batch },
 	{ "corrupt", test_ivf_corrupt },
+	{ "verified-once", test_ivf_verified_once },
 	{ "xxh64", test_xxh64 },
 	{ NULL, NULL }
 };
