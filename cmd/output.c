@@ -1011,6 +1011,9 @@ out_table(struct esctl_ctx *ctx, const struct out_col *cols, size_t nrows,
 	if (ctx->output == OUT_CUSTOM)
 		fatal("BUG: out_table cannot print custom columns; the "
 		    "command must use out_list when out_wants_json()");
+	/* -q on a mutating command prints nothing: no cells to build */
+	if (out_silenced(ctx))
+		return 0;
 	out_grid_init(&g, cols, nrows);
 	order = xcalloc(nrows + 1, sizeof *order);
 	for (r = 0; r < nrows; r++) {
