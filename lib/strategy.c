@@ -615,7 +615,8 @@ strategy_history(struct store *st, const struct strategy_history_filter *f,
 	    "WHERE (?1 = 0 OR h.strategy_id = ?1) "
 	    "AND (?2 < 0 OR h.cluster_id = ?2) "
 	    "AND (?3 IS NULL OR h.result = ?3) "
-	    "AND (?4 = 0 OR h.execution_time >= ?5) "
+	    "AND (?4 = 0 OR COALESCE(h.last_execution_time, "
+	    "p.last_execution_time, h.execution_time) >= ?5) "
 	    "ORDER BY h.execution_time DESC, h.id DESC LIMIT ?6 OFFSET ?7",
 	    "iisisii", f->strategy_id, f->cluster_id, f->result,
 	    (long long)f->since, since, f->limit > 0 ? f->limit : -1LL,

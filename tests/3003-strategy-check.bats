@@ -305,6 +305,11 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	run -0 esctl -o json strategy history cpu-high
 	[ "$(jq -r '.items | map("\(.result) \(.execution_time) \(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "order_created 2024-01-01T00:45:00Z 2024-01-01T00:45:00Z 1,skipped 2024-01-01T00:35:00Z 2024-01-01T00:40:00Z 2,skipped 2024-01-01T00:05:00Z 2024-01-01T00:25:00Z 5" ]
 	[ "$(sql "SELECT evaluations || ' ' || last_execution_time FROM strategy_execution_history WHERE id = 1")" = "5 2024-01-01T00:25:00Z" ]
+	# --since: the rows with a check at or after it
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:25:00Z
+	[ "$(jq '.items | length' <<<"$output")" = 3 ]
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:40:01Z
+	[ "$(jq -r '.items | map(.result) | join(",")' <<<"$output")" = order_created ]
 	# the table shows the number of checks; -o wide the last one too
 	run -0 esctl strategy history cpu-high
 	assert_line --index 0 --regexp '^TIME +CHECKS +STRATEGY'
