@@ -789,7 +789,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 	long long seq = 0;
 	double cpu, mem;
 	int outcome, rc = -1, in_txn = 0, *kind = NULL, same;
-	int terse = o->terse && !o->dry_run;
+	int terse = o->terse && !o->dry_run, bulk = o->nstrategy == 0;
+	long long base_id = 0;
 
 	*out = NULL;
 	memset(&set, 0, sizeof set);
@@ -814,8 +815,9 @@ engine_check(struct store *st, const struct engine_opts *o,
 	}
 	if (engine_load_pairs(st, o, rep, &set, err) == -1)
 		goto done;
-	if (!o->dry_run && engine_load_state(st, o, &states, &nstates,
-	    err) == -1)
+	if (!o->dry_run && (engine_load_state(st, o, &states, &nstates,
+	    err) == -1 || store_query_int(st, err, &base_id, 0, "SELECT "
+	    "max(id) FROM strategy_execution_history", "") == -1))
 		goto done;
 	/* each cluster's snapshots once, for its longest window */
 	for (i = 0; i < set.nc; i++)
@@ -998,6 +1000,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 			rep->failed++;
 		if (o->dry_run)
 			continue;
+		if (same && bulk)
+			continue;	/* one UPDATE after the loop */
 		if (same) {
 			sqlite3_bind_int64(same_q, 1, key.sid);
 			sqlite3_bind_int64(same_q, 2, key.cid);
@@ -1031,6 +1035,22 @@ engine_check(struct store *st, const struct engine_opts *o,
 		if (engine_history(st, one_q, state_q, rep, off, kind,
 		    &chg[i], 1, err) == -1)
 			goto done;
+	/*
+	 * Every strategy checked: the runs that go on are the state rows of
+	 * the pairs just evaluated (enabled, associated, the cluster
+	 * selected) whose row is older than this check's.  One statement
+	 * instead of one per pair (200,000 pairs: about half the time).
+	 */
+	if (!o->dry_run && bulk && store_exec(st, err, "UPDATE "
+	    "strategy_pair_state AS p SET last_execution_time = ?1, "
+	    "evaluations = evaluations + 1 WHERE history_id <= ?2 AND (?3 < 0 "
+	    "OR cluster_id = ?3) AND strategy_id IN (SELECT id FROM "
+	    "elastic_scaling_strategy WHERE status = 'enabled') AND "
+	    "cluster_id IN (SELECT id FROM k8s_cluster) AND EXISTS (SELECT 1 "
+	    "FROM strategy_cluster_association a WHERE a.strategy_id = "
+	    "p.strategy_id AND a.cluster_id = p.cluster_id)", "sii",
+	    rep->at_text, base_id, o->cluster_id) == -1)
+		goto done;
 	if (!o->dry_run && o->retention > 0) {
 		/*
 		 * Pairs no check has looked at since the cutoff (strategy

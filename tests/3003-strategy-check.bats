@@ -344,6 +344,11 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	cpu_strategy other prod-b
 	check_json 2024-01-01T00:10:00Z >/dev/null
 	check_json 2024-01-01T00:20:00Z >/dev/null
+	# a check of another cluster or strategy goes on with its own pairs
+	check_json 2024-01-01T00:22:00Z --cluster prod-b >/dev/null
+	check_json 2024-01-01T00:23:00Z --strategy other >/dev/null
+	run -0 esctl -o json strategy history other
+	[ "$(jq -r '.items | map("\(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "2024-01-01T00:23:00Z 4" ]
 	esctl strategy disable cpu-high >/dev/null
 	check_json 2024-01-01T00:25:00Z >/dev/null
 	run -0 esctl -o json strategy history cpu-high
