@@ -85,6 +85,8 @@ static const struct out_col strategy_cols[] = {
 static const struct out_col history_cols[] = {
 	{ "ID", "id", OUT_COL_RIGHT | OUT_COL_WIDE },
 	{ "TIME", "execution_time", 0 },
+	{ "LAST", "last_execution_time", OUT_COL_WIDE },
+	{ "CHECKS", "evaluations", OUT_COL_RIGHT },
 	{ "STRATEGY", "strategy_name", OUT_COL_NAME },
 	{ "CLUSTER", "cluster_name", 0 },
 	{ "RESULT", "result", OUT_COL_STATUS },
@@ -948,6 +950,9 @@ cmd_strategy_check(struct esctl_ctx *ctx, struct esctl_args *args,
 	o.cluster_id = -1;
 	o.dry_run = ctx->dry_run;
 	o.created_by = "system";
+	/* -q with a table prints no result: only new history rows' texts */
+	o.terse = ctx->quiet && (ctx->output == OUT_TABLE ||
+	    ctx->output == OUT_WIDE);
 	if ((v = args_get(args, "at")) != NULL && util_time_parse(v, "--at",
 	    ctx->now, &o.now, err) == -1)
 		return -1;

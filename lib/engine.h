@@ -25,11 +25,15 @@
  *  6. Otherwise a pending order (elastic_scaling_order) and an
  *     order_created history row.
  *
- * Every evaluated pair gets a strategy_execution_history row (order
- * created, skipped or failed_check) with the values in the seed's format
- * ("CPU:85.0%,MEM:N/A") and the reason; skipped and failed_check rows
- * older than opts->retention are deleted (order_created rows are kept
- * for good).  The whole run is one BEGIN
+ * The history is run-length: a pair's strategy_execution_history row
+ * (order created, skipped or failed_check, with the values in the seed's
+ * format "CPU:85.0%,MEM:N/A" and the reason of its first check) stands
+ * for its checks until the kind of result changes (what the reason says,
+ * whatever the values: not met, held too short, in cooldown, order open,
+ * a gap...); strategy_pair_state counts them and keeps the last one.
+ * Every order gets its own row.  Skipped and failed_check rows whose
+ * last check is older than opts->retention are deleted (order_created
+ * rows are kept for good).  The whole run is one BEGIN
  * IMMEDIATE transaction, so it sees and writes a consistent state; a
  * partial unique index on open orders makes a second order for the same
  * strategy and cluster impossible whatever else runs.  Each cluster's
@@ -64,6 +68,11 @@ struct engine_opts {
 	const char	*created_by;	/* orders' created_by */
 	long long	 retention;	/* seconds of skipped and failed_check
 					   history kept; 0: forever */
+	int		 terse;		/* nobody reads the results: the
+					   reason and triggered_value of a
+					   pair whose history row goes on
+					   stay "" (orders and new rows have
+					   theirs); ignored with dry_run */
 };
 
 struct engine_result {

@@ -802,6 +802,44 @@ static const char schema_v11[] =
 "CREATE INDEX maintenance_callback_attempt_outbox"
 "  ON maintenance_callback_attempt (outbox_id, id);";
 
+/*
+ * 14: run-length strategy history.  `strategy check` used to write one
+ * history row per strategy and cluster pair on every run (200,000 rows a
+ * run, each into six b-trees, for 1,000 strategies on 200 clusters).  A
+ * row now stands for a run of checks of a pair with the same kind of
+ * result (what its reason says, whatever the values): execution_time is
+ * its first check, last_execution_time its last (NULL while the run goes
+ * on: strategy_pair_state has it) and evaluations their number; every
+ * order still gets its own row.  strategy_pair_state (one narrow row per
+ * pair) names the pair's current row and is what a check updates when
+ * nothing changed.  Rows written before are runs of one check.
+ *
+ * The (result, execution_time) index served one query, the dashboard's
+ * orders of today: a partial index of the order rows does it without an
+ * entry for every skipped row.
+ */
+static const char schema_v14[] =
+"ALTER TABLE strategy_execution_history ADD COLUMN last_execution_time"
+"  TEXT;"
+"ALTER TABLE strategy_execution_history ADD COLUMN evaluations INTEGER"
+"  NOT NULL DEFAULT 1;"
+"UPDATE strategy_execution_history SET last_execution_time ="
+"  execution_time;"
+"CREATE TABLE strategy_pair_state ("
+"  strategy_id INTEGER NOT NULL"
+"    REFERENCES elastic_scaling_strategy (id) ON DELETE CASCADE,"
+"  cluster_id INTEGER NOT NULL,"
+"  history_id INTEGER NOT NULL,"
+"  kind INTEGER NOT NULL,"
+"  last_execution_time TEXT NOT NULL,"
+"  evaluations INTEGER NOT NULL,"
+"  PRIMARY KEY (strategy_id, cluster_id)"
+") WITHOUT ROWID;"
+"DROP INDEX strategy_execution_history_result;"
+"CREATE INDEX strategy_execution_history_created"
+"  ON strategy_execution_history (execution_time)"
+"  WHERE result = 'order_created';";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -816,6 +854,7 @@ const struct store_migration schema_migrations[] = {
 	{ 9, "dashboard: covering index of the snapshot trends", schema_v9 },
 	{ 10, "unmeasured live usage is NULL, not 0", schema_v10 },
 	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
+	{ 14, "run-length strategy history, per-pair state", schema_v14 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

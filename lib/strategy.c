@@ -593,18 +593,30 @@ strategy_history(struct store *st, const struct strategy_history_filter *f,
 	char since[UTIL_TIME_LEN];
 
 	util_time_format(f->since, since);
+	/*
+	 * A row is a run of checks with the same kind of result; while it
+	 * goes on, strategy_pair_state has its last check and count.
+	 */
 	return store_query_json(st, err, out, "SELECT h.id, h.strategy_id, "
 	    "s.name AS strategy_name, h.cluster_id, c.clustername AS "
-	    "cluster_name, h.execution_time, h.result, h.triggered_value, "
+	    "cluster_name, h.execution_time, COALESCE(h.last_execution_time, "
+	    "p.last_execution_time, h.execution_time) AS last_execution_time, "
+	    "CASE WHEN h.last_execution_time IS NULL THEN COALESCE("
+	    "p.evaluations, h.evaluations) ELSE h.evaluations END AS "
+	    "evaluations, h.result, h.triggered_value, "
 	    "h.threshold_value, h.order_id, o.order_number, h.reason "
 	    "FROM strategy_execution_history h "
 	    "JOIN elastic_scaling_strategy s ON s.id = h.strategy_id "
 	    "LEFT JOIN k8s_cluster c ON c.id = h.cluster_id "
 	    "LEFT JOIN elastic_scaling_order o ON o.id = h.order_id "
+	    "LEFT JOIN strategy_pair_state p ON h.last_execution_time IS NULL "
+	    "AND p.strategy_id = h.strategy_id AND p.cluster_id = h.cluster_id "
+	    "AND p.history_id = h.id "
 	    "WHERE (?1 = 0 OR h.strategy_id = ?1) "
 	    "AND (?2 < 0 OR h.cluster_id = ?2) "
 	    "AND (?3 IS NULL OR h.result = ?3) "
-	    "AND (?4 = 0 OR h.execution_time >= ?5) "
+	    "AND (?4 = 0 OR COALESCE(h.last_execution_time, "
+	    "p.last_execution_time, h.execution_time) >= ?5) "
 	    "ORDER BY h.execution_time DESC, h.id DESC LIMIT ?6 OFFSET ?7",
 	    "iisisii", f->strategy_id, f->cluster_id, f->result,
 	    (long long)f->since, since, f->limit > 0 ? f->limit : -1LL,

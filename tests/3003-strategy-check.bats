@@ -84,7 +84,10 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	[ "$(count elastic_scaling_order)" = 1 ]
 	run -0 check_json 2024-01-01T01:15:00Z
 	[ "$(jq -r '.items | .[0].order_number' <<<"$output")" = ESO-20240101-000002 ]
-	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE reason LIKE 'in cooldown%'")" = 3 ]
+	# the three cooldown checks are one history row (run-length)
+	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE reason LIKE 'in cooldown%'")" = 1 ]
+	run -0 esctl -o json strategy history cpu-high --result skipped
+	[ "$(jq -r '.items | map("\(.execution_time) \(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "2024-01-01T00:50:00Z 2024-01-01T01:10:00Z 3" ]
 }
 
 @test "AND needs both metrics, OR either" {
@@ -274,5 +277,88 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	mkdir -p "$XDG_CONFIG_HOME/esctl"
 	printf 'strategy:\n  history_retention: 0\n' > "$XDG_CONFIG_HOME/esctl/config.yaml"
 	check_json 2025-01-01T00:00:00Z >/dev/null
-	[ "$(count strategy_execution_history)" = 3 ]
+	# nothing pruned; the same kind of result again: the row goes on
+	[ "$(sql "SELECT group_concat(result || ' ' || execution_time) FROM (SELECT result, execution_time FROM strategy_execution_history ORDER BY id)")" = "order_created 2024-01-01T00:45:00Z,failed_check 2024-02-01T00:00:00Z" ]
+	run -0 esctl -o json strategy history --result failed_check
+	[ "$(jq -r '.items[0] | "\(.last_execution_time) \(.evaluations)"' <<<"$output")" = "2025-01-01T00:00:00Z 2" ]
+}
+
+@test "history is run-length: a row per change of the kind of result, with its last check and their number" {
+	# 40, 45, 50, 55, 60, 65% then 85% from 00:30
+	tl cpu=40,45,50,55,60,65,85,85,85,85,85,85,85,85
+	cpu_strategy
+	for t in 00:05 00:10 00:15 00:20 00:25; do
+		check_json 2024-01-01T$t:00Z >/dev/null
+	done
+	# five "not met" checks with other values each: one row, the
+	# values and reason of its first check
+	[ "$(count strategy_execution_history)" = 1 ]
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items[0] | "\(.execution_time) \(.last_execution_time) \(.evaluations) \(.triggered_value)"' <<<"$output")" = "2024-01-01T00:05:00Z 2024-01-01T00:25:00Z 5 CPU:45.0%,MEM:N/A" ]
+	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met: CPU usage 45.0% < 80.0%" ]
+	# held, but not long enough: another kind, a new row; the first
+	# ends at its last check
+	check_json 2024-01-01T00:35:00Z >/dev/null
+	check_json 2024-01-01T00:40:00Z >/dev/null
+	# the order: its own row, one check
+	check_json 2024-01-01T00:45:00Z >/dev/null
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items | map("\(.result) \(.execution_time) \(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "order_created 2024-01-01T00:45:00Z 2024-01-01T00:45:00Z 1,skipped 2024-01-01T00:35:00Z 2024-01-01T00:40:00Z 2,skipped 2024-01-01T00:05:00Z 2024-01-01T00:25:00Z 5" ]
+	[ "$(sql "SELECT evaluations || ' ' || last_execution_time FROM strategy_execution_history WHERE id = 1")" = "5 2024-01-01T00:25:00Z" ]
+	# --since: the rows with a check at or after it
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:25:00Z
+	[ "$(jq '.items | length' <<<"$output")" = 3 ]
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:40:01Z
+	[ "$(jq -r '.items | map(.result) | join(",")' <<<"$output")" = order_created ]
+	# the table shows the number of checks; -o wide the last one too
+	run -0 esctl strategy history cpu-high
+	assert_line --index 0 --regexp '^TIME +CHECKS +STRATEGY'
+	assert_line --index 3 --regexp '^2024-01-01T00:05:00Z +5 +cpu-high '
+	run -0 esctl -o wide strategy history cpu-high
+	assert_line --index 3 --regexp '^ +1 +2024-01-01T00:05:00Z +2024-01-01T00:25:00Z +5 +cpu-high '
+}
+
+@test "a quiet check records the same history as a verbose one" {
+	tl "$BREACH"
+	cpu_strategy
+	cpu_strategy other prod-a --cooldown 60
+	for t in 00:35 00:40 00:45 00:50; do
+		esctl -q strategy check --at 2024-01-01T$t:00Z
+	done
+	quiet=$(sql "SELECT group_concat(strategy_id || '|' || execution_time || '|' || result || '|' || triggered_value || '|' || reason || '|' || coalesce(last_execution_time, '-'), ';') FROM strategy_execution_history ORDER BY id")
+	quiet_state=$(sql "SELECT group_concat(strategy_id || '|' || kind || '|' || last_execution_time || '|' || evaluations, ';') FROM strategy_pair_state")
+	[ -n "$quiet" ]
+	sql "DELETE FROM strategy_pair_state; DELETE FROM strategy_execution_history; DELETE FROM notification_log; DELETE FROM elastic_scaling_order"
+	for t in 00:35 00:40 00:45 00:50; do
+		check_json 2024-01-01T$t:00Z >/dev/null
+	done
+	[ "$(sql "SELECT group_concat(strategy_id || '|' || execution_time || '|' || result || '|' || triggered_value || '|' || reason || '|' || coalesce(last_execution_time, '-'), ';') FROM strategy_execution_history ORDER BY id")" = "$quiet" ]
+	[ "$(sql "SELECT group_concat(strategy_id || '|' || kind || '|' || last_execution_time || '|' || evaluations, ';') FROM strategy_pair_state")" = "$quiet_state" ]
+	[[ $quiet == *"|condition held for 5m, less than the required 15m (since 2024-01-01T00:30:00Z): CPU usage 85.0% >= 80.0%|"* ]]
+	[[ $quiet == *"|in cooldown until 2024-01-01T01:15:00Z (30m after order ESO-20240101-000001 at 2024-01-01T00:45:00Z)|"* ]]
+}
+
+@test "a pair no longer checked keeps its last check; retention ends and prunes its row" {
+	tl "$BREACH"
+	cpu_strategy
+	cpu_strategy other prod-b
+	check_json 2024-01-01T00:10:00Z >/dev/null
+	check_json 2024-01-01T00:20:00Z >/dev/null
+	# a check of another cluster or strategy goes on with its own pairs
+	check_json 2024-01-01T00:22:00Z --cluster prod-b >/dev/null
+	check_json 2024-01-01T00:23:00Z --strategy other >/dev/null
+	run -0 esctl -o json strategy history other
+	[ "$(jq -r '.items | map("\(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "2024-01-01T00:23:00Z 4" ]
+	esctl strategy disable cpu-high >/dev/null
+	check_json 2024-01-01T00:25:00Z >/dev/null
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items | map("\(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "2024-01-01T00:20:00Z 2" ]
+	# 30 days after its last check (not after its first): pruned
+	check_json 2024-01-31T00:19:59Z >/dev/null
+	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE strategy_id = 1")" = 1 ]
+	check_json 2024-01-31T00:20:01Z >/dev/null
+	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE strategy_id = 1")" = 0 ]
+	[ "$(sql "SELECT count(*) FROM strategy_pair_state WHERE strategy_id = 1")" = 0 ]
+	# a run still going on stays, however old its first check
+	[ "$(sql "SELECT execution_time FROM strategy_execution_history WHERE strategy_id = 2 AND result = 'failed_check' ORDER BY id LIMIT 1")" = 2024-01-01T00:10:00Z ]
 }

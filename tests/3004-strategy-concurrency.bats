@@ -35,8 +35,12 @@ setup() {
 	assert_output ''
 	[ "$(count elastic_scaling_order)" = 2 ]
 	[ "$(sql "SELECT count(DISTINCT order_number) FROM elastic_scaling_order")" = 2 ]
-	# every run evaluated both pairs; exactly two created orders
-	[ "$(count strategy_execution_history)" = 16 ]
+	# every run evaluated both pairs (16 checks): per pair its order's
+	# history row and one row for the 7 checks in cooldown
+	[ "$(count strategy_execution_history)" = 4 ]
+	run -0 esctl -o json strategy history hot
+	[ "$(jq '.items | map(.evaluations) | add' <<<"$output")" = 16 ]
+	[ "$(jq -r '.items | map(select(.result == "skipped") | .evaluations) | join(",")' <<<"$output")" = 7,7 ]
 	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE result = 'order_created'")" = 2 ]
 	[ "$(cat "$BATS_TEST_TMPDIR"/out.* | grep -c 'order_created')" = 2 ]
 	[ "$(sql "SELECT count(*) FROM notification_log")" = 2 ]

@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "order.h"
 #include "pool.h"
+#include "schema.h"
 #include "snapshot.h"
 #include "store.h"
 #include "strategy.h"
@@ -510,7 +511,72 @@ test_notify_config(struct unit_t *t)
 	UT_EQ_INT(t, notify_channel_parse("fax", &ch, &err), -1);
 }
 
+/*
+ * Migration 14: history rows written before are runs of one check (their
+ * last check is their time); a check afterwards starts the pairs' runs.
+ */
+static void
+test_history_migration14(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct engine_opts o;
+	struct engine_report *rep = NULL;
+	sqlite3 *db;
+	long long n;
+	char *path;
+	size_t i;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_ASSERT(t, sqlite3_open(path, &db) == SQLITE_OK);
+	for (i = 0; i < schema_nmigrations &&
+	    schema_migrations[i].version <= 11; i++)
+		UT_ASSERT(t, sqlite3_exec(db, schema_migrations[i].sql, NULL,
+		    NULL, NULL) == SQLITE_OK);
+	UT_ASSERT(t, sqlite3_exec(db, "PRAGMA user_version = 11;"
+	    "INSERT INTO k8s_cluster (created_at, updated_at, cluster_id, "
+	    "clustername, status) VALUES ('t', 't', 'u1', 'prod-a', "
+	    "'running');"
+	    "INSERT INTO elastic_scaling_strategy (name, description, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, duration_minutes, cooldown_minutes, "
+	    "device_count, status, created_by, created_at, updated_at) "
+	    "VALUES ('s', '', 'pool_entry', 80, 'usage', 15, 30, 1, "
+	    "'enabled', 'x', 't', 't');"
+	    "INSERT INTO strategy_cluster_association VALUES (1, 1);"
+	    "INSERT INTO strategy_execution_history (strategy_id, cluster_id, "
+	    "execution_time, result, reason) VALUES (1, 1, "
+	    "'2024-01-01T00:00:00Z', 'failed_check', 'old');",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history WHERE last_execution_time = "
+	    "execution_time AND evaluations = 1", ""), 0);
+	UT_EQ_INT(t, n, 1);
+	/* no snapshot: failed_check again, but a new run (no state yet) */
+	memset(&o, 0, sizeof o);
+	o.now = T0 + 600;
+	o.max_gap = 600;
+	o.cluster_id = -1;
+	UT_EQ_INT(t, engine_check(st, &o, &rep, &err), 0);
+	engine_report_free(rep);
+	o.now = T0 + 900;
+	UT_EQ_INT(t, engine_check(st, &o, &rep, &err), 0);
+	engine_report_free(rep);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history", ""), 0);
+	UT_EQ_INT(t, n, 2);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT evaluations "
+	    "FROM strategy_pair_state WHERE last_execution_time = "
+	    "'2024-01-01T00:15:00Z'", ""), 0);
+	UT_EQ_INT(t, n, 2);
+	store_close(st);
+	free(path);
+}
+
 const struct unit_test unit_pool_tests[] = {
+	{ "history_migration14", test_history_migration14 },
 	{ "engine_window", test_engine_window },
 	{ "engine_gap_and_logic", test_engine_gap_and_logic },
 	{ "format", test_pool_format },
