@@ -229,13 +229,25 @@ out_width(const char *s)
 	locale_t old = (locale_t)0;
 	mbstate_t st;
 	wchar_t wc;
-	size_t w = 0, n, len = strlen(s);
+	size_t w = 0, n, len;
 	int cw;
 
 	if (!tried) {
 		tried = 1;
 		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	}
+	/*
+	 * ASCII first, without switching locales: wcwidth gives 1 to a
+	 * printable ASCII character and -1 (counted 0) to a control one;
+	 * without a UTF-8 locale every byte below 0x80 counts 1 (below).
+	 */
+	for (; (unsigned char)*s < 0x80; s++) {
+		if (*s == '\0')
+			return w;
+		w += utf8 == (locale_t)0 || ((unsigned char)*s >= 0x20 &&
+		    *s != 0x7f);
+	}
+	len = strlen(s);
 	if (utf8 != (locale_t)0)
 		old = uselocale(utf8);
 	memset(&st, 0, sizeof st);
