@@ -741,9 +741,8 @@ fail:
 	return rc;
 }
 
-int
-vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
-    const char **doc_id, const char **fields)
+size_t
+vindex_docset_index(const struct vindex_docset *ds, int64_t seq)
 {
 	size_t lo = 0, hi = ds != NULL ? ds->n : 0, mid;
 
@@ -754,14 +753,32 @@ vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
 		else
 			hi = mid;
 	}
-	if (ds == NULL || lo == ds->n || ds->ents[lo].seq != seq) {
+	if (ds == NULL || lo == ds->n || ds->ents[lo].seq != seq)
+		return SIZE_MAX;
+	return lo;
+}
+
+void
+vindex_docset_entry(const struct vindex_docset *ds, size_t i,
+    const char **doc_id, const char **fields)
+{
+	*doc_id = ds->text.data + ds->ents[i].id_off;
+	*fields = ds->ents[i].fields_off == SIZE_MAX ? NULL :
+	    ds->text.data + ds->ents[i].fields_off;
+}
+
+int
+vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
+    const char **doc_id, const char **fields)
+{
+	size_t i = vindex_docset_index(ds, seq);
+
+	if (i == SIZE_MAX) {
 		*doc_id = NULL;
 		*fields = NULL;
 		return 0;
 	}
-	*doc_id = ds->text.data + ds->ents[lo].id_off;
-	*fields = ds->ents[lo].fields_off == SIZE_MAX ? NULL :
-	    ds->text.data + ds->ents[lo].fields_off;
+	vindex_docset_entry(ds, i, doc_id, fields);
 	return 1;
 }
 
