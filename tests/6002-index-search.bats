@@ -242,6 +242,38 @@ ids_by_query() {
 	    "$(jq '.items | length' "$T/short.json")" ]
 }
 
+@test "query-file rows with repeated documents: each row's own id and fields, json = table" {
+	"$VECGEN" jsonl "$T/docs.jsonl" 600 16 --clusters 20 --seed 4
+	# every fifth document has no fields
+	jq -c 'if (.id | ltrimstr("doc-") | tonumber) % 5 == 3 then
+	    del(.fields) else .fields.n = .id end' "$T/docs.jsonl" > "$T/d.jsonl"
+	esctl -q index create d --dimension 16 --nlist 8
+	esctl -q index add d "$T/d.jsonl"
+	esctl -q index build d --seed 2
+	# 100 documents as queries, three times over: 3,000 rows, each
+	# document in the rows of many queries
+	head -n 100 "$T/d.jsonl" | jq -c "{vector}" > "$T/q1.jsonl"
+	cat "$T/q1.jsonl" "$T/q1.jsonl" "$T/q1.jsonl" > "$T/q.jsonl"
+	jq -r '"\(.id) \(.fields // null | tojson)"' "$T/d.jsonl" |
+	    sort > "$T/want"
+	set -- --query-file "$T/q.jsonl" -k 10 --nprobe 2
+	esctl -o json search d "$@" > "$T/rows.json"
+	[ "$(jq '.items | length' "$T/rows.json")" = 3000 ]
+	jq -r '.items[] | "\(.id) \(.fields | tojson)"' "$T/rows.json" |
+	    sort -u > "$T/got"
+	[ "$(wc -l < "$T/got")" -gt 150 ]
+	# every row's fields are its own document's
+	run -0 comm -23 "$T/got" "$T/want"
+	[ -z "$output" ]
+	# the table prints the same rows: fields as compact JSON or <none>
+	jq -r '.items[] | "\(.query) \(.rank) \(.id) \(.fields //
+	    "<none>" | if type == "string" then . else tojson end)"' \
+	    "$T/rows.json" > "$T/j"
+	esctl search d "$@" | awk 'NR > 1 { print $1, $2, $3, $5 }' > "$T/t"
+	diff -u "$T/j" "$T/t"
+	[ "$(grep -c ' <none>$' "$T/t")" -gt 0 ]
+}
+
 @test "a batch probes the same lists as one query at a time (gemm = sq8 = flat)" {
 	# 40 points far from the origin, 50 copies each; queries halfway
 	# between two of them: exact ties that sgemm's rounding would break
