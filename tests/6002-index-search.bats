@@ -274,6 +274,53 @@ ids_by_query() {
 	[ "$(grep -c ' <none>$' "$T/t")" -gt 0 ]
 }
 
+@test "table distances: %.2f of the JSON's, exact ties rounded half to even" {
+	# coordinates in quarters: distances in sixteenths, so many are
+	# exact ties at two decimals (0.125, 0.375, 1.625, ...)
+	python3 - "$T" <<'PY'
+import json, random, sys
+r = random.Random(7)
+with open(sys.argv[1] + "/d.jsonl", "w") as f:
+    for i in range(300):
+        v = [r.randrange(0, 9) / 4 for _ in range(3)] + [r.random()
+             if i % 3 == 0 else r.randrange(0, 9) / 4]
+        f.write(json.dumps({"id": "d%d" % i, "vector": v}) + "\n")
+with open(sys.argv[1] + "/q.jsonl", "w") as f:
+    for i in range(60):
+        v = [r.randrange(0, 9) / 4 + r.randrange(0, 2) / 8
+             for _ in range(3)] + [r.random() if i % 4 == 0 else 0.5]
+        f.write(json.dumps({"vector": v}) + "\n")
+PY
+	esctl -q index create d --dimension 4 --nlist 4
+	esctl -q index add d "$T/d.jsonl"
+	esctl -q index build d --seed 2
+	set -- --query-file "$T/q.jsonl" -k 20 --exact
+	esctl -o json search d "$@" > "$T/rows.json"
+	esctl search d "$@" | awk 'NR > 1 { print $4 }' > "$T/t"
+	python3 - "$T" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1] + "/rows.json"))["items"]
+want = []
+ties = 0
+for r in rows:
+    d = r["distance"]
+    if d == int(d):
+        want.append(str(int(d)))
+        continue
+    s = "%.2f" % d
+    ties += (d * 1000) % 10 == 5
+    s = s.rstrip("0").rstrip(".")
+    if s in ("0", "-0"):
+        s = "%.3g" % d
+    want.append(s)
+got = open(sys.argv[1] + "/t").read().split()
+assert len(got) == len(rows) == 1200, (len(got), len(rows))
+bad = [(w, g, r["distance"]) for w, g, r in zip(want, got, rows) if w != g]
+assert not bad, bad[:5]
+assert ties > 20, ties
+PY
+}
+
 @test "a batch probes the same lists as one query at a time (gemm = sq8 = flat)" {
 	# 40 points far from the origin, 50 copies each; queries halfway
 	# between two of them: exact ties that sgemm's rounding would break
