@@ -1100,6 +1100,24 @@ search_json_uint(struct es_buf *b, uint64_t v)
 	es_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
+/* s as a JSON string: one copy when nothing in it needs escaping. */
+static void
+search_json_str(struct es_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p >= 0x20 && *p != '"' &&
+	    *p != '\\'; p++)
+		;
+	if (*p != '\0') {
+		es_buf_add_json_str(b, s);
+		return;
+	}
+	es_buf_addch(b, '"');
+	es_buf_add(b, s, (size_t)(p - (const unsigned char *)s));
+	es_buf_addch(b, '"');
+}
+
 /* Row r as out_json prints it as an element of the list (indent 4). */
 static void
 search_row_json_text(const struct search_rows *sr, size_t r,
@@ -1122,7 +1140,7 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 	search_json_uint(b, hi % (size_t)sr->k + 1);
 	es_buf_adds(b, ",\n      \"id\": ");
 	if (search_row_doc(sr, r, &id, &fields))
-		es_buf_add_json_str(b, id);
+		search_json_str(b, id);
 	else
 		search_json_uint(b, (uint64_t)h->id);
 	es_buf_adds(b, sr->sim ? ",\n      \"score\": " :

@@ -244,9 +244,12 @@ ids_by_query() {
 
 @test "query-file rows with repeated documents: each row's own id and fields, json = table" {
 	"$VECGEN" jsonl "$T/docs.jsonl" 600 16 --clusters 20 --seed 4
-	# every fifth document has no fields
-	jq -c 'if (.id | ltrimstr("doc-") | tonumber) % 5 == 3 then
-	    del(.fields) else .fields.n = .id end' "$T/docs.jsonl" > "$T/d.jsonl"
+	# every fifth document has no fields, every seventh a quote and a
+	# backslash in its id
+	jq -c '(.id | ltrimstr("doc-") | tonumber) as $i |
+	    (if $i % 5 == 3 then del(.fields) else .fields.n = .id end) |
+	    if $i % 7 == 1 then .id += "\"q\\\\" else . end' \
+	    "$T/docs.jsonl" > "$T/d.jsonl"
 	esctl -q index create d --dimension 16 --nlist 8
 	esctl -q index add d "$T/d.jsonl"
 	esctl -q index build d --seed 2
