@@ -651,7 +651,8 @@ vindex_docset_put(struct vindex_docset *ds, int64_t seq, sqlite3_stmt *s,
 }
 
 /*
- * The distinct positions are sorted, then read in one read transaction:
+ * The distinct positions are sorted (through a bitmap when they are dense
+ * enough: linear in the rows), then read in one read transaction:
  * with one range scan when they are dense in their range (a query file
  * touching most of a small index), else one primary-key lookup each in
  * ascending order.  Either way the cost is linear in the rows asked for,
@@ -664,20 +665,37 @@ vindex_docset_load(struct store *st, long long id, const int64_t *seqs,
 	sqlite3 *db = store_db(st);
 	struct vindex_docset *ds;
 	sqlite3_stmt *s = NULL;
-	int64_t *u, seq;
-	size_t nu = 0, i, j;
+	int64_t *u, seq, max;
+	uint64_t *bm, x;
+	size_t nu = 0, i, j, words;
 	int rc = SQLITE_DONE, txn = 0;
 
 	*out = NULL;
 	u = xreallocarray(NULL, n > 0 ? n : 1, sizeof *u);
-	for (i = 0; i < n; i++)
-		if (seqs[i] >= 0)
-			u[nu++] = seqs[i];
-	qsort(u, nu, sizeof *u, vindex_seq_cmp);
-	for (i = j = 0; i < nu; i++)
-		if (j == 0 || u[i] != u[j - 1])
-			u[j++] = u[i];
-	nu = j;
+	for (i = 0, max = -1; i < n; i++)
+		if (seqs[i] > max)
+			max = seqs[i];
+	if (max >= 0 && (uint64_t)max / 64 <= 4 * (uint64_t)n + 1024) {
+		/* positions below a few bits a row: a bitmap, no sort */
+		words = (size_t)max / 64 + 1;
+		bm = xcalloc(words, sizeof *bm);
+		for (i = 0; i < n; i++)
+			if (seqs[i] >= 0)
+				bm[seqs[i] / 64] |= (uint64_t)1 << seqs[i] % 64;
+		for (i = 0; i < words; i++)
+			for (x = bm[i]; x != 0; x &= x - 1)
+				u[nu++] = (int64_t)i * 64 + __builtin_ctzll(x);
+		free(bm);
+	} else {
+		for (i = 0; i < n; i++)
+			if (seqs[i] >= 0)
+				u[nu++] = seqs[i];
+		qsort(u, nu, sizeof *u, vindex_seq_cmp);
+		for (i = j = 0; i < nu; i++)
+			if (j == 0 || u[i] != u[j - 1])
+				u[j++] = u[i];
+		nu = j;
+	}
 	ds = xcalloc(1, sizeof *ds);
 	ds->ents = xreallocarray(NULL, nu > 0 ? nu : 1, sizeof *ds->ents);
 	es_buf_init(&ds->text);
