@@ -1100,6 +1100,27 @@ search_json_uint(struct es_buf *b, uint64_t v)
 	es_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
+/*
+ * A distance or score as jsonpath_float prints it: a whole one (any
+ * SIFT-like distance) without its snprintf("%lld").
+ */
+static void
+search_json_dist(struct es_buf *b, float f)
+{
+	double a = (double)f;
+	char num[32];
+
+	if (isfinite(a) && fabs(a) < 9e15 && a == (double)(long long)a) {
+		if (a < 0) {
+			es_buf_addch(b, '-');
+			search_json_uint(b, (uint64_t)-(long long)a);
+		} else
+			search_json_uint(b, (uint64_t)(long long)a);
+		return;
+	}
+	es_buf_add(b, num, jsonpath_float(f, num, sizeof num));
+}
+
 /* s as a JSON string: one copy when nothing in it needs escaping. */
 static void
 search_json_str(struct es_buf *b, const char *s)
@@ -1126,7 +1147,7 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 	size_t hi = sr->row[r];
 	const struct ivf_hit *h = &sr->hits[hi];
 	const char *id, *fields;
-	char num[32], **ft;
+	char **ft;
 	struct es_buf fb = ES_BUF_INIT;
 	cJSON *f;
 
@@ -1145,8 +1166,7 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 		search_json_uint(b, (uint64_t)h->id);
 	es_buf_adds(b, sr->sim ? ",\n      \"score\": " :
 	    ",\n      \"distance\": ");
-	es_buf_add(b, num, jsonpath_float(sr->sim ? -h->dist : h->dist, num,
-	    sizeof num));
+	search_json_dist(b, sr->sim ? -h->dist : h->dist);
 	es_buf_adds(b, ",\n      \"fields\": ");
 	if (fields == NULL) {
 		es_buf_adds(b, "null");

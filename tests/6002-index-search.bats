@@ -324,6 +324,49 @@ assert ties > 20, ties
 PY
 }
 
+@test "whole scores and distances, negative ones too, print as integers in json and table" {
+	python3 - "$T" <<'PY'
+import json, random, sys
+r = random.Random(9)
+with open(sys.argv[1] + "/d.jsonl", "w") as f:
+    for i in range(200):
+        v = [r.randrange(-20, 21) for _ in range(4)]
+        f.write(json.dumps({"id": "d%d" % i, "vector": v}) + "\n")
+with open(sys.argv[1] + "/q.jsonl", "w") as f:
+    for i in range(30):
+        f.write(json.dumps({"vector": [r.randrange(-9, 10)
+                                       for _ in range(4)]}) + "\n")
+PY
+	esctl -q index create d --dimension 4 --metric dot --nlist 2
+	esctl -q index add d "$T/d.jsonl"
+	esctl -q index build d --seed 2
+	# the 30 queries' 200 scores each: the dot products, most negative
+	set -- --query-file "$T/q.jsonl" -k 200 --exact
+	esctl -o json search d "$@" > "$T/rows.json"
+	esctl search d "$@" | awk 'NR > 1 { print $3, $4 }' > "$T/t"
+	python3 - "$T" <<'PY'
+import json, re, sys
+t = sys.argv[1]
+docs = {}
+for line in open(t + "/d.jsonl"):
+    d = json.loads(line)
+    docs[d["id"]] = d["vector"]
+qs = [json.loads(l)["vector"] for l in open(t + "/q.jsonl")]
+text = open(t + "/rows.json").read()
+scores = re.findall(r'"score": (-?[0-9.e+-]+),', text)
+rows = json.loads(text)["items"]
+assert len(rows) == len(scores) == 6000, len(scores)
+neg = 0
+for r, s in zip(rows, scores):
+    want = sum(a * b for a, b in zip(qs[r["query"] - 1], docs[r["id"]]))
+    assert s == str(want), (r, s, want)
+    neg += want < 0
+assert neg > 1000, neg
+table = [l.split() for l in open(t + "/t")]
+assert table == [[r["id"], s] for r, s in zip(rows, scores)], table[:3]
+PY
+}
+
 @test "a batch probes the same lists as one query at a time (gemm = sq8 = flat)" {
 	# 40 points far from the origin, 50 copies each; queries halfway
 	# between two of them: exact ties that sgemm's rounding would break
