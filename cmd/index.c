@@ -1340,8 +1340,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 		goto done;
 	sr.doc = xreallocarray(NULL, sr.nrows > 0 ? sr.nrows : 1,
 	    sizeof *sr.doc);
-	for (i = 0; i < sr.nrows; i++)
-		sr.doc[i] = vindex_docset_index(docs, seqs[i]);
+	vindex_docset_index_many(docs, seqs, sr.nrows, sr.doc);
 	sr.ftext = xcalloc(vindex_docset_size(docs) + 1, sizeof *sr.ftext);
 	t2 = index_now();
 	out_kind(ctx, "document");

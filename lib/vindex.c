@@ -785,6 +785,31 @@ vindex_docset_entry(const struct vindex_docset *ds, size_t i,
 	    ds->text.data + ds->ents[i].fields_off;
 }
 
+void
+vindex_docset_index_many(const struct vindex_docset *ds, const int64_t *seqs,
+    size_t n, size_t *out)
+{
+	uint32_t *map;
+	size_t i, len;
+
+	if (ds == NULL || ds->n == 0 || ds->n >= UINT32_MAX ||
+	    (uint64_t)ds->ents[ds->n - 1].seq / 64 > 4 * (uint64_t)n + 1024) {
+		for (i = 0; i < n; i++)
+			out[i] = vindex_docset_index(ds, seqs[i]);
+		return;
+	}
+	/* positions below a few bits a row: a table, no search */
+	len = (size_t)ds->ents[ds->n - 1].seq + 1;
+	map = xreallocarray(NULL, len, sizeof *map);
+	memset(map, 0xff, len * sizeof *map);
+	for (i = 0; i < ds->n; i++)
+		map[ds->ents[i].seq] = (uint32_t)i;
+	for (i = 0; i < n; i++)
+		out[i] = seqs[i] < 0 || (uint64_t)seqs[i] >= len ||
+		    map[seqs[i]] == UINT32_MAX ? SIZE_MAX : map[seqs[i]];
+	free(map);
+}
+
 int
 vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
     const char **doc_id, const char **fields)

@@ -149,6 +149,9 @@ int	 vindex_docset_find(const struct vindex_docset *, int64_t seq,
 size_t	 vindex_docset_index(const struct vindex_docset *, int64_t seq);
 void	 vindex_docset_entry(const struct vindex_docset *, size_t i,
 	    const char **doc_id, const char **fields);
+/* vindex_docset_index of n positions into out[n]: O(n) when they are dense. */
+void	 vindex_docset_index_many(const struct vindex_docset *,
+	    const int64_t *seqs, size_t n, size_t *out);
 /* Documents found. */
 size_t	 vindex_docset_size(const struct vindex_docset *);
 void	 vindex_docset_free(struct vindex_docset *);

@@ -360,9 +360,9 @@ test_store_docset(struct unit_t *t)
 	struct es_err err = ES_ERR_INIT;
 	struct vindex_docset *ds;
 	char *path = xasprintf("%s/esctl.db", t->tmpdir), want[32];
-	int64_t seqs[400];
+	int64_t seqs[402];
 	const char *id, *f;
-	size_t n, i, round, distinct;
+	size_t n, i, round, distinct, *idx;
 	long long k;
 
 	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
@@ -391,6 +391,15 @@ test_store_docset(struct unit_t *t)
 			distinct += i < n;
 		}
 		UT_EQ_INT(t, vindex_docset_size(ds), distinct);
+		/* by the table (dense) or one search a row (sparse) */
+		idx = xreallocarray(NULL, n + 2, sizeof *idx);
+		seqs[n] = 99900;
+		seqs[n + 1] = 500000;
+		vindex_docset_index_many(ds, seqs, n + 2, idx);
+		for (i = 0; i < n + 2; i++)
+			UT_EQ_INT(t, idx[i], vindex_docset_index(ds, seqs[i]));
+		UT_EQ_INT(t, idx[n + 1], SIZE_MAX);
+		free(idx);
 		for (i = 0; i < n; i++) {
 			if (seqs[i] < 0 || seqs[i] % 100 != 0) {
 				UT_EQ_INT(t, vindex_docset_find(ds, seqs[i],
