@@ -961,11 +961,16 @@ struct search_rows {
 	const struct vindex_docset	*docs;
 	const struct out_col		*cols;
 	size_t				*row;	/* row -> hit index */
+	size_t				*doc;	/* row -> document */
+	char				**ftext; /* fields as printed */
 	size_t				 nrows;
 	int				 k;
 	int				 sim;
 	int				 qfile;
 };
+
+/* The columns of hit_cols_*, numbered as with a QUERY column. */
+enum { SEARCH_QUERY, SEARCH_RANK, SEARCH_ID, SEARCH_DIST, SEARCH_FIELDS };
 
 /*
  * A distance or score as printed: the shortest decimal that reads back
@@ -981,6 +986,20 @@ search_dist(const struct search_rows *sr, const struct ivf_hit *h)
 	return strtod(num, NULL);
 }
 
+/* The id and fields of row r's document: 0 (both NULL) when it has none. */
+static int
+search_row_doc(const struct search_rows *sr, size_t r, const char **id,
+    const char **fields)
+{
+	if (sr->doc[r] == SIZE_MAX) {
+		*id = NULL;
+		*fields = NULL;
+		return 0;
+	}
+	vindex_docset_entry(sr->docs, sr->doc[r], id, fields);
+	return 1;
+}
+
 /* Row r as the object -o json/yaml prints. */
 static cJSON *
 search_row_json(const struct search_rows *sr, size_t r)
@@ -994,7 +1013,7 @@ search_row_json(const struct search_rows *sr, size_t r)
 		cJSON_AddNumberToObject(o, "query",
 		    (double)(hi / (size_t)sr->k) + 1);
 	cJSON_AddNumberToObject(o, "rank", (double)(hi % (size_t)sr->k) + 1);
-	if (vindex_docset_find(sr->docs, h->id, &id, &fields))
+	if (search_row_doc(sr, r, &id, &fields))
 		cJSON_AddStringToObject(o, "id", id);
 	else
 		cJSON_AddNumberToObject(o, "id", (double)h->id);
@@ -1005,6 +1024,22 @@ search_row_json(const struct search_rows *sr, size_t r)
 	return o;
 }
 
+/* text into buf as a cell, truncated to len - 1 bytes. */
+static void
+search_cell_copy(const char *text, char *buf, size_t len)
+{
+	size_t n = strlen(text);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+}
+
+/*
+ * A table cell.  A document's fields are parsed and rendered once, the
+ * first time one of its rows is printed, and copied for its other rows.
+ */
 static void
 search_row_cell(void *arg, size_t r, size_t col, int flags, char *buf,
     size_t len)
@@ -1012,48 +1047,97 @@ search_row_cell(void *arg, size_t r, size_t col, int flags, char *buf,
 	struct search_rows *sr = arg;
 	size_t hi = sr->row[r];
 	const struct ivf_hit *h = &sr->hits[hi];
-	const char *key = sr->cols[col].key, *id, *fields;
+	const char *id, *fields;
+	char **ft;
 	cJSON num, *f;
 
 	memset(&num, 0, sizeof num);
 	num.type = cJSON_Number;
-	if (strcmp(key, "query") == 0)
+	switch (col + (sr->qfile ? 0 : 1)) {
+	case SEARCH_QUERY:
 		num.valuedouble = (double)(hi / (size_t)sr->k) + 1;
-	else if (strcmp(key, "rank") == 0)
+		break;
+	case SEARCH_RANK:
 		num.valuedouble = (double)(hi % (size_t)sr->k) + 1;
-	else if (strcmp(key, "score") == 0)
-		num.valuedouble = -(double)h->dist;
-	else if (strcmp(key, "distance") == 0)
-		num.valuedouble = (double)h->dist;
-	else {
-		if (!vindex_docset_find(sr->docs, h->id, &id, &fields)) {
-			num.valuedouble = (double)h->id;
-			if (strcmp(key, "id") == 0)
-				out_cell(sr->ctx, &num, flags, buf, len);
-			else
-				out_cell_text(NULL, buf, len);
-		} else if (strcmp(key, "id") == 0)
+		break;
+	case SEARCH_ID:
+		if (search_row_doc(sr, r, &id, &fields)) {
 			out_cell_text(id, buf, len);
-		else {
-			f = fields != NULL ? cJSON_Parse(fields) : NULL;
+			return;
+		}
+		num.valuedouble = (double)h->id;
+		break;
+	case SEARCH_DIST:
+		num.valuedouble = sr->sim ? -(double)h->dist : (double)h->dist;
+		break;
+	default:
+		if (!search_row_doc(sr, r, &id, &fields) || fields == NULL) {
+			out_cell_text(NULL, buf, len);
+			return;
+		}
+		ft = &sr->ftext[sr->doc[r]];
+		if (*ft == NULL) {
+			f = cJSON_Parse(fields);
 			out_cell(sr->ctx, f, flags, buf, len);
 			cJSON_Delete(f);
-		}
+			*ft = xstrdup(buf);
+		} else
+			search_cell_copy(*ft, buf, len);
 		return;
 	}
 	out_cell(sr->ctx, &num, flags, buf, len);
 }
 
-/* A number as out_json writes it. */
+/* A whole number as out_json writes it (query, rank, a position). */
 static void
-search_json_num(struct es_buf *b, double d)
+search_json_uint(struct es_buf *b, uint64_t v)
 {
-	cJSON num;
+	char tmp[24], *p = tmp + sizeof tmp;
 
-	memset(&num, 0, sizeof num);
-	num.type = cJSON_Number;
-	num.valuedouble = d;
-	out_json(b, &num, 0);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	es_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/*
+ * A distance or score as jsonpath_float prints it: a whole one (any
+ * SIFT-like distance) without its snprintf("%lld").
+ */
+static void
+search_json_dist(struct es_buf *b, float f)
+{
+	double a = (double)f;
+	char num[32];
+
+	if (isfinite(a) && fabs(a) < 9e15 && a == (double)(long long)a) {
+		if (a < 0) {
+			es_buf_addch(b, '-');
+			search_json_uint(b, (uint64_t)-(long long)a);
+		} else
+			search_json_uint(b, (uint64_t)(long long)a);
+		return;
+	}
+	es_buf_add(b, num, jsonpath_float(f, num, sizeof num));
+}
+
+/* s as a JSON string: one copy when nothing in it needs escaping. */
+static void
+search_json_str(struct es_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p >= 0x20 && *p != '"' &&
+	    *p != '\\'; p++)
+		;
+	if (*p != '\0') {
+		es_buf_add_json_str(b, s);
+		return;
+	}
+	es_buf_addch(b, '"');
+	es_buf_add(b, s, (size_t)(p - (const unsigned char *)s));
+	es_buf_addch(b, '"');
 }
 
 /* Row r as out_json prints it as an element of the list (indent 4). */
@@ -1064,32 +1148,42 @@ search_row_json_text(const struct search_rows *sr, size_t r,
 	size_t hi = sr->row[r];
 	const struct ivf_hit *h = &sr->hits[hi];
 	const char *id, *fields;
-	char num[32];
+	char **ft;
+	struct es_buf fb = ES_BUF_INIT;
 	cJSON *f;
 
 	es_buf_adds(b, "{\n");
 	if (sr->qfile) {
 		es_buf_adds(b, "      \"query\": ");
-		search_json_num(b, (double)(hi / (size_t)sr->k) + 1);
+		search_json_uint(b, hi / (size_t)sr->k + 1);
 		es_buf_adds(b, ",\n");
 	}
 	es_buf_adds(b, "      \"rank\": ");
-	search_json_num(b, (double)(hi % (size_t)sr->k) + 1);
+	search_json_uint(b, hi % (size_t)sr->k + 1);
 	es_buf_adds(b, ",\n      \"id\": ");
-	if (vindex_docset_find(sr->docs, h->id, &id, &fields))
-		es_buf_add_json_str(b, id);
+	if (search_row_doc(sr, r, &id, &fields))
+		search_json_str(b, id);
 	else
-		search_json_num(b, (double)h->id);
+		search_json_uint(b, (uint64_t)h->id);
 	es_buf_adds(b, sr->sim ? ",\n      \"score\": " :
 	    ",\n      \"distance\": ");
-	es_buf_add(b, num, jsonpath_float(sr->sim ? -h->dist : h->dist, num,
-	    sizeof num));
+	search_json_dist(b, sr->sim ? -h->dist : h->dist);
 	es_buf_adds(b, ",\n      \"fields\": ");
-	if (fields != NULL && (f = cJSON_Parse(fields)) != NULL) {
-		out_json(b, f, 6);
-		cJSON_Delete(f);
-	} else
+	if (fields == NULL) {
 		es_buf_adds(b, "null");
+	} else {
+		/* rendered once per document */
+		ft = &sr->ftext[sr->doc[r]];
+		if (*ft == NULL) {
+			if ((f = cJSON_Parse(fields)) != NULL) {
+				out_json(&fb, f, 6);
+				cJSON_Delete(f);
+				*ft = es_buf_detach(&fb, NULL);
+			} else
+				*ft = xstrdup("null");
+		}
+		es_buf_adds(b, *ft);
+	}
 	es_buf_adds(b, "\n    }");
 }
 
@@ -1149,7 +1243,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	int nf, m, exact = args_has(args, "exact"), rc = -1;
 	enum ivf_mode mode;
 	int64_t *seqs = NULL;
-	double t0 = index_now(), t1, t2;
+	double t0 = index_now(), to, tr, ts, t1, t2;
 
 	memset(&sr, 0, sizeof sr);
 	if ((vec == NULL) == (qf == NULL))
@@ -1162,6 +1256,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	filters = args_list(args, "filter", &nf);
 	if (index_engine_open(ctx, args->argv[0], exact, &e, err) == -1)
 		return -1;
+	to = index_now();
 	if (args_int(args, "nprobe", 1, 1 << 20, e.v->nprobe, &nprobe,
 	    err) == -1)
 		goto done;
@@ -1176,6 +1271,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 		nq = qs->n;
 		qv = qs->vectors;
 	}
+	tr = index_now();
 	memset(&o, 0, sizeof o);
 	o.k = (int)k;
 	o.nprobe = (int)nprobe;
@@ -1195,6 +1291,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 		goto done;
 	o.blas = e.blas;
 	hits = xreallocarray(NULL, nq * (size_t)k, sizeof *hits);
+	ts = index_now();
 	if (exact) {
 		ivf_hits_init(hits, nq, o.k);
 		ivf_exact_merge(e.data.rows, e.data.n, e.v->dim, e.v->metric, 0,
@@ -1224,9 +1321,12 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 		if (m < k)
 			nshort++;
 	}
+	es_log(&ctx->log, ES_LOG_INFO, "index opened in %.3f ms, %zu queries "
+	    "read in %.3f ms, then %.3f ms to the search (filters, OpenBLAS)",
+	    (to - t0) * 1000, nq, (tr - to) * 1000, (ts - tr) * 1000);
 	es_log(&ctx->log, ES_LOG_INFO, "%zu queries in %.3f ms (%s, nprobe "
 	    "%lld, %llu vectors scored, %llu re-scored); %zu with fewer "
-	    "than %lld results", nq, (t1 - t0) * 1000, exact ? "exact" :
+	    "than %lld results", nq, (t1 - ts) * 1000, exact ? "exact" :
 	    index_mode_name(st.mode), nprobe, (unsigned long long)st.scanned,
 	    (unsigned long long)st.rescored, nshort, k);
 	if (!exact && st.mode == IVF_MODE_GEMM)
@@ -1239,6 +1339,10 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (vindex_docset_load(ctx->store, e.v->id, seqs, sr.nrows, &docs,
 	    err) == -1)
 		goto done;
+	sr.doc = xreallocarray(NULL, sr.nrows > 0 ? sr.nrows : 1,
+	    sizeof *sr.doc);
+	vindex_docset_index_many(docs, seqs, sr.nrows, sr.doc);
+	sr.ftext = xcalloc(vindex_docset_size(docs) + 1, sizeof *sr.ftext);
 	t2 = index_now();
 	out_kind(ctx, "document");
 	sr.ctx = ctx;
@@ -1261,6 +1365,9 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    (t2 - t1) * 1000, (index_now() - t2) * 1000);
 done:
 	index_engine_close(&e);
+	for (i = 0; sr.ftext != NULL && i < vindex_docset_size(docs); i++)
+		free(sr.ftext[i]);
+	free(sr.ftext);
 	vindex_docset_free(docs);
 	vecio_set_free(qs);
 	free(q);
@@ -1268,6 +1375,7 @@ done:
 	free(bits);
 	free(seqs);
 	free(sr.row);
+	free(sr.doc);
 	return rc;
 }
 

@@ -140,6 +140,48 @@ out_lld(char *buf, long long v)
 	return n;
 }
 
+/*
+ * What out_number prints for a number that is not whole, without
+ * snprintf: "%.2f" with its trailing zeros cut.  Only when |d| < 1e7 and
+ * d * 100 (off by at most 6e-8 there) is not within 1e-6 of a rounding
+ * tie, where printf's exact round-half-even could differ; 0 otherwise,
+ * and for what rounds to zero.
+ */
+static int
+out_fixed2(char *buf, size_t len, double d)
+{
+	double x = fabs(d) * 100, r;
+	long long n, ip;
+	char tmp[32], *p = tmp + sizeof tmp;
+	int f;
+
+	if (!(x < 1e9))
+		return 0;
+	r = floor(x);
+	if (fabs(x - r - 0.5) < 1e-6)
+		return 0;
+	if ((n = (long long)r + (x - r > 0.5)) == 0)
+		return 0;
+	*--p = '\0';
+	if ((f = (int)(n % 100)) != 0) {
+		if (f % 10 != 0)
+			*--p = (char)('0' + f % 10);
+		*--p = (char)('0' + f / 10);
+		*--p = '.';
+	}
+	ip = n / 100;
+	do {
+		*--p = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip != 0);
+	if (d < 0)
+		*--p = '-';
+	if ((size_t)(tmp + sizeof tmp - p) > len)
+		return 0;
+	memcpy(buf, p, (size_t)(tmp + sizeof tmp - p));
+	return 1;
+}
+
 static void
 out_number(char *buf, size_t len, double d)
 {
@@ -156,7 +198,7 @@ out_number(char *buf, size_t len, double d)
 			n = len - 1;
 		memcpy(buf, tmp, n);
 		buf[n] = '\0';
-	} else {
+	} else if (!out_fixed2(buf, len, d)) {
 		snprintf(buf, len, "%.2f", d);
 		p = buf + strlen(buf) - 1;
 		while (p > buf && *p == '0')

@@ -651,7 +651,8 @@ vindex_docset_put(struct vindex_docset *ds, int64_t seq, sqlite3_stmt *s,
 }
 
 /*
- * The distinct positions are sorted, then read in one read transaction:
+ * The distinct positions are sorted (through a bitmap when they are dense
+ * enough: linear in the rows), then read in one read transaction:
  * with one range scan when they are dense in their range (a query file
  * touching most of a small index), else one primary-key lookup each in
  * ascending order.  Either way the cost is linear in the rows asked for,
@@ -664,20 +665,37 @@ vindex_docset_load(struct store *st, long long id, const int64_t *seqs,
 	sqlite3 *db = store_db(st);
 	struct vindex_docset *ds;
 	sqlite3_stmt *s = NULL;
-	int64_t *u, seq;
-	size_t nu = 0, i, j;
+	int64_t *u, seq, max;
+	uint64_t *bm, x;
+	size_t nu = 0, i, j, words;
 	int rc = SQLITE_DONE, txn = 0;
 
 	*out = NULL;
 	u = xreallocarray(NULL, n > 0 ? n : 1, sizeof *u);
-	for (i = 0; i < n; i++)
-		if (seqs[i] >= 0)
-			u[nu++] = seqs[i];
-	qsort(u, nu, sizeof *u, vindex_seq_cmp);
-	for (i = j = 0; i < nu; i++)
-		if (j == 0 || u[i] != u[j - 1])
-			u[j++] = u[i];
-	nu = j;
+	for (i = 0, max = -1; i < n; i++)
+		if (seqs[i] > max)
+			max = seqs[i];
+	if (max >= 0 && (uint64_t)max / 64 <= 4 * (uint64_t)n + 1024) {
+		/* positions below a few bits a row: a bitmap, no sort */
+		words = (size_t)max / 64 + 1;
+		bm = xcalloc(words, sizeof *bm);
+		for (i = 0; i < n; i++)
+			if (seqs[i] >= 0)
+				bm[seqs[i] / 64] |= (uint64_t)1 << seqs[i] % 64;
+		for (i = 0; i < words; i++)
+			for (x = bm[i]; x != 0; x &= x - 1)
+				u[nu++] = (int64_t)i * 64 + __builtin_ctzll(x);
+		free(bm);
+	} else {
+		for (i = 0; i < n; i++)
+			if (seqs[i] >= 0)
+				u[nu++] = seqs[i];
+		qsort(u, nu, sizeof *u, vindex_seq_cmp);
+		for (i = j = 0; i < nu; i++)
+			if (j == 0 || u[i] != u[j - 1])
+				u[j++] = u[i];
+		nu = j;
+	}
 	ds = xcalloc(1, sizeof *ds);
 	ds->ents = xreallocarray(NULL, nu > 0 ? nu : 1, sizeof *ds->ents);
 	es_buf_init(&ds->text);
@@ -741,9 +759,8 @@ fail:
 	return rc;
 }
 
-int
-vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
-    const char **doc_id, const char **fields)
+size_t
+vindex_docset_index(const struct vindex_docset *ds, int64_t seq)
 {
 	size_t lo = 0, hi = ds != NULL ? ds->n : 0, mid;
 
@@ -754,14 +771,57 @@ vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
 		else
 			hi = mid;
 	}
-	if (ds == NULL || lo == ds->n || ds->ents[lo].seq != seq) {
+	if (ds == NULL || lo == ds->n || ds->ents[lo].seq != seq)
+		return SIZE_MAX;
+	return lo;
+}
+
+void
+vindex_docset_entry(const struct vindex_docset *ds, size_t i,
+    const char **doc_id, const char **fields)
+{
+	*doc_id = ds->text.data + ds->ents[i].id_off;
+	*fields = ds->ents[i].fields_off == SIZE_MAX ? NULL :
+	    ds->text.data + ds->ents[i].fields_off;
+}
+
+void
+vindex_docset_index_many(const struct vindex_docset *ds, const int64_t *seqs,
+    size_t n, size_t *out)
+{
+	uint32_t *map;
+	size_t i, len;
+
+	if (ds == NULL || ds->n == 0 || ds->n >= UINT32_MAX ||
+	    (uint64_t)ds->ents[ds->n - 1].seq / 64 > 4 * (uint64_t)n + 1024) {
+		for (i = 0; i < n; i++)
+			out[i] = vindex_docset_index(ds, seqs[i]);
+		return;
+	}
+	/* positions below a few bits a row: a table, no search */
+	len = (size_t)ds->ents[ds->n - 1].seq + 1;
+	map = xreallocarray(NULL, len, sizeof *map);
+	memset(map, 0xff, len * sizeof *map);
+	for (i = 0; i < ds->n; i++)
+		map[ds->ents[i].seq] = (uint32_t)i;
+	for (i = 0; i < n; i++)
+		out[i] = seqs[i] < 0 || (uint64_t)seqs[i] >= len ||
+		    map[seqs[i]] == UINT32_MAX ? SIZE_MAX : map[seqs[i]];
+	free(map);
+}
+
+int
+vindex_docset_find(const struct vindex_docset *ds, int64_t seq,
+    const char **doc_id, const char **fields)
+{
+	size_t i = vindex_docset_index(ds, seq);
+
+	if (i == SIZE_MAX) {
 		*doc_id = NULL;
 		*fields = NULL;
 		return 0;
 	}
-	*doc_id = ds->text.data + ds->ents[lo].id_off;
-	*fields = ds->ents[lo].fields_off == SIZE_MAX ? NULL :
-	    ds->text.data + ds->ents[lo].fields_off;
+	vindex_docset_entry(ds, i, doc_id, fields);
 	return 1;
 }
 

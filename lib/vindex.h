@@ -141,6 +141,17 @@ int	 vindex_docset_load(struct store *, long long id, const int64_t *seqs,
  */
 int	 vindex_docset_find(const struct vindex_docset *, int64_t seq,
 	    const char **doc_id, const char **fields);
+/*
+ * The same in two steps, for a caller that keeps something per document:
+ * the document's number in the set, 0 .. size - 1 (SIZE_MAX when the set
+ * does not hold seq), O(log n); then its id and fields, O(1).
+ */
+size_t	 vindex_docset_index(const struct vindex_docset *, int64_t seq);
+void	 vindex_docset_entry(const struct vindex_docset *, size_t i,
+	    const char **doc_id, const char **fields);
+/* vindex_docset_index of n positions into out[n]: O(n) when they are dense. */
+void	 vindex_docset_index_many(const struct vindex_docset *,
+	    const int64_t *seqs, size_t n, size_t *out);
 /* Documents found. */
 size_t	 vindex_docset_size(const struct vindex_docset *);
 void	 vindex_docset_free(struct vindex_docset *);

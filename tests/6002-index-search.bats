@@ -242,6 +242,131 @@ ids_by_query() {
 	    "$(jq '.items | length' "$T/short.json")" ]
 }
 
+@test "query-file rows with repeated documents: each row's own id and fields, json = table" {
+	"$VECGEN" jsonl "$T/docs.jsonl" 600 16 --clusters 20 --seed 4
+	# every fifth document has no fields, every seventh a quote and a
+	# backslash in its id
+	jq -c '(.id | ltrimstr("doc-") | tonumber) as $i |
+	    (if $i % 5 == 3 then del(.fields) else .fields.n = .id end) |
+	    if $i % 7 == 1 then .id += "\"q\\\\" else . end' \
+	    "$T/docs.jsonl" > "$T/d.jsonl"
+	esctl -q index create d --dimension 16 --nlist 8
+	esctl -q index add d "$T/d.jsonl"
+	esctl -q index build d --seed 2
+	# 100 documents as queries, three times over: 3,000 rows, each
+	# document in the rows of many queries
+	head -n 100 "$T/d.jsonl" | jq -c "{vector}" > "$T/q1.jsonl"
+	cat "$T/q1.jsonl" "$T/q1.jsonl" "$T/q1.jsonl" > "$T/q.jsonl"
+	jq -r '"\(.id) \(.fields // null | tojson)"' "$T/d.jsonl" |
+	    sort > "$T/want"
+	set -- --query-file "$T/q.jsonl" -k 10 --nprobe 2
+	esctl -o json search d "$@" > "$T/rows.json"
+	[ "$(jq '.items | length' "$T/rows.json")" = 3000 ]
+	jq -r '.items[] | "\(.id) \(.fields | tojson)"' "$T/rows.json" |
+	    sort -u > "$T/got"
+	[ "$(wc -l < "$T/got")" -gt 150 ]
+	# every row's fields are its own document's
+	run -0 comm -23 "$T/got" "$T/want"
+	[ -z "$output" ]
+	# the table prints the same rows: fields as compact JSON or <none>
+	jq -r '.items[] | "\(.query) \(.rank) \(.id) \(.fields //
+	    "<none>" | if type == "string" then . else tojson end)"' \
+	    "$T/rows.json" > "$T/j"
+	esctl search d "$@" | awk 'NR > 1 { print $1, $2, $3, $5 }' > "$T/t"
+	diff -u "$T/j" "$T/t"
+	[ "$(grep -c ' <none>$' "$T/t")" -gt 0 ]
+}
+
+@test "table distances: %.2f of the JSON's, exact ties rounded half to even" {
+	# coordinates in quarters: distances in sixteenths, so many are
+	# exact ties at two decimals (0.125, 0.375, 1.625, ...)
+	python3 - "$T" <<'PY'
+import json, random, sys
+r = random.Random(7)
+with open(sys.argv[1] + "/d.jsonl", "w") as f:
+    for i in range(300):
+        v = [r.randrange(0, 9) / 4 for _ in range(3)] + [r.random()
+             if i % 3 == 0 else r.randrange(0, 9) / 4]
+        f.write(json.dumps({"id": "d%d" % i, "vector": v}) + "\n")
+with open(sys.argv[1] + "/q.jsonl", "w") as f:
+    for i in range(60):
+        v = [r.randrange(0, 9) / 4 + r.randrange(0, 2) / 8
+             for _ in range(3)] + [r.random() if i % 4 == 0 else 0.5]
+        f.write(json.dumps({"vector": v}) + "\n")
+PY
+	esctl -q index create d --dimension 4 --nlist 4
+	esctl -q index add d "$T/d.jsonl"
+	esctl -q index build d --seed 2
+	set -- --query-file "$T/q.jsonl" -k 20 --exact
+	esctl -o json search d "$@" > "$T/rows.json"
+	esctl search d "$@" | awk 'NR > 1 { print $4 }' > "$T/t"
+	python3 - "$T" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1] + "/rows.json"))["items"]
+want = []
+ties = 0
+for r in rows:
+    d = r["distance"]
+    if d == int(d):
+        want.append(str(int(d)))
+        continue
+    s = "%.2f" % d
+    ties += (d * 1000) % 10 == 5
+    s = s.rstrip("0").rstrip(".")
+    if s in ("0", "-0"):
+        s = "%.3g" % d
+    want.append(s)
+got = open(sys.argv[1] + "/t").read().split()
+assert len(got) == len(rows) == 1200, (len(got), len(rows))
+bad = [(w, g, r["distance"]) for w, g, r in zip(want, got, rows) if w != g]
+assert not bad, bad[:5]
+assert ties > 20, ties
+PY
+}
+
+@test "whole scores and distances, negative ones too, print as integers in json and table" {
+	python3 - "$T" <<'PY'
+import json, random, sys
+r = random.Random(9)
+with open(sys.argv[1] + "/d.jsonl", "w") as f:
+    for i in range(200):
+        v = [r.randrange(-20, 21) for _ in range(4)]
+        f.write(json.dumps({"id": "d%d" % i, "vector": v}) + "\n")
+with open(sys.argv[1] + "/q.jsonl", "w") as f:
+    for i in range(30):
+        f.write(json.dumps({"vector": [r.randrange(-9, 10)
+                                       for _ in range(4)]}) + "\n")
+PY
+	esctl -q index create d --dimension 4 --metric dot --nlist 2
+	esctl -q index add d "$T/d.jsonl"
+	esctl -q index build d --seed 2
+	# the 30 queries' 200 scores each: the dot products, most negative
+	set -- --query-file "$T/q.jsonl" -k 200 --exact
+	esctl -o json search d "$@" > "$T/rows.json"
+	esctl search d "$@" | awk 'NR > 1 { print $3, $4 }' > "$T/t"
+	python3 - "$T" <<'PY'
+import json, re, sys
+t = sys.argv[1]
+docs = {}
+for line in open(t + "/d.jsonl"):
+    d = json.loads(line)
+    docs[d["id"]] = d["vector"]
+qs = [json.loads(l)["vector"] for l in open(t + "/q.jsonl")]
+text = open(t + "/rows.json").read()
+scores = re.findall(r'"score": (-?[0-9.e+-]+),', text)
+rows = json.loads(text)["items"]
+assert len(rows) == len(scores) == 6000, len(scores)
+neg = 0
+for r, s in zip(rows, scores):
+    want = sum(a * b for a, b in zip(qs[r["query"] - 1], docs[r["id"]]))
+    assert s == str(want), (r, s, want)
+    neg += want < 0
+assert neg > 1000, neg
+table = [l.split() for l in open(t + "/t")]
+assert table == [[r["id"], s] for r, s in zip(rows, scores)], table[:3]
+PY
+}
+
 @test "a batch probes the same lists as one query at a time (gemm = sq8 = flat)" {
 	# 40 points far from the origin, 50 copies each; queries halfway
 	# between two of them: exact ties that sgemm's rounding would break

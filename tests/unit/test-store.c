@@ -13,6 +13,7 @@
 #include "store.h"
 #include "tenant.h"
 #include "unit.h"
+#include "vindex.h"
 
 static void
 test_store_create(struct unit_t *t)
@@ -348,7 +349,85 @@ test_store_bg_checkpoint(struct unit_t *t)
 	free(path);
 }
 
+/*
+ * The documents of search rows: repeated, negative and missing positions,
+ * through the bitmap (dense) and the sort (sparse) paths.
+ */
+static void
+test_store_docset(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct vindex_docset *ds;
+	char *path = xasprintf("%s/esctl.db", t->tmpdir), want[32];
+	int64_t seqs[402];
+	const char *id, *f;
+	size_t n, i, round, distinct, *idx;
+	long long k;
+
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO vector_index (id, "
+	    "index_name, dimension, metric, nlist, nprobe, created_at, "
+	    "updated_at) VALUES (1, 'v', 2, 'l2', 0, 1, 'x', 'x')", ""), 1);
+	/* documents at positions 0, 100, ..., 99900 */
+	for (k = 0; k < 1000; k++)
+		UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO vector_doc "
+		    "(index_id, seq, doc_id, fields) VALUES (1, ?, 'd' || ?, "
+		    "CASE WHEN ? % 3 = 0 THEN NULL ELSE json_object('n', ?) "
+		    "END)", "iiii", k * 100, k, k, k), 1);
+	for (round = 0; round < 2; round++) {
+		/* 400 rows (dense) or 3 (sparse: a sort) */
+		n = round == 0 ? 400 : 3;
+		for (i = 0; i < n; i++)
+			seqs[i] = round == 1 ? (int64_t)(99900 - i * 40000) :
+			    i % 7 == 0 ? -1 : i % 11 == 0 ? 150 :
+			    (int64_t)((i * 37) % 250) * 100;
+		UT_EQ_INT(t, vindex_docset_load(st, 1, seqs, n, &ds, &err),
+		    0);
+		distinct = 0;
+		for (k = 0; k < 100000; k += 100) {
+			for (i = 0; i < n && seqs[i] != k; i++)
+				;
+			distinct += i < n;
+		}
+		UT_EQ_INT(t, vindex_docset_size(ds), distinct);
+		/* by the table (dense) or one search a row (sparse) */
+		idx = xreallocarray(NULL, n + 2, sizeof *idx);
+		seqs[n] = 99900;
+		seqs[n + 1] = 500000;
+		vindex_docset_index_many(ds, seqs, n + 2, idx);
+		for (i = 0; i < n + 2; i++)
+			UT_EQ_INT(t, idx[i], vindex_docset_index(ds, seqs[i]));
+		UT_EQ_INT(t, idx[n + 1], SIZE_MAX);
+		free(idx);
+		for (i = 0; i < n; i++) {
+			if (seqs[i] < 0 || seqs[i] % 100 != 0) {
+				UT_EQ_INT(t, vindex_docset_find(ds, seqs[i],
+				    &id, &f), 0);
+				UT_ASSERT(t, id == NULL && f == NULL);
+				continue;
+			}
+			UT_EQ_INT(t, vindex_docset_find(ds, seqs[i], &id, &f),
+			    1);
+			snprintf(want, sizeof want, "d%lld",
+			    (long long)seqs[i] / 100);
+			UT_EQ_STR(t, id, want);
+			if (seqs[i] / 100 % 3 == 0) {
+				UT_ASSERT(t, f == NULL);
+				continue;
+			}
+			snprintf(want, sizeof want, "{\"n\":%lld}",
+			    (long long)seqs[i] / 100);
+			UT_EQ_STR(t, f != NULL ? f : "(null)", want);
+		}
+		vindex_docset_free(ds);
+	}
+	store_close(st);
+	free(path);
+}
+
 const struct unit_test unit_store_tests[] = {
+	{ "docset", test_store_docset },
 	{ "bg-checkpoint", test_store_bg_checkpoint },
 	{ "create", test_store_create },
 	{ "first-open-race", test_store_first_open_race },
