@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <xxhash.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include "ivf.h"
 #include "ivf_kernels.h"
@@ -1266,7 +1269,23 @@ struct ivf_gemm_job {
 	uint64_t			 rescored;
 	uint64_t			 coarse_exact;	/* centroids ranked */
 	float				*hp;	/* k floats */
+	uint64_t			 tk_lists;	/* ticks: list phase */
+	uint64_t			 tk_rerank;	/* of which re-rank */
 };
+
+/* A cheap monotonic tick count, for the share of a phase's parts. */
+static inline uint64_t
+ivf_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
 
 /*
  * Queries per sgemm of the batch's coarse step: blocks of G (queries x
@@ -1434,6 +1453,7 @@ ivf_gemm_column(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
 	int k = o->k, nh = 0;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	uint32_t cand[IVF_GEMM_CB];
+	uint64_t tk;
 	float ex[IVF_GEMM_CB], a, lim, thr, mg, off;
 
 	mg = b->margin[qi];
@@ -1462,12 +1482,14 @@ ivf_gemm_column(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
 		cand[nc++] = (uint32_t)(xb + i);
 		if (nc < IVF_GEMM_CB && i + 1 < nbx)
 			continue;
+		tk = ivf_ticks();
 		if (sim)
 			kn->ndot_gather(q, ix->vecs, cand, nc, d, ex);
 		else
 			kn->l2_gather(q, ix->vecs, cand, nc, d, ex);
 		for (m = 0; m < nc; m++)
 			ivf_heap_push(s, ex[m], ix->ids[cand[m]]);
+		j->tk_rerank += ivf_ticks() - tk;
 		nre += nc;
 		nc = 0;
 		a = ivf_heap_worst(s) - off + mg;
@@ -1475,12 +1497,14 @@ ivf_gemm_column(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
 			lim = a;
 	}
 	if (nc > 0) {
+		tk = ivf_ticks();
 		if (sim)
 			kn->ndot_gather(q, ix->vecs, cand, nc, d, ex);
 		else
 			kn->l2_gather(q, ix->vecs, cand, nc, d, ex);
 		for (m = 0; m < nc; m++)
 			ivf_heap_push(s, ex[m], ix->ids[cand[m]]);
+		j->tk_rerank += ivf_ticks() - tk;
 		nre += nc;
 	}
 	return nre;
@@ -1509,7 +1533,7 @@ ivf_gemm_lists(void *arg)
 	float *qbuf, *g, *zero;
 	const float *xn;
 	size_t *qs;
-	uint64_t nsc = 0, nre = 0;
+	uint64_t nsc = 0, nre = 0, tk0 = ivf_ticks();
 
 	xbmax = IVF_GEMM_XBYTES / (d * sizeof(float));
 	if (xbmax > IVF_GEMM_XB)
@@ -1556,6 +1580,7 @@ ivf_gemm_lists(void *arg)
 	}
 	j->scanned += nsc;
 	j->rescored += nre;
+	j->tk_lists += ivf_ticks() - tk0;
 	free(qbuf);
 	free(zero);
 	free(j->hp);
@@ -1697,12 +1722,16 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	st->t_lists = t1 - t2;
 	ivf_run_threads(ivf_gemm_merge_job, jobs, sizeof *jobs, threads);
 	t2 = ivf_now();
-	st->t_rescore = t2 - t1;
+	st->t_merge = t2 - t1;
 	blas_set_threads(o->blas, saved);
 	for (t = 0; t < threads; t++) {
 		st->scanned += jobs[t].scanned;
 		st->rescored += jobs[t].rescored;
 		st->coarse_exact += jobs[t].coarse_exact;
+		if (jobs[t].tk_lists > 0)
+			st->cpu_rerank += jobs[t].cpu[1] *
+			    ((double)jobs[t].tk_rerank /
+			    (double)jobs[t].tk_lists);
 		for (pi = 0; pi < 3; pi++) {
 			st->cpu_sum[pi] += jobs[t].cpu[pi];
 			if (jobs[t].cpu[pi] > st->cpu_max[pi])
