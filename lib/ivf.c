@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <xxhash.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include "ivf.h"
 #include "ivf_kernels.h"
@@ -1335,83 +1338,6 @@ ivf_search_scan(const struct ivf_index *ix, const float *q, size_t nq,
 	return 0;
 }
 
-/* One query's state in the batch path. */
-struct ivf_gq {
-	float		*top;		/* max-heap of the k best approx. */
-	int		 ntop;
-	float		 margin;	/* 2E: bound of approx. vs exact */
-	float		 qn;		/* ||q||^2 (l2) */
-	uint32_t	*cand;		/* positions in the file order */
-	float		*cand_a;
-	size_t		 ncand;
-	size_t		 cap;
-};
-
-static float
-ivf_gq_worst(const struct ivf_gq *g, int k)
-{
-	return g->ntop < k ? INFINITY : g->top[0];
-}
-
-static void
-ivf_gq_push_top(struct ivf_gq *g, int k, float a)
-{
-	int i, c, p;
-
-	if (g->ntop < k) {
-		i = g->ntop++;
-		while (i > 0 && g->top[(p = (i - 1) / 2)] < a) {
-			g->top[i] = g->top[p];
-			i = p;
-		}
-		g->top[i] = a;
-		return;
-	}
-	if (!(a < g->top[0]))
-		return;
-	i = 0;
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= g->ntop)
-			break;
-		if (c + 1 < g->ntop && g->top[c + 1] > g->top[c])
-			c++;
-		if (!(g->top[c] > a))
-			break;
-		g->top[i] = g->top[c];
-		i = c;
-	}
-	g->top[i] = a;
-}
-
-static void
-ivf_gq_add(struct ivf_gq *g, int k, size_t pos, float a)
-{
-	float lim;
-	size_t i, o;
-
-	ivf_gq_push_top(g, k, a);
-	if (g->ncand == g->cap) {
-		/* drop what can no longer make the top k */
-		lim = ivf_gq_worst(g, k) + g->margin;
-		for (i = o = 0; i < g->ncand; i++)
-			if (g->cand_a[i] <= lim) {
-				g->cand[o] = g->cand[i];
-				g->cand_a[o++] = g->cand_a[i];
-			}
-		g->ncand = o;
-		if (g->ncand * 2 > g->cap) {
-			g->cap *= 2;
-			g->cand = xreallocarray(g->cand, g->cap,
-			    sizeof *g->cand);
-			g->cand_a = xreallocarray(g->cand_a, g->cap,
-			    sizeof *g->cand_a);
-		}
-	}
-	g->cand[g->ncand] = (uint32_t)pos;
-	g->cand_a[g->ncand++] = a;
-}
-
 /* One batch of the sgemm path, shared by its threads. */
 struct ivf_gemm_batch {
 	const struct ivf_index		*ix;
@@ -1422,9 +1348,10 @@ struct ivf_gemm_batch {
 	int				 threads;
 	int				*probe;	/* nq x nprobe */
 	float				*margin; /* per query: 2E */
+	float				*qn;	/* per query: ||q||^2 (l2) */
 	size_t				*qoff;	/* queries of each list */
 	size_t				*qlist;
-	struct ivf_gq			*gq;	/* threads x nq */
+	struct ivf_heap			*gq;	/* threads x nq: exact top k */
 	float				 cmax;	/* largest centroid norm */
 	int				 next;	/* next list to take */
 };
@@ -1436,7 +1363,24 @@ struct ivf_gemm_job {
 	uint64_t			 scanned;
 	uint64_t			 rescored;
 	uint64_t			 coarse_exact;	/* centroids ranked */
+	float				*hp;	/* k floats */
+	uint64_t			 tk_lists;	/* ticks: list phase */
+	uint64_t			 tk_rerank;	/* of which re-rank */
 };
+
+/* A cheap monotonic tick count, for the share of a phase's parts. */
+static inline uint64_t
+ivf_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
 
 /*
  * Queries per sgemm of the batch's coarse step: blocks of G (queries x
@@ -1525,9 +1469,8 @@ ivf_gemm_coarse(void *arg)
 			qi = qb + r;
 			q = b->q + qi * d;
 			gr = g + r * nlist;
-			qn = 0;
-			for (i = 0; i < d; i++)
-				qn += q[i] * q[i];
+			ix->kern->ndot_rows(q, q, 1, d, &qn);
+			qn = -qn;
 			/*
 			 * One pass over the row: approximate distances
 			 * kept in place, the heap touched only by what
@@ -1561,6 +1504,7 @@ ivf_gemm_coarse(void *arg)
 				b->probe[qi * (size_t)nprobe + (size_t)l] =
 				    (int)tmp[l].id;
 			xq = sqrtf(qn) + ix->xmax;
+			b->qn[qi] = sim ? 0 : qn;
 			b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) *
 			    ix->xmax : 4 * gamma * xq * xq;
 		}
@@ -1575,8 +1519,100 @@ ivf_gemm_coarse(void *arg)
 }
 
 /*
+ * Vectors of a list scored per sgemm: at most IVF_GEMM_XB, and no more
+ * than IVF_GEMM_XBYTES of floats, so that the candidates' exact distances
+ * read them back from the core's cache.
+ */
+#define IVF_GEMM_XBYTES		(1024 * 1024)
+
+/* Candidates re-scored exactly per call of the kernel. */
+#define IVF_GEMM_CB		8
+
+/*
+ * One query's column of a list block's sgemm: g[i * ldg] + xn[i] is the
+ * approximate distance of vector xb + i, minus ||q||^2 for l2.  Those
+ * within the margin of the k-th best exact distance so far (and, while s
+ * holds fewer than k and without a filter, of the block's k-th best
+ * approximate one: the final k-th is no worse than either) are re-scored
+ * exactly into the heap s, a few at a time.  Returns how many were.
+ */
+static size_t
+ivf_gemm_column(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
+    const float *g, size_t ldg, const float *xn, size_t xb, size_t nbx,
+    const float *q, struct ivf_heap *s, size_t qi)
+{
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_search_opts *o = b->o;
+	const struct ivf_kern *kn = ix->kern;
+	size_t d = ix->h.dim, i, nc = 0, nre = 0, m;
+	int k = o->k, nh = 0;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	uint32_t cand[IVF_GEMM_CB];
+	uint64_t tk;
+	float ex[IVF_GEMM_CB], a, lim, thr, mg, off;
+
+	mg = b->margin[qi];
+	off = b->qn[qi];
+	/* exact = approx + off, within mg / 2 */
+	lim = ivf_heap_worst(s) - off + mg;
+	if (o->filter == NULL && s->n < k && nbx >= (size_t)k) {
+		thr = INFINITY;
+		for (i = 0; i < nbx; i++) {
+			a = g[i * ldg] + xn[i];
+			if (!(a < thr))
+				continue;
+			ivf_fheap_push(j->hp, &nh, k, a);
+			if (nh == k)
+				thr = j->hp[0];
+		}
+		if (thr + mg < lim)
+			lim = thr + mg;
+	}
+	for (i = 0; i < nbx; i++) {
+		a = g[i * ldg] + xn[i];
+		if (a > lim)
+			continue;
+		if (!ivf_filter_ok(o, ix->ids[xb + i]))
+			continue;
+		cand[nc++] = (uint32_t)(xb + i);
+		if (nc < IVF_GEMM_CB && i + 1 < nbx)
+			continue;
+		tk = ivf_ticks();
+		if (sim)
+			kn->ndot_gather(q, ix->vecs, cand, nc, d, ex);
+		else
+			kn->l2_gather(q, ix->vecs, cand, nc, d, ex);
+		for (m = 0; m < nc; m++)
+			ivf_heap_push(s, ex[m], ix->ids[cand[m]]);
+		j->tk_rerank += ivf_ticks() - tk;
+		nre += nc;
+		nc = 0;
+		a = ivf_heap_worst(s) - off + mg;
+		if (a < lim)
+			lim = a;
+	}
+	if (nc > 0) {
+		tk = ivf_ticks();
+		if (sim)
+			kn->ndot_gather(q, ix->vecs, cand, nc, d, ex);
+		else
+			kn->l2_gather(q, ix->vecs, cand, nc, d, ex);
+		for (m = 0; m < nc; m++)
+			ivf_heap_push(s, ex[m], ix->ids[cand[m]]);
+		j->tk_rerank += ivf_ticks() - tk;
+		nre += nc;
+	}
+	return nre;
+}
+
+/*
  * Phase 2, over lists (taken in turn by the threads): all queries probing
- * a list scored against it with one sgemm; candidates kept per thread.
+ * a list scored against it with one sgemm.  A vector whose approximate
+ * distance is within the margin of the query's k-th exact one so far is
+ * re-scored exactly at once, while the sgemm has it in cache, into the
+ * thread's exact top k of that query.  Whatever is skipped has an exact
+ * distance above that k-th (|approx - exact| <= margin / 2), so the top k
+ * is exactly the one of all the probed vectors.
  */
 static void *
 ivf_gemm_lists(void *arg)
@@ -1585,19 +1621,24 @@ ivf_gemm_lists(void *arg)
 	struct ivf_gemm_batch *b = j->b;
 	const struct ivf_index *ix = b->ix;
 	const struct ivf_search_opts *o = b->o;
-	size_t d = ix->h.dim, i, r, qb, nbq, xb, nbx, e, bg;
-	int k = o->k, nlist = (int)ix->h.nlist, l;
+	size_t d = ix->h.dim, r, qb, nbq, xb, nbx, e, bg, xbmax;
+	int nlist = (int)ix->h.nlist, l;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
-	struct ivf_gq *gq = b->gq + (size_t)j->t * b->nq, *s;
-	float *qbuf, *g, *lims, a;
-	const float *gr;
+	struct ivf_heap *gq = b->gq + (size_t)j->t * b->nq;
+	float *qbuf, *g, *zero;
+	const float *xn;
 	size_t *qs;
-	uint64_t nsc = 0;
+	uint64_t nsc = 0, nre = 0, tk0 = ivf_ticks();
 
+	xbmax = IVF_GEMM_XBYTES / (d * sizeof(float));
+	if (xbmax > IVF_GEMM_XB)
+		xbmax = IVF_GEMM_XB;
+	if (xbmax < 16)
+		xbmax = 16;
 	qbuf = xreallocarray(NULL, IVF_GEMM_QB * d, sizeof(float));
-	lims = xreallocarray(NULL, IVF_GEMM_QB, sizeof(float));
-	g = xreallocarray(NULL, (size_t)IVF_GEMM_QB * IVF_GEMM_XB,
-	    sizeof(float));
+	zero = xcalloc(xbmax, sizeof(float));
+	j->hp = xreallocarray(NULL, (size_t)o->k, sizeof(float));
+	g = xreallocarray(NULL, (size_t)IVF_GEMM_QB * xbmax, sizeof(float));
 	while ((l = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
 	    nlist) {
 		bg = ix->lists[l];
@@ -1609,24 +1650,11 @@ ivf_gemm_lists(void *arg)
 			if (nbq > IVF_GEMM_QB)
 				nbq = IVF_GEMM_QB;
 			qs = b->qlist + qb;
-			for (r = 0; r < nbq; r++) {
+			for (r = 0; r < nbq; r++)
 				memcpy(qbuf + r * d, b->q + qs[r] * d,
 				    d * sizeof(float));
-				s = &gq[qs[r]];
-				if (s->top == NULL) {
-					s->top = xreallocarray(NULL, (size_t)k,
-					    sizeof(float));
-					s->margin = b->margin[qs[r]];
-					s->cap = (size_t)k * 4 + 64;
-					s->cand = xreallocarray(NULL, s->cap,
-					    sizeof(uint32_t));
-					s->cand_a = xreallocarray(NULL, s->cap,
-					    sizeof(float));
-				}
-			}
 			for (xb = bg; xb < e; xb += nbx) {
-				nbx = e - xb < IVF_GEMM_XB ? e - xb :
-				    IVF_GEMM_XB;
+				nbx = e - xb < xbmax ? e - xb : xbmax;
 				/*
 				 * G^T = X Q^T: the list's vectors are the
 				 * side BLAS packs once per call, the few
@@ -1637,131 +1665,54 @@ ivf_gemm_lists(void *arg)
 				    ix->vecs + xb * d, (int)d, qbuf, (int)d,
 				    0.0f, g, (int)nbq);
 				nsc += nbq * nbx;
+				xn = sim ? zero : ix->norms + xb;
 				for (r = 0; r < nbq; r++)
-					lims[r] = ivf_gq_worst(&gq[qs[r]], k) +
-					    gq[qs[r]].margin;
-				for (i = 0; i < nbx; i++) {
-					float xn = sim ? 0 : ix->norms[xb + i];
-
-					gr = g + i * nbq;
-					for (r = 0; r < nbq; r++) {
-						a = gr[r] + xn;
-						if (a > lims[r])
-							continue;
-						if (!ivf_filter_ok(o,
-						    ix->ids[xb + i]))
-							continue;
-						s = &gq[qs[r]];
-						ivf_gq_add(s, k, xb + i, a);
-						lims[r] = ivf_gq_worst(s, k) +
-						    s->margin;
-					}
-				}
+					nre += ivf_gemm_column(b, j, g + r,
+					    nbq, xn, xb, nbx, qbuf + r * d,
+					    &gq[qs[r]], qs[r]);
 			}
 		}
 	}
 	j->scanned += nsc;
+	j->rescored += nre;
+	j->tk_lists += ivf_ticks() - tk0;
 	free(qbuf);
-	free(lims);
+	free(zero);
+	free(j->hp);
 	free(g);
 	return NULL;
 }
 
-/* Selected candidates of one query in phase 3: positions, prefetched. */
-static size_t
-ivf_rescore_pick(const struct ivf_gemm_batch *b, size_t qi, float *hp,
-    uint32_t *pick)
-{
-	const struct ivf_index *ix = b->ix;
-	const struct ivf_gq *s;
-	size_t i, np = 0, d = ix->h.dim, off;
-	int k = b->o->k, t, m, nh = 0;
-	float lim;
-
-	/* the k-th best approximate distance over the threads' heaps */
-	for (t = 0; t < b->threads; t++) {
-		s = &b->gq[(size_t)t * b->nq + qi];
-		for (m = 0; m < s->ntop; m++)
-			ivf_fheap_push(hp, &nh, k, s->top[m]);
-	}
-	lim = nh >= k ? hp[0] + b->margin[qi] : INFINITY;
-	for (t = 0; t < b->threads; t++) {
-		s = &b->gq[(size_t)t * b->nq + qi];
-		for (i = 0; i < s->ncand; i++) {
-			if (s->cand_a[i] > lim)
-				continue;
-			pick[np++] = s->cand[i];
-			/* the vector was scanned lists ago: out of cache */
-			for (off = 0; off < d * sizeof(float); off += 64)
-				__builtin_prefetch((const char *)(ix->vecs +
-				    (size_t)s->cand[i] * d) + off);
-		}
-	}
-	return np;
-}
-
 /*
- * Phase 3, over queries: the threads' candidates within the margin of
- * the k-th best approximate distance are re-scored exactly.  The next
- * query's candidates are picked (and their vectors prefetched) before
- * this query's are scored.
+ * Phase 3, over queries: the threads' exact top k of each query merged
+ * (one thread: its heap sorted).
  */
 static void *
-ivf_gemm_rescore(void *arg)
+ivf_gemm_merge(void *arg)
 {
 	struct ivf_gemm_job *j = arg;
 	struct ivf_gemm_batch *b = j->b;
-	const struct ivf_index *ix = b->ix;
-	const struct ivf_kern *kn = ix->kern;
-	size_t d = ix->h.dim, q0, q1, qi, i, p, t, maxc, np[2];
-	uint64_t nre = 0;
-	int k = b->o->k;
-	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
-	struct ivf_heap h;
-	uint32_t *pick[2];
-	float *hp, exact;
-	const float *q;
+	size_t q0, q1, qi;
+	int k = b->o->k, t, m;
+	struct ivf_heap h, *s;
 
 	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
 	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
-	if (q0 >= q1)
+	if (b->threads == 1) {
+		for (qi = q0; qi < q1; qi++)
+			ivf_heap_sorted(&b->gq[qi], b->out + qi * (size_t)k);
 		return NULL;
-	maxc = 0;
-	for (qi = q0; qi < q1; qi++) {
-		p = 0;
-		for (t = 0; t < (size_t)b->threads; t++)
-			p += b->gq[t * b->nq + qi].ncand;
-		if (p > maxc)
-			maxc = p;
 	}
-	hp = xreallocarray(NULL, (size_t)k, sizeof *hp);
-	pick[0] = xreallocarray(NULL, maxc + 1, sizeof **pick);
-	pick[1] = xreallocarray(NULL, maxc + 1, sizeof **pick);
 	ivf_heap_init(&h, k);
-	np[q0 & 1] = ivf_rescore_pick(b, q0, hp, pick[q0 & 1]);
 	for (qi = q0; qi < q1; qi++) {
-		if (qi + 1 < q1)
-			np[(qi + 1) & 1] = ivf_rescore_pick(b, qi + 1, hp,
-			    pick[(qi + 1) & 1]);
-		q = b->q + qi * d;
-		h.n = 0;
-		for (i = 0; i < np[qi & 1]; i++) {
-			p = pick[qi & 1][i];
-			if (sim)
-				kn->ndot_rows(q, ix->vecs + p * d, 1, d,
-				    &exact);
-			else
-				kn->l2_rows(q, ix->vecs + p * d, 1, d, &exact);
-			ivf_heap_push(&h, exact, ix->ids[p]);
+		for (t = 0; t < b->threads; t++) {
+			s = &b->gq[(size_t)t * b->nq + qi];
+			for (m = 0; m < s->n; m++)
+				ivf_heap_push(&h, s->d[m], s->id[m]);
 		}
-		nre += np[qi & 1];
 		ivf_heap_sorted(&h, b->out + qi * (size_t)k);
 	}
-	j->rescored += nre;
 	ivf_heap_release(&h);
-	free(hp);
-	free(pick[0]);
-	free(pick[1]);
 	return NULL;
 }
 
@@ -1789,7 +1740,7 @@ name(void *arg)								\
 }
 IVF_GEMM_PHASE(ivf_gemm_coarse_job, ivf_gemm_coarse, 0)
 IVF_GEMM_PHASE(ivf_gemm_lists_job, ivf_gemm_lists, 1)
-IVF_GEMM_PHASE(ivf_gemm_rescore_job, ivf_gemm_rescore, 2)
+IVF_GEMM_PHASE(ivf_gemm_merge_job, ivf_gemm_merge, 2)
 
 static int
 ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
@@ -1799,6 +1750,8 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	struct ivf_gemm_batch b;
 	struct ivf_gemm_job *jobs;
 	size_t qi, i, *cnt;
+	float *hd;
+	int64_t *hid;
 	int t, threads = o->threads < 1 ? 1 : o->threads, saved, l, pi;
 	int nlist = (int)ix->h.nlist;
 	double t0, t1, t2;
@@ -1817,7 +1770,18 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	b.probe = xreallocarray(NULL, nq * (size_t)o->nprobe,
 	    sizeof *b.probe);
 	b.margin = xreallocarray(NULL, nq, sizeof *b.margin);
-	b.gq = xcalloc(nq * (size_t)threads, sizeof *b.gq);
+	b.qn = xreallocarray(NULL, nq, sizeof *b.qn);
+	b.gq = xreallocarray(NULL, nq * (size_t)threads, sizeof *b.gq);
+	hd = xreallocarray(NULL, nq * (size_t)threads * (size_t)o->k,
+	    sizeof *hd);
+	hid = xreallocarray(NULL, nq * (size_t)threads * (size_t)o->k,
+	    sizeof *hid);
+	for (i = 0; i < nq * (size_t)threads; i++) {
+		b.gq[i].k = o->k;
+		b.gq[i].n = 0;
+		b.gq[i].d = hd + i * (size_t)o->k;
+		b.gq[i].id = hid + i * (size_t)o->k;
+	}
 	jobs = xcalloc((size_t)threads, sizeof *jobs);
 	for (t = 0; t < threads; t++) {
 		jobs[t].b = &b;
@@ -1851,28 +1815,30 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	ivf_run_threads(ivf_gemm_lists_job, jobs, sizeof *jobs, threads);
 	t1 = ivf_now();
 	st->t_lists = t1 - t2;
-	ivf_run_threads(ivf_gemm_rescore_job, jobs, sizeof *jobs, threads);
+	ivf_run_threads(ivf_gemm_merge_job, jobs, sizeof *jobs, threads);
 	t2 = ivf_now();
-	st->t_rescore = t2 - t1;
+	st->t_merge = t2 - t1;
 	blas_set_threads(o->blas, saved);
 	for (t = 0; t < threads; t++) {
 		st->scanned += jobs[t].scanned;
 		st->rescored += jobs[t].rescored;
 		st->coarse_exact += jobs[t].coarse_exact;
+		if (jobs[t].tk_lists > 0)
+			st->cpu_rerank += jobs[t].cpu[1] *
+			    ((double)jobs[t].tk_rerank /
+			    (double)jobs[t].tk_lists);
 		for (pi = 0; pi < 3; pi++) {
 			st->cpu_sum[pi] += jobs[t].cpu[pi];
 			if (jobs[t].cpu[pi] > st->cpu_max[pi])
 				st->cpu_max[pi] = jobs[t].cpu[pi];
 		}
 	}
-	for (i = 0; i < nq * (size_t)threads; i++) {
-		free(b.gq[i].top);
-		free(b.gq[i].cand);
-		free(b.gq[i].cand_a);
-	}
+	free(hd);
+	free(hid);
 	free(b.gq);
 	free(b.probe);
 	free(b.margin);
+	free(b.qn);
 	free(b.qoff);
 	free(b.qlist);
 	free(cnt);

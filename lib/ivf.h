@@ -183,8 +183,8 @@ struct ivf_search_stats {
 	uint64_t	 coarse_exact;
 	double		 t_coarse;	/* centroid distances, probe lists */
 	double		 t_group;	/* queries grouped by list */
-	double		 t_lists;	/* list scan (sgemm + candidates) */
-	double		 t_rescore;	/* exact re-rank and merge */
+	double		 t_lists;	/* list scan and exact re-rank */
+	double		 t_merge;	/* the threads' top k merged */
 	/*
 	 * gemm mode: thread CPU seconds of the three parallel phases
 	 * (coarse, lists, rescore), summed over the threads and the
@@ -193,6 +193,11 @@ struct ivf_search_stats {
 	 */
 	double		 cpu_sum[3];
 	double		 cpu_max[3];
+	/*
+	 * gemm mode: the part of the list phase's thread CPU (summed) that
+	 * went to exact re-ranking, from the time-stamp counter's share
+	 */
+	double		 cpu_rerank;
 };
 
 /*

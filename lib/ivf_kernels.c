@@ -11,6 +11,10 @@ static void	gen_l2_rows(const float *, const float *, size_t, size_t,
 		    float *);
 static void	gen_ndot_rows(const float *, const float *, size_t, size_t,
 		    float *);
+static void	gen_l2_gather(const float *, const float *, const uint32_t *,
+		    size_t, size_t, float *);
+static void	gen_ndot_gather(const float *, const float *, const uint32_t *,
+		    size_t, size_t, float *);
 static void	gen_sq8_l2_rows(const float *, const float *, const uint8_t *,
 		    size_t, size_t, float *);
 static void	gen_sq8_ndot_rows(const float *, const uint8_t *, size_t,
@@ -64,6 +68,26 @@ gen_ndot_rows(const float *q, const float *x, size_t n, size_t d,
 			s[j & 3] += x[j] * q[j];
 		out[i] = -((s[0] + s[1]) + (s[2] + s[3]));
 	}
+}
+
+static void
+gen_l2_gather(const float *q, const float *x, const uint32_t *rows,
+    size_t n, size_t d, float *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gen_l2_rows(q, x + (size_t)rows[i] * d, 1, d, out + i);
+}
+
+static void
+gen_ndot_gather(const float *q, const float *x, const uint32_t *rows,
+    size_t n, size_t d, float *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gen_ndot_rows(q, x + (size_t)rows[i] * d, 1, d, out + i);
 }
 
 static void
@@ -121,8 +145,8 @@ gen_argmin2(const float *row, const float *add, size_t k, float *b1,
 }
 
 const struct ivf_kern ivf_kern_generic = {
-	"generic", gen_l2_rows, gen_ndot_rows, gen_sq8_l2_rows,
-	gen_sq8_ndot_rows, gen_argmin2
+	"generic", gen_l2_rows, gen_ndot_rows, gen_l2_gather,
+	gen_ndot_gather, gen_sq8_l2_rows, gen_sq8_ndot_rows, gen_argmin2
 };
 
 int

@@ -23,6 +23,14 @@ struct ivf_kern {
 	void	(*ndot_rows)(const float *q, const float *x, size_t n,
 		    size_t d, float *out);
 	/*
+	 * The same two for the rows rows[0..n) of x (row i at x + rows[i]
+	 * * d), with the same bits as l2_rows / ndot_rows give each row.
+	 */
+	void	(*l2_gather)(const float *q, const float *x,
+		    const uint32_t *rows, size_t n, size_t d, float *out);
+	void	(*ndot_gather)(const float *q, const float *x,
+		    const uint32_t *rows, size_t n, size_t d, float *out);
+	/*
 	 * Scalar-quantized rows (one byte per component): out[i] =
 	 * sum_j w_j (qs_j - c_ij)^2.
 	 */

@@ -20,6 +20,10 @@ static void	k256_l2_rows(const float *, const float *, size_t, size_t,
 		    float *);
 static void	k256_ndot_rows(const float *, const float *, size_t, size_t,
 		    float *);
+static void	k256_l2_gather(const float *, const float *, const uint32_t *,
+		    size_t, size_t, float *);
+static void	k256_ndot_gather(const float *, const float *,
+		    const uint32_t *, size_t, size_t, float *);
 static void	k256_sq8_l2_rows(const float *, const float *,
 		    const uint8_t *, size_t, size_t, float *);
 static void	k256_sq8_ndot_rows(const float *, const uint8_t *, size_t,
@@ -152,6 +156,41 @@ k256_ndot_rows(const float *q, const float *x, size_t n, size_t d,
 		k256_dot_4(q, x + i * d, x + i * d, x + i * d, x + i * d, d,
 		    o);
 		out[i] = o[0];
+	}
+}
+
+/* Four rows at a time; the last group repeats its last row. */
+static void
+k256_l2_gather(const float *q, const float *x, const uint32_t *rows,
+    size_t n, size_t d, float *out)
+{
+	const float *r[4];
+	size_t i, m;
+	float o[4];
+
+	for (i = 0; i < n; i += 4) {
+		for (m = 0; m < 4; m++)
+			r[m] = x + (size_t)rows[i + m < n ? i + m : n - 1] * d;
+		k256_l2_4(q, r[0], r[1], r[2], r[3], d, o);
+		for (m = 0; m < 4 && i + m < n; m++)
+			out[i + m] = o[m];
+	}
+}
+
+static void
+k256_ndot_gather(const float *q, const float *x, const uint32_t *rows,
+    size_t n, size_t d, float *out)
+{
+	const float *r[4];
+	size_t i, m;
+	float o[4];
+
+	for (i = 0; i < n; i += 4) {
+		for (m = 0; m < 4; m++)
+			r[m] = x + (size_t)rows[i + m < n ? i + m : n - 1] * d;
+		k256_dot_4(q, r[0], r[1], r[2], r[3], d, o);
+		for (m = 0; m < 4 && i + m < n; m++)
+			out[i + m] = o[m];
 	}
 }
 
@@ -288,11 +327,11 @@ k256_argmin2(const float *row, const float *add, size_t k, float *b1,
 }
 
 const struct ivf_kern ivf_kern_avx2 = {
-	"avx2", k256_l2_rows, k256_ndot_rows, k256_sq8_l2_rows,
-	k256_sq8_ndot_rows, k256_argmin2
+	"avx2", k256_l2_rows, k256_ndot_rows, k256_l2_gather,
+	k256_ndot_gather, k256_sq8_l2_rows, k256_sq8_ndot_rows, k256_argmin2
 };
 #else
 const struct ivf_kern ivf_kern_avx2 = {
-	NULL, NULL, NULL, NULL, NULL, NULL
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 #endif

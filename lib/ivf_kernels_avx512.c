@@ -19,6 +19,10 @@ static void	k512_l2_rows(const float *, const float *, size_t, size_t,
 		    float *);
 static void	k512_ndot_rows(const float *, const float *, size_t, size_t,
 		    float *);
+static void	k512_l2_gather(const float *, const float *, const uint32_t *,
+		    size_t, size_t, float *);
+static void	k512_ndot_gather(const float *, const float *,
+		    const uint32_t *, size_t, size_t, float *);
 static void	k512_sq8_l2_rows(const float *, const float *,
 		    const uint8_t *, size_t, size_t, float *);
 static void	k512_sq8_ndot_rows(const float *, const uint8_t *, size_t,
@@ -119,6 +123,41 @@ k512_ndot_rows(const float *q, const float *x, size_t n, size_t d,
 		k512_dot_4(q, x + i * d, x + i * d, x + i * d, x + i * d, d,
 		    o);
 		out[i] = o[0];
+	}
+}
+
+/* Four rows at a time; the last group repeats its last row. */
+static void
+k512_l2_gather(const float *q, const float *x, const uint32_t *rows,
+    size_t n, size_t d, float *out)
+{
+	const float *r[4];
+	size_t i, m;
+	float o[4];
+
+	for (i = 0; i < n; i += 4) {
+		for (m = 0; m < 4; m++)
+			r[m] = x + (size_t)rows[i + m < n ? i + m : n - 1] * d;
+		k512_l2_4(q, r[0], r[1], r[2], r[3], d, o);
+		for (m = 0; m < 4 && i + m < n; m++)
+			out[i + m] = o[m];
+	}
+}
+
+static void
+k512_ndot_gather(const float *q, const float *x, const uint32_t *rows,
+    size_t n, size_t d, float *out)
+{
+	const float *r[4];
+	size_t i, m;
+	float o[4];
+
+	for (i = 0; i < n; i += 4) {
+		for (m = 0; m < 4; m++)
+			r[m] = x + (size_t)rows[i + m < n ? i + m : n - 1] * d;
+		k512_dot_4(q, r[0], r[1], r[2], r[3], d, o);
+		for (m = 0; m < 4 && i + m < n; m++)
+			out[i + m] = o[m];
 	}
 }
 
@@ -260,11 +299,11 @@ k512_argmin2(const float *row, const float *add, size_t k, float *b1,
 }
 
 const struct ivf_kern ivf_kern_avx512 = {
-	"avx512", k512_l2_rows, k512_ndot_rows, k512_sq8_l2_rows,
-	k512_sq8_ndot_rows, k512_argmin2
+	"avx512", k512_l2_rows, k512_ndot_rows, k512_l2_gather,
+	k512_ndot_gather, k512_sq8_l2_rows, k512_sq8_ndot_rows, k512_argmin2
 };
 #else
 const struct ivf_kern ivf_kern_avx512 = {
-	NULL, NULL, NULL, NULL, NULL, NULL
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 #endif

@@ -83,8 +83,8 @@ ids_by_query() {
 	run -0 esctl -o json index eval e --queries "$T/q.fvecs" \
 	    --groundtruth "$T/gt.ivecs" --nprobe 4 --batch --threads 2 \
 	    --mode gemm
-	jq -e '.items[0].thread_cpu_ms | keys == ["coarse", "lists", "rescore"]' \
-	    <<<"$output"
+	jq -e '.items[0].thread_cpu_ms |
+	    keys == ["coarse", "lists", "merge", "rerank"]' <<<"$output"
 	jq -e '.items[0].thread_cpu_ms | all(.[]; . >= 0)' <<<"$output"
 	jq -e '.items[0].split_bound > 1 and .items[0].split_bound <= 2' \
 	    <<<"$output"

@@ -410,6 +410,33 @@ kernels_agree(struct unit_t *t, const struct ivf_kern *simd,
 			sel->l2_rows(q, x + i * d, 1, d, &one);
 			UT_ASSERT(t, one == o[1][i]);
 		}
+		/*
+		 * gathered rows (1 to 9 of them, in any order, repeated):
+		 * the bits of the same rows through l2_rows / ndot_rows
+		 */
+		for (k = 0; k < 2; k++) {
+			uint32_t rows[9];
+			float g[9], r1;
+			size_t n, m;
+
+			for (n = 1; n <= 9; n++) {
+				for (m = 0; m < n; m++)
+					rows[m] = (uint32_t)((m * 17 + n) %
+					    50);
+				ks[k]->l2_gather(q, x, rows, n, d, g);
+				for (m = 0; m < n; m++) {
+					ks[k]->l2_rows(q, x + rows[m] * d, 1,
+					    d, &r1);
+					UT_ASSERT(t, g[m] == r1);
+				}
+				ks[k]->ndot_gather(q, x, rows, n, d, g);
+				for (m = 0; m < n; m++) {
+					ks[k]->ndot_rows(q, x + rows[m] * d,
+					    1, d, &r1);
+					UT_ASSERT(t, g[m] == r1);
+				}
+			}
+		}
 	}
 	free(x);
 }
@@ -822,49 +849,24 @@ test_xxh64(struct unit_t *t)
 	UT_ASSERT(t, ivf_xxh64("abc", 3, 0) == 0x44bc2cf5ad770999ULL);
 }
 
-/*
- * The batch path over several blocks of its coarse sgemm and with 1-3
- * threads returns the bits of one query at a time (sq8), at the small
- * nprobe where the probed lists and the k-th candidate decide.
- */
+/* gemm against sq8, bit for bit, at nprobe 1 and 3 with 1-3 threads */
 static void
-test_ivf_gemm_batch(struct unit_t *t)
+gemm_batch_check(struct unit_t *t, struct ivf_index *ix, struct blas *b,
+    const float *q, size_t nq, int k, const uint64_t *filt, size_t nbits)
 {
 	struct es_err err = ES_ERR_INIT;
-	struct ivf_build_opts bo;
-	struct ivf_build_stats bs;
 	struct ivf_search_opts so;
 	struct ivf_search_stats st;
-	struct ivf_index *ix;
 	struct ivf_hit *h1, *h2;
-	struct blas *b;
-	float *x, *q;
-	/* more queries than two blocks of the coarse step (1,024 each) */
-	size_t n = 3000, nq = 2500;
-	int d = 16, k = 10, np, th, ph;
-	char *path;
+	int np, th, ph;
 
-	if (blas_open(&b, &err) == -1) {
-		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
-		return;
-	}
-	x = gen_clustered(n, d, 30, 21);
-	q = gen_clustered(nq, d, 30, 22);
-	path = xasprintf("%s/g.idx", t->tmpdir);
 	h1 = xcalloc(nq * (size_t)k, sizeof *h1);
 	h2 = xcalloc(nq * (size_t)k, sizeof *h2);
-	memset(&bo, 0, sizeof bo);
-	bo.nlist = 64;
-	bo.iters = 5;
-	bo.seed = 4;
-	bo.threads = 2;
-	bo.blas = b;
-	bo.index_uid = 7;
-	UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err), 0);
-	UT_EQ_INT(t, ivf_open(path, 7, &ix, &err), 0);
 	memset(&so, 0, sizeof so);
 	so.k = k;
 	so.blas = b;
+	so.filter = filt;
+	so.filter_bits = nbits;
 	for (np = 1; np <= 3; np += 2) {
 		so.nprobe = np;
 		so.mode = IVF_MODE_SQ8;
@@ -886,9 +888,72 @@ test_ivf_gemm_batch(struct unit_t *t)
 			UT_ASSERT(t, st.cpu_sum[0] > 0);
 		}
 	}
-	ivf_free(ix);
 	free(h1);
 	free(h2);
+}
+
+/*
+ * The batch path over several blocks of its coarse sgemm and with 1-3
+ * threads returns the bits of one query at a time (sq8), at the small
+ * nprobe where the probed lists and the k-th candidate decide: l2 and
+ * dot, with and without a filter (which turns off the pruning by the
+ * block's k-th approximate distance), k 10 and k 1, and data where the
+ * sgemm's rounding exceeds the gaps between neighbours.
+ */
+static void
+test_ivf_gemm_batch(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_index *ix;
+	struct blas *b;
+	float *x, *q;
+	/* more queries than two blocks of the coarse step (1,024 each) */
+	size_t n = 3000, nq = 2500, i;
+	uint64_t filt[(3000 + 63) / 64];
+	int d = 16, mi;
+	char *path;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 30, 21);
+	q = gen_clustered(nq, d, 30, 22);
+	path = xasprintf("%s/g.idx", t->tmpdir);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 64;
+	bo.iters = 5;
+	bo.seed = 4;
+	bo.threads = 2;
+	bo.blas = b;
+	bo.index_uid = 7;
+	/* every third id passes the filter */
+	memset(filt, 0, sizeof filt);
+	for (i = 0; i < n; i += 3)
+		filt[i >> 6] |= (uint64_t)1 << (i & 63);
+	for (mi = 0; mi < 3; mi++) {
+		/*
+		 * the third: far from the origin, so that the sgemm's
+		 * rounding is larger than the gaps between neighbours and
+		 * only the margins keep the results exact
+		 */
+		if (mi == 2) {
+			for (i = 0; i < n * (size_t)d; i++)
+				x[i] = x[i] / 64 + 1000;
+			for (i = 0; i < nq * (size_t)d; i++)
+				q[i] = q[i] / 64 + 1000;
+		}
+		unlink(path);
+		UT_EQ_INT(t, ivf_build(x, n, d, mi == 1 ? IVF_DOT : IVF_L2,
+		    &bo, path, &bs, &err), 0);
+		UT_EQ_INT(t, ivf_open(path, 7, &ix, &err), 0);
+		gemm_batch_check(t, ix, b, q, nq, 10, NULL, 0);
+		gemm_batch_check(t, ix, b, q, nq, 10, filt, n);
+		gemm_batch_check(t, ix, b, q, nq, 1, NULL, 0);
+		ivf_free(ix);
+	}
 	free(x);
 	free(q);
 	free(path);
