@@ -474,6 +474,85 @@ test_kmeans(struct unit_t *t)
 	blas_close(b);
 }
 
+/*
+ * The Yinyang bounds skip distances but must give Lloyd's assignments and
+ * centroids exactly (opts.plain computes every distance).
+ */
+static void
+test_kmeans_yinyang(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct blas *b;
+	struct kmeans_opts o;
+	struct kmeans_stats sp, sy;
+	float *x, *cp, *cy, *cn;
+	int32_t *ap, *ay, *al;
+	size_t n = 6000, i, *list, nl;
+	int d = 24, k = 96, th, l, j2;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 40, 31);
+	cp = xcalloc((size_t)k * (size_t)d, sizeof(float));
+	cy = xcalloc((size_t)k * (size_t)d, sizeof(float));
+	ap = xcalloc(n, sizeof *ap);
+	ay = xcalloc(n, sizeof *ay);
+	for (th = 1; th <= 2; th++) {
+		memset(&o, 0, sizeof o);
+		o.iters = 20;
+		o.seed = 5;
+		o.threads = th;
+		o.plain = 1;
+		o.assign = ap;
+		UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, cp, &sp, &err),
+		    0);
+		o.plain = 0;
+		o.assign = ay;
+		UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, cy, &sy, &err),
+		    0);
+		UT_ASSERT(t, memcmp(ap, ay, n * sizeof *ap) == 0);
+		UT_ASSERT(t, memcmp(cp, cy, (size_t)k * (size_t)d * 4) == 0);
+		UT_EQ_INT(t, sp.iters_run, sy.iters_run);
+		UT_ASSERT(t, fabs(sp.obj_final - sy.obj_final) <=
+		    1e-6 * sp.obj_final);
+		/* every distance once for plain; far fewer with bounds */
+		UT_ASSERT(t, sp.distances == (long long)n * k * 20);
+		UT_ASSERT(t, sy.distances < sp.distances / 2);
+	}
+	/* the final assignment is the nearest centroid of the result */
+	cn = xcalloc((size_t)k, sizeof *cn);
+	for (l = 0; l < k; l++)
+		for (j2 = 0; j2 < d; j2++)
+			cn[l] += cy[(size_t)l * (size_t)d + (size_t)j2] *
+			    cy[(size_t)l * (size_t)d + (size_t)j2];
+	al = xcalloc(n, sizeof *al);
+	kmeans_assign(b, x, n, d, cy, cn, k, 2, al, NULL);
+	UT_ASSERT(t, memcmp(al, ay, n * sizeof *al) == 0);
+	/* the listed points only, the others untouched */
+	list = xcalloc(n, sizeof *list);
+	for (i = 0, nl = 0; i < n; i++)
+		if (i % 3 != 0)
+			list[nl++] = i;
+	for (i = 0; i < n; i++)
+		al[i] = -7;
+	kmeans_assign_list(b, x, list, nl, d, cy, cn, k, 2, al);
+	for (i = 0; i < n; i++)
+		if (al[i] != (i % 3 != 0 ? ay[i] : -7))
+			break;
+	UT_ASSERT(t, i == n);
+	free(list);
+	free(al);
+	free(cn);
+	free(x);
+	free(cp);
+	free(cy);
+	free(ap);
+	free(ay);
+	blas_close(b);
+}
+
 /* Brute-force reference in double precision (ranking check). */
 static void
 ref_topk(const float *x, size_t n, int d, const float *q, int k, int sim,
@@ -811,6 +890,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "kernels_agree_avx2", test_kernels_agree_avx2 },
 	{ "kernels_agree_avx512", test_kernels_agree_avx512 },
 	{ "kmeans", test_kmeans },
+	{ "kmeans_yinyang", test_kmeans_yinyang },
 	{ "exact_and_recall", test_ivf_exact_and_recall },
 	{ "filter", test_ivf_filter },
 	{ "gemm_batch", test_ivf_gemm_batch },
