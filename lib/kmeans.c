@@ -400,6 +400,14 @@ kmeans_init_pca(const struct blas *blas, const float *x, size_t n, int d,
 #define KMEANS_CHUNK	1024
 /* Centroids per group of the Yinyang bounds, about. */
 #define KMEANS_GROUP	16
+/*
+ * A chunk whose points must compute more than NUM/DEN of all the
+ * distances computes them all with one sgemm (faster than the group
+ * sgemms, which pack the points again for every group).
+ */
+#define KMEANS_ALL_NUM	2
+#define KMEANS_ALL_DEN	5
+
 /* Relative margin of the lower bounds, for float rounding. */
 #define KMEANS_LB_EPS	1e-5f
 
@@ -503,11 +511,39 @@ kmeans_yy_full(void *arg)
 	return NULL;
 }
 
+/* min of row[i] + add[i], n values (16: vectorized) */
+static float
+kmeans_segmin(const float *row, const float *add, int n)
+{
+	float t[8], m;
+	int i;
+
+	if (n == 16) {
+		for (i = 0; i < 8; i++) {
+			t[i] = row[i] + add[i];
+			m = row[i + 8] + add[i + 8];
+			t[i] = m < t[i] ? m : t[i];
+		}
+		for (i = 0; i < 4; i++)
+			t[i] = t[i + 4] < t[i] ? t[i + 4] : t[i];
+		for (i = 0; i < 2; i++)
+			t[i] = t[i + 2] < t[i] ? t[i + 2] : t[i];
+		return t[1] < t[0] ? t[1] : t[0];
+	}
+	m = INFINITY;
+	for (i = 0; i < n; i++)
+		if (row[i] + add[i] < m)
+			m = row[i] + add[i];
+	return m;
+}
+
 /*
  * One assignment step with the bounds (after the first), chunk by chunk:
  * the points whose own centroid is not nearer than all the bounds are
- * listed per group to compute, and each group's distances come from one
- * sgemm of its listed points against its centroids.
+ * listed per group to compute; each group's distances come from one
+ * sgemm of its listed points against its centroids, or one sgemm of the
+ * whole chunk against every centroid when the listed pairs are most of
+ * them.
  */
 static void *
 kmeans_yy_step(void *arg)
@@ -515,26 +551,23 @@ kmeans_yy_step(void *arg)
 	struct kmeans_yy_job *j = arg;
 	const struct kmeans_yy *yy = j->yy;
 	size_t nch = (j->n + KMEANS_CHUNK - 1) / KMEANS_CHUNK, ch, i, i0;
-	size_t np, p, q, ng = (size_t)yy->ng, d = (size_t)j->d;
-	const float *xi;
-	float *lb, *buf, *out, *xn, *d2a, *best, *gm1, *gm2, *row, glb, ua;
-	float v, m1, m2, tol;
-	int *bi, *gi1, *glist, *gcnt, a, i1, cidx, gs, g, m;
+	size_t np, p, q, ng = (size_t)yy->ng, d = (size_t)j->d, pairs;
+	size_t kk = (size_t)j->k;
+	const float *xi, *row;
+	float *lb, *buf, *big, *xn, *d2a, *gm1, glb, ua, v, m1, m2, bv, tol;
+	int *bg, *gq, *glist, *gcnt, a, gs, g, m, bi, all;
 	uint8_t *need;
 	double obj;
 	long long full, nd;
 
 	buf = xreallocarray(NULL, KMEANS_CHUNK * d, sizeof *buf);
-	out = xreallocarray(NULL, KMEANS_CHUNK * (size_t)yy->gmax + 1,
-	    sizeof *out);
+	big = xreallocarray(NULL, KMEANS_CHUNK * kk, sizeof *big);
 	xn = xreallocarray(NULL, KMEANS_CHUNK, sizeof *xn);
 	d2a = xreallocarray(NULL, KMEANS_CHUNK, sizeof *d2a);
-	best = xreallocarray(NULL, KMEANS_CHUNK, sizeof *best);
-	bi = xreallocarray(NULL, KMEANS_CHUNK, sizeof *bi);
+	bg = xreallocarray(NULL, KMEANS_CHUNK, sizeof *bg);
 	need = xreallocarray(NULL, KMEANS_CHUNK, sizeof *need);
 	gm1 = xreallocarray(NULL, KMEANS_CHUNK * ng, sizeof *gm1);
-	gm2 = xreallocarray(NULL, KMEANS_CHUNK * ng, sizeof *gm2);
-	gi1 = xreallocarray(NULL, KMEANS_CHUNK * ng, sizeof *gi1);
+	gq = xreallocarray(NULL, KMEANS_CHUNK * ng, sizeof *gq);
 	glist = xreallocarray(NULL, KMEANS_CHUNK * ng, sizeof *glist);
 	gcnt = xreallocarray(NULL, ng, sizeof *gcnt);
 	for (ch = (size_t)j->t; ch < nch; ch += (size_t)j->nthreads) {
@@ -543,6 +576,7 @@ kmeans_yy_step(void *arg)
 		i0 = ch * KMEANS_CHUNK;
 		np = j->n - i0 < KMEANS_CHUNK ? j->n - i0 : KMEANS_CHUNK;
 		memset(gcnt, 0, ng * sizeof *gcnt);
+		pairs = 0;
 		/* bounds, and the groups each point must compute */
 		for (p = 0; p < np; p++) {
 			i = i0 + p;
@@ -564,62 +598,45 @@ kmeans_yy_step(void *arg)
 				continue;
 			need[p] = 1;
 			full++;
-			best[p] = d2a[p];
-			bi[p] = a;
 			v = 0;
 			for (q = 0; q < d; q++)
 				v += xi[q] * xi[q];
 			xn[p] = v;
 			for (g = 0; g < yy->ng; g++) {
-				gi1[p * ng + (size_t)g] = -1;
-				if (lb[g] <= ua && yy->gstart[g + 1] >
-				    yy->gstart[g])
+				gq[p * ng + (size_t)g] = -1;
+				if (lb[g] <= ua) {
+					gq[p * ng + (size_t)g] = gcnt[g];
 					glist[(size_t)g * KMEANS_CHUNK +
 					    (size_t)gcnt[g]++] = (int)p;
-			}
-		}
-		/* one sgemm per group over its listed points */
-		for (g = 0; g < yy->ng; g++) {
-			if (gcnt[g] == 0)
-				continue;
-			gs = yy->gstart[g + 1] - yy->gstart[g];
-			for (q = 0; q < (size_t)gcnt[g]; q++)
-				memcpy(buf + q * d, j->x + (i0 + (size_t)glist[
-				    (size_t)g * KMEANS_CHUNK + q]) * d,
-				    d * sizeof(float));
-			blas_sgemm_nt(j->blas, gcnt[g], gs, j->d, -2.0f, buf,
-			    j->d, yy->cg + (size_t)yy->gstart[g] * d, j->d,
-			    0.0f, out, gs);
-			nd += (long long)gcnt[g] * gs;
-			for (q = 0; q < (size_t)gcnt[g]; q++) {
-				p = (size_t)glist[(size_t)g * KMEANS_CHUNK + q];
-				row = out + q * (size_t)gs;
-				m1 = m2 = INFINITY;
-				i1 = -1;
-				for (m = 0; m < gs; m++) {
-					v = row[m] + yy->cgnorm[yy->gstart[g] +
-					    m] + xn[p];
-					if (v < 0)
-						v = 0;
-					cidx = yy->gmem[yy->gstart[g] + m];
-					if (v < m1 || (v == m1 && cidx < i1)) {
-						m2 = m1;
-						m1 = v;
-						i1 = cidx;
-					} else if (v < m2)
-						m2 = v;
-				}
-				gm1[p * ng + (size_t)g] = m1;
-				gm2[p * ng + (size_t)g] = m2;
-				gi1[p * ng + (size_t)g] = i1;
-				if (m1 < best[p] || (m1 == best[p] &&
-				    i1 < bi[p])) {
-					best[p] = m1;
-					bi[p] = i1;
+					pairs += (size_t)(yy->gstart[g + 1] -
+					    yy->gstart[g]);
 				}
 			}
 		}
-		/* new bounds of the computed groups; the assignment */
+		/* the distances: rows of big, kk apart */
+		all = pairs * KMEANS_ALL_DEN >= np * kk * KMEANS_ALL_NUM;
+		if (all) {
+			blas_sgemm_nt(j->blas, (int)np, j->k, j->d, -2.0f,
+			    j->x + i0 * d, j->d, yy->cg, j->d, 0.0f, big,
+			    j->k);
+			nd += (long long)(np * kk);
+		} else
+			for (g = 0; g < yy->ng; g++) {
+				if (gcnt[g] == 0)
+					continue;
+				gs = yy->gstart[g + 1] - yy->gstart[g];
+				for (q = 0; q < (size_t)gcnt[g]; q++)
+					memcpy(buf + q * d, j->x + (i0 +
+					    (size_t)glist[(size_t)g *
+					    KMEANS_CHUNK + q]) * d,
+					    d * sizeof(float));
+				blas_sgemm_nt(j->blas, gcnt[g], gs, j->d,
+				    -2.0f, buf, j->d, yy->cg +
+				    (size_t)yy->gstart[g] * d, j->d, 0.0f,
+				    big + yy->gstart[g], j->k);
+				nd += (long long)gcnt[g] * gs;
+			}
+		/* per point: the group minima, the best group */
 		for (p = 0; p < np; p++) {
 			i = i0 + p;
 			if (!need[p]) {
@@ -628,39 +645,73 @@ kmeans_yy_step(void *arg)
 			}
 			lb = yy->lb + i * ng;
 			a = j->assign[i];
-			/* ||x||^2 - 2 x.c + ||c||^2 loses digits: room */
-			tol = (xn[p] + j->cnmax) * 1e-7f * (float)j->d;
+			bv = d2a[p];
+			bg[p] = -1;
 			for (g = 0; g < yy->ng; g++) {
 				q = p * ng + (size_t)g;
-				if (gi1[q] == -1)
+				if (gq[q] < 0)
 					continue;
-				v = (gi1[q] == bi[p] ? gm2[q] : gm1[q]) - tol;
+				row = big + (all ? p : (size_t)gq[q]) * kk +
+				    (size_t)yy->gstart[g];
+				m1 = kmeans_segmin(row, yy->cgnorm +
+				    yy->gstart[g], yy->gstart[g + 1] -
+				    yy->gstart[g]) + xn[p];
+				gm1[q] = m1 > 0 ? m1 : 0;
+				if (gm1[q] < bv) {
+					bv = gm1[q];
+					bg[p] = g;
+				}
+			}
+			/* ||x||^2 - 2 x.c + ||c||^2 loses digits: room */
+			tol = (xn[p] + j->cnmax) * 1e-7f * (float)j->d;
+			bi = a;
+			g = bg[p] >= 0 ? bg[p] : yy->grp[a];
+			q = p * ng + (size_t)g;
+			if (gq[q] >= 0) {
+				/* the group of the best: its second */
+				row = big + (all ? p : (size_t)gq[q]) * kk +
+				    (size_t)yy->gstart[g];
+				j->kern->argmin2(row, yy->cgnorm +
+				    yy->gstart[g], (size_t)(yy->gstart[g + 1] -
+				    yy->gstart[g]), &m1, &m, &m2);
+				m1 += xn[p];
+				m2 += xn[p];
+				if (bg[p] >= 0) {
+					bi = yy->gmem[yy->gstart[g] + m];
+					bv = m1 > 0 ? m1 : 0;
+					gm1[q] = m2;
+				} else if (yy->gmem[yy->gstart[g] + m] == a)
+					gm1[q] = m2;
+			}
+			for (g = 0; g < yy->ng; g++) {
+				q = p * ng + (size_t)g;
+				if (gq[q] < 0)
+					continue;
+				v = gm1[q] - tol;
 				lb[g] = v > 0 ? sqrtf(v) : 0;
 			}
-			if (bi[p] != a) {
+			if (bi != a) {
 				/* the old centroid is now one of the others */
 				g = yy->grp[a];
 				v = sqrtf(d2a[p] * (1 - KMEANS_LB_EPS));
 				if (v < lb[g])
 					lb[g] = v;
 			}
-			j->assign[i] = bi[p];
-			obj += best[p];
+			j->assign[i] = bi;
+			obj += bv;
 		}
 		j->chunk_obj[ch] = obj;
 		j->chunk_full[ch] = full;
 		j->chunk_dist[ch] = nd;
 	}
 	free(buf);
-	free(out);
+	free(big);
 	free(xn);
 	free(d2a);
-	free(best);
-	free(bi);
+	free(bg);
 	free(need);
 	free(gm1);
-	free(gm2);
-	free(gi1);
+	free(gq);
 	free(glist);
 	free(gcnt);
 	return NULL;
@@ -784,17 +835,26 @@ kmeans_yy_groups(const struct blas *blas, const float *c, int k, int d,
 	}
 	for (cl = 0; cl < k; cl++)
 		yy->gstart[yy->grp[cl] + 1]++;
-	yy->gmax = 0;
-	for (g = 0; g < yy->ng; g++) {
-		if (yy->gstart[g + 1] > yy->gmax)
-			yy->gmax = yy->gstart[g + 1];
+	for (g = 0; g < yy->ng; g++)
 		yy->gstart[g + 1] += yy->gstart[g];
-	}
 	fill = xcalloc((size_t)yy->ng, sizeof *fill);
 	for (cl = 0; cl < k; cl++) {
 		g = yy->grp[cl];
 		yy->gmem[yy->gstart[g] + fill[g]++] = cl;
 	}
+	/*
+	 * Cut in that order into groups of exactly KMEANS_GROUP (the last
+	 * shorter): near centroids stay together, and every group's
+	 * minimum is one fixed-size vector operation.
+	 */
+	yy->ng = (k + KMEANS_GROUP - 1) / KMEANS_GROUP;
+	free(yy->gstart);
+	yy->gstart = xcalloc((size_t)yy->ng + 1, sizeof *yy->gstart);
+	for (g = 0; g <= yy->ng; g++)
+		yy->gstart[g] = g * KMEANS_GROUP < k ? g * KMEANS_GROUP : k;
+	for (cl = 0; cl < k; cl++)
+		yy->grp[yy->gmem[cl]] = cl / KMEANS_GROUP;
+	yy->gmax = k < KMEANS_GROUP ? k : KMEANS_GROUP;
 	free(fill);
 	return 0;
 }

@@ -14,16 +14,18 @@
  * random point is drawn from each of k equal-count strata.
  *
  * After the first iteration (sgemm over every pair), Yinyang bounds
- * (Ding et al., 2015) skip most distances: the centroids are split once
- * into groups of about 16 (k-means of the initial centroids); every point
- * keeps a lower bound per group on its distance to the group's centroids
- * other than its own, lowered by the group's largest centroid move at
- * every iteration.  A point whose own centroid is nearer than every bound
- * keeps it after one distance computation; otherwise only the groups
- * whose bound is below the best distance so far are computed.  The
- * bounds keep a relative margin for float rounding, so the assignments
- * are Lloyd's (those of computing every distance; opts.plain does that,
- * as the reference of the tests).
+ * (Ding et al., 2015) skip most distances: the centroids are ordered once
+ * by a k-means of the initial centroids and cut into groups of 16; every
+ * point keeps a lower bound per group on its distance to the group's
+ * centroids other than its own, lowered by the group's largest centroid
+ * move at every iteration.  A point whose own centroid is nearer than
+ * every bound keeps it after one distance computation; otherwise only
+ * the groups whose bound is below that distance are computed (one sgemm
+ * per group over the points of a chunk that need it, or one over all
+ * centroids when they are most of the chunk's pairs).  The bounds keep a
+ * margin for float rounding, so the assignments are Lloyd's (those of
+ * computing every distance; opts.plain does that, as the reference of
+ * the tests).
  */
 #ifndef ESCTL_KMEANS_H
 #define ESCTL_KMEANS_H
