@@ -69,11 +69,12 @@ struct kmeans_stats {
 	double		 init_seconds;
 	double		 seconds;
 	float		 pca_top_eigenvalue;	/* KMEANS_INIT_PCA only */
-	long long	 full_computations;	/* points whose distances to
-						   every centroid were
-						   computed (the rest kept
-						   their assignment by the
-						   bounds) */
+	long long	 full_computations;	/* points the bounds did
+						   not settle after their
+						   own centroid's distance
+						   (Hamerly: all k
+						   computed; Yinyang: the
+						   groups below the bound) */
 	long long	 distances;	/* point-centroid distances
 					   computed, over all iterations */
 };
