@@ -786,6 +786,58 @@ test_ivf_filter(struct unit_t *t)
 	blas_close(b);
 }
 
+/*
+ * A sample smaller than the set: the sample's vectors keep their training
+ * assignment, the others are assigned in the add phase; every vector must
+ * sit in its nearest centroid's list (found by itself at nprobe 1).
+ */
+static void
+test_ivf_sample_lists(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_search_opts so;
+	struct ivf_index *ix;
+	struct ivf_hit *h;
+	struct blas *b;
+	float *x;
+	size_t n = 3000, i, miss = 0;
+	int d = 8;
+	char *path;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 12, 8);
+	path = xasprintf("%s/s.idx", t->tmpdir);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 16;
+	bo.iters = 6;
+	bo.threads = 2;
+	bo.sample = 700;
+	bo.blas = b;
+	UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, (int)bs.sample, 700);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	memset(&so, 0, sizeof so);
+	so.k = 1;
+	so.nprobe = 1;
+	so.threads = 1;
+	h = xcalloc(n, sizeof *h);
+	UT_EQ_INT(t, ivf_search(ix, x, n, &so, h, NULL, &err), 0);
+	for (i = 0; i < n; i++)
+		if (h[i].id != (int64_t)i)
+			miss++;
+	UT_EQ_INT(t, (int)miss, 0);
+	free(h);
+	ivf_free(ix);
+	free(path);
+	free(x);
+	blas_close(b);
+}
+
 static void
 test_ivf_corrupt(struct unit_t *t)
 {
@@ -946,6 +998,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "kmeans", test_kmeans },
 	{ "kmeans_yinyang", test_kmeans_yinyang },
 	{ "exact_and_recall", test_ivf_exact_and_recall },
+	{ "sample_lists", test_ivf_sample_lists },
 	{ "filter", test_ivf_filter },
 	{ "gemm_batch", test_ivf_gemm_batch },
 	{ "corrupt", test_ivf_corrupt },
