@@ -503,7 +503,9 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	size_t m, i, *samp = NULL, nl, p, b0, cnt;
 	uint64_t *lists = NULL, *fill = NULL, hsum;
 	int64_t *order = NULL;
-	int32_t *assign = NULL;
+	int32_t *assign = NULL, *tassign = NULL;
+	uint8_t *rest;
+	size_t *others;
 	float *sample = NULL, *cent = NULL, *cnorm = NULL, *vmin = NULL;
 	float *step = NULL, *vmax = NULL, *norms = NULL, *errs = NULL;
 	float *gbuf = NULL, xn;
@@ -559,6 +561,9 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 		u.c = o;
 		ko.arg = u.v;
 	}
+	/* the final assignment of the sample is the add's for those */
+	tassign = xreallocarray(NULL, m, sizeof *tassign);
+	ko.assign = tassign;
 	if (kmeans_train(o->blas, sample, m, d, k, &ko, cent, &st->km,
 	    err) == -1)
 		goto done;
@@ -582,7 +587,31 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 		cnorm[l] = xn;
 	}
 	assign = xreallocarray(NULL, n, sizeof *assign);
-	kmeans_assign(o->blas, x, n, d, cent, cnorm, k, threads, assign, NULL);
+	if (m == n) {
+		/* the sample is every vector, in order */
+		memcpy(assign, tassign, n * sizeof *assign);
+	} else {
+		/*
+		 * The sample's vectors keep their training assignment (to
+		 * the same centroids: exact); the others go through sgemm.
+		 */
+		rest = xreallocarray(NULL, n, 1);
+		memset(rest, 1, n);
+		for (i = 0; i < m; i++) {
+			rest[samp[i]] = 0;
+			assign[samp[i]] = tassign[i];
+		}
+		others = xreallocarray(NULL, n - m + 1, sizeof *others);
+		for (i = 0, p = 0; i < n; i++)
+			if (rest[i])
+				others[p++] = i;
+		free(rest);
+		kmeans_assign_list(o->blas, x, others, p, d, cent, cnorm, k,
+		    threads, assign);
+		free(others);
+	}
+	free(tassign);
+	tassign = NULL;
 	lists = xcalloc((size_t)k + 1, sizeof *lists);
 	for (i = 0; i < n; i++)
 		lists[assign[i] + 1]++;
@@ -831,6 +860,7 @@ done:
 	free(cent);
 	free(cnorm);
 	free(assign);
+	free(tassign);
 	free(lists);
 	free(fill);
 	free(order);

@@ -13,11 +13,19 @@
  * principal axis of the sample, the points are ordered along it, and one
  * random point is drawn from each of k equal-count strata.
  *
- * After the first iteration, Hamerly's bounds (an upper bound on the
- * distance to the assigned centroid, a lower bound on the distance to any
- * other, moved by how far the centroids moved) let a point keep its
- * assignment after one distance computation instead of k; only the
- * others go through sgemm.
+ * After the first iteration (sgemm over every pair), Yinyang bounds
+ * (Ding et al., 2015) skip most distances: the centroids are ordered once
+ * by a k-means of the initial centroids and cut into groups of 16; every
+ * point keeps a lower bound per group on its distance to the group's
+ * centroids other than its own, lowered by the group's largest centroid
+ * move at every iteration.  A point whose own centroid is nearer than
+ * every bound keeps it after one distance computation; otherwise only
+ * the groups whose bound is below that distance are computed (one sgemm
+ * per group over the points of a chunk that need it, or one over all
+ * centroids when they are most of the chunk's pairs).  The bounds keep a
+ * margin for float rounding, so the assignments are Lloyd's (those of
+ * computing every distance; opts.plain does that, as the reference of
+ * the tests).
  */
 #ifndef ESCTL_KMEANS_H
 #define ESCTL_KMEANS_H
@@ -44,6 +52,11 @@ struct kmeans_opts {
 	void		(*progress)(void *arg, int iter, int iters,
 			    double obj);
 	void		*arg;
+	int		 plain;		/* 1: Lloyd without bounds, every
+					   distance computed */
+	int32_t		*assign;	/* if not NULL (n entries): the
+					   final assignment, to the
+					   returned centroids */
 };
 
 struct kmeans_stats {
@@ -56,11 +69,14 @@ struct kmeans_stats {
 	double		 init_seconds;
 	double		 seconds;
 	float		 pca_top_eigenvalue;	/* KMEANS_INIT_PCA only */
-	long long	 full_computations;	/* points whose distances to
-						   every centroid were
-						   computed (the rest kept
-						   their assignment by the
-						   bounds) */
+	long long	 full_computations;	/* points the bounds did
+						   not settle after their
+						   own centroid's distance
+						   (Hamerly: all k
+						   computed; Yinyang: the
+						   groups below the bound) */
+	long long	 distances;	/* point-centroid distances
+					   computed, over all iterations */
 };
 
 /*
@@ -79,6 +95,14 @@ int	kmeans_train(const struct blas *, const float *x, size_t n, int d,
 void	kmeans_assign(const struct blas *, const float *x, size_t n, int d,
 	    const float *centroids, const float *cnorm, int k, int threads,
 	    int32_t *assign, float *dist);
+
+/*
+ * The same for the nl points x[list[0]], x[list[1]], ...: assign[list[i]]
+ * is written (the others are left alone).
+ */
+void	kmeans_assign_list(const struct blas *, const float *x,
+	    const size_t *list, size_t nl, int d, const float *centroids,
+	    const float *cnorm, int k, int threads, int32_t *assign);
 
 /* Deterministic random numbers (xoshiro256**) seeded by splitmix64. */
 struct kmeans_rng {

@@ -504,6 +504,139 @@ test_kmeans(struct unit_t *t)
 	blas_close(b);
 }
 
+/* Points not at their nearest centroid (double precision), near-ties
+ * (1e-4 relative) aside. */
+static size_t
+far_from_nearest(const float *x, size_t n, int d, const float *c, int k,
+    const int32_t *a)
+{
+	size_t i, bad = 0;
+	double best, da, s, t;
+	int l, j;
+
+	for (i = 0; i < n; i++) {
+		best = INFINITY;
+		da = 0;
+		for (l = 0; l < k; l++) {
+			s = 0;
+			for (j = 0; j < d; j++) {
+				t = (double)x[i * (size_t)d + (size_t)j] -
+				    (double)c[(size_t)l * (size_t)d +
+				    (size_t)j];
+				s += t * t;
+			}
+			if (s < best)
+				best = s;
+			if (l == a[i])
+				da = s;
+		}
+		if (da > best * (1 + 1e-4))
+			bad++;
+	}
+	return bad;
+}
+
+/*
+ * The bounds skip distances but must give Lloyd's assignments and
+ * centroids exactly (opts.plain computes every distance): Hamerly's
+ * below 256 dimensions, Yinyang's from 256.
+ */
+static void
+kmeans_bounds_case(struct unit_t *t, int d)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct blas *b;
+	struct kmeans_opts o;
+	struct kmeans_stats sp, sy;
+	float *x, *cp, *cy, *cn;
+	int32_t *ap, *ay, *al;
+	size_t n = 6000, i, *list, nl;
+	int k = 96, th, l, j2;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 40, 31);
+	cp = xcalloc((size_t)k * (size_t)d, sizeof(float));
+	cy = xcalloc((size_t)k * (size_t)d, sizeof(float));
+	ap = xcalloc(n, sizeof *ap);
+	ay = xcalloc(n, sizeof *ay);
+	for (th = 1; th <= 2; th++) {
+		memset(&o, 0, sizeof o);
+		o.iters = 20;
+		o.seed = 5;
+		o.threads = th;
+		o.plain = 1;
+		o.assign = ap;
+		UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, cp, &sp, &err),
+		    0);
+		o.plain = 0;
+		o.assign = ay;
+		UT_EQ_INT(t, kmeans_train(b, x, n, d, k, &o, cy, &sy, &err),
+		    0);
+		if (d < 256) {
+			/* Hamerly's: bit for bit */
+			UT_ASSERT(t, memcmp(ap, ay, n * sizeof *ap) == 0);
+			UT_ASSERT(t, memcmp(cp, cy, (size_t)k * (size_t)d *
+			    4) == 0);
+		} else {
+			/*
+			 * Yinyang's: plain's float distances lose digits at
+			 * this norm, so near-ties may go either way; every
+			 * point must be at its nearest centroid (double
+			 * precision) up to a near-tie.
+			 */
+			UT_EQ_INT(t, (int)far_from_nearest(x, n, d, cy, k, ay),
+			    0);
+		}
+		UT_EQ_INT(t, sp.iters_run, sy.iters_run);
+		UT_ASSERT(t, fabs(sp.obj_final - sy.obj_final) <=
+		    1e-3 * sp.obj_final);
+		/* every distance once for plain; fewer with bounds */
+		UT_ASSERT(t, sp.distances == (long long)n * k * 20);
+		UT_ASSERT(t, sy.distances < (d < 256 ? sp.distances :
+		    sp.distances / 2));
+	}
+	/* the final assignment is the nearest centroid of the result */
+	cn = xcalloc((size_t)k, sizeof *cn);
+	for (l = 0; l < k; l++)
+		for (j2 = 0; j2 < d; j2++)
+			cn[l] += cy[(size_t)l * (size_t)d + (size_t)j2] *
+			    cy[(size_t)l * (size_t)d + (size_t)j2];
+	al = xcalloc(n, sizeof *al);
+	kmeans_assign(b, x, n, d, cy, cn, k, 2, al, NULL);
+	UT_ASSERT(t, memcmp(al, ay, n * sizeof *al) == 0);
+	/* the listed points only, the others untouched */
+	list = xcalloc(n, sizeof *list);
+	for (i = 0, nl = 0; i < n; i++)
+		if (i % 3 != 0)
+			list[nl++] = i;
+	for (i = 0; i < n; i++)
+		al[i] = -7;
+	kmeans_assign_list(b, x, list, nl, d, cy, cn, k, 2, al);
+	for (i = 0; i < n; i++)
+		if (al[i] != (i % 3 != 0 ? ay[i] : -7))
+			break;
+	UT_ASSERT(t, i == n);
+	free(list);
+	free(al);
+	free(cn);
+	free(x);
+	free(cp);
+	free(cy);
+	free(ap);
+	free(ay);
+	blas_close(b);
+}
+
+static void
+test_kmeans_yinyang(struct unit_t *t)
+{
+	kmeans_bounds_case(t, 24);
+	kmeans_bounds_case(t, 256);
+}
+
 /* Brute-force reference in double precision (ranking check). */
 static void
 ref_topk(const float *x, size_t n, int d, const float *q, int k, int sim,
@@ -677,6 +810,58 @@ test_ivf_filter(struct unit_t *t)
 		UT_ASSERT(t, h1[j].id >= 0 && h1[j].id % 7 == 0);
 		UT_EQ_INT(t, h1[j].id, h2[j].id);
 	}
+	ivf_free(ix);
+	free(path);
+	free(x);
+	blas_close(b);
+}
+
+/*
+ * A sample smaller than the set: the sample's vectors keep their training
+ * assignment, the others are assigned in the add phase; every vector must
+ * sit in its nearest centroid's list (found by itself at nprobe 1).
+ */
+static void
+test_ivf_sample_lists(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_search_opts so;
+	struct ivf_index *ix;
+	struct ivf_hit *h;
+	struct blas *b;
+	float *x;
+	size_t n = 3000, i, miss = 0;
+	int d = 8;
+	char *path;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	x = gen_clustered(n, d, 12, 8);
+	path = xasprintf("%s/s.idx", t->tmpdir);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 16;
+	bo.iters = 6;
+	bo.threads = 2;
+	bo.sample = 700;
+	bo.blas = b;
+	UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, (int)bs.sample, 700);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	memset(&so, 0, sizeof so);
+	so.k = 1;
+	so.nprobe = 1;
+	so.threads = 1;
+	h = xcalloc(n, sizeof *h);
+	UT_EQ_INT(t, ivf_search(ix, x, n, &so, h, NULL, &err), 0);
+	for (i = 0; i < n; i++)
+		if (h[i].id != (int64_t)i)
+			miss++;
+	UT_EQ_INT(t, (int)miss, 0);
+	free(h);
 	ivf_free(ix);
 	free(path);
 	free(x);
@@ -968,7 +1153,9 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "kernels_agree_avx2", test_kernels_agree_avx2 },
 	{ "kernels_agree_avx512", test_kernels_agree_avx512 },
 	{ "kmeans", test_kmeans },
+	{ "kmeans_yinyang", test_kmeans_yinyang },
 	{ "exact_and_recall", test_ivf_exact_and_recall },
+	{ "sample_lists", test_ivf_sample_lists },
 	{ "filter", test_ivf_filter },
 	{ "gemm_batch", test_ivf_gemm_batch },
 	{ "corrupt", test_ivf_corrupt },
