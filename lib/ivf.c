@@ -1883,7 +1883,8 @@ ivf_search(const struct ivf_index *ix, const float *q, size_t nq,
 {
 	struct ivf_search_opts o = *oin;
 	struct ivf_search_stats dummy;
-	float *qp;
+	const float *qs = q;
+	float *qp = NULL;
 	int rc;
 
 	if (st == NULL)
@@ -1904,14 +1905,18 @@ ivf_search(const struct ivf_index *ix, const float *q, size_t nq,
 	if (o.mode == IVF_MODE_GEMM && o.blas == NULL)
 		return es_err_set(err, ES_EFAIL, "NoBLAS", "the gemm search "
 		    "mode needs BLAS");
-	if (ivf_prepare_queries((enum ivf_metric)ix->h.metric, q, nq,
-	    (int)ix->h.dim, &qp, err) == -1)
-		return -1;
+	/* only cosine changes the queries: the others are read in place */
+	if (ix->h.metric == IVF_COSINE) {
+		if (ivf_prepare_queries(IVF_COSINE, q, nq, (int)ix->h.dim,
+		    &qp, err) == -1)
+			return -1;
+		qs = qp;
+	}
 	st->mode = o.mode;
 	if (o.mode == IVF_MODE_GEMM)
-		rc = ivf_search_gemm(ix, qp, nq, &o, out, st);
+		rc = ivf_search_gemm(ix, qs, nq, &o, out, st);
 	else
-		rc = ivf_search_scan(ix, qp, nq, &o, out, st);
+		rc = ivf_search_scan(ix, qs, nq, &o, out, st);
 	free(qp);
 	return rc;
 }
@@ -1976,13 +1981,17 @@ ivf_exact_merge(const float *x, size_t n, int d, enum ivf_metric metric,
     struct ivf_hit *out)
 {
 	struct ivf_exact_job *jobs;
-	float *qp;
+	const float *qs = q;
+	float *qp = NULL;
 	int t, threads = o->threads < 1 ? 1 : o->threads;
 
 	if (nq == 0 || n == 0)
 		return;
-	if (ivf_prepare_queries(metric, q, nq, d, &qp, NULL) == -1)
-		return;
+	if (metric == IVF_COSINE) {
+		if (ivf_prepare_queries(metric, q, nq, d, &qp, NULL) == -1)
+			return;
+		qs = qp;
+	}
 	if ((size_t)threads > nq)
 		threads = (int)nq;
 	jobs = xcalloc((size_t)threads, sizeof *jobs);
@@ -1992,7 +2001,7 @@ ivf_exact_merge(const float *x, size_t n, int d, enum ivf_metric metric,
 		jobs[t].d = (size_t)d;
 		jobs[t].metric = metric;
 		jobs[t].id0 = id0;
-		jobs[t].q = qp;
+		jobs[t].q = qs;
 		jobs[t].q0 = nq * (size_t)t / (size_t)threads;
 		jobs[t].q1 = nq * ((size_t)t + 1) / (size_t)threads;
 		jobs[t].o = o;
