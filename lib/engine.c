@@ -117,9 +117,8 @@ struct engine_set {
 #define ENGINE_ST_F8	ENGINE_ST_F4 ENGINE_ST_F4
 #define ENGINE_ST_F16	ENGINE_ST_F8 ENGINE_ST_F8
 #define ENGINE_ST_F32	ENGINE_ST_F16 ENGINE_ST_F16
-#define ENGINE_ST_SQL	"INSERT OR FAIL INTO strategy_pair_state " \
-	"(strategy_id, cluster_id, history_id, kind, last_execution_time, " \
-	"evaluations) " \
+#define ENGINE_ST_SQL	"INSERT OR FAIL INTO strategy_pair_state (strategy_id, " \
+	"cluster_id, history_id, kind, last_execution_time, evaluations) " \
 	"VALUES "
 #define ENGINE_ST_UPSERT " ON CONFLICT (strategy_id, cluster_id) DO " \
 	"UPDATE SET history_id = excluded.history_id, kind = excluded.kind, " \
