@@ -81,10 +81,6 @@ struct engine_set {
 /*
  * A multi-row INSERT: ENGINE_BATCH rows a statement saves most of the
  * per-statement work (and sqlite_sequence updates) of 200,000 rows.
- * OR FAIL, and foreign keys deferred to the commit (engine_check), so
- * that SQLite needs no statement journal to undo half a statement (a
- * copy of every page a statement touches: a fifth of a first check of
- * 200,000 pairs); any error rolls the whole check back anyway.
  */
 #define ENGINE_HIST_ROW	"(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define ENGINE_HIST_R2	ENGINE_HIST_ROW ", " ENGINE_HIST_ROW
@@ -99,7 +95,7 @@ struct engine_set {
 #define ENGINE_HIST_F8	ENGINE_HIST_F4 ENGINE_HIST_F4
 #define ENGINE_HIST_F16	ENGINE_HIST_F8 ENGINE_HIST_F8
 #define ENGINE_HIST_F32	ENGINE_HIST_F16 ENGINE_HIST_F16
-#define ENGINE_HIST_SQL	"INSERT OR FAIL INTO strategy_execution_history " \
+#define ENGINE_HIST_SQL	"INSERT INTO strategy_execution_history " \
 	"(strategy_id, cluster_id, execution_time, triggered_value, " \
 	"threshold_value, result, order_id, reason, last_execution_time) " \
 	"VALUES "
@@ -117,7 +113,7 @@ struct engine_set {
 #define ENGINE_ST_F8	ENGINE_ST_F4 ENGINE_ST_F4
 #define ENGINE_ST_F16	ENGINE_ST_F8 ENGINE_ST_F8
 #define ENGINE_ST_F32	ENGINE_ST_F16 ENGINE_ST_F16
-#define ENGINE_ST_SQL	"INSERT OR FAIL INTO strategy_pair_state (strategy_id, " \
+#define ENGINE_ST_SQL	"INSERT INTO strategy_pair_state (strategy_id, " \
 	"cluster_id, history_id, kind, last_execution_time, evaluations) " \
 	"VALUES "
 #define ENGINE_ST_UPSERT " ON CONFLICT (strategy_id, cluster_id) DO " \
@@ -841,9 +837,6 @@ engine_check(struct store *st, const struct engine_opts *o,
 		if (store_begin(st, err) == -1)
 			goto done;
 		in_txn = 1;
-		/* until the commit: see ENGINE_HIST_SQL */
-		sqlite3_exec(store_db(st), "PRAGMA defer_foreign_keys = ON",
-		    NULL, NULL, NULL);
 	}
 	if (engine_load_pairs(st, o, rep, &set, err) == -1)
 		goto done;
