@@ -904,10 +904,19 @@ engine_check(struct store *st, const struct engine_opts *o,
 			kind[i] = KIND_CLUSTER_GONE;
 			snprintf(reason, sizeof reason, "cluster '%s' is no "
 			    "longer registered", p->c->name);
-		} else
+		}
+		hit = NULL;
+		if (!o->dry_run) {
+			key.sid = p->s->id;
+			key.cid = p->c->id;
+			hit = bsearch(&key, states, nstates, sizeof *states,
+			    engine_cmp_state);
+		}
+		/* terse: a pair with no row yet starts one, texts at once */
+		if (!p->c->deleted)
 			outcome = engine_evaluate_kind(&p->s->rule, p->c->v,
-			    p->c->n, o->now, o->max_gap, terse ? NULL :
-			    reason, sizeof reason, &cpu, &mem, &kind[i]);
+			    p->c->n, o->now, o->max_gap, terse && hit != NULL ?
+			    NULL : reason, sizeof reason, &cpu, &mem, &kind[i]);
 		if (outcome == ENGINE_ORDER_CREATED) {
 			/* cooldown since the last order of this pair */
 			sqlite3_bind_int64(last_q, 1, p->s->id);
@@ -953,17 +962,10 @@ engine_check(struct store *st, const struct engine_opts *o,
 		 * current row only counts one more check; another kind, or
 		 * an order, ends that row and starts one.
 		 */
-		hit = NULL;
-		if (!o->dry_run) {
-			key.sid = p->s->id;
-			key.cid = p->c->id;
-			hit = bsearch(&key, states, nstates, sizeof *states,
-			    engine_cmp_state);
-		}
 		same = hit != NULL && hit->kind == kind[i] &&
 		    outcome != ENGINE_ORDER_CREATED;
 		/* terse: the texts of what starts a history row only */
-		if (terse && !same && kind[i] <= KIND_PROVEN) {
+		if (terse && !same && hit != NULL && kind[i] <= KIND_PROVEN) {
 			engine_evaluate_kind(&p->s->rule, p->c->v, p->c->n,
 			    o->now, o->max_gap, reason, sizeof reason, &cpu,
 			    &mem, &kind[i]);
