@@ -828,6 +828,7 @@ strategy_notify(struct esctl_ctx *ctx, const struct notify_config *nc,
 {
 	struct strategy_note *notes;
 	struct es_err e2 = ES_ERR_INIT;
+	struct notify_log *lg;
 	const struct notify_attempt *t;
 	cJSON *item, *attempts, *a;
 	size_t i, j, k, n = 0;
@@ -842,11 +843,13 @@ strategy_notify(struct esctl_ctx *ctx, const struct notify_config *nc,
 		n++;
 	}
 	if (store_begin(ctx->store, &e2) == 0) {
-		for (i = 0; i < n; i++)
-			if (notify_record(ctx->store, &notes[i].m,
-			    &notes[i].res, now, &e2) == -1)
+		lg = notify_log_new(ctx->store, &e2);
+		for (i = 0; lg != NULL && i < n; i++)
+			if (notify_log_add(lg, &notes[i].m, &notes[i].res, now,
+			    &e2) == -1)
 				break;
-		if (i < n)
+		notify_log_free(lg);
+		if (lg == NULL || i < n)
 			store_rollback(ctx->store);
 		else
 			store_commit(ctx->store, &e2);

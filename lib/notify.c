@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "notify.h"
 #include "util.h"
+#include "xmalloc.h"
 
 #define NOTIFY_TIMEOUT_MS	10000
 #define NOTIFY_BODY_MAX		512	/* answer bytes kept for errors */
@@ -509,28 +510,89 @@ notify_deliver(const struct notify_config *nc,
 	es_buf_release(&who);
 }
 
+/* notification_log's insert, prepared once for many notifications */
+struct notify_log {
+	struct store	*st;
+	sqlite3_stmt	*ins;
+};
+
+struct notify_log *
+notify_log_new(struct store *st, struct es_err *err)
+{
+	struct notify_log *lg;
+	sqlite3_stmt *ins;
+
+	ins = store_prepare(st, err, "INSERT INTO notification_log "
+	    "(order_id, strategy_id, notification_type, recipient, content, "
+	    "status, send_time, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	    "?)", "nnnnnnnn");
+	if (ins == NULL)
+		return NULL;
+	lg = xcalloc(1, sizeof *lg);
+	lg->st = st;
+	lg->ins = ins;
+	return lg;
+}
+
+void
+notify_log_free(struct notify_log *lg)
+{
+	if (lg == NULL)
+		return;
+	sqlite3_finalize(lg->ins);
+	free(lg);
+}
+
+int
+notify_log_add(struct notify_log *lg, const struct notify_message *msg,
+    struct notify_result *res, time_t now, struct es_err *err)
+{
+	sqlite3_stmt *q = lg->ins;
+	char ts[UTIL_TIME_LEN];
+	size_t i;
+	int rc;
+
+	util_time_format(now, ts);
+	for (i = 0; i < res->n; i++) {
+		if (msg->order_id > 0)
+			sqlite3_bind_int64(q, 1, msg->order_id);
+		else
+			sqlite3_bind_null(q, 1);
+		if (msg->strategy_id > 0)
+			sqlite3_bind_int64(q, 2, msg->strategy_id);
+		else
+			sqlite3_bind_null(q, 2);
+		sqlite3_bind_text(q, 3, notify_channel_name(res->v[i].channel),
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, res->v[i].recipient, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, msg->text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, res->v[i].ok ? "sent" : "failed", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, ts, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 8, res->v[i].error, -1, SQLITE_STATIC);
+		rc = store_step(lg->st, q, err);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		if (rc == -1)
+			return -1;
+		res->v[i].log_id = store_last_insert_id(lg->st);
+	}
+	return 0;
+}
+
 int
 notify_record(struct store *st, const struct notify_message *msg,
     struct notify_result *res, time_t now, struct es_err *err)
 {
-	char ts[UTIL_TIME_LEN];
-	size_t i;
+	struct notify_log *lg;
+	int rc;
 
-	util_time_format(now, ts);
-	for (i = 0; i < res->n; i++) {
-		if (store_exec(st, err, "INSERT INTO notification_log "
-		    "(order_id, strategy_id, notification_type, recipient, "
-		    "content, status, send_time, error_message) VALUES "
-		    "(?, ?, ?, ?, ?, ?, ?, ?)", "IIssssss", msg->order_id > 0 ?
-		    msg->order_id : -1, msg->strategy_id > 0 ?
-		    msg->strategy_id : -1,
-		    notify_channel_name(res->v[i].channel),
-		    res->v[i].recipient, msg->text, res->v[i].ok ? "sent" :
-		    "failed", ts, res->v[i].error) == -1)
-			return -1;
-		res->v[i].log_id = store_last_insert_id(st);
-	}
-	return 0;
+	if ((lg = notify_log_new(st, err)) == NULL)
+		return -1;
+	rc = notify_log_add(lg, msg, res, now, err);
+	notify_log_free(lg);
+	return rc;
 }
 
 int

@@ -111,6 +111,16 @@ void	 notify_deliver(const struct notify_config *,
 	    time_t now, struct notify_result *res);
 int	 notify_record(struct store *, const struct notify_message *,
 	    struct notify_result *res, time_t now, struct es_err *err);
+/*
+ * notify_record() for many messages: the insert is prepared once by
+ * notify_log_new() (inside the transaction), notify_log_add() records one
+ * message's attempts like notify_record().
+ */
+struct notify_log;
+struct notify_log *notify_log_new(struct store *, struct es_err *);
+int	 notify_log_add(struct notify_log *, const struct notify_message *,
+	    struct notify_result *res, time_t now, struct es_err *err);
+void	 notify_log_free(struct notify_log *);
 void	 notify_result_release(struct notify_result *);
 
 struct notify_filter {

@@ -146,6 +146,25 @@ YAML
 	run -3 esctl notify read 99
 }
 
+@test "the orders of one check each get their own notification rows" {
+	breach
+	add_cluster prod-b
+	timeline "$BATS_TEST_TMPDIR/b.csv" prod-b 2024-01-01T09:00:00Z 5 cpu=95,95,95,95
+	esctl snapshot import "$BATS_TEST_TMPDIR/b.csv" >/dev/null
+	esctl strategy create warm -c prod-a -c prod-b -a pool_entry \
+	    --cpu-threshold 85 --cpu-type usage --duration 10 --device-count 1 >/dev/null
+	printf 'notify:\n  channels: [system]\n' > "$CFG"
+	esctl duty add alice --date 2024-01-01 --start 08:00 --end 20:00 >/dev/null
+	esctl duty add bob --date 2024-01-01 --start 08:00 --end 20:00 >/dev/null
+	run -0 --separate-stderr esctl strategy check --at 2024-01-01T09:15:00Z
+	assert_output --partial '3 orders created'
+	# one row per order and person, each tied to its order and strategy
+	got=$(sql "SELECT group_concat(x, ' ') FROM (SELECT o.order_number || ':' || o.strategy_id || ':' || n.strategy_id || ':' || n.recipient || ':' || (instr(n.content, o.order_number) > 0) AS x FROM notification_log n JOIN elastic_scaling_order o ON o.id = n.order_id ORDER BY n.id)")
+	echo "got: $got"
+	[ "$got" = "ESO-20240101-000001:1:1:alice:1 ESO-20240101-000001:1:1:bob:1 ESO-20240101-000002:2:2:alice:1 ESO-20240101-000002:2:2:bob:1 ESO-20240101-000003:2:2:alice:1 ESO-20240101-000003:2:2:bob:1" ]
+	[ "$(sql "SELECT count(*) FROM notification_log WHERE notification_type = 'system' AND status = 'sent' AND error_message IS NULL AND send_time = '2024-01-01T09:15:00Z'")" = 6 ]
+}
+
 @test "a dead channel is recorded as failed and does not stop the check" {
 	breach
 	start_receiver --status 503

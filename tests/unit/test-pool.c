@@ -575,7 +575,61 @@ test_history_migration14(struct unit_t *t)
 	free(path);
 }
 
+/*
+ * A first check of more pairs than one multi-row INSERT holds (300: two
+ * full statements and 44 rows one by one): a history row and a state row
+ * naming it for every pair.
+ */
+static void
+test_history_batches(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct engine_opts o;
+	struct engine_report *rep = NULL;
+	long long n;
+	char *path;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO k8s_cluster "
+	    "(created_at, updated_at, cluster_id, clustername, status) VALUES "
+	    "('t', 't', 'u1', 'prod-a', 'running'), ('t', 't', 'u2', "
+	    "'prod-b', 'running')", "") == 2);
+	UT_ASSERT(t, store_exec(st, &err, "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT INTO "
+	    "elastic_scaling_strategy (name, description, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, duration_minutes, cooldown_minutes, "
+	    "device_count, status, created_by, created_at, updated_at) "
+	    "SELECT 's' || i, '', 'pool_entry', 80, 'usage', 15, 30, 1, "
+	    "'enabled', 'x', 't', 't' FROM n", "") == 150);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "strategy_cluster_association SELECT s.id, c.id FROM "
+	    "elastic_scaling_strategy s, k8s_cluster c", "") == 300);
+	memset(&o, 0, sizeof o);
+	o.now = T0 + 600;
+	o.max_gap = 600;
+	o.cluster_id = -1;
+	o.terse = 1;
+	UT_EQ_INT(t, engine_check(st, &o, &rep, &err), 0);
+	UT_ASSERT(t, rep != NULL && rep->n == 300);
+	engine_report_free(rep);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_pair_state p JOIN strategy_execution_history h ON h.id "
+	    "= p.history_id AND h.strategy_id = p.strategy_id AND "
+	    "h.cluster_id = p.cluster_id WHERE p.evaluations = 1 AND "
+	    "h.reason <> ''", ""), 0);
+	UT_EQ_INT(t, n, 300);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history", ""), 0);
+	UT_EQ_INT(t, n, 300);
+	store_close(st);
+	free(path);
+}
+
 const struct unit_test unit_pool_tests[] = {
+	{ "history_batches", test_history_batches },
 	{ "history_migration14", test_history_migration14 },
 	{ "engine_window", test_engine_window },
 	{ "engine_gap_and_logic", test_engine_gap_and_logic },
