@@ -921,7 +921,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 			    "longer registered", p->c->name);
 		}
 		hit = NULL;
-		if (!o->dry_run) {
+		/* bsearch wants an array, even of no states */
+		if (!o->dry_run && nstates > 0) {
 			key.sid = p->s->id;
 			key.cid = p->c->id;
 			hit = bsearch(&key, states, nstates, sizeof *states,
