@@ -921,12 +921,13 @@ engine_check(struct store *st, const struct engine_opts *o,
 			    "longer registered", p->c->name);
 		}
 		hit = NULL;
-		/* bsearch wants an array, even of no states */
-		if (!o->dry_run && nstates > 0) {
+		if (!o->dry_run) {
 			key.sid = p->s->id;
 			key.cid = p->c->id;
-			hit = bsearch(&key, states, nstates, sizeof *states,
-			    engine_cmp_state);
+			/* bsearch wants an array, even of no states */
+			if (nstates > 0)
+				hit = bsearch(&key, states, nstates,
+				    sizeof *states, engine_cmp_state);
 		}
 		/* terse: a pair with no row yet starts one, texts at once */
 		if (!p->c->deleted)
@@ -1044,8 +1045,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 		if (same && bulk)
 			continue;	/* one UPDATE after the loop */
 		if (same) {
-			sqlite3_bind_int64(same_q, 1, key.sid);
-			sqlite3_bind_int64(same_q, 2, key.cid);
+			sqlite3_bind_int64(same_q, 1, p->s->id);
+			sqlite3_bind_int64(same_q, 2, p->c->id);
 			sqlite3_bind_text(same_q, 3, rep->at_text, -1,
 			    SQLITE_STATIC);
 			rc = store_step(st, same_q, err);
@@ -1056,8 +1057,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 			continue;
 		}
 		if (hit != NULL) {
-			sqlite3_bind_int64(close_q, 1, key.sid);
-			sqlite3_bind_int64(close_q, 2, key.cid);
+			sqlite3_bind_int64(close_q, 1, p->s->id);
+			sqlite3_bind_int64(close_q, 2, p->c->id);
 			rc = store_step(st, close_q, err);
 			sqlite3_reset(close_q);
 			if (rc == -1)
