@@ -517,18 +517,23 @@ kmeans_ham_full(void *arg)
 	return NULL;
 }
 
+/*
+ * Runs fn on each of the threads' jobs (an array of threads elements of
+ * size bytes), the first in the calling thread.
+ */
 static void
-kmeans_ham_run(void *(*fn)(void *), struct kmeans_ham_job *jobs,
-    int threads)
+kmeans_run(void *(*fn)(void *), void *jobs, size_t size, int threads)
 {
 	pthread_t *tids;
+	char *j = jobs;
 	int t;
 
 	tids = xcalloc((size_t)threads, sizeof *tids);
 	for (t = 1; t < threads; t++)
-		if (pthread_create(&tids[t], NULL, fn, &jobs[t]) != 0)
+		if (pthread_create(&tids[t], NULL, fn, j + (size_t)t *
+		    size) != 0)
 			fatal("cannot create a thread");
-	fn(&jobs[0]);
+	fn(j);
 	for (t = 1; t < threads; t++)
 		pthread_join(tids[t], NULL);
 	free(tids);
@@ -580,7 +585,7 @@ kmeans_ham_assign(const struct blas *blas, const float *x, size_t n, int d,
 		todo = xreallocarray(NULL, n, 1);
 		for (t = 0; t < threads; t++)
 			jobs[t].todo = todo;
-		kmeans_ham_run(kmeans_ham_check, jobs, threads);
+		kmeans_run(kmeans_ham_check, jobs, sizeof *jobs, threads);
 		for (i = 0; i < nch; i++)
 			obj += chunk_obj[i];
 		list = xreallocarray(NULL, n, sizeof *list);
@@ -596,7 +601,7 @@ kmeans_ham_assign(const struct blas *blas, const float *x, size_t n, int d,
 		jobs[t].block_obj = block_obj;
 	}
 	if (nl > 0)
-		kmeans_ham_run(kmeans_ham_full, jobs, threads);
+		kmeans_run(kmeans_ham_full, jobs, sizeof *jobs, threads);
 	for (i = 0; i < nb; i++)
 		obj += block_obj[i];
 	*full = nl;
@@ -931,22 +936,6 @@ kmeans_yy_step(void *arg)
 	return NULL;
 }
 
-static void
-kmeans_run(void *(*fn)(void *), struct kmeans_yy_job *jobs, int threads)
-{
-	pthread_t *tids;
-	int t;
-
-	tids = xcalloc((size_t)threads, sizeof *tids);
-	for (t = 1; t < threads; t++)
-		if (pthread_create(&tids[t], NULL, fn, &jobs[t]) != 0)
-			fatal("cannot create a thread");
-	fn(&jobs[0]);
-	for (t = 1; t < threads; t++)
-		pthread_join(tids[t], NULL);
-	free(tids);
-}
-
 /*
  * One assignment step: every distance when first or yy is NULL, else
  * with the bounds.  Returns the objective; adds the points that went past
@@ -997,7 +986,7 @@ kmeans_yy_assign(const struct blas *blas, const float *x, size_t n, int d,
 		jobs[t].chunk_dist = chunk_dist;
 	}
 	kmeans_run(first || yy == NULL ? kmeans_yy_full : kmeans_yy_step,
-	    jobs, threads);
+	    jobs, sizeof *jobs, threads);
 	for (i = 0; i < nch; i++) {
 		obj += chunk_obj[i];
 		*full += chunk_full[i];
