@@ -64,13 +64,45 @@ struct ivf_header {
 	uint64_t	file_size;
 	uint64_t	sum_meta;	/* XXH64 of [off_centroids, off_ids) */
 	uint64_t	sum_header;	/* XXH64 of the bytes above */
+	/*
+	 * Extension 1 (all zero in files written before it, which older
+	 * readers ignore): the coarse projection.  Not in sum_header: it
+	 * has its own sum; its section lies inside the metadata sum.
+	 */
+	uint32_t	ext_version;	/* IVF_EXT_VERSION when present */
+	uint32_t	proj_m;		/* rows of the projection; 0: none */
+	uint64_t	off_proj;
+	double		proj_eps;	/* ||P P^T - I||_F of the stored P */
+	uint64_t	sum_ext;	/* XXH64 of ext_version..proj_eps */
 };
+
+#define IVF_EXT_VERSION		1
 
 /* Per-list metadata. */
 struct ivf_lmeta {
 	float		xmax;		/* largest ||x|| in the list */
 	float		emax;		/* largest quantization error */
 	uint64_t	sum;		/* XXH64 of the list's data */
+};
+
+/*
+ * The coarse projection (section of the file): the centroids' mean mu,
+ * P (m x d, orthonormal rows up to eps: the top-m principal axes of the
+ * centred centroids) and per centroid c' = fl(c - mu): P c', ||P c'||^2,
+ * ||c'|| and bounds rlo <= ||(I - Pi) c'|| <= rhi, Pi the orthogonal
+ * projector onto P's rows.
+ */
+struct ivf_proj {
+	int		 m;
+	double		 eps;
+	const float	*mu;
+	const float	*p;
+	const float	*pc;
+	const float	*pcn;
+	const float	*cfn;
+	const float	*rlo;
+	const float	*rhi;
+	float		 cfmax;		/* largest ||c'|| */
 };
 
 struct ivf_index {
@@ -90,8 +122,10 @@ struct ivf_index {
 	const uint8_t		*codes;
 	const float		*errs;
 	const struct ivf_kern	*kern;
+	struct ivf_proj		 proj;		/* m == 0: none */
 	float			 xmax;
 	char			*path;
+	float			*proj_own;	/* attached projection */
 	int			 warm;		/* ivf_warm was called */
 };
 
@@ -490,6 +524,108 @@ ivf_km_progress(void *arg, int it, int iters, double obj)
 		o->progress(o->arg, "train", it, iters, obj);
 }
 
+/*
+ * The coarse projection of the k x d centroids c with m rows, into sec
+ * (ivf_proj_floats floats, the file section's layout): the top-m
+ * principal axes of the centred centroids (LAPACKE_ssyevd) and the
+ * centroids' parts of the lower bound of ivf_gemm_coarse_proj.  *eps:
+ * ||P P^T - I||_F of the float P as stored, in double: the bound holds
+ * for that P, however far its rows are from orthonormal.  Returns 1
+ * when eps < 1e-3 (the projection is stored), 0 when not, -1 on error.
+ */
+static size_t
+ivf_proj_floats(int k, int d, int m)
+{
+	return (size_t)d + (size_t)m * (size_t)d + (size_t)k * (size_t)m +
+	    4 * (size_t)k;
+}
+
+static int
+ivf_proj_build(const struct blas *blas, const float *c, int k, int d,
+    int m, float *sec, double *eps, struct es_err *err)
+{
+	float *mu = sec, *p = sec + d, *pc = p + (size_t)m * (size_t)d;
+	float *pcn = pc + (size_t)k * (size_t)m, *cfn = pcn + k;
+	float *rlo = cfn + k, *rhi = rlo + k, *cf, *cov, *w;
+	double *acc, s, c2, p2, lo, hi, e;
+	size_t kd = (size_t)k * (size_t)d;
+	int i, j, a, b;
+
+	acc = xcalloc((size_t)d, sizeof *acc);
+	for (i = 0; i < k; i++)
+		for (j = 0; j < d; j++)
+			acc[j] += c[(size_t)i * (size_t)d + (size_t)j];
+	for (j = 0; j < d; j++)
+		mu[j] = (float)(acc[j] / k);
+	cf = xreallocarray(NULL, kd + 1, sizeof *cf);
+	for (i = 0; i < k; i++)
+		for (j = 0; j < d; j++)
+			cf[(size_t)i * (size_t)d + (size_t)j] =
+			    c[(size_t)i * (size_t)d + (size_t)j] - mu[j];
+	cov = xcalloc((size_t)d * (size_t)d, sizeof *cov);
+	w = xcalloc((size_t)d, sizeof *w);
+	blas_sgemm_tn(blas, d, d, k, 1.0f / (float)k, cf, d, cf, d, 0.0f,
+	    cov, d);
+	if (blas_ssyevd(blas, d, cov, w, err) == -1) {
+		free(acc);
+		free(cf);
+		free(cov);
+		free(w);
+		return -1;
+	}
+	/* eigenvalues ascending: row a of P is column d - 1 - a */
+	for (a = 0; a < m; a++)
+		for (j = 0; j < d; j++)
+			p[(size_t)a * (size_t)d + (size_t)j] =
+			    cov[(size_t)j * (size_t)d + (size_t)(d - 1 - a)];
+	e = 0;
+	for (a = 0; a < m; a++)
+		for (b = a; b < m; b++) {
+			s = 0;
+			for (j = 0; j < d; j++)
+				s += (double)p[(size_t)a * (size_t)d +
+				    (size_t)j] * p[(size_t)b * (size_t)d +
+				    (size_t)j];
+			s -= a == b;
+			e += (a == b ? 1 : 2) * s * s;
+		}
+	*eps = sqrt(e);
+	for (i = 0; i < k; i++) {
+		const float *x = cf + (size_t)i * (size_t)d;
+
+		c2 = 0;
+		for (j = 0; j < d; j++)
+			c2 += (double)x[j] * x[j];
+		p2 = 0;
+		s = 0;
+		for (a = 0; a < m; a++) {
+			double t = 0;
+
+			for (j = 0; j < d; j++)
+				t += (double)p[(size_t)a * (size_t)d +
+				    (size_t)j] * x[j];
+			p2 += t * t;
+			pc[(size_t)i * (size_t)m + (size_t)a] = (float)t;
+			s += (double)(float)t * (float)t;
+		}
+		pcn[i] = (float)s;
+		cfn[i] = nextafterf((float)sqrt(c2), INFINITY);
+		/*
+		 * ||Pi x||^2 lies in [||P x||^2 / (1 + eps), ||P x||^2 /
+		 * (1 - eps)]; 1e-9 of c2 covers the rounding of the sums.
+		 */
+		lo = c2 - p2 / (1 - *eps) - 1e-9 * c2;
+		hi = c2 - p2 / (1 + *eps) + 1e-9 * c2;
+		rlo[i] = lo > 0 ? nextafterf((float)sqrt(lo), 0) : 0;
+		rhi[i] = hi > 0 ? nextafterf((float)sqrt(hi), INFINITY) : 0;
+	}
+	free(acc);
+	free(cf);
+	free(cov);
+	free(w);
+	return *eps < 1e-3;
+}
+
 int
 ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
     const struct ivf_build_opts *o, const char *path,
@@ -508,14 +644,15 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	size_t *others;
 	float *sample = NULL, *cent = NULL, *cnorm = NULL, *vmin = NULL;
 	float *step = NULL, *vmax = NULL, *norms = NULL, *errs = NULL;
-	float *gbuf = NULL, xn;
+	float *gbuf = NULL, xn, *psec = NULL;
+	double peps = 0;
 	uint8_t *codes = NULL, *cbuf = NULL;
 	unsigned char hdr[IVF_HEADER_SIZE];
 	char *tmp = NULL, *dir = NULL;
 	const char *crash;
 	double t0, t1;
 	int k = o->nlist, threads = o->threads < 1 ? 1 : o->threads, l, j;
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, pm;
 
 	memset(st, 0, sizeof *st);
 	memset(&w, 0, sizeof w);
@@ -669,6 +806,23 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 			if (errs[i] > lmeta[l].emax)
 				lmeta[l].emax = errs[i];
 		}
+	/* the coarse projection (part of the add's time) */
+	pm = o->proj_dim > 0 ? o->proj_dim : 0;
+	if (pm > d)
+		pm = d;
+	if (pm > 0) {
+		psec = xreallocarray(NULL, ivf_proj_floats(k, d, pm),
+		    sizeof *psec);
+		switch (ivf_proj_build(o->blas, cent, k, d, pm, psec, &peps,
+		    err)) {
+		case -1:
+			goto done;
+		case 0:
+			pm = 0;	/* not orthonormal enough to pay */
+			break;
+		}
+	}
+	st->proj_dim = pm;
 	st->add_seconds = ivf_now() - t1;
 	t1 = ivf_now();
 
@@ -695,7 +849,18 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	h.off_lists = ivf_align(h.off_cnorm + (uint64_t)k * 4, 64);
 	h.off_lmeta = ivf_align(h.off_lists + ((uint64_t)k + 1) * 8, 64);
 	h.off_sq = ivf_align(h.off_lmeta + (uint64_t)k * sizeof *lmeta, 64);
-	h.off_ids = ivf_align(h.off_sq + (uint64_t)d * 8, 4096);
+	if (pm > 0) {
+		h.ext_version = IVF_EXT_VERSION;
+		h.proj_m = (uint32_t)pm;
+		h.proj_eps = peps;
+		h.off_proj = ivf_align(h.off_sq + (uint64_t)d * 8, 64);
+		h.off_ids = ivf_align(h.off_proj + (uint64_t)ivf_proj_floats(k,
+		    d, pm) * 4, 4096);
+		h.sum_ext = ivf_xxh64(&h.ext_version, offsetof(struct
+		    ivf_header, sum_ext) - offsetof(struct ivf_header,
+		    ext_version), 0);
+	} else
+		h.off_ids = ivf_align(h.off_sq + (uint64_t)d * 8, 4096);
 	h.off_vecs = ivf_align(h.off_ids + (uint64_t)n * 8, 4096);
 	h.off_norms = ivf_align(h.off_vecs + (uint64_t)n * (uint64_t)d * 4,
 	    4096);
@@ -737,6 +902,10 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	ivf_writer_pad(&w, h.off_sq);
 	ivf_writer_put(&w, vmin, (size_t)d * 4);
 	ivf_writer_put(&w, step, (size_t)d * 4);
+	if (pm > 0) {
+		ivf_writer_pad(&w, h.off_proj);
+		ivf_writer_put(&w, psec, ivf_proj_floats(k, d, pm) * 4);
+	}
 	/*
 	 * The sections, list by list: each list's data is gathered once,
 	 * hashed (the list's checksum combines its sections) and written.
@@ -874,6 +1043,7 @@ done:
 	free(lmeta);
 	free(gbuf);
 	free(cbuf);
+	free(psec);
 	return rc;
 }
 
@@ -951,6 +1121,58 @@ ivf_verified_put(const char *path, const struct stat *st, const char *id,
 	free(vp);
 }
 
+/* Points ix->proj into the section sec. */
+static void
+ivf_proj_set(struct ivf_index *ix, const float *sec, int m, double eps)
+{
+	struct ivf_proj *pj = &ix->proj;
+	size_t k = ix->h.nlist, d = ix->h.dim, l;
+
+	pj->m = m;
+	pj->eps = eps;
+	pj->mu = sec;
+	pj->p = pj->mu + d;
+	pj->pc = pj->p + (size_t)m * d;
+	pj->pcn = pj->pc + k * (size_t)m;
+	pj->cfn = pj->pcn + k;
+	pj->rlo = pj->cfn + k;
+	pj->rhi = pj->rlo + k;
+	pj->cfmax = 0;
+	for (l = 0; l < k; l++)
+		if (pj->cfn[l] > pj->cfmax)
+			pj->cfmax = pj->cfn[l];
+}
+
+int
+ivf_proj_dim(const struct ivf_index *ix)
+{
+	return ix->proj.m;
+}
+
+int
+ivf_proj_attach(struct ivf_index *ix, const struct blas *blas, int m,
+    struct es_err *err)
+{
+	int k = (int)ix->h.nlist, d = (int)ix->h.dim, rc;
+	float *sec;
+	double eps;
+
+	if (m < 1 || m > d)
+		return es_err_set(err, ES_EUSAGE, "Invalid", "projection "
+		    "rows %d: use 1 to %d", m, d);
+	sec = xreallocarray(NULL, ivf_proj_floats(k, d, m), sizeof *sec);
+	rc = ivf_proj_build(blas, ix->centroids, k, d, m, sec, &eps, err);
+	if (rc != 1) {
+		free(sec);
+		return rc == -1 ? -1 : es_err_set(err, ES_EFAIL, NULL,
+		    "projection rows not orthonormal (%g)", eps);
+	}
+	free(ix->proj_own);
+	ix->proj_own = sec;
+	ivf_proj_set(ix, sec, m, eps);
+	return 0;
+}
+
 int
 ivf_open(const char *path, uint64_t expect_uid, struct ivf_index **out,
     struct es_err *err)
@@ -1016,6 +1238,16 @@ ivf_open_flags(const char *path, uint64_t expect_uid, int flags,
 	if (h.off_errs + n * 4 > h.file_size || h.off_ids < h.off_centroids)
 		IVF_BAD("index file '%s' is corrupt: bad section offsets",
 		    path);
+	/* extension 1; a later one this esctl does not know is ignored */
+	if (h.ext_version == IVF_EXT_VERSION && (ivf_xxh64(&h.ext_version,
+	    offsetof(struct ivf_header, sum_ext) - offsetof(struct
+	    ivf_header, ext_version), 0) != h.sum_ext || h.proj_m < 1 ||
+	    h.proj_m > d || h.off_proj % 64 != 0 || h.off_proj < h.off_sq +
+	    d * 8 || h.off_proj + ivf_proj_floats((int)k, (int)d,
+	    (int)h.proj_m) * 4 > h.off_ids || !(h.proj_eps >= 0 &&
+	    h.proj_eps < 1e-3)))
+		IVF_BAD("index file '%s' is corrupt: bad coarse projection "
+		    "header", path);
 	if (flags & IVF_OPEN_VERIFIED_ONCE) {
 		idlen = ivf_identity(&st, &h, id, sizeof id);
 		known = idlen > 0 && (size_t)idlen < sizeof id &&
@@ -1046,6 +1278,9 @@ ivf_open_flags(const char *path, uint64_t expect_uid, int flags,
 	ix->errs = (const float *)(map + h.off_errs);
 	ix->kern = ivf_kern_select();
 	ix->path = xstrdup(path);
+	if (h.ext_version == IVF_EXT_VERSION)
+		ivf_proj_set(ix, (const float *)(map + h.off_proj),
+		    (int)h.proj_m, h.proj_eps);
 	if (ix->lists[0] != 0 || ix->lists[k] != n) {
 		ivf_free(ix);
 		return es_err_set(err, ES_EFAIL, "CorruptIndex", "index file "
@@ -1076,6 +1311,7 @@ ivf_free(struct ivf_index *ix)
 	munmap(ix->map, ix->size);
 	close(ix->fd);
 	free(ix->path);
+	free(ix->proj_own);
 	free(ix);
 }
 
@@ -1453,6 +1689,209 @@ ivf_fheap_push(float *hp, int *n, int k, float a)
 	hp[i] = a;
 }
 
+/* (lower bound, centroid) of the projected coarse step */
+struct ivf_lbc {
+	float		 lb;
+	uint32_t	 c;
+};
+
+/*
+ * Exact distances of query q to the centroids rows[0..n) (four per
+ * kernel call: the same bits as ivf_coarse's), into the nprobe-heap ch.
+ */
+static void
+ivf_coarse_exact(const struct ivf_index *ix, const float *q,
+    const uint32_t *rows, size_t n, struct ivf_heap *ch)
+{
+	float ex[4];
+	size_t i, m;
+
+	for (i = 0; i < n; i += 4) {
+		m = n - i < 4 ? n - i : 4;
+		ix->kern->l2_gather(q, ix->centroids, rows + i, m, ix->h.dim,
+		    ex);
+		while (m-- > 0)
+			ivf_heap_push(ch, ex[m], (int64_t)rows[i + m]);
+	}
+}
+
+/*
+ * Phase 1 with the stored coarse projection (the file's section): per
+ * block of queries, x = fl(q - mu), P x (one sgemm, m x d) and the
+ * products with the projected centroids (one sgemm, m x nlist) give
+ * for every centroid a lower bound of its exact distance,
+ *
+ *	||q - c||^2 >= ||P (x - c')||^2 / (1 + eps)
+ *	    + (||(I - Pi) x|| - ||(I - Pi) c'||)^2 - slack,
+ *
+ * Pi the orthogonal projector onto P's rows (the squared norms of the
+ * two parts add up to ||x - c'||^2; reverse triangle inequality on the
+ * second) and ||(I - Pi) x||^2 = ||x||^2 - ||Pi x||^2 within
+ * [||P x||^2 / (1 + eps), ||P x||^2 / (1 - eps)] of ||x||^2.  slack
+ * covers every rounding (the centring of q and c, the sgemms over d and
+ * m terms, the norms, the float arithmetic of the bound: the standard
+ * gamma_n = n u / (1 - n u) bounds of sums in any order, times 1.25)
+ * with S = (1.01 ||x|| + max ||c'||)^2, and the result is scaled by
+ * (1 - gamma_{d+4}) so that it is below the float distance l2_rows
+ * computes, not only the real one.  Then per query: the exact distance
+ * (ivf_coarse's kernel) of the centroids whose bound is at most the
+ * nprobe-th smallest bound, then of the others in increasing order of
+ * their bound while it is at most the nprobe-th best exact distance
+ * found (a centroid whose bound exceeds it cannot enter: equal exact
+ * distances rank by centroid number, hence "at most").  The probed
+ * lists are therefore ivf_coarse's (and the full sgemm's), bit for bit.
+ */
+static void *
+ivf_gemm_coarse_proj(void *arg)
+{
+	struct ivf_gemm_job *j = arg;
+	struct ivf_gemm_batch *b = j->b;
+	const struct ivf_index *ix = b->ix;
+	const struct ivf_proj *pj = &ix->proj;
+	size_t d = ix->h.dim, nlist = ix->h.nlist, m = (size_t)pj->m;
+	size_t q0, q1, qi, qb, nbq, i, r, qbmax, nc, nr, c0;
+	uint64_t nex = 0;
+	int nprobe = b->o->nprobe, nh, l;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	struct ivf_heap ch;
+	struct ivf_hit *tmp;
+	struct ivf_lbc *cand, t;
+	uint32_t *rows;
+	float *g, *hp, *xc, *px, qn, xq, gamma, a2, pn, w, rql, rqh, lb;
+	float tt, slack, cs, inv, fin, thr, worst, s;
+	const float *q, *pxr;
+	float *gr;
+	double u = IVF_U, eps = pj->eps;
+
+	gamma = (float)((double)(d + 16) * IVF_U * 2);
+	/* the constants of the bound (see above) */
+	cs = (float)(1.25 * (2 * (m + 3) * u + 2 * (double)d * u *
+	    sqrt((double)m) + 16 * u) * (1 + eps) * (1 + eps));
+	w = (float)(1.25 * ((double)d * u + (3 * (double)d * u *
+	    sqrt((double)m) + 2 * (double)m * u) * (1 + eps) * (1 + eps) +
+	    3 * eps));
+	inv = (float)((1 - 4 * u) / (1 + eps));
+	fin = (float)(1 - (double)(d + 4) * u / (1 - (double)(d + 4) * u));
+	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
+	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
+	qbmax = IVF_COARSE_G / nlist;
+	if (qbmax < IVF_COARSE_QB)
+		qbmax = IVF_COARSE_QB;
+	if (qbmax > IVF_COARSE_QBMAX)
+		qbmax = IVF_COARSE_QBMAX;
+	g = xreallocarray(NULL, qbmax * nlist, sizeof *g);
+	xc = xreallocarray(NULL, qbmax * d, sizeof *xc);
+	px = xreallocarray(NULL, qbmax * m, sizeof *px);
+	hp = xreallocarray(NULL, (size_t)nprobe, sizeof *hp);
+	tmp = xreallocarray(NULL, (size_t)nprobe, sizeof *tmp);
+	cand = xreallocarray(NULL, nlist, sizeof *cand);
+	rows = xreallocarray(NULL, nlist, sizeof *rows);
+	ivf_heap_init(&ch, nprobe);
+	for (qb = q0; qb < q1; qb += nbq) {
+		nbq = q1 - qb < qbmax ? q1 - qb : qbmax;
+		for (r = 0; r < nbq; r++)
+			for (i = 0; i < d; i++)
+				xc[r * d + i] = b->q[(qb + r) * d + i] -
+				    pj->mu[i];
+		blas_sgemm_nt(b->o->blas, (int)nbq, (int)m, (int)d, 1.0f, xc,
+		    (int)d, pj->p, (int)d, 0.0f, px, (int)m);
+		blas_sgemm_nt(b->o->blas, (int)nbq, (int)nlist, (int)m,
+		    -2.0f, px, (int)m, pj->pc, (int)m, 0.0f, g, (int)nlist);
+		for (r = 0; r < nbq; r++) {
+			qi = qb + r;
+			q = b->q + qi * d;
+			gr = g + r * nlist;
+			pxr = px + r * m;
+			ix->kern->ndot_rows(xc + r * d, xc + r * d, 1, d, &a2);
+			a2 = -a2;
+			pn = 0;
+			for (i = 0; i < m; i++)
+				pn += pxr[i] * pxr[i];
+			tt = a2 - pn;
+			rql = tt - w * a2 > 0 ? sqrtf(tt - w * a2) : 0;
+			rqh = tt + w * a2 > 0 ? sqrtf(tt + w * a2) : 0;
+			s = 1.01f * sqrtf(a2) + pj->cfmax;
+			slack = cs * s * s;
+			/* the bounds, and the nprobe-th smallest */
+			nh = 0;
+			thr = INFINITY;
+			for (i = 0; i < nlist; i++) {
+				tt = rql - pj->rhi[i];
+				if (pj->rlo[i] - rqh > tt)
+					tt = pj->rlo[i] - rqh;
+				if (tt < 0)
+					tt = 0;
+				lb = ((pn + pj->pcn[i] + gr[i]) * inv +
+				    tt * tt * (1 - 8 * (float)IVF_U) -
+				    slack) * fin;
+				gr[i] = lb;
+				if (!(lb < thr))
+					continue;
+				ivf_fheap_push(hp, &nh, nprobe, lb);
+				if (nh == nprobe)
+					thr = hp[0];
+			}
+			ch.n = 0;
+			nr = 0;
+			for (i = 0; i < nlist; i++)
+				if (gr[i] <= thr)
+					rows[nr++] = (uint32_t)i;
+			ivf_coarse_exact(ix, q, rows, nr, &ch);
+			nex += nr;
+			worst = ivf_heap_worst(&ch);
+			nc = 0;
+			for (i = 0; i < nlist; i++)
+				if (gr[i] > thr && gr[i] <= worst) {
+					cand[nc].lb = gr[i];
+					cand[nc++].c = (uint32_t)i;
+				}
+			/* insertion sort: a few dozen at most, usually */
+			for (i = 1; i < nc; i++) {
+				t = cand[i];
+				for (c0 = i; c0 > 0 && cand[c0 - 1].lb > t.lb;
+				    c0--)
+					cand[c0] = cand[c0 - 1];
+				cand[c0] = t;
+			}
+			for (c0 = 0; c0 < nc && cand[c0].lb <= worst;) {
+				for (nr = 0; nr < 4 && c0 < nc &&
+				    cand[c0].lb <= worst; c0++)
+					rows[nr++] = cand[c0].c;
+				ivf_coarse_exact(ix, q, rows, nr, &ch);
+				nex += nr;
+				worst = ivf_heap_worst(&ch);
+			}
+			if (ch.n < nprobe) {
+				/* not-a-number bounds (a query of inf) */
+				ch.n = 0;
+				for (i = 0; i < nlist; i++)
+					rows[i] = (uint32_t)i;
+				ivf_coarse_exact(ix, q, rows, nlist, &ch);
+			}
+			ivf_heap_sorted(&ch, tmp);
+			for (l = 0; l < nprobe; l++)
+				b->probe[qi * (size_t)nprobe + (size_t)l] =
+				    (int)tmp[l].id;
+			ix->kern->ndot_rows(q, q, 1, d, &qn);
+			qn = -qn;
+			xq = sqrtf(qn) + ix->xmax;
+			b->qn[qi] = sim ? 0 : qn;
+			b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) *
+			    ix->xmax : 4 * gamma * xq * xq;
+		}
+	}
+	j->coarse_exact += nex;
+	ivf_heap_release(&ch);
+	free(g);
+	free(xc);
+	free(px);
+	free(hp);
+	free(tmp);
+	free(cand);
+	free(rows);
+	return NULL;
+}
+
 /*
  * Phase 1, over blocks of queries: the probed lists and the error margins.
  * The distances to the centroids come from one sgemm per block of queries
@@ -1468,16 +1907,19 @@ ivf_gemm_coarse(void *arg)
 	struct ivf_gemm_batch *b = j->b;
 	const struct ivf_index *ix = b->ix;
 	size_t d = ix->h.dim, nlist = ix->h.nlist, q0, q1, qi, qb, nbq, i, r;
-	size_t qbmax;
+	size_t qbmax, nr;
 	uint64_t nex = 0;
+	uint32_t *rows;
 	int nprobe = b->o->nprobe, nh, l;
 	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
 	struct ivf_heap ch;
 	struct ivf_hit *tmp;
-	float *g, *hp, qn, xq, gamma, lim, cm, ex, a, thr;
+	float *g, *hp, qn, xq, gamma, lim, cm, a, thr;
 	const float *q;
 	float *gr;
 
+	if (ix->proj.m > 0 && !b->o->coarse_full)
+		return ivf_gemm_coarse_proj(arg);
 	gamma = (float)((double)(d + 16) * IVF_U * 2);
 	q0 = b->nq * (size_t)j->t / (size_t)b->threads;
 	q1 = b->nq * ((size_t)j->t + 1) / (size_t)b->threads;
@@ -1489,6 +1931,7 @@ ivf_gemm_coarse(void *arg)
 	g = xreallocarray(NULL, qbmax * nlist, sizeof *g);
 	hp = xreallocarray(NULL, (size_t)nprobe, sizeof *hp);
 	tmp = xreallocarray(NULL, (size_t)nprobe, sizeof *tmp);
+	rows = xreallocarray(NULL, nlist, sizeof *rows);
 	ivf_heap_init(&ch, nprobe);
 	for (qb = q0; qb < q1; qb += nbq) {
 		nbq = q1 - qb < qbmax ? q1 - qb : qbmax;
@@ -1520,15 +1963,14 @@ ivf_gemm_coarse(void *arg)
 			/* |approx - exact| <= half this, for any list */
 			cm = sqrtf(qn) + b->cmax;
 			lim = hp[0] + 4 * gamma * cm * cm;
+			/* exact, four rows per kernel call (same bits) */
 			ch.n = 0;
-			for (i = 0; i < nlist; i++) {
-				if (!(gr[i] <= lim))
-					continue;
-				ix->kern->l2_rows(q, ix->centroids + i * d, 1,
-				    d, &ex);
-				ivf_heap_push(&ch, ex, (int64_t)i);
-				nex++;
-			}
+			nr = 0;
+			for (i = 0; i < nlist; i++)
+				if (gr[i] <= lim)
+					rows[nr++] = (uint32_t)i;
+			ivf_coarse_exact(ix, q, rows, nr, &ch);
+			nex += nr;
 			ivf_heap_sorted(&ch, tmp);
 			for (l = 0; l < nprobe; l++)
 				b->probe[qi * (size_t)nprobe + (size_t)l] =
@@ -1545,6 +1987,7 @@ ivf_gemm_coarse(void *arg)
 	free(g);
 	free(hp);
 	free(tmp);
+	free(rows);
 	return NULL;
 }
 
@@ -1826,6 +2269,9 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	ivf_run_threads(ivf_gemm_coarse_job, jobs, sizeof *jobs, threads);
 	t1 = ivf_now();
 	st->t_coarse = t1 - t0;
+	if (o->probes != NULL)
+		memcpy(o->probes, b.probe, nq * (size_t)o->nprobe *
+		    sizeof *b.probe);
 	/* the queries of each list, in query order */
 	cnt = xcalloc((size_t)nlist + 1, sizeof *cnt);
 	for (qi = 0; qi < nq * (size_t)o->nprobe; qi++)

@@ -82,6 +82,13 @@ struct ivf_build_opts {
 	enum kmeans_init init;
 	double		 tol;
 	uint64_t	 index_uid;	/* stored in the header */
+	/*
+	 * Rows of a coarse projection to store for the batch search's
+	 * coarse step (at most d); 0: none.  Not used by 'index build':
+	 * on the bench's GIST-like set its lower bound leaves hundreds of
+	 * exact centroid distances per query (scripts/bench/README.md).
+	 */
+	int		 proj_dim;
 	const struct blas *blas;
 	/* progress: phase "train" (iteration i of n) or "add" */
 	void		(*progress)(void *arg, const char *phase, int i,
@@ -97,6 +104,7 @@ struct ivf_build_stats {
 	double		 train_seconds;	/* sampling + k-means */
 	double		 add_seconds;	/* assignment + encoding */
 	double		 write_seconds;	/* file written and fsynced */
+	int		 proj_dim;	/* coarse projection rows stored */
 	uint64_t	 file_size;
 };
 
@@ -148,6 +156,14 @@ enum ivf_metric	 ivf_metric(const struct ivf_index *);
  * the bytes read.
  */
 uint64_t	 ivf_warm(const struct ivf_index *);
+/*
+ * Rows of the coarse projection the index holds (0: none).  Attach
+ * computes one of m rows from the index's centroids in memory, replacing
+ * the stored one for this handle (benchmarks of m, tests).
+ */
+int		 ivf_proj_dim(const struct ivf_index *);
+int		 ivf_proj_attach(struct ivf_index *, const struct blas *,
+		    int m, struct es_err *err);
 /* The centroids (nlist x d), borrowed from the mapping. */
 const float	*ivf_centroids(const struct ivf_index *);
 
@@ -165,6 +181,13 @@ struct ivf_search_opts {
 	enum ivf_mode	 mode;
 	const struct blas *blas;	/* for IVF_MODE_GEMM; may be NULL */
 	const uint64_t	*filter;	/* bitmap over ids; NULL: all */
+	/*
+	 * gemm mode: the coarse step's full sgemm even when the index
+	 * stores a coarse projection (same probed lists; for comparisons)
+	 */
+	int		 coarse_full;
+	/* gemm mode, when not NULL: the probed lists (nq x nprobe) */
+	int		*probes;
 	size_t		 filter_bits;
 };
 

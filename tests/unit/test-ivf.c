@@ -1145,6 +1145,207 @@ test_ivf_gemm_batch(struct unit_t *t)
 	blas_close(b);
 }
 
+/*
+ * The batch coarse step with a coarse projection (ivf_gemm_coarse_proj)
+ * probes exactly the lists of the full sgemm: nq x nprobe probed lists
+ * compared, and the hits.  Returns the exact centroid distances per
+ * query.
+ */
+static double
+proj_check(struct unit_t *t, struct ivf_index *ix, struct blas *b,
+    const float *q, size_t nq, int nprobe)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_search_opts o;
+	struct ivf_search_stats st;
+	struct ivf_hit *h0, *h1;
+	int *p0, *p1, k = 5, j;
+	size_t i, dp = 0, dh = 0;
+
+	h0 = xreallocarray(NULL, nq * (size_t)k, sizeof *h0);
+	h1 = xreallocarray(NULL, nq * (size_t)k, sizeof *h1);
+	p0 = xreallocarray(NULL, nq * (size_t)nprobe, sizeof *p0);
+	p1 = xreallocarray(NULL, nq * (size_t)nprobe, sizeof *p1);
+	memset(&o, 0, sizeof o);
+	o.k = k;
+	o.nprobe = nprobe;
+	o.threads = 1;
+	o.mode = IVF_MODE_GEMM;
+	o.blas = b;
+	o.coarse_full = 1;
+	o.probes = p0;
+	UT_EQ_INT(t, ivf_search(ix, q, nq, &o, h0, &st, &err), 0);
+	o.coarse_full = 0;
+	o.probes = p1;
+	o.threads = 2;
+	UT_EQ_INT(t, ivf_search(ix, q, nq, &o, h1, &st, &err), 0);
+	for (i = 0; i < nq; i++) {
+		if (memcmp(p0 + i * (size_t)nprobe, p1 + i * (size_t)nprobe,
+		    (size_t)nprobe * sizeof *p0) != 0)
+			dp++;
+		for (j = 0; j < k; j++)
+			if (h0[i * (size_t)k + (size_t)j].id != h1[i *
+			    (size_t)k + (size_t)j].id || h0[i * (size_t)k +
+			    (size_t)j].dist != h1[i * (size_t)k +
+			    (size_t)j].dist) {
+				dh++;
+				break;
+			}
+	}
+	UT_EQ_INT(t, (long long)dp, 0);
+	UT_EQ_INT(t, (long long)dh, 0);
+	free(h0);
+	free(h1);
+	free(p0);
+	free(p1);
+	return (double)st.coarse_exact / (double)nq;
+}
+
+static void
+test_ivf_coarse_proj(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_index *ix;
+	struct blas *b;
+	struct kmeans_rng r;
+	float *x, *q;
+	size_t n = 3000, nq = 1500, i;
+	int d = 48, set, np, m;
+	double ex;
+	char *path;
+	static const int ms[] = { 1, 8, 48 };
+	static const int nps[] = { 1, 3, 8 };
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	path = xasprintf("%s/p.idx", t->tmpdir);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 64;
+	bo.iters = 4;
+	bo.seed = 9;
+	bo.threads = 2;
+	bo.blas = b;
+	bo.index_uid = 3;
+	for (set = 0; set < 4; set++) {
+		x = gen_clustered(n, d, 40, 31);
+		q = gen_clustered(nq, d, 40, 32);
+		if (set == 1) {
+			/* far from the origin: rounding above the gaps */
+			for (i = 0; i < n * (size_t)d; i++)
+				x[i] = x[i] / 64 + 1000;
+			for (i = 0; i < nq * (size_t)d; i++)
+				q[i] = q[i] / 64 + 1000;
+		} else if (set == 2) {
+			/*
+			 * integer points of a small grid: equal distances
+			 * (ties broken by list number), duplicate points and
+			 * centroids
+			 */
+			kmeans_rng_seed(&r, 5);
+			for (i = 0; i < n * (size_t)d; i++)
+				x[i] = (float)kmeans_rng_below(&r, i % 7 == 0 ?
+				    3 : 2);
+			for (i = 0; i < nq * (size_t)d; i++)
+				q[i] = x[(i * 7919) % (n * (size_t)d)];
+		}
+		unlink(path);
+		/* the stored projection: 8 rows (the last set: none) */
+		bo.proj_dim = set == 3 ? 0 : 8;
+		UT_EQ_INT(t, ivf_build(x, n, d, set == 1 ? IVF_DOT : IVF_L2,
+		    &bo, path, &bs, &err), 0);
+		UT_EQ_INT(t, bs.proj_dim, set == 3 ? 0 : 8);
+		UT_EQ_INT(t, ivf_open(path, 3, &ix, &err), 0);
+		UT_EQ_INT(t, ivf_proj_dim(ix), set == 3 ? 0 : 8);
+		/* a file without one searches on the full sgemm */
+		for (np = 0; np < 3; np++)
+			(void)proj_check(t, ix, b, q, nq, nps[np]);
+		for (m = 0; m < 3; m++) {
+			UT_EQ_INT(t, ivf_proj_attach(ix, b, ms[m], &err), 0);
+			UT_EQ_INT(t, ivf_proj_dim(ix), ms[m]);
+			for (np = 0; np < 3; np++) {
+				ex = proj_check(t, ix, b, q, nq, nps[np]);
+				/*
+				 * with every axis the bound is the distance
+				 * up to rounding: few exact ones (clustered
+				 * sets; the grid ties)
+				 */
+				if (ms[m] == d && set != 2)
+					UT_ASSERT(t, ex < 2 * nps[np] + 8);
+			}
+		}
+		UT_EQ_INT(t, ivf_proj_attach(ix, b, d + 1, &err), -1);
+		UT_EQ_INT(t, ivf_proj_attach(ix, b, 0, &err), -1);
+		ivf_free(ix);
+		free(x);
+		free(q);
+	}
+	free(path);
+	blas_close(b);
+}
+
+/*
+ * The coarse projection's header extension: ignored when of a later
+ * version (the file is read as one without it), refused when its
+ * checksum does not match; rows > d are stored as d.
+ */
+static void
+test_ivf_proj_format(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_index *ix;
+	struct blas *b;
+	float *x;
+	size_t n = 400;
+	uint32_t v;
+	char *path;
+	int fd;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	path = xasprintf("%s/f.idx", t->tmpdir);
+	x = gen_clustered(n, 6, 5, 41);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 8;
+	bo.iters = 3;
+	bo.seed = 2;
+	bo.threads = 1;
+	bo.blas = b;
+	bo.proj_dim = 9;
+	UT_EQ_INT(t, ivf_build(x, n, 6, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, bs.proj_dim, 6);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	UT_EQ_INT(t, ivf_proj_dim(ix), 6);
+	ivf_free(ix);
+	/* header bytes 192..: ext_version, proj_m (after sum_header) */
+	fd = open(path, O_RDWR);
+	UT_ASSERT(t, fd != -1);
+	v = 5;
+	UT_EQ_INT(t, pwrite(fd, &v, 4, 196), 4);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), -1);
+	UT_ASSERT(t, strstr(err.msg, "coarse projection") != NULL);
+	v = 6;
+	UT_EQ_INT(t, pwrite(fd, &v, 4, 196), 4);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	ivf_free(ix);
+	v = 2;
+	UT_EQ_INT(t, pwrite(fd, &v, 4, 192), 4);
+	UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+	UT_EQ_INT(t, ivf_proj_dim(ix), 0);
+	ivf_free(ix);
+	close(fd);
+	free(x);
+	free(path);
+	blas_close(b);
+}
+
 const struct unit_test unit_ivf_tests[] = {
 	{ "vecio_formats", test_vecio_formats },
 	{ "vecio_errors", test_vecio_errors },
@@ -1158,6 +1359,8 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "sample_lists", test_ivf_sample_lists },
 	{ "filter", test_ivf_filter },
 	{ "gemm_batch", test_ivf_gemm_batch },
+	{ "coarse_proj", test_ivf_coarse_proj },
+	{ "proj_format", test_ivf_proj_format },
 	{ "corrupt", test_ivf_corrupt },
 	{ "verified-once", test_ivf_verified_once },
 	{ "xxh64", test_xxh64 },
