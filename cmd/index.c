@@ -908,6 +908,13 @@ cmd_index_eval(struct esctl_ctx *ctx, struct esctl_args *args,
 		cJSON_AddNumberToObject(r, "rescored_per_query",
 		    round((double)st.rescored / (double)qs->n * 10) / 10);
 		cJSON_AddStringToObject(r, "mode", index_mode_name(st.mode));
+		/* the coarse step's exact centroid distances */
+		if (batch && st.mode == IVF_MODE_GEMM)
+			cJSON_AddNumberToObject(r, "centroids_exact_per_query",
+			    round((double)st.coarse_exact / (double)qs->n *
+			    100) / 100);
+		else
+			cJSON_AddNullToObject(r, "centroids_exact_per_query");
 		index_eval_split(r, batch, &st);
 		cJSON_AddNumberToObject(r, "threads", (double)(batch ?
 		    threads : 1));

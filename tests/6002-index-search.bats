@@ -88,9 +88,12 @@ ids_by_query() {
 	jq -e '.items[0].thread_cpu_ms | all(.[]; . >= 0)' <<<"$output"
 	jq -e '.items[0].split_bound > 1 and .items[0].split_bound <= 2' \
 	    <<<"$output"
+	# the coarse step's exact centroid distances: at least nprobe
+	jq -e '.items[0].centroids_exact_per_query >= 4' <<<"$output"
 	run -0 esctl -o json index eval e --queries "$T/q.fvecs" \
 	    --groundtruth "$T/gt.ivecs" --nprobe 4 --batch --mode sq8
 	jq -e '.items[0].split_bound == null' <<<"$output"
+	jq -e '.items[0].centroids_exact_per_query == null' <<<"$output"
 	run -0 esctl index eval e --queries "$T/q.fvecs" \
 	    --groundtruth "$T/gt.ivecs" --nprobe 4
 	assert_line --index 0 --regexp '^NPROBE +RECALL +QPS +P50_MS +P99_MS'
