@@ -13,6 +13,9 @@
  *	list meta	per list: largest vector norm, largest quantization
  *			error, XXH64 of the list's ids, vectors and codes
  *	sq8 params	per dimension: minimum and step of the 8-bit codes
+ *	projection	optional (header extension 1, after the header's
+ *			checksum, with its own): the coarse projection of
+ *			the batch coarse step, see ivf_build_opts.proj_dim
  *	ids		int64 per vector (position in the index's data file)
  *	vectors		float32, d per vector, contiguous per list
  *	norms		float32 squared norm per vector
