@@ -517,6 +517,7 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 	cJSON_AddNumberToObject(b, "threads", (double)threads);
 	cJSON_AddNumberToObject(b, "objective", bs.km.obj_final);
 	cJSON_AddNumberToObject(b, "objective_first", bs.km.obj_first);
+	cJSON_AddNumberToObject(b, "coarse_projection", bs.proj_dim);
 	cJSON_AddNumberToObject(b, "last_change", bs.km.rel_change);
 	cJSON_AddBoolToObject(b, "converged", bs.km.converged);
 	cJSON_AddNumberToObject(b, "empty_splits",

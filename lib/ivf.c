@@ -145,6 +145,11 @@ static int	 ivf_search_gemm(const struct ivf_index *, const float *,
 		    size_t, const struct ivf_search_opts *, struct ivf_hit *,
 		    struct ivf_search_stats *);
 static void	 ivf_run_threads(void *(*)(void *), void *, size_t, int);
+static int	 ivf_proj_pays(const struct blas *, const float *, size_t,
+		    int, const float *, const float *, int, const float *,
+		    int, double);
+static void	 ivf_proj_set(struct ivf_index *, const float *, int,
+		    double);
 static int	 ivf_search_scan(const struct ivf_index *, const float *,
 		    size_t, const struct ivf_search_opts *, struct ivf_hit *,
 		    struct ivf_search_stats *);
@@ -807,7 +812,8 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 				lmeta[l].emax = errs[i];
 		}
 	/* the coarse projection (part of the add's time) */
-	pm = o->proj_dim > 0 ? o->proj_dim : 0;
+	pm = o->proj_dim > 0 ? o->proj_dim : o->proj_dim == 0 && d >=
+	    IVF_PROJ_MIN_DIM && k >= IVF_PROJ_MIN_NLIST ? IVF_PROJ_DIM : 0;
 	if (pm > d)
 		pm = d;
 	if (pm > 0) {
@@ -821,6 +827,9 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 			pm = 0;	/* not orthonormal enough to pay */
 			break;
 		}
+		if (pm > 0 && o->proj_dim == 0 && !ivf_proj_pays(o->blas, x, n,
+		    d, cent, cnorm, k, psec, pm, peps))
+			pm = 0;
 	}
 	st->proj_dim = pm;
 	st->add_seconds = ivf_now() - t1;
@@ -1890,6 +1899,71 @@ ivf_gemm_coarse_proj(void *arg)
 	free(cand);
 	free(rows);
 	return NULL;
+}
+
+/*
+ * Whether a coarse projection of m rows (section sec) pays on this data,
+ * from a trial of its bound that does not depend on timing (the same
+ * build gives the same file): IVF_PROJ_TRIAL evenly spaced vectors of x
+ * as queries at nprobe IVF_PROJ_TRIAL_NPROBE, their exact centroid
+ * distances counted, and its cost estimated in units of one centroid
+ * distance of the full sgemm: half of nlist for the bound's passes, the
+ * two sgemms of m rows, IVF_PROJ_EXACT_COST per exact distance (a
+ * gathered centroid read from the cache, not packed), against 0.8 x
+ * nlist.  Calibrated at d 960, nlist 1,024 (scripts/bench/README.md).
+ */
+#define IVF_PROJ_TRIAL		256
+#define IVF_PROJ_TRIAL_NPROBE	8
+#define IVF_PROJ_EXACT_COST	15
+static int
+ivf_proj_pays(const struct blas *blas, const float *x, size_t n, int d,
+    const float *cent, const float *cnorm, int k, const float *sec, int m,
+    double eps)
+{
+	struct ivf_index tix;
+	struct ivf_search_opts so;
+	struct ivf_gemm_batch b;
+	struct ivf_gemm_job j;
+	size_t nt, i;
+	float *q;
+	double nex, cost;
+
+	nt = n < IVF_PROJ_TRIAL ? n : IVF_PROJ_TRIAL;
+	q = xreallocarray(NULL, nt * (size_t)d, sizeof *q);
+	for (i = 0; i < nt; i++)
+		memcpy(q + i * (size_t)d, x + i * (n / nt) * (size_t)d,
+		    (size_t)d * sizeof *q);
+	memset(&tix, 0, sizeof tix);
+	tix.h.dim = (uint32_t)d;
+	tix.h.nlist = (uint32_t)k;
+	tix.h.metric = IVF_L2;
+	tix.centroids = cent;
+	tix.cnorm = cnorm;
+	tix.kern = ivf_kern_select();
+	ivf_proj_set(&tix, sec, m, eps);
+	memset(&so, 0, sizeof so);
+	so.nprobe = k < IVF_PROJ_TRIAL_NPROBE ? k : IVF_PROJ_TRIAL_NPROBE;
+	so.blas = blas;
+	memset(&b, 0, sizeof b);
+	b.ix = &tix;
+	b.q = q;
+	b.nq = nt;
+	b.o = &so;
+	b.threads = 1;
+	b.probe = xreallocarray(NULL, nt * (size_t)so.nprobe,
+	    sizeof *b.probe);
+	b.margin = xreallocarray(NULL, nt, sizeof *b.margin);
+	b.qn = xreallocarray(NULL, nt, sizeof *b.qn);
+	memset(&j, 0, sizeof j);
+	j.b = &b;
+	ivf_gemm_coarse_proj(&j);
+	nex = (double)j.coarse_exact / (double)nt;
+	cost = 0.5 * k + (double)m * (d + k) / d + IVF_PROJ_EXACT_COST * nex;
+	free(q);
+	free(b.probe);
+	free(b.margin);
+	free(b.qn);
+	return cost < 0.8 * k;
 }
 
 /*

@@ -57,6 +57,9 @@
 #define IVF_MAGIC	"ESCTLIVF"
 #define IVF_VERSION	1
 #define IVF_MAX_DIM	65536
+#define IVF_PROJ_DIM		32
+#define IVF_PROJ_MIN_DIM	256
+#define IVF_PROJ_MIN_NLIST	512
 
 enum ivf_metric {
 	IVF_L2,
@@ -87,9 +90,12 @@ struct ivf_build_opts {
 	uint64_t	 index_uid;	/* stored in the header */
 	/*
 	 * Rows of a coarse projection to store for the batch search's
-	 * coarse step (at most d); 0: none.  Not used by 'index build':
-	 * on the bench's GIST-like set its lower bound leaves hundreds of
-	 * exact centroid distances per query (scripts/bench/README.md).
+	 * coarse step (at most d); -1: none; 0: IVF_PROJ_DIM rows from
+	 * dimension IVF_PROJ_MIN_DIM and nlist IVF_PROJ_MIN_NLIST up, and
+	 * only when a trial of its bound on the data says it pays (it
+	 * does not on the bench's GIST-like set: hundreds of exact
+	 * centroid distances per query; it does when the centroids'
+	 * spectrum decays fast; scripts/bench/README.md).
 	 */
 	int		 proj_dim;
 	const struct blas *blas;

@@ -1354,6 +1354,76 @@ test_ivf_proj_format(struct unit_t *t)
 	blas_close(b);
 }
 
+/*
+ * index build's own choice (proj_dim 0): a coarse projection on data
+ * whose spectrum decays fast (it pays), none on isotropic data (its
+ * bound would leave most centroids to compute exactly) nor below
+ * IVF_PROJ_MIN_NLIST lists; the stored one probes the full sgemm's
+ * lists.
+ */
+static void
+test_ivf_proj_auto(struct unit_t *t)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct ivf_build_opts bo;
+	struct ivf_build_stats bs;
+	struct ivf_index *ix;
+	struct blas *b;
+	struct kmeans_rng r;
+	float *x, *cen;
+	size_t n = 6000, i;
+	int d = 2 * IVF_PROJ_MIN_DIM, j, c, steep;
+	char *path;
+
+	if (blas_open(&b, &err) == -1) {
+		unit_fail(t, __FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	path = xasprintf("%s/a.idx", t->tmpdir);
+	x = xreallocarray(NULL, n * (size_t)d, sizeof *x);
+	cen = xreallocarray(NULL, 100 * (size_t)d, sizeof *cen);
+	memset(&bo, 0, sizeof bo);
+	bo.nlist = 2 * IVF_PROJ_MIN_NLIST;
+	bo.iters = 3;
+	bo.seed = 5;
+	bo.threads = 2;
+	bo.blas = b;
+	for (steep = 0; steep < 2; steep++) {
+		kmeans_rng_seed(&r, 77);
+		/* component j scaled by (j + 1)^-1 (steep) or 1 */
+		for (c = 0; c < 100; c++)
+			for (j = 0; j < d; j++)
+				cen[c * d + j] = (float)(kmeans_rng_gauss(&r) *
+				    2 / (steep ? j + 1 : 1));
+		for (i = 0; i < n; i++) {
+			c = (int)kmeans_rng_below(&r, 100);
+			for (j = 0; j < d; j++)
+				x[i * (size_t)d + (size_t)j] = cen[c * d + j] +
+				    (float)(kmeans_rng_gauss(&r) /
+				    (steep ? j + 1 : 1));
+		}
+		unlink(path);
+		UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err),
+		    0);
+		UT_EQ_INT(t, bs.proj_dim, steep ? IVF_PROJ_DIM : 0);
+		UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
+		UT_EQ_INT(t, ivf_proj_dim(ix), steep ? IVF_PROJ_DIM : 0);
+		(void)proj_check(t, ix, b, x + 7 * (size_t)d, 500, 8);
+		ivf_free(ix);
+		/* fewer lists: never */
+		unlink(path);
+		bo.nlist = IVF_PROJ_MIN_NLIST - 1;
+		UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err),
+		    0);
+		UT_EQ_INT(t, bs.proj_dim, 0);
+		bo.nlist = 2 * IVF_PROJ_MIN_NLIST;
+	}
+	free(x);
+	free(cen);
+	free(path);
+	blas_close(b);
+}
+
 const struct unit_test unit_ivf_tests[] = {
 	{ "vecio_formats", test_vecio_formats },
 	{ "vecio_errors", test_vecio_errors },
@@ -1369,6 +1439,7 @@ const struct unit_test unit_ivf_tests[] = {
 	{ "gemm_batch", test_ivf_gemm_batch },
 	{ "coarse_proj", test_ivf_coarse_proj },
 	{ "proj_format", test_ivf_proj_format },
+	{ "proj_auto", test_ivf_proj_auto },
 	{ "corrupt", test_ivf_corrupt },
 	{ "verified-once", test_ivf_verified_once },
 	{ "xxh64", test_xxh64 },
