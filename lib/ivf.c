@@ -2617,6 +2617,9 @@ ivf_stats(const struct ivf_index *ix, int verify, cJSON **out,
 	cJSON_AddStringToObject(lay, "path", ix->path);
 	cJSON_AddNumberToObject(lay, "version", h->version);
 	cJSON_AddNumberToObject(lay, "size", (double)h->file_size);
+	/* rows of the stored coarse projection (0: none) */
+	cJSON_AddNumberToObject(lay, "coarse_projection", h->ext_version ==
+	    IVF_EXT_VERSION ? h->proj_m : 0);
 	cJSON_AddStringToObject(lay, "kernels", ix->kern->name);
 	cJSON_AddStringToObject(lay, "checksums", verify ? "ok" :
 	    "not verified");
