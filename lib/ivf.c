@@ -657,7 +657,7 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	const char *crash;
 	double t0, t1;
 	int k = o->nlist, threads = o->threads < 1 ? 1 : o->threads, l, j;
-	int fd = -1, rc = -1, pm;
+	int fd = -1, rc = -1, pm, saved;
 
 	memset(st, 0, sizeof *st);
 	memset(&w, 0, sizeof w);
@@ -817,11 +817,19 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	if (pm > d)
 		pm = d;
 	if (pm > 0) {
+		/*
+		 * BLAS on one thread: LAPACK's and the trial's sums then do
+		 * not depend on the thread count (the same file whatever
+		 * --threads)
+		 */
+		saved = blas_get_threads(o->blas);
+		blas_set_threads(o->blas, 1);
 		psec = xreallocarray(NULL, ivf_proj_floats(k, d, pm),
 		    sizeof *psec);
 		switch (ivf_proj_build(o->blas, cent, k, d, pm, psec, &peps,
 		    err)) {
 		case -1:
+			blas_set_threads(o->blas, saved);
 			goto done;
 		case 0:
 			pm = 0;	/* not orthonormal enough to pay */
@@ -830,6 +838,7 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 		if (pm > 0 && o->proj_dim == 0 && !ivf_proj_pays(o->blas, x, n,
 		    d, cent, cnorm, k, psec, pm, peps))
 			pm = 0;
+		blas_set_threads(o->blas, saved);
 	}
 	st->proj_dim = pm;
 	st->add_seconds = ivf_now() - t1;

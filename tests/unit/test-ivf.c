@@ -1354,6 +1354,29 @@ test_ivf_proj_format(struct unit_t *t)
 	blas_close(b);
 }
 
+/* A whole file in memory (NULL on error). */
+static unsigned char *
+slurp(const char *path, size_t *n)
+{
+	unsigned char *p;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &st) == -1) {
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	*n = (size_t)st.st_size;
+	p = xmalloc(*n + 1);
+	if (read(fd, p, *n) != (ssize_t)*n) {
+		free(p);
+		p = NULL;
+	}
+	close(fd);
+	return p;
+}
+
 /*
  * index build's own choice (proj_dim 0): a coarse projection on data
  * whose spectrum decays fast (it pays), none on isotropic data (its
@@ -1371,7 +1394,8 @@ test_ivf_proj_auto(struct unit_t *t)
 	struct blas *b;
 	struct kmeans_rng r;
 	float *x, *cen;
-	size_t n = 6000, i;
+	size_t n = 6000, i, na, na1;
+	unsigned char *a, *a1;
 	int d = 2 * IVF_PROJ_MIN_DIM, j, c, steep;
 	char *path;
 
@@ -1406,6 +1430,21 @@ test_ivf_proj_auto(struct unit_t *t)
 		UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs, &err),
 		    0);
 		UT_EQ_INT(t, bs.proj_dim, steep ? IVF_PROJ_DIM : 0);
+		if (steep) {
+			/* the same file body with one thread */
+			a = slurp(path, &na);
+			unlink(path);
+			bo.threads = 1;
+			UT_EQ_INT(t, ivf_build(x, n, d, IVF_L2, &bo, path, &bs,
+			    &err), 0);
+			bo.threads = 2;
+			a1 = slurp(path, &na1);
+			UT_ASSERT(t, a != NULL && a1 != NULL && na == na1 &&
+			    na > 4096 && memcmp(a + 4096, a1 + 4096, na -
+			    4096) == 0);
+			free(a);
+			free(a1);
+		}
 		UT_EQ_INT(t, ivf_open(path, 0, &ix, &err), 0);
 		UT_EQ_INT(t, ivf_proj_dim(ix), steep ? IVF_PROJ_DIM : 0);
 		(void)proj_check(t, ix, b, x + 7 * (size_t)d, 500, 8);
