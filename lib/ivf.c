@@ -529,6 +529,14 @@ ivf_km_progress(void *arg, int it, int iters, double obj)
 		o->progress(o->arg, "train", it, iters, obj);
 }
 
+/* Floats of the coarse projection's section (struct ivf_proj). */
+static size_t
+ivf_proj_floats(int k, int d, int m)
+{
+	return (size_t)d + (size_t)m * (size_t)d + (size_t)k * (size_t)m +
+	    4 * (size_t)k;
+}
+
 /*
  * The coarse projection of the k x d centroids c with m rows, into sec
  * (ivf_proj_floats floats, the file section's layout): the top-m
@@ -538,12 +546,6 @@ ivf_km_progress(void *arg, int it, int iters, double obj)
  * for that P, however far its rows are from orthonormal.  Returns 1
  * when eps < 1e-3 (the projection is stored), 0 when not, -1 on error.
  */
-static size_t
-ivf_proj_floats(int k, int d, int m)
-{
-	return (size_t)d + (size_t)m * (size_t)d + (size_t)k * (size_t)m +
-	    4 * (size_t)k;
-}
 
 static int
 ivf_proj_build(const struct blas *blas, const float *c, int k, int d,
