@@ -342,6 +342,31 @@ done:
 	return rc;
 }
 
+/*
+ * Documents without ids and fields just added: the documents' table of
+ * the index grows with them when it holds all before (lib/doctab.h), so
+ * the next build need not read them back.  Best effort: a table left as
+ * it was is still exact for what it holds.
+ */
+static void
+index_add_doctab(struct esctl_ctx *ctx, const struct vindex *v,
+    const struct vecio_set *s, long long first)
+{
+	struct es_err e = ES_ERR_INIT;
+	size_t i;
+	char *path;
+
+	for (i = 0; i < s->n; i++)
+		if ((s->ids != NULL && s->ids[i] != NULL) ||
+		    (s->fields != NULL && s->fields[i] != NULL))
+			return;
+	path = vindex_path(ctx->data_dir, v->name, DOCTAB_FILE);
+	if (doctab_extend_plain(path, v->id, (size_t)first,
+	    (size_t)v->count, &e) == -1)
+		ctx_info(ctx, "documents table not extended: %s", e.msg);
+	free(path);
+}
+
 static int
 cmd_index_add(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -376,6 +401,7 @@ cmd_index_add(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (vindex_add(ctx->store, ctx->data_dir, v, s, ctx->now, &first,
 	    err) == -1)
 		goto done;
+	index_add_doctab(ctx, v, s, first);
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "index_name", v->name);
 	cJSON_AddNumberToObject(j, "added", (double)s->n);
@@ -435,6 +461,7 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 	const char *init = args_get(args, "init"), *tol = args_get(args, "tol");
 	char *path = NULL, *lockname = NULL;
 	double dtol = 0, t0;
+	struct doctab *tab;
 	cJSON *b;
 	int rc = -1;
 
@@ -488,13 +515,23 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (vindex_data_map(ctx->data_dir, v, &dm, err) == -1 ||
 	    blas_open(&blas, err) == -1)
 		goto done;
-	/* the documents' table first: nothing changes if it cannot be */
+	/*
+	 * The documents' table first (nothing changes if it cannot be
+	 * written), unless `index add` kept it whole.
+	 */
 	path = vindex_path(ctx->data_dir, v->name, DOCTAB_FILE);
 	t0 = index_now();
-	if (doctab_write(ctx->store, path, v->id, dm.n, err) == -1)
-		goto done;
-	es_log(&ctx->log, ES_LOG_INFO, "documents table of %zu documents "
-	    "written in %.3f ms", dm.n, (index_now() - t0) * 1000);
+	tab = doctab_open(path, v->id, dm.n, NULL);
+	if (doctab_size(tab) != dm.n) {
+		if (doctab_write(ctx->store, path, v->id, dm.n, err) == -1) {
+			doctab_close(tab);
+			goto done;
+		}
+		es_log(&ctx->log, ES_LOG_INFO, "documents table of %zu "
+		    "documents written in %.3f ms", dm.n, (index_now() - t0) *
+		    1000);
+	}
+	doctab_close(tab);
 	free(path);
 	path = NULL;
 	bo.nlist = (int)nlist;

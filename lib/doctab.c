@@ -171,6 +171,33 @@ done:
 	return ret;
 }
 
+int
+doctab_extend_plain(const char *path, long long id, size_t old_n,
+    size_t new_n, struct es_err *err)
+{
+	struct doctab_header h;
+	struct doctab *dt;
+	int ok;
+
+	if (old_n > 0) {
+		dt = doctab_open(path, id, old_n, NULL);
+		ok = dt != NULL && dt->plain && dt->n == old_n;
+		doctab_close(dt);
+		if (!ok)
+			return 0;
+	}
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, DOCTAB_MAGIC, sizeof h.magic);
+	h.version = DOCTAB_VERSION;
+	h.flags = DOCTAB_PLAIN;
+	h.index_id = id;
+	h.n = new_n;
+	h.sum = XXH64(&h, offsetof(struct doctab_header, sum), 0);
+	if (util_write_file_atomic(path, &h, sizeof h, 0600, err) == -1)
+		return -1;
+	return 1;
+}
+
 struct doctab *
 doctab_open(const char *path, long long id, size_t count, const char **why)
 {

@@ -45,6 +45,17 @@ int	 doctab_write(struct store *, const char *path, long long id,
 	    size_t n, struct es_err *err);
 
 /*
+ * After `index add` committed documents old_n .. new_n - 1 that have no
+ * id and no fields (their ids are their positions): the table at path,
+ * when it is index id's, plain and holds exactly old_n documents (or
+ * when old_n is 0), is made to hold new_n (a new 64-byte header, written
+ * atomically).  Returns 1 when it was, 0 when there was nothing to
+ * extend (the table stays as it was: exact for what it holds).
+ */
+int	 doctab_extend_plain(const char *path, long long id, size_t old_n,
+	    size_t new_n, struct es_err *err);
+
+/*
  * Maps the table at path for index id; NULL when there is no usable
  * table: none, another index's, more positions than count (the index's
  * vector_count), damaged.  why (may be NULL) gets a static reason then.

@@ -507,9 +507,12 @@ f.seek(4096 + 6); f.write(bytes([b[0] ^ 0x20]))' "$f"
 @test "documents table: documents added after the build and a re-created index come from the database" {
 	esctl -q index create ds --dimension 16 --nlist 8
 	esctl -q index add ds "$T/base.fvecs"
-	esctl -q index build ds --seed 2
 	tab=$ESCTL_DATA_DIR/indexes/ds/docs.tab
-	# ids that are the positions, no fields: the header alone
+	# ids that are the positions, no fields: the header alone, kept by
+	# add, so the build reads no document
+	[ "$(stat -c %s "$tab")" = 64 ]
+	run -0 --separate-stderr esctl -v index build ds --seed 2
+	[[ $stderr != *"documents table of"* ]]
 	[ "$(stat -c %s "$tab")" = 64 ]
 	cp "$tab" "$T/old.tab"
 	# 30 more documents with their own ids, searched for themselves
@@ -521,6 +524,22 @@ f.seek(4096 + 6); f.write(bytes([b[0] ^ 0x20]))' "$f"
 	[[ $stderr == *"(0 rows from the documents table)"* ]]
 	jq -e '.items | length == 30 and all(.[]; (.id | startswith("new-doc-"))
 	    and .fields != null)' <<<"$output"
+	# then vectors without ids again: the table holds 3000, not more
+	"$VECGEN" fvecs "$T/m2.fvecs" 5 16 --clusters 30 --seed 8
+	esctl -q index add ds "$T/m2.fvecs"
+	run -0 --separate-stderr esctl -v -o json search ds \
+	    --query-file "$T/m2.fvecs" -k 1 --exact
+	[[ $stderr == *"(0 rows from the documents table)"* ]]
+	[ "$(jq -c '[.items[].id]' <<<"$output")" = \
+	    '["3030","3031","3032","3033","3034"]' ]
+	# a build writes the table of all 3035 from the database
+	run -0 --separate-stderr esctl -v index build ds --seed 2
+	[[ $stderr == *"documents table of 3035 documents written"* ]]
+	run -0 --separate-stderr esctl -v -o json search ds \
+	    --query-file "$T/m.jsonl" -k 1 --nprobe 8
+	[[ $stderr == *"(30 rows from the documents table)"* ]]
+	jq -e '.items | length == 30 and all(.[]; .id == "new-doc-\(.query - 1)")' \
+	    <<<"$output"
 	# the index deleted and made again under the same name, the old
 	# table put back: another index's, not used
 	esctl -q index delete ds --yes

@@ -535,6 +535,29 @@ test_store_doctab(struct unit_t *t)
 	test_doctab_row(dt, 100, row, sizeof row);
 	UT_EQ_STR(t, row, "-");
 	doctab_close(dt);
+	/* extended by plain documents only when it holds all before */
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 100, 130, &err), 1);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 130, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 130);
+	UT_EQ_INT(t, doctab_plain(dt), 1);
+	doctab_close(dt);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 120, 150, &err), 0);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 140, 150, &err), 0);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 9, 130, 150, &err), 0);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 200, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 130);
+	doctab_close(dt);
+	UT_EQ_INT(t, doctab_write(st, tab, 7, 90, &err), 0);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 7, 90, 100, &err), 0);
+	UT_ASSERT(t, (dt = doctab_open(tab, 7, 100, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 90);
+	UT_EQ_INT(t, doctab_plain(dt), 0);
+	doctab_close(dt);
+	/* a first add: a new table whatever was there */
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 0, 10, &err), 1);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 10, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 10);
+	doctab_close(dt);
 	/* a hole in the positions: no table */
 	UT_EQ_INT(t, store_exec(st, &err, "DELETE FROM vector_doc WHERE "
 	    "index_id = 8 AND seq = 50", ""), 1);
