@@ -1342,7 +1342,7 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	long long k, nprobe, threads;
 	int nf, m, exact = args_has(args, "exact"), rc = -1;
 	enum ivf_mode mode;
-	int64_t *seqs = NULL;
+	int64_t *seqs = NULL, seq;
 	double t0 = index_now(), to, tr, ts, t1, t2;
 
 	memset(&sr, 0, sizeof sr);
@@ -1486,8 +1486,14 @@ done:
 	for (i = 0; sr.ftext != NULL && i < vindex_docset_size(docs); i++)
 		free(sr.ftext[i]);
 	free(sr.ftext);
-	for (i = 0; sr.tftext != NULL && i < doctab_size(tab); i++)
-		free(sr.tftext[i]);
+	/* the table's documents printed: through the rows, not the table */
+	for (i = 0; sr.tftext != NULL && i < sr.nrows; i++) {
+		seq = hits[sr.row[i]].id;
+		if (seq >= 0 && (size_t)seq < doctab_size(tab)) {
+			free(sr.tftext[seq]);
+			sr.tftext[seq] = NULL;
+		}
+	}
 	free(sr.tftext);
 	vindex_docset_free(docs);
 	doctab_close(tab);
