@@ -11,6 +11,7 @@
 #include "blas.h"
 #include "cmd.h"
 #include "doc.h"
+#include "doctab.h"
 #include "ivf.h"
 #include "jsonpath.h"
 #include "tenant.h"
@@ -341,6 +342,31 @@ done:
 	return rc;
 }
 
+/*
+ * Documents without ids and fields just added: the documents' table of
+ * the index grows with them when it holds all before (lib/doctab.h), so
+ * the next build need not read them back.  Best effort: a table left as
+ * it was is still exact for what it holds.
+ */
+static void
+index_add_doctab(struct esctl_ctx *ctx, const struct vindex *v,
+    const struct vecio_set *s, long long first)
+{
+	struct es_err e = ES_ERR_INIT;
+	size_t i;
+	char *path;
+
+	for (i = 0; i < s->n; i++)
+		if ((s->ids != NULL && s->ids[i] != NULL) ||
+		    (s->fields != NULL && s->fields[i] != NULL))
+			return;
+	path = vindex_path(ctx->data_dir, v->name, DOCTAB_FILE);
+	if (doctab_extend_plain(path, v->id, (size_t)first,
+	    (size_t)v->count, &e) == -1)
+		ctx_info(ctx, "documents table not extended: %s", e.msg);
+	free(path);
+}
+
 static int
 cmd_index_add(struct esctl_ctx *ctx, struct esctl_args *args,
     struct es_err *err)
@@ -375,6 +401,7 @@ cmd_index_add(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (vindex_add(ctx->store, ctx->data_dir, v, s, ctx->now, &first,
 	    err) == -1)
 		goto done;
+	index_add_doctab(ctx, v, s, first);
 	j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "index_name", v->name);
 	cJSON_AddNumberToObject(j, "added", (double)s->n);
@@ -433,7 +460,8 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 	long long nlist, iters, sample, seed, threads, fd = -1;
 	const char *init = args_get(args, "init"), *tol = args_get(args, "tol");
 	char *path = NULL, *lockname = NULL;
-	double dtol = 0;
+	double dtol = 0, t0;
+	struct doctab *tab;
 	cJSON *b;
 	int rc = -1;
 
@@ -487,6 +515,25 @@ cmd_index_build(struct esctl_ctx *ctx, struct esctl_args *args,
 	if (vindex_data_map(ctx->data_dir, v, &dm, err) == -1 ||
 	    blas_open(&blas, err) == -1)
 		goto done;
+	/*
+	 * The documents' table first (nothing changes if it cannot be
+	 * written), unless `index add` kept it whole.
+	 */
+	path = vindex_path(ctx->data_dir, v->name, DOCTAB_FILE);
+	t0 = index_now();
+	tab = doctab_open(path, v->id, dm.n, NULL);
+	if (doctab_size(tab) != dm.n) {
+		if (doctab_write(ctx->store, path, v->id, dm.n, err) == -1) {
+			doctab_close(tab);
+			goto done;
+		}
+		es_log(&ctx->log, ES_LOG_INFO, "documents table of %zu "
+		    "documents written in %.3f ms", dm.n, (index_now() - t0) *
+		    1000);
+	}
+	doctab_close(tab);
+	free(path);
+	path = NULL;
 	bo.nlist = (int)nlist;
 	bo.iters = (int)iters;
 	bo.sample = (size_t)sample;
@@ -970,15 +1017,27 @@ search_vector(const char *s, int dim, float **out, struct es_err *err)
 struct search_rows {
 	struct esctl_ctx		*ctx;
 	const struct ivf_hit		*hits;
-	const struct vindex_docset	*docs;
+	const struct doctab		*tab;	/* may be NULL */
+	const struct vindex_docset	*docs;	/* what the table lacks */
 	const struct out_col		*cols;
 	size_t				*row;	/* row -> hit index */
 	size_t				*doc;	/* row -> document */
 	char				**ftext; /* fields as printed */
+	char				**tftext; /* the same, table's */
 	size_t				 nrows;
 	int				 k;
 	int				 sim;
 	int				 qfile;
+};
+
+/* The document of a row: its id, its fields (NULL: none). */
+struct search_doc {
+	const char	*id;
+	size_t		 idlen;
+	const char	*fields;
+	size_t		 flen;
+	char		**ftext;	/* where its printed fields are kept */
+	char		 idbuf[24];
 };
 
 /* The columns of hit_cols_*, numbered as with a QUERY column. */
@@ -998,17 +1057,32 @@ search_dist(const struct search_rows *sr, const struct ivf_hit *h)
 	return strtod(num, NULL);
 }
 
-/* The id and fields of row r's document: 0 (both NULL) when it has none. */
+/*
+ * The id and fields of row r's document: from the documents' table when
+ * it holds it (an id it does not store is the position in decimal: no
+ * memory read), else from the set read from the database; 0 (id and
+ * fields NULL) when it has none.
+ */
 static int
-search_row_doc(const struct search_rows *sr, size_t r, const char **id,
-    const char **fields)
+search_row_doc(const struct search_rows *sr, size_t r, struct search_doc *d)
 {
+	int64_t seq = sr->hits[sr->row[r]].id;
+
+	if (doctab_get(sr->tab, seq, d->idbuf, &d->id, &d->idlen, &d->fields,
+	    &d->flen)) {
+		d->ftext = d->fields != NULL ? &sr->tftext[seq] : NULL;
+		return 1;
+	}
 	if (sr->doc[r] == SIZE_MAX) {
-		*id = NULL;
-		*fields = NULL;
+		d->id = d->fields = NULL;
+		d->idlen = d->flen = 0;
+		d->ftext = NULL;
 		return 0;
 	}
-	vindex_docset_entry(sr->docs, sr->doc[r], id, fields);
+	vindex_docset_entry(sr->docs, sr->doc[r], &d->id, &d->fields);
+	d->idlen = strlen(d->id);
+	d->flen = d->fields != NULL ? strlen(d->fields) : 0;
+	d->ftext = &sr->ftext[sr->doc[r]];
 	return 1;
 }
 
@@ -1018,20 +1092,20 @@ search_row_json(const struct search_rows *sr, size_t r)
 {
 	size_t hi = sr->row[r];
 	const struct ivf_hit *h = &sr->hits[hi];
-	const char *id, *fields;
+	struct search_doc d;
 	cJSON *o = cJSON_CreateObject(), *f;
 
 	if (sr->qfile)
 		cJSON_AddNumberToObject(o, "query",
 		    (double)(hi / (size_t)sr->k) + 1);
 	cJSON_AddNumberToObject(o, "rank", (double)(hi % (size_t)sr->k) + 1);
-	if (search_row_doc(sr, r, &id, &fields))
-		cJSON_AddStringToObject(o, "id", id);
+	if (search_row_doc(sr, r, &d))
+		cJSON_AddStringToObject(o, "id", d.id);
 	else
 		cJSON_AddNumberToObject(o, "id", (double)h->id);
 	cJSON_AddNumberToObject(o, sr->sim ? "score" : "distance",
 	    search_dist(sr, h));
-	f = fields != NULL ? cJSON_Parse(fields) : NULL;
+	f = d.fields != NULL ? cJSON_Parse(d.fields) : NULL;
 	cJSON_AddItemToObject(o, "fields", f != NULL ? f : cJSON_CreateNull());
 	return o;
 }
@@ -1059,8 +1133,7 @@ search_row_cell(void *arg, size_t r, size_t col, int flags, char *buf,
 	struct search_rows *sr = arg;
 	size_t hi = sr->row[r];
 	const struct ivf_hit *h = &sr->hits[hi];
-	const char *id, *fields;
-	char **ft;
+	struct search_doc d;
 	cJSON num, *f;
 
 	memset(&num, 0, sizeof num);
@@ -1073,8 +1146,8 @@ search_row_cell(void *arg, size_t r, size_t col, int flags, char *buf,
 		num.valuedouble = (double)(hi % (size_t)sr->k) + 1;
 		break;
 	case SEARCH_ID:
-		if (search_row_doc(sr, r, &id, &fields)) {
-			out_cell_text(id, buf, len);
+		if (search_row_doc(sr, r, &d)) {
+			out_cell_text(d.id, buf, len);
 			return;
 		}
 		num.valuedouble = (double)h->id;
@@ -1083,120 +1156,141 @@ search_row_cell(void *arg, size_t r, size_t col, int flags, char *buf,
 		num.valuedouble = sr->sim ? -(double)h->dist : (double)h->dist;
 		break;
 	default:
-		if (!search_row_doc(sr, r, &id, &fields) || fields == NULL) {
+		if (!search_row_doc(sr, r, &d) || d.fields == NULL) {
 			out_cell_text(NULL, buf, len);
 			return;
 		}
-		ft = &sr->ftext[sr->doc[r]];
-		if (*ft == NULL) {
-			f = cJSON_Parse(fields);
+		if (*d.ftext == NULL) {
+			f = cJSON_Parse(d.fields);
 			out_cell(sr->ctx, f, flags, buf, len);
 			cJSON_Delete(f);
-			*ft = xstrdup(buf);
+			*d.ftext = xstrdup(buf);
 		} else
-			search_cell_copy(*ft, buf, len);
+			search_cell_copy(*d.ftext, buf, len);
 		return;
 	}
 	out_cell(sr->ctx, &num, flags, buf, len);
 }
 
-/* A whole number as out_json writes it (query, rank, a position). */
-static void
-search_json_uint(struct es_buf *b, uint64_t v)
+/* A constant string at p; the end of what was written. */
+#define SEARCH_LIT(p, s)	(memcpy((p), (s), sizeof(s) - 1), \
+				    (p) + sizeof(s) - 1)
+
+/* A whole number as out_json writes it, at p (20 bytes at most). */
+static char *
+search_json_uint(char *p, uint64_t v)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
+	char tmp[24], *t = tmp + sizeof tmp;
+	size_t n;
 
 	do {
-		*--p = (char)('0' + v % 10);
+		*--t = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	es_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+	n = (size_t)(tmp + sizeof tmp - t);
+	memcpy(p, t, n);
+	return p + n;
 }
 
 /*
- * A distance or score as jsonpath_float prints it: a whole one (any
- * SIFT-like distance) without its snprintf("%lld").
+ * A distance or score as jsonpath_float prints it, at p (32 bytes at
+ * most): a whole one (any SIFT-like distance) without its
+ * snprintf("%lld").
  */
-static void
-search_json_dist(struct es_buf *b, float f)
+static char *
+search_json_dist(char *p, float f)
 {
 	double a = (double)f;
-	char num[32];
 
 	if (isfinite(a) && fabs(a) < 9e15 && a == (double)(long long)a) {
 		if (a < 0) {
-			es_buf_addch(b, '-');
-			search_json_uint(b, (uint64_t)-(long long)a);
-		} else
-			search_json_uint(b, (uint64_t)(long long)a);
-		return;
+			*p++ = '-';
+			return search_json_uint(p, (uint64_t)-(long long)a);
+		}
+		return search_json_uint(p, (uint64_t)(long long)a);
 	}
-	es_buf_add(b, num, jsonpath_float(f, num, sizeof num));
+	return p + jsonpath_float(f, p, 32);
 }
 
-/* s as a JSON string: one copy when nothing in it needs escaping. */
-static void
-search_json_str(struct es_buf *b, const char *s)
+/* 1 when s[0 .. n) is a JSON string's contents as it is. */
+static int
+search_json_plain(const char *s, size_t n)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 
-	for (p = (const unsigned char *)s; *p >= 0x20 && *p != '"' &&
-	    *p != '\\'; p++)
-		;
-	if (*p != '\0') {
-		es_buf_add_json_str(b, s);
-		return;
-	}
-	es_buf_addch(b, '"');
-	es_buf_add(b, s, (size_t)(p - (const unsigned char *)s));
-	es_buf_addch(b, '"');
+	for (; p < e; p++)
+		if (*p < 0x20 || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
 }
 
-/* Row r as out_json prints it as an element of the list (indent 4). */
+/*
+ * Row r as out_json prints it as an element of the list (indent 4), sep
+ * before it: formatted in place, room made once for all but a fields
+ * text or an id that needs escaping.
+ */
 static void
 search_row_json_text(const struct search_rows *sr, size_t r,
-    struct es_buf *b)
+    const char *sep, struct es_buf *b)
 {
-	size_t hi = sr->row[r];
+	size_t hi = sr->row[r], idlen;
 	const struct ivf_hit *h = &sr->hits[hi];
-	const char *id, *fields;
-	char **ft;
+	struct search_doc d;
 	struct es_buf fb = ES_BUF_INIT;
+	int has = search_row_doc(sr, r, &d);
 	cJSON *f;
+	char *p;
 
-	es_buf_adds(b, "{\n");
+	idlen = has ? d.idlen : 0;
+	es_buf_grow(b, 256 + idlen);
+	p = b->data + b->len;
+	memcpy(p, sep, strlen(sep));
+	p += strlen(sep);
 	if (sr->qfile) {
-		es_buf_adds(b, "      \"query\": ");
-		search_json_uint(b, hi / (size_t)sr->k + 1);
-		es_buf_adds(b, ",\n");
-	}
-	es_buf_adds(b, "      \"rank\": ");
-	search_json_uint(b, hi % (size_t)sr->k + 1);
-	es_buf_adds(b, ",\n      \"id\": ");
-	if (search_row_doc(sr, r, &id, &fields))
-		search_json_str(b, id);
-	else
-		search_json_uint(b, (uint64_t)h->id);
-	es_buf_adds(b, sr->sim ? ",\n      \"score\": " :
-	    ",\n      \"distance\": ");
-	search_json_dist(b, sr->sim ? -h->dist : h->dist);
-	es_buf_adds(b, ",\n      \"fields\": ");
-	if (fields == NULL) {
-		es_buf_adds(b, "null");
+		p = SEARCH_LIT(p, "{\n      \"query\": ");
+		p = search_json_uint(p, hi / (size_t)sr->k + 1);
+		p = SEARCH_LIT(p, ",\n      \"rank\": ");
+	} else
+		p = SEARCH_LIT(p, "{\n      \"rank\": ");
+	p = search_json_uint(p, hi % (size_t)sr->k + 1);
+	p = SEARCH_LIT(p, ",\n      \"id\": ");
+	if (!has)
+		p = search_json_uint(p, (uint64_t)h->id);
+	else if (search_json_plain(d.id, d.idlen)) {
+		*p++ = '"';
+		memcpy(p, d.id, d.idlen);
+		p += d.idlen;
+		*p++ = '"';
 	} else {
-		/* rendered once per document */
-		ft = &sr->ftext[sr->doc[r]];
-		if (*ft == NULL) {
-			if ((f = cJSON_Parse(fields)) != NULL) {
-				out_json(&fb, f, 6);
-				cJSON_Delete(f);
-				*ft = es_buf_detach(&fb, NULL);
-			} else
-				*ft = xstrdup("null");
-		}
-		es_buf_adds(b, *ft);
+		b->len = (size_t)(p - b->data);
+		es_buf_add_json_str(b, d.id);
+		es_buf_grow(b, 128);
+		p = b->data + b->len;
 	}
-	es_buf_adds(b, "\n    }");
+	if (sr->sim)
+		p = SEARCH_LIT(p, ",\n      \"score\": ");
+	else
+		p = SEARCH_LIT(p, ",\n      \"distance\": ");
+	p = search_json_dist(p, sr->sim ? -h->dist : h->dist);
+	p = SEARCH_LIT(p, ",\n      \"fields\": ");
+	if (d.fields == NULL) {
+		p = SEARCH_LIT(p, "null\n    }");
+		b->len = (size_t)(p - b->data);
+		b->data[b->len] = '\0';
+		return;
+	}
+	b->len = (size_t)(p - b->data);
+	/* rendered once per document */
+	if (*d.ftext == NULL) {
+		if ((f = cJSON_Parse(d.fields)) != NULL) {
+			out_json(&fb, f, 6);
+			cJSON_Delete(f);
+			*d.ftext = es_buf_detach(&fb, NULL);
+		} else
+			*d.ftext = xstrdup("null");
+	}
+	es_buf_adds(b, *d.ftext);
+	es_buf_add(b, "\n    }", 6);
 }
 
 /*
@@ -1223,8 +1317,8 @@ search_rows_structured(struct search_rows *sr, struct es_err *err)
 	}
 	es_buf_adds(&b, "{\n  \"kind\": \"List\",\n  \"items\": [");
 	for (r = 0; r < sr->nrows; r++) {
-		es_buf_adds(&b, r == 0 ? "\n    " : ",\n    ");
-		search_row_json_text(sr, r, &b);
+		search_row_json_text(sr, r, r == 0 ? "\n    " : ",\n    ",
+		    &b);
 		if (b.len >= 65536 || r + 1 == sr->nrows) {
 			fwrite(b.data, 1, b.len, sr->ctx->out);
 			es_buf_reset(&b);
@@ -1245,16 +1339,18 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	struct vecio_set *qs = NULL;
 	struct ivf_hit *hits = NULL;
 	struct vindex_docset *docs = NULL;
+	struct doctab *tab = NULL;
 	struct search_rows sr;
 	const char *vec = args_get(args, "vector");
-	const char *qf = args_get(args, "query-file"), **filters;
+	const char *qf = args_get(args, "query-file"), **filters, *why;
+	char *tpath;
 	uint64_t *bits = NULL;
-	size_t nq = 0, qi, matches = 0, nshort = 0, i;
+	size_t nq = 0, qi, matches = 0, nshort = 0, i, ntab = 0;
 	float *q = NULL, *qv;
 	long long k, nprobe, threads;
 	int nf, m, exact = args_has(args, "exact"), rc = -1;
 	enum ivf_mode mode;
-	int64_t *seqs = NULL;
+	int64_t *seqs = NULL, seq;
 	double t0 = index_now(), to, tr, ts, t1, t2;
 
 	memset(&sr, 0, sizeof sr);
@@ -1349,6 +1445,19 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 		    (unsigned long long)st.coarse_exact, st.t_group * 1000,
 		    st.t_lists * 1000, st.cpu_rerank * 1000,
 		    st.t_merge * 1000);
+	tpath = vindex_path(ctx->data_dir, e.v->name, DOCTAB_FILE);
+	if ((tab = doctab_open(tpath, e.v->id, (size_t)e.v->count, &why)) ==
+	    NULL && strcmp(why, "no table") != 0)
+		es_log(&ctx->log, ES_LOG_INFO, "documents table '%s' not "
+		    "used (%s): documents read from the database", tpath,
+		    why);
+	free(tpath);
+	/* what the table holds is read from it as the rows are printed */
+	for (i = 0; tab != NULL && i < sr.nrows; i++)
+		if (doctab_holds(tab, seqs[i])) {
+			seqs[i] = -1;
+			ntab++;
+		}
 	if (vindex_docset_load(ctx->store, e.v->id, seqs, sr.nrows, &docs,
 	    err) == -1)
 		goto done;
@@ -1356,6 +1465,9 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    sizeof *sr.doc);
 	vindex_docset_index_many(docs, seqs, sr.nrows, sr.doc);
 	sr.ftext = xcalloc(vindex_docset_size(docs) + 1, sizeof *sr.ftext);
+	if (tab != NULL && !doctab_plain(tab))
+		sr.tftext = xcalloc(doctab_size(tab), sizeof *sr.tftext);
+	sr.tab = tab;
 	t2 = index_now();
 	out_kind(ctx, "document");
 	sr.ctx = ctx;
@@ -1374,14 +1486,25 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 		rc = out_table(ctx, sr.cols, sr.nrows, search_row_cell, &sr);
 	fflush(ctx->out);
 	es_log(&ctx->log, ES_LOG_INFO, "%zu rows: %zu documents read in "
-	    "%.3f ms, printed in %.3f ms", sr.nrows, vindex_docset_size(docs),
-	    (t2 - t1) * 1000, (index_now() - t2) * 1000);
+	    "%.3f ms (%zu rows from the documents table), printed in %.3f "
+	    "ms", sr.nrows, vindex_docset_size(docs), (t2 - t1) * 1000, ntab,
+	    (index_now() - t2) * 1000);
 done:
 	index_engine_close(&e);
 	for (i = 0; sr.ftext != NULL && i < vindex_docset_size(docs); i++)
 		free(sr.ftext[i]);
 	free(sr.ftext);
+	/* the table's documents printed: through the rows, not the table */
+	for (i = 0; sr.tftext != NULL && i < sr.nrows; i++) {
+		seq = hits[sr.row[i]].id;
+		if (seq >= 0 && (size_t)seq < doctab_size(tab)) {
+			free(sr.tftext[seq]);
+			sr.tftext[seq] = NULL;
+		}
+	}
+	free(sr.tftext);
 	vindex_docset_free(docs);
+	doctab_close(tab);
 	vecio_set_free(qs);
 	free(q);
 	free(hits);

@@ -94,6 +94,20 @@ static const double jp_pow10[23] = {
 	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 };
 
+/*
+ * x (0 <= x < 2^52) rounded to a whole number, ties to even, as
+ * nearbyint() in the default rounding mode, without its save and
+ * restore of the floating-point environment (most of the time of a
+ * distance printed, before).
+ */
+static double
+jp_round(double x)
+{
+	double r = x + 0x1p52;
+
+	return r - 0x1p52;
+}
+
 /* x * 10^n with one rounding, |n| <= 22. */
 static double
 jp_scale(double x, int n)
@@ -200,7 +214,7 @@ jsonpath_float(float f, char *buf, size_t len)
 	hhi = ldexp(1, ex - 25);		/* half the ulp above */
 	hlo = a == ldexp(1, ex - 1) ? hhi / 2 : hhi;
 	for (p = 1; p <= 9; p++) {
-		dig = nearbyint(jp_scale(a, p - 1 - e10));
+		dig = jp_round(jp_scale(a, p - 1 - e10));
 		x = e10;
 		if (dig >= jp_pow10[p]) {	/* rounded up to 10^(e10+1) */
 			dig = jp_pow10[p - 1];

@@ -902,7 +902,7 @@ vecio_read(const char *path, enum vecio_format fmt, int dim,
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    st.st_size > 0) {
 			map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-			    MAP_PRIVATE, fd, 0);
+			    MAP_PRIVATE | MAP_POPULATE, fd, 0);
 			if (map == MAP_FAILED)
 				map = NULL;
 		}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "doctab.h"
 #include "util.h"
 #include "vindex.h"
 
@@ -165,7 +166,9 @@ vindex_clean_tmp(const char *data_dir, const char *name)
 	}
 	while ((de = readdir(dp)) != NULL) {
 		if (strncmp(de->d_name, VINDEX_IVF_FILE ".tmp.",
-		    strlen(VINDEX_IVF_FILE ".tmp.")) != 0)
+		    strlen(VINDEX_IVF_FILE ".tmp.")) != 0 &&
+		    strncmp(de->d_name, DOCTAB_FILE ".tmp.",
+		    strlen(DOCTAB_FILE ".tmp.")) != 0)
 			continue;
 		p = util_path_join(dir, de->d_name);
 		if (unlink(p) == 0)

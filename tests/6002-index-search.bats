@@ -465,3 +465,93 @@ f.seek(4096 + 6); f.write(bytes([b[0] ^ 0x20]))' "$f"
 	run -1 --separate-stderr esctl index stats vo
 	[[ $stderr == *"metadata checksum mismatch"* ]]
 }
+
+# The documents' table beside the index (esctl-index(1), "FILES"): the
+# rows it gives are the database's, byte for byte, in every format.
+@test "documents table: the same rows as the database in every format, fields too" {
+	"$VECGEN" jsonl "$T/docs.jsonl" 600 16 --clusters 20 --seed 4
+	# every fifth document has no fields, every seventh a quote and a
+	# backslash in its id
+	jq -c '(.id | ltrimstr("doc-") | tonumber) as $i |
+	    (if $i % 5 == 3 then del(.fields) else .fields.n = .id end) |
+	    if $i % 7 == 1 then .id += "\"q\\\\" else . end' \
+	    "$T/docs.jsonl" > "$T/d.jsonl"
+	esctl -q index create dt --dimension 16 --nlist 8
+	esctl -q index add dt "$T/d.jsonl"
+	esctl -q index build dt --seed 2
+	tab=$ESCTL_DATA_DIR/indexes/dt/docs.tab
+	[ -s "$tab" ]
+	head -n 100 "$T/d.jsonl" | jq -c "{vector}" > "$T/q.jsonl"
+	local f
+	for f in json table wide yaml name; do
+		run -0 --separate-stderr esctl -v -o "$f" search dt \
+		    --query-file "$T/q.jsonl" -k 10 --nprobe 2
+		[[ $stderr == *"(1000 rows from the documents table)"* ]]
+		printf '%s\n' "$output" > "$T/tab.$f"
+	done
+	jq -e '.items | any(.fields == null) and any(.fields.n != null) and
+	    any(.id | endswith("\"q\\\\"))' "$T/tab.json"
+	# without the table: every document from the database
+	mv "$tab" "$T/saved.tab"
+	for f in json table wide yaml name; do
+		run -0 --separate-stderr esctl -v -o "$f" search dt \
+		    --query-file "$T/q.jsonl" -k 10 --nprobe 2
+		[[ $stderr == *"(0 rows from the documents table)"* ]]
+		diff -u "$T/tab.$f" - <<<"$output"
+	done
+	# a damaged table is not used: the same rows, and -v says why
+	head -c 100 "$T/saved.tab" > "$tab"
+	run -0 --separate-stderr esctl -v -o json search dt \
+	    --query-file "$T/q.jsonl" -k 10 --nprobe 2
+	[[ $stderr == *"not used (damaged)"* ]]
+	diff -u "$T/tab.json" - <<<"$output"
+}
+
+@test "documents table: documents added after the build and a re-created index come from the database" {
+	esctl -q index create ds --dimension 16 --nlist 8
+	esctl -q index add ds "$T/base.fvecs"
+	tab=$ESCTL_DATA_DIR/indexes/ds/docs.tab
+	# ids that are the positions, no fields: the header alone, kept by
+	# add, so the build reads no document
+	[ "$(stat -c %s "$tab")" = 64 ]
+	run -0 --separate-stderr esctl -v index build ds --seed 2
+	[[ $stderr != *"documents table of"* ]]
+	[ "$(stat -c %s "$tab")" = 64 ]
+	cp "$tab" "$T/old.tab"
+	# 30 more documents with their own ids, searched for themselves
+	"$VECGEN" jsonl "$T/more.jsonl" 30 16 --clusters 30 --seed 9
+	jq -c '.id = "new-\(.id)"' "$T/more.jsonl" > "$T/m.jsonl"
+	esctl -q index add ds "$T/m.jsonl"
+	run -0 --separate-stderr esctl -v -o json search ds \
+	    --query-file "$T/m.jsonl" -k 1 --nprobe 8
+	[[ $stderr == *"(0 rows from the documents table)"* ]]
+	jq -e '.items | length == 30 and all(.[]; (.id | startswith("new-doc-"))
+	    and .fields != null)' <<<"$output"
+	# then vectors without ids again: the table holds 3000, not more
+	"$VECGEN" fvecs "$T/m2.fvecs" 5 16 --clusters 30 --seed 8
+	esctl -q index add ds "$T/m2.fvecs"
+	run -0 --separate-stderr esctl -v -o json search ds \
+	    --query-file "$T/m2.fvecs" -k 1 --exact
+	[[ $stderr == *"(0 rows from the documents table)"* ]]
+	[ "$(jq -c '[.items[].id]' <<<"$output")" = \
+	    '["3030","3031","3032","3033","3034"]' ]
+	# a build writes the table of all 3035 from the database
+	run -0 --separate-stderr esctl -v index build ds --seed 2
+	[[ $stderr == *"documents table of 3035 documents written"* ]]
+	run -0 --separate-stderr esctl -v -o json search ds \
+	    --query-file "$T/m.jsonl" -k 1 --nprobe 8
+	[[ $stderr == *"(30 rows from the documents table)"* ]]
+	jq -e '.items | length == 30 and all(.[]; .id == "new-doc-\(.query - 1)")' \
+	    <<<"$output"
+	# the index deleted and made again under the same name, the old
+	# table put back: another index's, not used
+	esctl -q index delete ds --yes
+	esctl -q index create ds --dimension 16 --nlist 8
+	esctl -q index add ds "$T/m.jsonl"
+	cp "$T/old.tab" "$tab"
+	run -0 --separate-stderr esctl -v -o json search ds \
+	    --query-file "$T/m.jsonl" -k 1 --exact
+	[[ $stderr == *"not used (another index's)"* ]]
+	jq -e '.items | length == 30 and all(.[]; .id == "new-doc-\(.query - 1)")' \
+	    <<<"$output"
+}

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "doctab.h"
 #include "schema.h"
 #include "store.h"
 #include "tenant.h"
@@ -426,7 +427,149 @@ test_store_docset(struct unit_t *t)
 	free(path);
 }
 
+/* Reads the table's document at seq into "id|fields" (or "-"). */
+static void
+test_doctab_row(const struct doctab *dt, int64_t seq, char *buf, size_t len)
+{
+	const char *id, *f;
+	char idbuf[24];
+	size_t idlen, flen;
+
+	if (!doctab_get(dt, seq, idbuf, &id, &idlen, &f, &flen)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf, len, "%.*s|%.*s", (int)idlen, id, (int)flen,
+	    f != NULL ? f : "");
+}
+
+/*
+ * The documents' table: exact for its positions (ids, fields, none),
+ * plain when ids are positions, refused for another index, more
+ * positions than the index has, a damaged header or size; a damaged
+ * record is one document not given, the others still are.
+ */
+static void
+test_store_doctab(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct doctab *dt;
+	char *path = xasprintf("%s/esctl.db", t->tmpdir), *tab, row[64];
+	const char *why;
+	long long k;
+	uint64_t off;
+	FILE *fp;
+
+	tab = xasprintf("%s/docs.tab", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO vector_index (id, "
+	    "index_name, dimension, metric, nlist, nprobe, created_at, "
+	    "updated_at) VALUES (7, 'v', 2, 'l2', 0, 1, 'x', 'x'), (8, 'p', "
+	    "2, 'l2', 0, 1, 'x', 'x')", ""), 2);
+	for (k = 0; k < 100; k++) {
+		UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO vector_doc "
+		    "(index_id, seq, doc_id, fields) VALUES (7, ?, 'd' || ?, "
+		    "CASE WHEN ? % 3 = 0 THEN NULL ELSE json_object('n', ?) "
+		    "END)", "iiii", k, k, k, k), 1);
+		UT_EQ_INT(t, store_exec(st, &err, "INSERT INTO vector_doc "
+		    "(index_id, seq, doc_id) VALUES (8, ?, ?)", "ii", k, k), 1);
+	}
+	/* the first 90 documents */
+	UT_EQ_INT(t, doctab_write(st, tab, 7, 90, &err), 0);
+	dt = doctab_open(tab, 7, 100, &why);
+	UT_ASSERT(t, dt != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 90);
+	UT_EQ_INT(t, doctab_plain(dt), 0);
+	test_doctab_row(dt, 0, row, sizeof row);
+	UT_EQ_STR(t, row, "d0|");
+	test_doctab_row(dt, 0, row, sizeof row);
+	test_doctab_row(dt, 89, row, sizeof row);
+	UT_EQ_STR(t, row, "d89|{\"n\":89}");
+	UT_EQ_INT(t, doctab_holds(dt, 89), 1);
+	/* beyond the table: the database */
+	test_doctab_row(dt, 90, row, sizeof row);
+	UT_EQ_STR(t, row, "-");
+	UT_EQ_INT(t, doctab_holds(dt, 90), 0);
+	UT_EQ_INT(t, doctab_holds(dt, -1), 0);
+	doctab_close(dt);
+	/* another index's, or more documents than the index has */
+	UT_ASSERT(t, doctab_open(tab, 8, 100, &why) == NULL);
+	UT_EQ_STR(t, why, "another index's");
+	UT_ASSERT(t, doctab_open(tab, 7, 89, &why) == NULL);
+	UT_EQ_STR(t, why, "more documents than the index");
+	/* a record past the end of the blob (as read, zeros): that one */
+	UT_ASSERT(t, (fp = fopen(tab, "r+")) != NULL);
+	fseek(fp, 64 + 90 * 8, SEEK_SET);
+	UT_EQ_INT(t, fread(&off, sizeof off, 1, fp), 1);
+	off += 10;
+	fseek(fp, 64 + 5 * 8, SEEK_SET);
+	fwrite(&off, sizeof off, 1, fp);
+	fclose(fp);
+	UT_ASSERT(t, (dt = doctab_open(tab, 7, 100, &why)) != NULL);
+	test_doctab_row(dt, 4, row, sizeof row);
+	UT_EQ_STR(t, row, "-");
+	test_doctab_row(dt, 5, row, sizeof row);
+	UT_EQ_STR(t, row, "-");
+	UT_EQ_INT(t, doctab_holds(dt, 5), 0);
+	test_doctab_row(dt, 6, row, sizeof row);
+	UT_EQ_STR(t, row, "d6|");
+	doctab_close(dt);
+	/* a damaged header; a truncated file */
+	UT_ASSERT(t, (fp = fopen(tab, "r+")) != NULL);
+	fseek(fp, 24, SEEK_SET);
+	fputc('x', fp);
+	fclose(fp);
+	UT_ASSERT(t, doctab_open(tab, 7, 100, &why) == NULL);
+	UT_EQ_STR(t, why, "not a document table");
+	UT_EQ_INT(t, doctab_write(st, tab, 7, 90, &err), 0);
+	UT_EQ_INT(t, truncate(tab, 64 + 91 * 8), 0);
+	UT_ASSERT(t, doctab_open(tab, 7, 100, &why) == NULL);
+	UT_EQ_STR(t, why, "damaged");
+	/* ids that are the positions, no fields: the header alone */
+	UT_EQ_INT(t, doctab_write(st, tab, 8, 100, &err), 0);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 100, &why)) != NULL);
+	UT_EQ_INT(t, doctab_plain(dt), 1);
+	test_doctab_row(dt, 42, row, sizeof row);
+	UT_EQ_STR(t, row, "42|");
+	test_doctab_row(dt, 100, row, sizeof row);
+	UT_EQ_STR(t, row, "-");
+	doctab_close(dt);
+	/* extended by plain documents only when it holds all before */
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 100, 130, &err), 1);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 130, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 130);
+	UT_EQ_INT(t, doctab_plain(dt), 1);
+	doctab_close(dt);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 120, 150, &err), 0);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 140, 150, &err), 0);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 9, 130, 150, &err), 0);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 200, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 130);
+	doctab_close(dt);
+	UT_EQ_INT(t, doctab_write(st, tab, 7, 90, &err), 0);
+	UT_EQ_INT(t, doctab_extend_plain(tab, 7, 90, 100, &err), 0);
+	UT_ASSERT(t, (dt = doctab_open(tab, 7, 100, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 90);
+	UT_EQ_INT(t, doctab_plain(dt), 0);
+	doctab_close(dt);
+	/* a first add: a new table whatever was there */
+	UT_EQ_INT(t, doctab_extend_plain(tab, 8, 0, 10, &err), 1);
+	UT_ASSERT(t, (dt = doctab_open(tab, 8, 10, &why)) != NULL);
+	UT_EQ_INT(t, doctab_size(dt), 10);
+	doctab_close(dt);
+	/* a hole in the positions: no table */
+	UT_EQ_INT(t, store_exec(st, &err, "DELETE FROM vector_doc WHERE "
+	    "index_id = 8 AND seq = 50", ""), 1);
+	UT_EQ_INT(t, doctab_write(st, tab, 8, 99, &err), -1);
+	UT_EQ_INT(t, err.code, ES_ECONFLICT);
+	store_close(st);
+	free(tab);
+	free(path);
+}
+
 const struct unit_test unit_store_tests[] = {
+	{ "doctab", test_store_doctab },
 	{ "docset", test_store_docset },
 	{ "bg-checkpoint", test_store_bg_checkpoint },
 	{ "create", test_store_create },
