@@ -538,6 +538,41 @@ ivf_proj_floats(int k, int d, int m)
 }
 
 /*
+ * The file's section offsets from its dimensions (h->ntotal, dim, nlist;
+ * ext_version and proj_m for the coarse projection): the one layout the
+ * writer uses and the reader demands.  off_ids != 0: the ids section
+ * starts there (a file with an extension this esctl does not know, whose
+ * section may lie before it); the sections after it follow from it.
+ * The caller bounds n, d and k so that nothing overflows.
+ */
+static void
+ivf_layout(struct ivf_header *h, uint64_t off_ids)
+{
+	uint64_t n = h->ntotal, d = h->dim, k = h->nlist, sq_end;
+
+	h->off_centroids = IVF_HEADER_SIZE;
+	h->off_cnorm = ivf_align(h->off_centroids + k * d * 4, 64);
+	h->off_lists = ivf_align(h->off_cnorm + k * 4, 64);
+	h->off_lmeta = ivf_align(h->off_lists + (k + 1) * 8, 64);
+	h->off_sq = ivf_align(h->off_lmeta + k * sizeof(struct ivf_lmeta),
+	    64);
+	sq_end = h->off_sq + d * 8;
+	if (h->ext_version == IVF_EXT_VERSION) {
+		h->off_proj = ivf_align(sq_end, 64);
+		h->off_ids = ivf_align(h->off_proj + (uint64_t)ivf_proj_floats(
+		    (int)k, (int)d, (int)h->proj_m) * 4, 4096);
+	} else
+		h->off_ids = ivf_align(sq_end, 4096);
+	if (off_ids != 0)
+		h->off_ids = off_ids;
+	h->off_vecs = ivf_align(h->off_ids + n * 8, 4096);
+	h->off_norms = ivf_align(h->off_vecs + n * d * 4, 4096);
+	h->off_codes = ivf_align(h->off_norms + n * 4, 4096);
+	h->off_errs = ivf_align(h->off_codes + n * d, 4096);
+	h->file_size = ivf_align(h->off_errs + n * 4, 4096);
+}
+
+/*
  * The coarse projection of the k x d centroids c with m rows, into sec
  * (ivf_proj_floats floats, the file section's layout): the top-m
  * principal axes of the centred centroids (LAPACKE_ssyevd) and the
@@ -863,30 +898,16 @@ ivf_build(const float *x, size_t n, int d, enum ivf_metric metric,
 	h.sample = m;
 	h.objective = st->km.obj_final;
 	h.created = (double)time(NULL);
-	h.off_centroids = IVF_HEADER_SIZE;
-	h.off_cnorm = ivf_align(h.off_centroids + (uint64_t)k * (uint64_t)d *
-	    4, 64);
-	h.off_lists = ivf_align(h.off_cnorm + (uint64_t)k * 4, 64);
-	h.off_lmeta = ivf_align(h.off_lists + ((uint64_t)k + 1) * 8, 64);
-	h.off_sq = ivf_align(h.off_lmeta + (uint64_t)k * sizeof *lmeta, 64);
 	if (pm > 0) {
 		h.ext_version = IVF_EXT_VERSION;
 		h.proj_m = (uint32_t)pm;
 		h.proj_eps = peps;
-		h.off_proj = ivf_align(h.off_sq + (uint64_t)d * 8, 64);
-		h.off_ids = ivf_align(h.off_proj + (uint64_t)ivf_proj_floats(k,
-		    d, pm) * 4, 4096);
+	}
+	ivf_layout(&h, 0);
+	if (pm > 0)
 		h.sum_ext = ivf_xxh64(&h.ext_version, offsetof(struct
 		    ivf_header, sum_ext) - offsetof(struct ivf_header,
 		    ext_version), 0);
-	} else
-		h.off_ids = ivf_align(h.off_sq + (uint64_t)d * 8, 4096);
-	h.off_vecs = ivf_align(h.off_ids + (uint64_t)n * 8, 4096);
-	h.off_norms = ivf_align(h.off_vecs + (uint64_t)n * (uint64_t)d * 4,
-	    4096);
-	h.off_codes = ivf_align(h.off_norms + (uint64_t)n * 4, 4096);
-	h.off_errs = ivf_align(h.off_codes + (uint64_t)n * (uint64_t)d, 4096);
-	h.file_size = ivf_align(h.off_errs + (uint64_t)n * 4, 4096);
 
 	/* largest list, for the gather buffers */
 	nl = 0;
@@ -1205,10 +1226,10 @@ ivf_open_flags(const char *path, uint64_t expect_uid, int flags,
     struct ivf_index **out, struct es_err *err)
 {
 	char id[256];
-	int idlen = 0, known = 0;
+	int idlen = 0, known = 0, later;
 	struct ivf_index *ix;
 	struct stat st;
-	struct ivf_header h;
+	struct ivf_header h, e;
 	unsigned char *map;
 	uint64_t n, d, k, l;
 	int fd;
@@ -1249,25 +1270,43 @@ ivf_open_flags(const char *path, uint64_t expect_uid, int flags,
 	n = h.ntotal;
 	d = h.dim;
 	k = h.nlist;
+	/* each vector takes more than a byte: n below the size, no overflow */
 	if (h.header_size != IVF_HEADER_SIZE || d == 0 || d > IVF_MAX_DIM ||
-	    k == 0 || k > n || h.metric > 2 ||
+	    k == 0 || k > n || n > (uint64_t)st.st_size || h.metric > 2 ||
 	    h.file_size != (uint64_t)st.st_size)
 		IVF_BAD("index file '%s' is corrupt or truncated (size %lld, "
 		    "expected %llu)", path, (long long)st.st_size,
 		    (unsigned long long)h.file_size);
-	if (h.off_errs + n * 4 > h.file_size || h.off_ids < h.off_centroids)
-		IVF_BAD("index file '%s' is corrupt: bad section offsets",
-		    path);
 	/* extension 1; a later one this esctl does not know is ignored */
 	if (h.ext_version == IVF_EXT_VERSION && (ivf_xxh64(&h.ext_version,
 	    offsetof(struct ivf_header, sum_ext) - offsetof(struct
 	    ivf_header, ext_version), 0) != h.sum_ext || h.proj_m < 1 ||
-	    h.proj_m > d || h.off_proj % 64 != 0 || h.off_proj < h.off_sq +
-	    d * 8 || h.off_proj + ivf_proj_floats((int)k, (int)d,
-	    (int)h.proj_m) * 4 > h.off_ids || !(h.proj_eps >= 0 &&
-	    h.proj_eps < 1e-3)))
+	    h.proj_m > d || !(h.proj_eps >= 0 && h.proj_eps < 1e-3)))
 		IVF_BAD("index file '%s' is corrupt: bad coarse projection "
 		    "header", path);
+	/*
+	 * The sections lie exactly where the writer puts them; with an
+	 * unknown extension the ids section may start later (its section
+	 * before it), on a page, and the rest follows from there.
+	 */
+	e = h;
+	later = h.ext_version != 0 && h.ext_version != IVF_EXT_VERSION;
+	ivf_layout(&e, 0);
+	if (later && (h.off_ids % 4096 != 0 || h.off_ids < e.off_ids ||
+	    h.off_ids > h.file_size))
+		IVF_BAD("index file '%s' is corrupt: bad section offsets",
+		    path);
+	if (later)
+		ivf_layout(&e, h.off_ids);
+	if (e.off_centroids != h.off_centroids || e.off_cnorm !=
+	    h.off_cnorm || e.off_lists != h.off_lists || e.off_lmeta !=
+	    h.off_lmeta || e.off_sq != h.off_sq || e.off_ids != h.off_ids ||
+	    e.off_vecs != h.off_vecs || e.off_norms != h.off_norms ||
+	    e.off_codes != h.off_codes || e.off_errs != h.off_errs ||
+	    e.file_size != h.file_size || (h.ext_version == IVF_EXT_VERSION &&
+	    e.off_proj != h.off_proj))
+		IVF_BAD("index file '%s' is corrupt: bad section offsets",
+		    path);
 	if (flags & IVF_OPEN_VERIFIED_ONCE) {
 		idlen = ivf_identity(&st, &h, id, sizeof id);
 		known = idlen > 0 && (size_t)idlen < sizeof id &&
@@ -1321,6 +1360,49 @@ ivf_open_flags(const char *path, uint64_t expect_uid, int flags,
 		ivf_verified_put(path, &st, id, (size_t)idlen);
 	*out = ix;
 	return 0;
+}
+
+int
+ivf_reseal(const char *path, struct es_err *err)
+{
+	struct ivf_header h;
+	struct stat st;
+	unsigned char *buf;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return es_err_set(err, ES_EFAIL, NULL, "cannot open '%s': %s",
+		    path, strerror(errno));
+	if (fstat(fd, &st) == -1 || st.st_size < IVF_HEADER_SIZE ||
+	    pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+		es_err_set(err, ES_EFAIL, NULL, "'%s' is too short for an "
+		    "index header", path);
+		goto out;
+	}
+	if (h.off_centroids <= h.off_ids && h.off_ids <= (uint64_t)st.st_size) {
+		buf = xmalloc((size_t)(h.off_ids - h.off_centroids) + 1);
+		if (pread(fd, buf, (size_t)(h.off_ids - h.off_centroids),
+		    (off_t)h.off_centroids) == (ssize_t)(h.off_ids -
+		    h.off_centroids))
+			h.sum_meta = ivf_xxh64(buf, (size_t)(h.off_ids -
+			    h.off_centroids), 0);
+		free(buf);
+	}
+	if (h.ext_version == IVF_EXT_VERSION)
+		h.sum_ext = ivf_xxh64(&h.ext_version, offsetof(struct
+		    ivf_header, sum_ext) - offsetof(struct ivf_header,
+		    ext_version), 0);
+	h.sum_header = ivf_xxh64(&h, offsetof(struct ivf_header,
+	    sum_header), 0);
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+		es_err_set(err, ES_EFAIL, NULL, "cannot write '%s': %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
 }
 
 void

@@ -265,6 +265,14 @@ int		 ivf_prepare_queries(enum ivf_metric, const float *q,
 int		 ivf_stats(const struct ivf_index *, int verify, cJSON **out,
 		    struct es_err *err);
 
+/*
+ * Recomputes the metadata, extension and header checksums of the index
+ * file at path in place, whatever its sections hold (tests and the fuzz
+ * target: a changed file that must still be rejected by its structure,
+ * not by a checksum).  Never used on a live index.
+ */
+int		 ivf_reseal(const char *path, struct es_err *err);
+
 /* XXH64 of a buffer (exposed for tests). */
 uint64_t	 ivf_xxh64(const void *, size_t, uint64_t seed);
 

@@ -28,6 +28,7 @@ extern const struct unit_test unit_config_tests[];
 extern const struct unit_test unit_dl_tests[];
 extern const struct unit_test unit_lifecycle_tests[];
 extern const struct unit_test unit_ivf_tests[];
+extern const struct unit_test unit_ivffile_tests[];
 extern const struct unit_test unit_kube_tests[];
 extern const struct unit_test unit_pool_tests[];
 extern const struct unit_test unit_httpd_tests[];
@@ -47,6 +48,7 @@ static const struct unit_suite suites[] = {
 	{ "dl", unit_dl_tests },
 	{ "lifecycle", unit_lifecycle_tests },
 	{ "ivf", unit_ivf_tests },
+	{ "ivffile", unit_ivffile_tests },
 	{ "kube", unit_kube_tests },
 	{ "pool", unit_pool_tests },
 	{ "httpd", unit_httpd_tests },
