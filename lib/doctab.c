@@ -346,6 +346,12 @@ doctab_get(const struct doctab *dt, int64_t seq, char idbuf[24],
 		}
 		*fields = nul + 1;
 		*flen = (size_t)(b - a) - *idlen - 2;
+		/* one string: a NUL inside is damage (its text is printed) */
+		if (memchr(*fields, '\0', *flen) != NULL) {
+			*id = *fields = NULL;
+			*idlen = *flen = 0;
+			return 0;
+		}
 	}
 	return 1;
 }
