@@ -1384,6 +1384,13 @@ struct ivf_gemm_batch {
 	struct ivf_heap			*gq;	/* threads x nq: exact top k */
 	float				 cmax;	/* largest centroid norm */
 	int				 next;	/* next list to take */
+	int				*order;	/* lists, most work first */
+	/*
+	 * threads > 1: per query, the smallest full heap's worst
+	 * distance any thread has seen (float bits, updated with atomic
+	 * compare-and-swap); NULL with one thread
+	 */
+	uint32_t			*bound;
 };
 
 struct ivf_gemm_job {
@@ -1572,7 +1579,44 @@ static inline float
 ivf_gemm_lim(const struct ivf_gemm_batch *b, const struct ivf_heap *s,
     size_t qi)
 {
-	return ivf_heap_worst(s) - b->qn[qi] + b->margin[qi];
+	uint32_t u;
+	float w = ivf_heap_worst(s), o;
+
+	if (b->bound != NULL) {
+		u = __atomic_load_n(&b->bound[qi], __ATOMIC_RELAXED);
+		memcpy(&o, &u, sizeof o);
+		if (o < w)
+			w = o;
+	}
+	return w - b->qn[qi] + b->margin[qi];
+}
+
+/*
+ * Threads > 1: query qi's heap s is full; its worst distance bounds the
+ * final k-th of the query (which is no worse than any thread's k-th), so
+ * the other threads may skip what is beyond it.  A stale read is only a
+ * looser bound.
+ */
+static void
+ivf_gemm_publish(const struct ivf_gemm_batch *b, const struct ivf_heap *s,
+    size_t qi)
+{
+	uint32_t old, nw;
+	float o, v;
+
+	if (b->bound == NULL || s->n < s->k)
+		return;
+	v = s->d[0];
+	memcpy(&nw, &v, sizeof nw);
+	old = __atomic_load_n(&b->bound[qi], __ATOMIC_RELAXED);
+	for (;;) {
+		memcpy(&o, &old, sizeof o);
+		if (!(v < o))
+			return;
+		if (__atomic_compare_exchange_n(&b->bound[qi], &old, nw, 1,
+		    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return;
+	}
 }
 
 /*
@@ -1635,6 +1679,7 @@ ivf_gemm_row(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
 			kn->l2_gather(q, ix->vecs, cand, nc, d, ex);
 		for (m = 0; m < nc; m++)
 			ivf_heap_push(s, ex[m], ix->ids[cand[m]]);
+		ivf_gemm_publish(b, s, qi);
 		j->tk_rerank += ivf_ticks() - tk;
 		nre += nc;
 		nc = 0;
@@ -1650,6 +1695,7 @@ ivf_gemm_row(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
 			kn->l2_gather(q, ix->vecs, cand, nc, d, ex);
 		for (m = 0; m < nc; m++)
 			ivf_heap_push(s, ex[m], ix->ids[cand[m]]);
+		ivf_gemm_publish(b, s, qi);
 		j->tk_rerank += ivf_ticks() - tk;
 		nre += nc;
 	}
@@ -1657,13 +1703,14 @@ ivf_gemm_row(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
 }
 
 /*
- * Phase 2, over lists (taken in turn by the threads): all queries probing
- * a list scored against it with one sgemm per block, G = Q X^T, each
- * query's distances one contiguous row.  A vector whose approximate
- * distance is within the margin of the query's k-th exact one so far is
- * re-scored exactly at once, while the sgemm has it in cache, into the
- * thread's exact top k of that query.  Whatever is skipped has an exact
- * distance above that k-th (|approx - exact| <= margin / 2), so the top k
+ * Phase 2, over lists (taken in turn by the threads, in b->order): all
+ * queries probing a list scored against it with one sgemm per block, G =
+ * Q X^T, each query's distances one contiguous row.  A vector whose
+ * approximate distance is within the margin of the query's k-th exact one
+ * so far (the thread's, or any thread's with b->bound) is re-scored
+ * exactly at once, while the sgemm has it in cache, into the thread's
+ * exact top k of that query.  Whatever is skipped has an exact distance
+ * above that k-th (|approx - exact| <= margin / 2), so the top k
  * is exactly the one of all the probed vectors.
  */
 static void *
@@ -1696,6 +1743,7 @@ ivf_gemm_lists(void *arg)
 	g = xreallocarray(NULL, (size_t)IVF_GEMM_QB * xbmax, sizeof(float));
 	while ((l = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) <
 	    nlist) {
+		l = b->order[l];
 		bg = ix->lists[l];
 		e = ix->lists[l + 1];
 		if (e == bg || b->qoff[l + 1] == b->qoff[l])
@@ -1784,6 +1832,23 @@ ivf_gemm_merge(void *arg)
 	}
 	ivf_heap_release(&h);
 	return NULL;
+}
+
+/* A list and its work in the batch, for the order the threads take. */
+struct ivf_work {
+	uint64_t	work;
+	int		l;
+};
+
+/* Most work first; the lower list first on ties. */
+static int
+ivf_work_cmp(const void *a, const void *b)
+{
+	const struct ivf_work *x = a, *y = b;
+
+	if (x->work != y->work)
+		return x->work > y->work ? -1 : 1;
+	return (x->l > y->l) - (x->l < y->l);
 }
 
 static double
@@ -1880,6 +1945,34 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 		for (pi = 0; pi < o->nprobe; pi++)
 			b.qlist[cnt[b.probe[qi * (size_t)o->nprobe +
 			    (size_t)pi]]++] = qi;
+	/*
+	 * Threads > 1 take the lists with the most work (queries x vectors)
+	 * first, so that the last lists taken are short and the threads
+	 * finish together; and share each query's bound.
+	 */
+	b.order = xreallocarray(NULL, (size_t)nlist, sizeof *b.order);
+	for (l = 0; l < nlist; l++)
+		b.order[l] = l;
+	if (threads > 1) {
+		struct ivf_work *w;
+		float inf = INFINITY;
+		uint32_t u;
+
+		w = xreallocarray(NULL, (size_t)nlist, sizeof *w);
+		for (l = 0; l < nlist; l++) {
+			w[l].work = (uint64_t)(b.qoff[l + 1] - b.qoff[l]) *
+			    (ix->lists[l + 1] - ix->lists[l]);
+			w[l].l = l;
+		}
+		qsort(w, (size_t)nlist, sizeof *w, ivf_work_cmp);
+		for (l = 0; l < nlist; l++)
+			b.order[l] = w[l].l;
+		free(w);
+		memcpy(&u, &inf, sizeof u);
+		b.bound = xreallocarray(NULL, nq, sizeof *b.bound);
+		for (qi = 0; qi < nq; qi++)
+			b.bound[qi] = u;
+	}
 	t2 = ivf_now();
 	st->t_group = t2 - t1;
 	ivf_run_threads(ivf_gemm_lists_job, jobs, sizeof *jobs, threads);
@@ -1911,6 +2004,8 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 	free(b.qn);
 	free(b.qoff);
 	free(b.qlist);
+	free(b.order);
+	free(b.bound);
 	free(cnt);
 	free(jobs);
 	return 0;
