@@ -1663,8 +1663,8 @@ ivf_gemm_row(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
  * distance is within the margin of the query's k-th exact one so far is
  * re-scored exactly at once, while the sgemm has it in cache, into the
  * thread's exact top k of that query.  Whatever is skipped has an exact
- * distance above that k-th (|approx - exact| <= margin / 2), so
- * the top k is exactly the one of all the probed vectors.
+ * distance above that k-th (|approx - exact| <= margin / 2), so the top k
+ * is exactly the one of all the probed vectors.
  */
 static void *
 ivf_gemm_lists(void *arg)
@@ -1881,13 +1881,12 @@ ivf_search_gemm(const struct ivf_index *ix, const float *q, size_t nq,
 			b.qlist[cnt[b.probe[qi * (size_t)o->nprobe +
 			    (size_t)pi]]++] = qi;
 	/*
-	 * The lists are taken in index order.  (Two orders measured on 1M x
-	 * 128 with 2 threads and left out: the most work first, an LPT
-	 * order, re-scored 10-40% more vectors per query and cost more list
-	 * CPU, its balance not measurably better; and each query's k-th
-	 * distance shared between the threads, an atomic min per query: a
-	 * third fewer re-scored vectors but ~15% more list-scan CPU in
-	 * cache-line traffic.)
+	 * The threads take the lists in index order.  Tried on 1M x 128
+	 * with 2 threads and left out: the lists with the most work first
+	 * (an LPT order: 10-40% more vectors re-scored per query, more list
+	 * CPU, no measurable gain in balance) and each query's k-th distance
+	 * shared between the threads (an atomic min per query: a third fewer
+	 * re-scored, ~15% more list CPU in cache-line traffic).
 	 */
 	t2 = ivf_now();
 	st->t_group = t2 - t1;
