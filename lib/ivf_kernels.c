@@ -19,6 +19,8 @@ static void	gen_sq8_l2_rows(const float *, const float *, const uint8_t *,
 		    size_t, size_t, float *);
 static void	gen_sq8_ndot_rows(const float *, const uint8_t *, size_t,
 		    size_t, float *);
+static size_t	gen_below(const float *, const float *, size_t, float,
+		    uint32_t *);
 static void	gen_argmin2(const float *, const float *, size_t, float *,
 		    int *, float *);
 
@@ -144,9 +146,22 @@ gen_argmin2(const float *row, const float *add, size_t k, float *b1,
 	*b2 = y;
 }
 
+static size_t
+gen_below(const float *row, const float *add, size_t n, float lim,
+    uint32_t *out)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (!(row[i] + add[i] > lim))
+			out[m++] = (uint32_t)i;
+	return m;
+}
+
 const struct ivf_kern ivf_kern_generic = {
 	"generic", gen_l2_rows, gen_ndot_rows, gen_l2_gather,
-	gen_ndot_gather, gen_sq8_l2_rows, gen_sq8_ndot_rows, gen_argmin2
+	gen_ndot_gather, gen_sq8_l2_rows, gen_sq8_ndot_rows, gen_argmin2,
+	gen_below
 };
 
 int

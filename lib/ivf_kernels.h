@@ -45,6 +45,12 @@ struct ivf_kern {
 	 */
 	void	(*argmin2)(const float *row, const float *add, size_t k,
 		    float *b1, int *i1, float *b2);
+	/*
+	 * The indices i < n, in order, whose row[i] + add[i] is not above
+	 * lim (NaN included: !(v > lim)) into out; returns how many.
+	 */
+	size_t	(*below)(const float *row, const float *add, size_t n,
+		    float lim, uint32_t *out);
 };
 
 extern const struct ivf_kern ivf_kern_generic;

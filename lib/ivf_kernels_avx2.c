@@ -28,6 +28,8 @@ static void	k256_sq8_l2_rows(const float *, const float *,
 		    const uint8_t *, size_t, size_t, float *);
 static void	k256_sq8_ndot_rows(const float *, const uint8_t *, size_t,
 		    size_t, float *);
+static size_t	k256_below(const float *, const float *, size_t, float,
+		    uint32_t *);
 static void	k256_argmin2(const float *, const float *, size_t, float *,
 		    int *, float *);
 
@@ -326,12 +328,58 @@ k256_argmin2(const float *row, const float *add, size_t k, float *b1,
 	*b2 = y;
 }
 
+/*
+ * 32 values per step: one compare per 8, the masks OR-ed so that a step
+ * with nothing below lim (nearly all of them) costs one branch.
+ */
+static size_t
+k256_below(const float *row, const float *add, size_t n, float lim,
+    uint32_t *out)
+{
+	__m256 l = _mm256_set1_ps(lim), v0, v1, v2, v3;
+	size_t i = 0, m = 0;
+	uint64_t mk;
+
+	for (; i + 32 <= n; i += 32) {
+		v0 = _mm256_add_ps(_mm256_loadu_ps(row + i),
+		    _mm256_loadu_ps(add + i));
+		v1 = _mm256_add_ps(_mm256_loadu_ps(row + i + 8),
+		    _mm256_loadu_ps(add + i + 8));
+		v2 = _mm256_add_ps(_mm256_loadu_ps(row + i + 16),
+		    _mm256_loadu_ps(add + i + 16));
+		v3 = _mm256_add_ps(_mm256_loadu_ps(row + i + 24),
+		    _mm256_loadu_ps(add + i + 24));
+		v0 = _mm256_cmp_ps(v0, l, _CMP_NGT_UQ);
+		v1 = _mm256_cmp_ps(v1, l, _CMP_NGT_UQ);
+		v2 = _mm256_cmp_ps(v2, l, _CMP_NGT_UQ);
+		v3 = _mm256_cmp_ps(v3, l, _CMP_NGT_UQ);
+		if (_mm256_testz_ps(_mm256_or_ps(_mm256_or_ps(v0, v1),
+		    _mm256_or_ps(v2, v3)), _mm256_castsi256_ps(
+		    _mm256_set1_epi32(-1))))
+			continue;
+		mk = (uint64_t)(unsigned)_mm256_movemask_ps(v0) |
+		    (uint64_t)(unsigned)_mm256_movemask_ps(v1) << 8 |
+		    (uint64_t)(unsigned)_mm256_movemask_ps(v2) << 16 |
+		    (uint64_t)(unsigned)_mm256_movemask_ps(v3) << 24;
+		while (mk != 0) {
+			out[m++] = (uint32_t)(i +
+			    (size_t)__builtin_ctzll(mk));
+			mk &= mk - 1;
+		}
+	}
+	for (; i < n; i++)
+		if (!(row[i] + add[i] > lim))
+			out[m++] = (uint32_t)i;
+	return m;
+}
+
 const struct ivf_kern ivf_kern_avx2 = {
 	"avx2", k256_l2_rows, k256_ndot_rows, k256_l2_gather,
-	k256_ndot_gather, k256_sq8_l2_rows, k256_sq8_ndot_rows, k256_argmin2
+	k256_ndot_gather, k256_sq8_l2_rows, k256_sq8_ndot_rows, k256_argmin2,
+	k256_below
 };
 #else
 const struct ivf_kern ivf_kern_avx2 = {
-	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 #endif

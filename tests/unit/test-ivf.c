@@ -404,6 +404,47 @@ kernels_agree(struct unit_t *t, const struct ivf_kern *simd,
 			else
 				UT_NEAR(t, b2, 1, 0);
 		}
+		/*
+		 * below: the indices of row + add not above lim, in
+		 * order, for every length up to 100 (the SIMD body and its
+		 * tail), with values equal to lim and NaNs (both kept)
+		 */
+		if (di == 0) {
+			float row[100], add[100], lim = 3;
+			uint32_t idx[100], want[100];
+			size_t n, m, nw;
+
+			for (i = 0; i < 100; i++) {
+				row[i] = (float)((i * 37) % 11) - 2;
+				add[i] = (float)((i * 13) % 3);
+			}
+			row[5] = NAN;
+			row[70] = NAN;
+			for (n = 0; n <= 100; n++) {
+				nw = 0;
+				for (i = 0; i < n; i++)
+					if (isnan(row[i]) ||
+					    row[i] + add[i] <= lim)
+						want[nw++] = (uint32_t)i;
+				UT_ASSERT(t, nw > 0 || n < 3);
+				for (k = 0; k < 2; k++) {
+					m = ks[k]->below(row, add, n, lim,
+					    idx);
+					UT_EQ_INT(t, (int)m, (int)nw);
+					if (m == nw)
+						UT_ASSERT(t, memcmp(idx, want,
+						    m * sizeof *idx) == 0);
+				}
+			}
+			/* nothing below, and everything */
+			for (k = 0; k < 2; k++) {
+				UT_EQ_INT(t, (int)ks[k]->below(add, add, 64,
+				    -1, idx), 0);
+				UT_EQ_INT(t, (int)ks[k]->below(add, add, 99,
+				    INFINITY, idx), 99);
+				UT_EQ_INT(t, (int)idx[98], 98);
+			}
+		}
 		/* one row alone gives the same bits as inside a block */
 		sel->l2_rows(q, x, 50, d, o[1]);
 		for (i = 0; i < 50; i++) {
@@ -1139,6 +1180,30 @@ test_ivf_gemm_batch(struct unit_t *t)
 		gemm_batch_check(t, ix, b, q, nq, 1, NULL, 0);
 		ivf_free(ix);
 	}
+	/*
+	 * Four long lists (~750 vectors) probed by ~1,250-1,900 queries
+	 * each: several blocks of queries (of even sizes) and several
+	 * blocks of vectors per list, the last ones shorter; l2, dot and
+	 * cosine, with a filter.  Then a short one: 300 vectors in 64
+	 * lists, k 10 larger than most lists.
+	 */
+	bo.nlist = 4;
+	for (mi = 0; mi < 3; mi++) {
+		unlink(path);
+		UT_EQ_INT(t, ivf_build(x, n, d, mi == 0 ? IVF_L2 : mi == 1 ?
+		    IVF_DOT : IVF_COSINE, &bo, path, &bs, &err), 0);
+		UT_EQ_INT(t, ivf_open(path, 7, &ix, &err), 0);
+		gemm_batch_check(t, ix, b, q, nq, 10, NULL, 0);
+		gemm_batch_check(t, ix, b, q, nq, 7, filt, n);
+		ivf_free(ix);
+	}
+	bo.nlist = 64;
+	unlink(path);
+	UT_EQ_INT(t, ivf_build(x, 300, d, IVF_L2, &bo, path, &bs, &err), 0);
+	UT_EQ_INT(t, ivf_open(path, 7, &ix, &err), 0);
+	gemm_batch_check(t, ix, b, q, nq, 10, NULL, 0);
+	gemm_batch_check(t, ix, b, q, nq, 10, filt, 300);
+	ivf_free(ix);
 	free(x);
 	free(q);
 	free(path);
