@@ -369,3 +369,30 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	# a run still going on stays, however old its first check
 	[ "$(sql "SELECT execution_time FROM strategy_execution_history WHERE strategy_id = 2 AND result = 'failed_check' ORDER BY id LIMIT 1")" = 2024-01-01T00:10:00Z ]
 }
+
+@test "a quiet run (condition not met) has no row while it goes on; a change away from it and back is recorded" {
+	tl cpu=40,40,85,40,40
+	cpu_strategy
+	for t in 00:05 00:10 00:15 00:20; do
+		esctl -q strategy check --at 2024-01-01T$t:00Z
+	done
+	# 00:05 quiet; 00:10 held too short (the quiet run ends and gets its
+	# row); 00:15 and 00:20 quiet again: the last check is 00:20
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items | map("\(.id != null) \(.execution_time[11:16]) \(.last_execution_time[11:16]) \(.evaluations) \(.result)") | join(",")' <<<"$output")" = "false 00:15 00:20 2 skipped,true 00:10 00:10 1 skipped,true 00:05 00:05 1 skipped" ]
+	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met" ]
+	[ "$(sql "SELECT count(*) FROM strategy_execution_history")" = 2 ]
+	# the quiet run: no id in the table either
+	run -0 esctl -o wide strategy history cpu-high
+	assert_line --index 1 --regexp '^<none> +2024-01-01T00:15:00Z +2024-01-01T00:20:00Z +2 +cpu-high +prod-a +skipped +<none> +<none> +<none> +condition not met$'
+	# filters: --result and --since see it as a skipped run
+	run -0 esctl -o json strategy history cpu-high --result failed_check
+	[ "$(jq '.items | length' <<<"$output")" = 0 ]
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:20:00Z
+	[ "$(jq -r '.items | map(.execution_time[11:16]) | join(",")' <<<"$output")" = 00:15 ]
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:20:01Z
+	[ "$(jq '.items | length' <<<"$output")" = 0 ]
+	# what the last check said is what check prints
+	run -0 check_json 2024-01-01T00:20:00Z
+	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
+}
