@@ -147,6 +147,30 @@ struct engine_state {
 	long long	sid, cid;
 	int		kind;
 	int		quiet;		/* no history row (history_id NULL) */
+	long long	group;		/* its quiet group (index), or -1 */
+	size_t		member;		/* its place in the group */
+};
+
+/*
+ * A strategy_quiet row: the pairs of one strategy whose quiet run began
+ * at the same check (the check that saw them first) and has gone on at
+ * every check of all strategies since.  They have no state row; the
+ * group has their first and last check and their number.
+ */
+struct engine_group {
+	long long	 id, sid, evaluations;
+	char		 since[UTIL_TIME_LEN], last[UTIL_TIME_LEN];
+	long long	*cid;		/* the members */
+	unsigned char	*gone;		/* left the group in this check */
+	unsigned char	*seen;		/* evaluated in this check */
+	size_t		 n;
+	int		 dirty;
+};
+
+/* A group member that gets a state row of its own (a quiet run). */
+struct engine_split {
+	long long	 sid, cid, evaluations;
+	const char	*since, *last;
 };
 
 static void	 engine_fmt_dur(long long, char *, size_t);
@@ -159,6 +183,7 @@ static void	 engine_describe(const struct engine_rule *,
 static const char *engine_keep(struct engine_report *, const char *);
 static int	 engine_cmp_id(const void *, const void *);
 static int	 engine_cmp_rank(const void *, const void *);
+static int	 engine_cmp_sid(const void *, const void *);
 static int	 engine_load_strategies(struct store *,
 		    const struct engine_opts *, struct engine_report *,
 		    struct engine_set *, struct es_err *);
@@ -174,6 +199,14 @@ static int	 engine_load_series(struct store *, time_t, long long,
 static int	 engine_cmp_state(const void *, const void *);
 static int	 engine_load_state(struct store *, const struct engine_opts *,
 		    struct engine_state **, size_t *, struct es_err *);
+static int	 engine_load_groups(struct store *,
+		    const struct engine_opts *, struct engine_group **,
+		    size_t *, struct engine_state **, size_t *,
+		    struct es_err *);
+static void	 engine_groups_free(struct engine_group *, size_t);
+static int	 engine_write_groups(struct store *, const struct engine_set *,
+		    struct engine_group *, size_t, const char *,
+		    const struct engine_split *, size_t, struct es_err *);
 static int	 engine_history(struct store *, sqlite3_stmt *,
 		    const struct engine_report *, const size_t *,
 		    const size_t *, size_t, long long *, struct es_err *);
@@ -461,6 +494,15 @@ engine_cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Orders strategies by id. */
+static int
+engine_cmp_sid(const void *a, const void *b)
+{
+	const struct engine_strategy *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* Orders one strategy's pairs by cluster name, then id. */
 static int
 engine_cmp_rank(const void *a, const void *b)
@@ -733,11 +775,157 @@ engine_load_state(struct store *st, const struct engine_opts *o,
 		v[*n].cid = sqlite3_column_int64(stmt, 1);
 		v[*n].kind = sqlite3_column_int(stmt, 2);
 		v[*n].quiet = sqlite3_column_int(stmt, 3);
+		v[*n].group = -1;
+		v[*n].member = 0;
 		(*n)++;
 	}
 	sqlite3_finalize(stmt);
 	*out = v;
 	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * Reads the quiet groups (strategy_quiet) and adds a state to *states for
+ * each member of a selected cluster, then sorts the states again.
+ */
+static int
+engine_load_groups(struct store *st, const struct engine_opts *o,
+    struct engine_group **out, size_t *ng, struct engine_state **states,
+    size_t *nstates, struct es_err *err)
+{
+	sqlite3_stmt *stmt;
+	struct engine_group *g, *v = NULL;
+	struct engine_state *x;
+	const char *p;
+	char *end;
+	size_t alloc = 0, salloc = *nstates, k;
+	int rc;
+
+	*out = NULL;
+	*ng = 0;
+	stmt = store_prepare(st, err, "SELECT id, strategy_id, since, "
+	    "last_execution_time, evaluations, clusters FROM strategy_quiet "
+	    "ORDER BY id", "");
+	if (stmt == NULL)
+		return -1;
+	while ((rc = store_step(st, stmt, err)) == 1) {
+		if (*ng == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			v = xreallocarray(v, alloc, sizeof *v);
+		}
+		g = &v[(*ng)++];
+		memset(g, 0, sizeof *g);
+		g->id = sqlite3_column_int64(stmt, 0);
+		g->sid = sqlite3_column_int64(stmt, 1);
+		snprintf(g->since, sizeof g->since, "%s",
+		    (const char *)sqlite3_column_text(stmt, 2));
+		snprintf(g->last, sizeof g->last, "%s",
+		    (const char *)sqlite3_column_text(stmt, 3));
+		g->evaluations = sqlite3_column_int64(stmt, 4);
+		/* a JSON array of cluster ids, as engine_write_groups writes */
+		p = (const char *)sqlite3_column_text(stmt, 5);
+		for (k = 0; p != NULL && *p != '\0'; p++)
+			k += *p == ',';
+		g->cid = xcalloc(k + 1, sizeof *g->cid);
+		g->gone = xcalloc(k + 1, 1);
+		g->seen = xcalloc(k + 1, 1);
+		p = (const char *)sqlite3_column_text(stmt, 5);
+		while (p != NULL && *p != '\0' && g->n <= k) {
+			if (*p < '0' || *p > '9') {
+				p++;
+				continue;
+			}
+			g->cid[g->n++] = strtoll(p, &end, 10);
+			p = end;
+		}
+		for (k = 0; k < g->n; k++) {
+			if (o->cluster_id >= 0 && g->cid[k] != o->cluster_id)
+				continue;
+			if (*nstates == salloc) {
+				salloc = salloc ? salloc * 2 : 256;
+				*states = xreallocarray(*states, salloc,
+				    sizeof **states);
+			}
+			x = &(*states)[(*nstates)++];
+			x->sid = g->sid;
+			x->cid = g->cid[k];
+			x->kind = KIND_QUIET;
+			x->quiet = 1;
+			x->group = (long long)(*ng - 1);
+			x->member = k;
+		}
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	if (rc == -1)
+		return -1;
+	if (*nstates > 0)
+		qsort(*states, *nstates, sizeof **states, engine_cmp_state);
+	return 0;
+}
+
+static void
+engine_groups_free(struct engine_group *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(g[i].cid);
+		free(g[i].gone);
+		free(g[i].seen);
+	}
+	free(g);
+}
+
+/*
+ * After a check: the splits' state rows, then (a check of all
+ * strategies) every group of an enabled strategy goes on to `at`, the
+ * members that left are written out of their group and an empty group
+ * is deleted.
+ */
+static int
+engine_write_groups(struct store *st, const struct engine_set *set,
+    struct engine_group *g, size_t ng, const char *at,
+    const struct engine_split *sp, size_t nsp, struct es_err *err)
+{
+	struct es_buf b;
+	size_t i, k, left;
+	int rc = -1;
+
+	for (i = 0; i < nsp; i++)
+		if (store_exec(st, err, "INSERT INTO strategy_pair_state "
+		    "(strategy_id, cluster_id, history_id, kind, since, "
+		    "last_execution_time, evaluations) VALUES (?, ?, NULL, ?, "
+		    "?, ?, ?)", "iiissi", sp[i].sid, sp[i].cid,
+		    (long long)KIND_QUIET, sp[i].since, sp[i].last,
+		    sp[i].evaluations) == -1)
+			return -1;
+	if (set != NULL && store_exec(st, err, "UPDATE strategy_quiet SET "
+	    "last_execution_time = ?1, evaluations = evaluations + 1 WHERE "
+	    "strategy_id IN (SELECT id FROM elastic_scaling_strategy WHERE "
+	    "status = 'enabled')", "s", at) == -1)
+		return -1;
+	es_buf_init(&b);
+	for (i = 0; i < ng; i++) {
+		if (!g[i].dirty)
+			continue;
+		b.len = 0;
+		es_buf_add(&b, "[", 1);
+		for (k = 0, left = 0; k < g[i].n; k++)
+			if (!g[i].gone[k])
+				es_buf_addf(&b, "%s%lld", left++ ? "," : "",
+				    g[i].cid[k]);
+		es_buf_add(&b, "]", 2);
+		if (left == 0 ? store_exec(st, err, "DELETE FROM "
+		    "strategy_quiet WHERE id = ?", "i", g[i].id) == -1 :
+		    store_exec(st, err, "UPDATE strategy_quiet SET clusters = "
+		    "? WHERE id = ?", "si", b.data, g[i].id) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	es_buf_release(&b);
+	return rc;
 }
 
 /*
@@ -866,14 +1054,21 @@ engine_check(struct store *st, const struct engine_opts *o,
 	char reason[1024], t[UTIL_TIME_LEN];
 	char d1[32];
 	size_t i, *off = NULL, nstates = 0, hist[ENGINE_BATCH], nhist = 0;
-	size_t *chg = NULL, nchg = 0;
+	size_t *chg = NULL, nchg = 0, ng = 0, nsp = 0, nnew = 0, j;
+	struct engine_group *groups = NULL, *grp;
+	struct engine_split *sp = NULL;
+	size_t *newq = NULL;
+	struct es_buf nb;
 	long long seq = 0, *hid = NULL;
 	double cpu, mem;
 	int outcome, rc = -1, in_txn = 0, *kind = NULL, same;
 	int terse = o->terse && !o->dry_run, bulk = o->nstrategy == 0;
+	/* a check of all strategies and clusters: quiet groups go on */
+	int whole = !o->dry_run && bulk && o->cluster_id < 0;
 
 	*out = NULL;
 	memset(&set, 0, sizeof set);
+	es_buf_init(&nb);
 	rep = xcalloc(1, sizeof *rep);
 	es_buf_init(&rep->text);
 	rep->at = o->now;
@@ -895,8 +1090,9 @@ engine_check(struct store *st, const struct engine_opts *o,
 	}
 	if (engine_load_pairs(st, o, rep, &set, err) == -1)
 		goto done;
-	if (!o->dry_run && engine_load_state(st, o, &states, &nstates,
-	    err) == -1)
+	if (!o->dry_run && (engine_load_state(st, o, &states, &nstates,
+	    err) == -1 || engine_load_groups(st, o, &groups, &ng, &states,
+	    &nstates, err) == -1))
 		goto done;
 	/* each cluster's snapshots once, for its longest window */
 	for (i = 0; i < set.nc; i++)
@@ -960,6 +1156,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 	kind = xcalloc(set.np ? set.np : 1, sizeof *kind);
 	hid = xcalloc(set.np ? set.np : 1, sizeof *hid);
 	chg = xcalloc(set.np ? set.np : 1, sizeof *chg);
+	newq = xcalloc(set.np ? set.np : 1, sizeof *newq);
+	sp = xcalloc(set.np ? set.np : 1, sizeof *sp);
 	for (i = 0; i < set.np; i++) {
 		p = &set.p[i];
 		cpu = mem = NAN;
@@ -1030,6 +1228,10 @@ engine_check(struct store *st, const struct engine_opts *o,
 		 */
 		same = hit != NULL && hit->kind == kind[i] &&
 		    outcome != ENGINE_ORDER_CREATED;
+		grp = hit != NULL && hit->group >= 0 ? &groups[hit->group] :
+		    NULL;
+		if (grp != NULL)
+			grp->seen[hit->member] = 1;
 		/* terse: the texts of what starts a history row only */
 		if (terse && !same && kind[i] != KIND_QUIET &&
 		    kind[i] <= KIND_PROVEN) {
@@ -1092,6 +1294,20 @@ engine_check(struct store *st, const struct engine_opts *o,
 			rep->failed++;
 		if (o->dry_run)
 			continue;
+		/* a group member: goes on with its group, or leaves it */
+		if (same && grp != NULL && whole)
+			continue;	/* one UPDATE after the loop */
+		if (same && grp != NULL) {
+			/* only some of its group checked: a row of its own */
+			grp->gone[hit->member] = 1;
+			grp->dirty = 1;
+			sp[nsp].sid = p->s->id;
+			sp[nsp].cid = p->c->id;
+			sp[nsp].since = grp->since;
+			sp[nsp].last = rep->at_text;
+			sp[nsp++].evaluations = grp->evaluations + 1;
+			continue;
+		}
 		if (same && bulk)
 			continue;	/* one UPDATE after the loop */
 		if (same) {
@@ -1107,7 +1323,19 @@ engine_check(struct store *st, const struct engine_opts *o,
 			continue;
 		}
 		/* the current run ends: its row, or one for a quiet run */
-		if (hit != NULL) {
+		if (grp != NULL) {
+			/* a member's quiet run ends: its row */
+			grp->gone[hit->member] = 1;
+			grp->dirty = 1;
+			if (store_exec(st, err, "INSERT INTO "
+			    "strategy_execution_history (strategy_id, "
+			    "cluster_id, execution_time, result, reason, "
+			    "last_execution_time, evaluations) VALUES (?, ?, ?, "
+			    "'skipped', 'condition not met', ?, ?)", "iissi",
+			    p->s->id, p->c->id, grp->since, grp->last,
+			    grp->evaluations) == -1)
+				goto done;
+		} else if (hit != NULL) {
 			sqlite3_stmt *q = hit->quiet ? end_q : close_q;
 
 			sqlite3_bind_int64(q, 1, p->s->id);
@@ -1117,6 +1345,11 @@ engine_check(struct store *st, const struct engine_opts *o,
 			if (rc == -1)
 				goto done;
 			rc = -1;
+		}
+		/* a pair seen first, quiet: into its strategy's new group */
+		if (hit == NULL && whole && kind[i] == KIND_QUIET) {
+			newq[nnew++] = i;
+			continue;
 		}
 		/* the new one: a quiet run needs its state row only */
 		chg[nchg++] = i;
@@ -1154,6 +1387,49 @@ engine_check(struct store *st, const struct engine_opts *o,
 	    "p.strategy_id AND a.cluster_id = p.cluster_id)", "si",
 	    rep->at_text, o->cluster_id) == -1)
 		goto done;
+	/*
+	 * Members of a group of a strategy just checked that this check did
+	 * not see (dissociated, cluster gone): their runs end at the group's
+	 * last check, as rows of their own.
+	 */
+	for (i = 0; whole && i < ng; i++) {
+		struct engine_strategy skey, *sh;
+
+		skey.id = groups[i].sid;
+		sh = bsearch(&skey, set.s, set.ns, sizeof *set.s,
+		    engine_cmp_sid);
+		for (j = 0; sh != NULL && j < groups[i].n; j++) {
+			if (groups[i].seen[j] || groups[i].gone[j])
+				continue;
+			groups[i].gone[j] = 1;
+			groups[i].dirty = 1;
+			sp = xreallocarray(sp, set.np + nsp + 1, sizeof *sp);
+			sp[nsp].sid = groups[i].sid;
+			sp[nsp].cid = groups[i].cid[j];
+			sp[nsp].since = groups[i].since;
+			sp[nsp].last = groups[i].last;
+			sp[nsp++].evaluations = groups[i].evaluations;
+		}
+	}
+	if (!o->dry_run && engine_write_groups(st, whole ? &set : NULL,
+	    groups, ng, rep->at_text, sp, nsp, err) == -1)
+		goto done;
+	/* the new groups: one a strategy */
+	for (i = 0; i < nnew; i = j) {
+		nb.len = 0;
+		es_buf_add(&nb, "[", 1);
+		for (j = i; j < nnew && rep->results[newq[j]].strategy_id ==
+		    rep->results[newq[i]].strategy_id; j++)
+			es_buf_addf(&nb, "%s%lld", j > i ? "," : "",
+			    rep->results[newq[j]].cluster_id);
+		es_buf_add(&nb, "]", 2);
+		if (store_exec(st, err, "INSERT INTO strategy_quiet "
+		    "(strategy_id, since, last_execution_time, evaluations, "
+		    "clusters) VALUES (?1, ?2, ?2, 1, ?3)", "iss",
+		    rep->results[newq[i]].strategy_id, rep->at_text,
+		    nb.data) == -1)
+			goto done;
+	}
 	/* the new runs, ENGINE_BATCH pairs a statement, then one by one */
 	for (i = 0; !o->dry_run && i < nchg; ) {
 		size_t m = nchg - i >= ENGINE_BATCH ? ENGINE_BATCH : 1;
@@ -1178,6 +1454,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 		    "p.history_id AND h.last_execution_time IS NULL", "s",
 		    t) == -1 || store_exec(st, err, "DELETE FROM "
 		    "strategy_pair_state WHERE last_execution_time < ?", "s",
+		    t) == -1 || store_exec(st, err, "DELETE FROM "
+		    "strategy_quiet WHERE last_execution_time < ?", "s",
 		    t) == -1 || store_exec(st, err, "DELETE FROM "
 		    "strategy_execution_history WHERE execution_time < ?1 AND "
 		    "last_execution_time < ?1 AND result <> 'order_created'",
@@ -1211,6 +1489,10 @@ done:
 	free(kind);
 	free(hid);
 	free(chg);
+	free(newq);
+	free(sp);
+	engine_groups_free(groups, ng);
+	es_buf_release(&nb);
 	free(states);
 	if (rc == -1)
 		engine_report_free(rep);

@@ -849,6 +849,10 @@ static const char schema_v14[] =
  * goes on: its pair's state row, with history_id NULL, holds its first
  * check (since), its last and their number, and `strategy history` shows
  * it from there.  When it ends, it gets its row (without values).  The
+ * pairs of a strategy that a check of all strategies sees for the first
+ * time, quiet, have no state row either: one strategy_quiet row holds
+ * them (a JSON array of cluster ids) and their run, as long as every
+ * such check sees them all; a member that leaves gets a state row.  The
  * state rows are rebuilt with history_id nullable and since, the first
  * check of the current run (its history row's execution_time for the
  * runs stored as rows, which stay as they are).
@@ -871,7 +875,17 @@ static const char schema_v15[] =
 "  FROM strategy_pair_state p"
 "  LEFT JOIN strategy_execution_history h ON h.id = p.history_id;"
 "DROP TABLE strategy_pair_state;"
-"ALTER TABLE strategy_pair_state_v15 RENAME TO strategy_pair_state;";
+"ALTER TABLE strategy_pair_state_v15 RENAME TO strategy_pair_state;"
+"CREATE TABLE strategy_quiet ("
+"  id INTEGER PRIMARY KEY,"
+"  strategy_id INTEGER NOT NULL"
+"    REFERENCES elastic_scaling_strategy (id) ON DELETE CASCADE,"
+"  since TEXT NOT NULL,"
+"  last_execution_time TEXT NOT NULL,"
+"  evaluations INTEGER NOT NULL,"
+"  clusters TEXT NOT NULL"
+");"
+"CREATE INDEX strategy_quiet_strategy ON strategy_quiet (strategy_id);";
 
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },

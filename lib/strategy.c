@@ -597,7 +597,8 @@ strategy_history(struct store *st, const struct strategy_history_filter *f,
 	 * A row is a run of checks with the same kind of result; while it
 	 * goes on, strategy_pair_state has its last check and count.  A
 	 * quiet run (condition not met) going on has no row (schema 15):
-	 * its state row stands for it, without id or values.
+	 * its state row, or its strategy_quiet group, stands for it, without
+	 * id or values.
 	 */
 	return store_query_json(st, err, out, "SELECT * FROM ("
 	    "SELECT h.id, h.strategy_id, "
@@ -631,7 +632,19 @@ strategy_history(struct store *st, const struct strategy_history_filter *f,
 	    "AND (?1 = 0 OR q.strategy_id = ?1) "
 	    "AND (?2 < 0 OR q.cluster_id = ?2) "
 	    "AND (?3 IS NULL OR ?3 = 'skipped') "
-	    "AND (?4 = 0 OR q.last_execution_time >= ?5)) "
+	    "AND (?4 = 0 OR q.last_execution_time >= ?5) "
+	    "UNION ALL "
+	    "SELECT NULL, g.strategy_id, s.name, j.value, c.clustername, "
+	    "g.since, g.last_execution_time, g.evaluations, 'skipped', '', '', "
+	    "NULL, NULL, 'condition not met' "
+	    "FROM strategy_quiet g "
+	    "JOIN elastic_scaling_strategy s ON s.id = g.strategy_id "
+	    "JOIN json_each(g.clusters) j "
+	    "LEFT JOIN k8s_cluster c ON c.id = j.value "
+	    "WHERE (?1 = 0 OR g.strategy_id = ?1) "
+	    "AND (?2 < 0 OR j.value = ?2) "
+	    "AND (?3 IS NULL OR ?3 = 'skipped') "
+	    "AND (?4 = 0 OR g.last_execution_time >= ?5)) "
 	    "ORDER BY execution_time DESC, id IS NOT NULL, id DESC, "
 	    "strategy_id DESC, cluster_id DESC LIMIT ?6 OFFSET ?7",
 	    "iisisii", f->strategy_id, f->cluster_id, f->result,

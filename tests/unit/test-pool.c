@@ -717,7 +717,7 @@ test_history_quiet(struct unit_t *t)
 	    "'2024-01-01T00:00:00Z', 40), ('t', 't', 1, "
 	    "'2024-01-01T00:05:00Z', 40)", "") == 2);
 	quiet_check(t, st, 300);
-	/* the not met pairs: a state row each, no history row */
+	/* the not met pairs: no history row, no state row: a group each */
 	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
 	    "strategy_execution_history", ""), 0);
 	UT_EQ_INT(t, n, 150);
@@ -726,8 +726,11 @@ test_history_quiet(struct unit_t *t)
 	    ""), 0);
 	UT_EQ_INT(t, n, 150);
 	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
-	    "strategy_pair_state WHERE history_id IS NULL AND cluster_id = 1 "
-	    "AND kind = 4 AND since = '2024-01-01T00:05:00Z'", ""), 0);
+	    "strategy_pair_state WHERE cluster_id = 1", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_quiet WHERE clusters = '[1]' AND since = "
+	    "'2024-01-01T00:05:00Z' AND evaluations = 1", ""), 0);
 	UT_EQ_INT(t, n, 150);
 	h = quiet_history(t, st, 1);
 	UT_EQ_STR(t, h, "- 00:05:00Z 00:05:00Z 1 skipped condition not met");
@@ -852,10 +855,90 @@ test_history_migration15(struct unit_t *t)
 	free(path);
 }
 
+/*
+ * A quiet group (strategy_quiet): members that a check of all strategies
+ * no longer sees (dissociated) keep their run as it was; a check of one
+ * cluster gives its member a state row of its own, which goes on.
+ */
+static void
+test_history_quiet_groups(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct engine_opts o;
+	struct engine_report *rep = NULL;
+	long long n;
+	char *path, *h;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO k8s_cluster "
+	    "(created_at, updated_at, cluster_id, clustername, status) VALUES "
+	    "('t', 't', 'u1', 'prod-a', 'running'), ('t', 't', 'u2', "
+	    "'prod-b', 'running')", "") == 2);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "elastic_scaling_strategy (name, description, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, duration_minutes, cooldown_minutes, "
+	    "device_count, status, created_by, created_at, updated_at) "
+	    "VALUES ('s', '', 'pool_entry', 80, 'usage', 15, 30, 1, "
+	    "'enabled', 'x', 't', 't')", "") == 1);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "strategy_cluster_association VALUES (1, 1), (1, 2)", "") == 2);
+	/* both at 40% every 5 minutes until 00:30 */
+	UT_ASSERT(t, store_exec(st, &err, "WITH RECURSIVE k(i) AS (SELECT 0 "
+	    "UNION ALL SELECT i + 1 FROM k WHERE i < 6) INSERT INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, max_cpu) SELECT 't', 't', c.id, "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 1704067200 + i * 300, "
+	    "'unixepoch'), 40 FROM k, k8s_cluster c", "") == 14);
+	quiet_check(t, st, 300);
+	quiet_check(t, st, 600);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_quiet WHERE clusters = '[1,2]' AND evaluations = 2", ""),
+	    0);
+	UT_EQ_INT(t, n, 1);
+	/* prod-b dissociated: its run ends at 00:10, prod-a's goes on */
+	UT_ASSERT(t, store_exec(st, &err, "DELETE FROM "
+	    "strategy_cluster_association WHERE cluster_id = 2", "") == 1);
+	quiet_check(t, st, 900);
+	h = quiet_history(t, st, 2);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:15:00Z 3 skipped condition not met");
+	free(h);
+	quiet_check(t, st, 1200);
+	h = quiet_history(t, st, 2);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	/* a check of prod-a alone: a state row of its own, going on */
+	memset(&o, 0, sizeof o);
+	o.now = T0 + 1500;
+	o.max_gap = 600;
+	o.cluster_id = 1;
+	o.terse = 1;
+	UT_EQ_INT(t, engine_check(st, &o, &rep, &err), 0);
+	engine_report_free(rep);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_quiet", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	quiet_check(t, st, 1800);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:30:00Z 6 skipped condition not met");
+	free(h);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	store_close(st);
+	free(path);
+}
+
 const struct unit_test unit_pool_tests[] = {
 	{ "history_batches", test_history_batches },
 	{ "history_migration14", test_history_migration14 },
 	{ "history_quiet", test_history_quiet },
+	{ "history_quiet_groups", test_history_quiet_groups },
 	{ "history_migration15", test_history_migration15 },
 	{ "engine_window", test_engine_window },
 	{ "engine_gap_and_logic", test_engine_gap_and_logic },
