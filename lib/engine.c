@@ -1330,8 +1330,9 @@ engine_check(struct store *st, const struct engine_opts *o,
 			if (store_exec(st, err, "INSERT INTO "
 			    "strategy_execution_history (strategy_id, "
 			    "cluster_id, execution_time, result, reason, "
-			    "last_execution_time, evaluations) VALUES (?, ?, ?, "
-			    "'skipped', 'condition not met', ?, ?)", "iissi",
+			    "last_execution_time, evaluations) VALUES (?, ?, "
+			    "?, 'skipped', 'condition not met', ?, ?)",
+			    "iissi",
 			    p->s->id, p->c->id, grp->since, grp->last,
 			    grp->evaluations) == -1)
 				goto done;
