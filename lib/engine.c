@@ -1397,8 +1397,9 @@ engine_check(struct store *st, const struct engine_opts *o,
 		struct engine_strategy skey, *sh;
 
 		skey.id = groups[i].sid;
-		sh = bsearch(&skey, set.s, set.ns, sizeof *set.s,
-		    engine_cmp_sid);
+		/* bsearch wants an array, even of no strategies */
+		sh = set.ns == 0 ? NULL : bsearch(&skey, set.s, set.ns,
+		    sizeof *set.s, engine_cmp_sid);
 		for (j = 0; sh != NULL && j < groups[i].n; j++) {
 			if (groups[i].seen[j] || groups[i].gone[j])
 				continue;
