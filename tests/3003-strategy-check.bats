@@ -371,7 +371,7 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 }
 
 @test "a quiet run (condition not met) has no row while it goes on; a change away from it and back is recorded" {
-	tl cpu=40,40,85,40,40
+	tl cpu=40,40,85,40,40,90
 	cpu_strategy
 	for t in 00:05 00:10 00:15 00:20; do
 		esctl -q strategy check --at 2024-01-01T$t:00Z
@@ -395,4 +395,9 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	# what the last check said is what check prints
 	run -0 check_json 2024-01-01T00:20:00Z
 	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
+	# 90% at 00:25: the second quiet run ends too and gets its row
+	esctl -q strategy check --at 2024-01-01T00:25:00Z
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items | map("\(.id != null) \(.execution_time[11:16]) \(.last_execution_time[11:16]) \(.evaluations) \(.result)") | join(",")' <<<"$output")" = "true 00:25 00:25 1 skipped,true 00:15 00:20 3 skipped,true 00:10 00:10 1 skipped,true 00:05 00:05 1 skipped" ]
+	[ "$(sql "SELECT reason FROM strategy_execution_history WHERE execution_time = '2024-01-01T00:15:00Z'")" = "condition not met" ]
 }
