@@ -1061,7 +1061,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 	struct es_buf nb;
 	long long seq = 0, *hid = NULL;
 	double cpu, mem;
-	int outcome, rc = -1, in_txn = 0, *kind = NULL, same;
+	int outcome = ENGINE_FAILED_CHECK, rc = -1, in_txn = 0, same;
+	int *kind = NULL;
 	int terse = o->terse && !o->dry_run, bulk = o->nstrategy == 0;
 	/* a check of all strategies and clusters: quiet groups go on */
 	int whole = !o->dry_run && bulk && o->cluster_id < 0;
