@@ -110,7 +110,7 @@ struct engine_set {
 	"VALUES "
 #define ENGINE_HIST_RET	" RETURNING id, strategy_id, cluster_id"
 /* The pairs' new current rows: as many rows a statement. */
-#define ENGINE_ST_ROW	"(?, ?, ?, ?, ?, 1)"
+#define ENGINE_ST_ROW	"(?, ?, ?, ?, ?, ?, 1)"
 #define ENGINE_ST_R2	ENGINE_ST_ROW ", " ENGINE_ST_ROW
 #define ENGINE_ST_R4	ENGINE_ST_R2 ", " ENGINE_ST_R2
 #define ENGINE_ST_R8	ENGINE_ST_R4 ", " ENGINE_ST_R4
@@ -118,7 +118,7 @@ struct engine_set {
 #define ENGINE_ST_R32	ENGINE_ST_R16 ", " ENGINE_ST_R16
 #define ENGINE_ST_R64	ENGINE_ST_R32 ", " ENGINE_ST_R32
 #define ENGINE_ST_R128	ENGINE_ST_R64 ", " ENGINE_ST_R64
-#define ENGINE_ST_F	"nnnnn"
+#define ENGINE_ST_F	"nnnnnn"
 #define ENGINE_ST_F2	ENGINE_ST_F ENGINE_ST_F
 #define ENGINE_ST_F4	ENGINE_ST_F2 ENGINE_ST_F2
 #define ENGINE_ST_F8	ENGINE_ST_F4 ENGINE_ST_F4
@@ -127,16 +127,50 @@ struct engine_set {
 #define ENGINE_ST_F64	ENGINE_ST_F32 ENGINE_ST_F32
 #define ENGINE_ST_F128	ENGINE_ST_F64 ENGINE_ST_F64
 #define ENGINE_ST_SQL	"INSERT INTO strategy_pair_state (strategy_id, " \
-	"cluster_id, history_id, kind, last_execution_time, evaluations) " \
+	"cluster_id, history_id, kind, since, last_execution_time, " \
+	"evaluations) " \
 	"VALUES "
 #define ENGINE_ST_UPSERT " ON CONFLICT (strategy_id, cluster_id) DO " \
 	"UPDATE SET history_id = excluded.history_id, kind = excluded.kind, " \
-	"last_execution_time = excluded.last_execution_time, evaluations = 1"
+	"since = excluded.since, last_execution_time = " \
+	"excluded.last_execution_time, evaluations = 1"
 
-/* A pair's current history row, as strategy_pair_state has it. */
+/*
+ * The result kind of a quiet run: the default, uneventful result of most
+ * pairs.  Such a run has no history row while it goes on (history_id
+ * NULL in strategy_pair_state, schema 15); it gets one when it ends.
+ */
+#define KIND_QUIET	KIND_NOT_MET
+
+/* A pair's current run, as strategy_pair_state has it. */
 struct engine_state {
 	long long	sid, cid;
 	int		kind;
+	int		quiet;		/* no history row (history_id NULL) */
+	long long	group;		/* its quiet group (index), or -1 */
+	size_t		member;		/* its place in the group */
+};
+
+/*
+ * A strategy_quiet row: the pairs of one strategy whose quiet run began
+ * at the same check (the check that saw them first) and has gone on at
+ * every check of all strategies since.  They have no state row; the
+ * group has their first and last check and their number.
+ */
+struct engine_group {
+	long long	 id, sid, evaluations;
+	char		 since[UTIL_TIME_LEN], last[UTIL_TIME_LEN];
+	long long	*cid;		/* the members */
+	unsigned char	*gone;		/* left the group in this check */
+	unsigned char	*seen;		/* evaluated in this check */
+	size_t		 n;
+	int		 dirty;
+};
+
+/* A group member that gets a state row of its own (a quiet run). */
+struct engine_split {
+	long long	 sid, cid, evaluations;
+	const char	*since, *last;
 };
 
 static void	 engine_fmt_dur(long long, char *, size_t);
@@ -149,6 +183,7 @@ static void	 engine_describe(const struct engine_rule *,
 static const char *engine_keep(struct engine_report *, const char *);
 static int	 engine_cmp_id(const void *, const void *);
 static int	 engine_cmp_rank(const void *, const void *);
+static int	 engine_cmp_sid(const void *, const void *);
 static int	 engine_load_strategies(struct store *,
 		    const struct engine_opts *, struct engine_report *,
 		    struct engine_set *, struct es_err *);
@@ -164,9 +199,20 @@ static int	 engine_load_series(struct store *, time_t, long long,
 static int	 engine_cmp_state(const void *, const void *);
 static int	 engine_load_state(struct store *, const struct engine_opts *,
 		    struct engine_state **, size_t *, struct es_err *);
+static int	 engine_load_groups(struct store *,
+		    const struct engine_opts *, struct engine_group **,
+		    size_t *, struct engine_state **, size_t *,
+		    struct es_err *);
+static void	 engine_groups_free(struct engine_group *, size_t);
+static int	 engine_write_groups(struct store *, const struct engine_set *,
+		    struct engine_group *, size_t, const char *,
+		    const struct engine_split *, size_t, struct es_err *);
 static int	 engine_history(struct store *, sqlite3_stmt *,
-		    sqlite3_stmt *, const struct engine_report *,
-		    const size_t *, const int *, const size_t *, size_t,
+		    const struct engine_report *, const size_t *,
+		    const size_t *, size_t, long long *, struct es_err *);
+static int	 engine_states(struct store *, sqlite3_stmt *,
+		    const struct engine_report *, const int *,
+		    const long long *, const size_t *, size_t,
 		    struct es_err *);
 static void	 engine_json_ref(cJSON *, const char *, const char *);
 static int	 engine_evaluate_kind(const struct engine_rule *,
@@ -448,6 +494,15 @@ engine_cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Orders strategies by id. */
+static int
+engine_cmp_sid(const void *a, const void *b)
+{
+	const struct engine_strategy *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* Orders one strategy's pairs by cluster name, then id. */
 static int
 engine_cmp_rank(const void *a, const void *b)
@@ -705,8 +760,9 @@ engine_load_state(struct store *st, const struct engine_opts *o,
 
 	*out = NULL;
 	*n = 0;
-	stmt = store_prepare(st, err, "SELECT strategy_id, cluster_id, kind "
-	    "FROM strategy_pair_state WHERE ?1 < 0 OR cluster_id = ?1 "
+	stmt = store_prepare(st, err, "SELECT strategy_id, cluster_id, kind, "
+	    "history_id IS NULL FROM strategy_pair_state WHERE ?1 < 0 OR "
+	    "cluster_id = ?1 "
 	    "ORDER BY strategy_id, cluster_id", "i", o->cluster_id);
 	if (stmt == NULL)
 		return -1;
@@ -718,6 +774,9 @@ engine_load_state(struct store *st, const struct engine_opts *o,
 		v[*n].sid = sqlite3_column_int64(stmt, 0);
 		v[*n].cid = sqlite3_column_int64(stmt, 1);
 		v[*n].kind = sqlite3_column_int(stmt, 2);
+		v[*n].quiet = sqlite3_column_int(stmt, 3);
+		v[*n].group = -1;
+		v[*n].member = 0;
 		(*n)++;
 	}
 	sqlite3_finalize(stmt);
@@ -726,18 +785,160 @@ engine_load_state(struct store *st, const struct engine_opts *o,
 }
 
 /*
- * Starts a history row for each of the n results whose indexes are in
- * idx[] (one statement of n rows: ENGINE_BATCH, or 1) and makes each the
- * current row of its pair in strategy_pair_state (state_q, a statement of
- * n rows too).  off[] holds
- * the reasons' offsets in rep->text, kind[] each result's kind.  An
- * order's row is complete at once (last_execution_time set); another
- * row's run goes on while later checks find the same kind.
+ * Reads the quiet groups (strategy_quiet) and adds a state to *states for
+ * each member of a selected cluster, then sorts the states again.
  */
 static int
-engine_history(struct store *st, sqlite3_stmt *stmt, sqlite3_stmt *state_q,
-    const struct engine_report *rep, const size_t *off, const int *kind,
-    const size_t *idx, size_t n, struct es_err *err)
+engine_load_groups(struct store *st, const struct engine_opts *o,
+    struct engine_group **out, size_t *ng, struct engine_state **states,
+    size_t *nstates, struct es_err *err)
+{
+	sqlite3_stmt *stmt;
+	struct engine_group *g, *v = NULL;
+	struct engine_state *x;
+	const char *p;
+	char *end;
+	size_t alloc = 0, salloc = *nstates, k;
+	int rc;
+
+	*out = NULL;
+	*ng = 0;
+	stmt = store_prepare(st, err, "SELECT id, strategy_id, since, "
+	    "last_execution_time, evaluations, clusters FROM strategy_quiet "
+	    "ORDER BY id", "");
+	if (stmt == NULL)
+		return -1;
+	while ((rc = store_step(st, stmt, err)) == 1) {
+		if (*ng == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			v = xreallocarray(v, alloc, sizeof *v);
+		}
+		g = &v[(*ng)++];
+		memset(g, 0, sizeof *g);
+		g->id = sqlite3_column_int64(stmt, 0);
+		g->sid = sqlite3_column_int64(stmt, 1);
+		snprintf(g->since, sizeof g->since, "%s",
+		    (const char *)sqlite3_column_text(stmt, 2));
+		snprintf(g->last, sizeof g->last, "%s",
+		    (const char *)sqlite3_column_text(stmt, 3));
+		g->evaluations = sqlite3_column_int64(stmt, 4);
+		/* a JSON array of cluster ids, as engine_write_groups writes */
+		p = (const char *)sqlite3_column_text(stmt, 5);
+		for (k = 0; p != NULL && *p != '\0'; p++)
+			k += *p == ',';
+		g->cid = xcalloc(k + 1, sizeof *g->cid);
+		g->gone = xcalloc(k + 1, 1);
+		g->seen = xcalloc(k + 1, 1);
+		p = (const char *)sqlite3_column_text(stmt, 5);
+		while (p != NULL && *p != '\0' && g->n <= k) {
+			if (*p < '0' || *p > '9') {
+				p++;
+				continue;
+			}
+			g->cid[g->n++] = strtoll(p, &end, 10);
+			p = end;
+		}
+		for (k = 0; k < g->n; k++) {
+			if (o->cluster_id >= 0 && g->cid[k] != o->cluster_id)
+				continue;
+			if (*nstates == salloc) {
+				salloc = salloc ? salloc * 2 : 256;
+				*states = xreallocarray(*states, salloc,
+				    sizeof **states);
+			}
+			x = &(*states)[(*nstates)++];
+			x->sid = g->sid;
+			x->cid = g->cid[k];
+			x->kind = KIND_QUIET;
+			x->quiet = 1;
+			x->group = (long long)(*ng - 1);
+			x->member = k;
+		}
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	if (rc == -1)
+		return -1;
+	if (*nstates > 0)
+		qsort(*states, *nstates, sizeof **states, engine_cmp_state);
+	return 0;
+}
+
+static void
+engine_groups_free(struct engine_group *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(g[i].cid);
+		free(g[i].gone);
+		free(g[i].seen);
+	}
+	free(g);
+}
+
+/*
+ * After a check: the splits' state rows, then (a check of all
+ * strategies) every group of an enabled strategy goes on to `at`, the
+ * members that left are written out of their group and an empty group
+ * is deleted.
+ */
+static int
+engine_write_groups(struct store *st, const struct engine_set *set,
+    struct engine_group *g, size_t ng, const char *at,
+    const struct engine_split *sp, size_t nsp, struct es_err *err)
+{
+	struct es_buf b;
+	size_t i, k, left;
+	int rc = -1;
+
+	for (i = 0; i < nsp; i++)
+		if (store_exec(st, err, "INSERT INTO strategy_pair_state "
+		    "(strategy_id, cluster_id, history_id, kind, since, "
+		    "last_execution_time, evaluations) VALUES (?, ?, NULL, ?, "
+		    "?, ?, ?)", "iiissi", sp[i].sid, sp[i].cid,
+		    (long long)KIND_QUIET, sp[i].since, sp[i].last,
+		    sp[i].evaluations) == -1)
+			return -1;
+	if (set != NULL && store_exec(st, err, "UPDATE strategy_quiet SET "
+	    "last_execution_time = ?1, evaluations = evaluations + 1 WHERE "
+	    "strategy_id IN (SELECT id FROM elastic_scaling_strategy WHERE "
+	    "status = 'enabled')", "s", at) == -1)
+		return -1;
+	es_buf_init(&b);
+	for (i = 0; i < ng; i++) {
+		if (!g[i].dirty)
+			continue;
+		b.len = 0;
+		es_buf_add(&b, "[", 1);
+		for (k = 0, left = 0; k < g[i].n; k++)
+			if (!g[i].gone[k])
+				es_buf_addf(&b, "%s%lld", left++ ? "," : "",
+				    g[i].cid[k]);
+		es_buf_add(&b, "]", 2);
+		if (left == 0 ? store_exec(st, err, "DELETE FROM "
+		    "strategy_quiet WHERE id = ?", "i", g[i].id) == -1 :
+		    store_exec(st, err, "UPDATE strategy_quiet SET clusters = "
+		    "? WHERE id = ?", "si", b.data, g[i].id) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	es_buf_release(&b);
+	return rc;
+}
+
+/*
+ * Starts a history row for each of the n results whose indexes are in
+ * idx[] (one statement of n rows: ENGINE_BATCH, or 1); hid[] gets each
+ * row's id.  off[] holds the reasons' offsets in rep->text.  An order's
+ * row is complete at once (last_execution_time set); another row's run
+ * goes on while later checks find the same kind.
+ */
+static int
+engine_history(struct store *st, sqlite3_stmt *stmt,
+    const struct engine_report *rep, const size_t *off, const size_t *idx,
+    size_t n, long long *hid, struct es_err *err)
 {
 	const struct engine_result *r;
 	long long ids[ENGINE_BATCH][3];
@@ -792,18 +993,44 @@ engine_history(struct store *st, sqlite3_stmt *stmt, sqlite3_stmt *state_q,
 			if (r->strategy_id != ids[j][1] ||
 			    r->cluster_id != ids[j][2])
 				continue;
-			b = (int)j * 5;
-			sqlite3_bind_int64(state_q, b + 1, r->strategy_id);
-			sqlite3_bind_int64(state_q, b + 2, r->cluster_id);
-			sqlite3_bind_int64(state_q, b + 3, ids[j][0]);
-			sqlite3_bind_int(state_q, b + 4, kind[idx[i]]);
-			sqlite3_bind_text(state_q, b + 5, rep->at_text, -1,
-			    SQLITE_STATIC);
+			hid[idx[i]] = ids[j][0];
 			break;
 		}
-	rc = store_step(st, state_q, err);
-	sqlite3_reset(state_q);
-	sqlite3_clear_bindings(state_q);
+	return 0;
+}
+
+/*
+ * Makes the n results whose indexes are in idx[] the new current runs of
+ * their pairs in strategy_pair_state (stmt: a statement of n rows), with
+ * their history rows hid[] (0: a quiet run, no row) and kinds kind[].
+ */
+static int
+engine_states(struct store *st, sqlite3_stmt *stmt,
+    const struct engine_report *rep, const int *kind, const long long *hid,
+    const size_t *idx, size_t n, struct es_err *err)
+{
+	const struct engine_result *r;
+	size_t i;
+	int b, rc;
+
+	for (i = 0; i < n; i++) {
+		r = &rep->results[idx[i]];
+		b = (int)i * 6;
+		sqlite3_bind_int64(stmt, b + 1, r->strategy_id);
+		sqlite3_bind_int64(stmt, b + 2, r->cluster_id);
+		if (hid[idx[i]] > 0)
+			sqlite3_bind_int64(stmt, b + 3, hid[idx[i]]);
+		else
+			sqlite3_bind_null(stmt, b + 3);
+		sqlite3_bind_int(stmt, b + 4, kind[idx[i]]);
+		sqlite3_bind_text(stmt, b + 5, rep->at_text, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, b + 6, rep->at_text, -1,
+		    SQLITE_STATIC);
+	}
+	rc = store_step(st, stmt, err);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 	if (rc == -1) {
 		es_err_prefix(err, "cannot record history");
 		return -1;
@@ -822,18 +1049,27 @@ engine_check(struct store *st, const struct engine_opts *o,
 	sqlite3_stmt *last_q = NULL, *open_q = NULL, *batch_q = NULL;
 	sqlite3_stmt *one_q = NULL, *order_q = NULL, *state_q = NULL;
 	sqlite3_stmt *same_q = NULL, *close_q = NULL, *state32_q = NULL;
+	sqlite3_stmt *end_q = NULL;
 	struct engine_state *states = NULL, key, *hit;
 	char reason[1024], t[UTIL_TIME_LEN];
 	char d1[32];
-	size_t i, *off = NULL, nstates = 0, chg[ENGINE_BATCH], nchg = 0;
-	long long seq = 0;
+	size_t i, *off = NULL, nstates = 0, hist[ENGINE_BATCH], nhist = 0;
+	size_t *chg = NULL, nchg = 0, ng = 0, nsp = 0, nnew = 0, j;
+	struct engine_group *groups = NULL, *grp;
+	struct engine_split *sp = NULL;
+	size_t *newq = NULL;
+	struct es_buf nb;
+	long long seq = 0, *hid = NULL;
 	double cpu, mem;
-	int outcome, rc = -1, in_txn = 0, *kind = NULL, same;
+	int outcome = ENGINE_FAILED_CHECK, rc = -1, in_txn = 0, same;
+	int *kind = NULL;
 	int terse = o->terse && !o->dry_run, bulk = o->nstrategy == 0;
-	long long base_id = 0;
+	/* a check of all strategies and clusters: quiet groups go on */
+	int whole = !o->dry_run && bulk && o->cluster_id < 0;
 
 	*out = NULL;
 	memset(&set, 0, sizeof set);
+	es_buf_init(&nb);
 	rep = xcalloc(1, sizeof *rep);
 	es_buf_init(&rep->text);
 	rep->at = o->now;
@@ -856,8 +1092,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 	if (engine_load_pairs(st, o, rep, &set, err) == -1)
 		goto done;
 	if (!o->dry_run && (engine_load_state(st, o, &states, &nstates,
-	    err) == -1 || store_query_int(st, err, &base_id, 0, "SELECT "
-	    "max(id) FROM strategy_execution_history", "") == -1))
+	    err) == -1 || engine_load_groups(st, o, &groups, &ng, &states,
+	    &nstates, err) == -1))
 		goto done;
 	/* each cluster's snapshots once, for its longest window */
 	for (i = 0; i < set.nc; i++)
@@ -892,12 +1128,20 @@ engine_check(struct store *st, const struct engine_opts *o,
 		    "FROM strategy_pair_state AS p WHERE p.strategy_id = ?1 "
 		    "AND p.cluster_id = ?2 AND h.id = p.history_id AND "
 		    "h.last_execution_time IS NULL", "nn");
+		/* a quiet run ends: it gets its row, without values */
+		end_q = store_prepare(st, err, "INSERT INTO "
+		    "strategy_execution_history (strategy_id, cluster_id, "
+		    "execution_time, result, reason, last_execution_time, "
+		    "evaluations) SELECT strategy_id, cluster_id, since, "
+		    "'skipped', 'condition not met', last_execution_time, "
+		    "evaluations FROM strategy_pair_state WHERE strategy_id = "
+		    "?1 AND cluster_id = ?2 AND history_id IS NULL", "nn");
 		state_q = store_prepare(st, err, ENGINE_ST_SQL ENGINE_ST_ROW
 		    ENGINE_ST_UPSERT, ENGINE_ST_F);
 		state32_q = store_prepare(st, err, ENGINE_ST_SQL ENGINE_ST_R128
 		    ENGINE_ST_UPSERT, ENGINE_ST_F128);
-		if (same_q == NULL || close_q == NULL || state_q == NULL ||
-		    state32_q == NULL)
+		if (same_q == NULL || close_q == NULL || end_q == NULL ||
+		    state_q == NULL || state32_q == NULL)
 			goto done;
 		order_q = store_prepare(st, err, "INSERT INTO "
 		    "elastic_scaling_order (order_number, cluster_id, "
@@ -911,6 +1155,10 @@ engine_check(struct store *st, const struct engine_opts *o,
 	rep->results = xcalloc(set.np ? set.np : 1, sizeof *rep->results);
 	off = xcalloc(set.np ? set.np : 1, sizeof *off);
 	kind = xcalloc(set.np ? set.np : 1, sizeof *kind);
+	hid = xcalloc(set.np ? set.np : 1, sizeof *hid);
+	chg = xcalloc(set.np ? set.np : 1, sizeof *chg);
+	newq = xcalloc(set.np ? set.np : 1, sizeof *newq);
+	sp = xcalloc(set.np ? set.np : 1, sizeof *sp);
 	for (i = 0; i < set.np; i++) {
 		p = &set.p[i];
 		cpu = mem = NAN;
@@ -929,11 +1177,11 @@ engine_check(struct store *st, const struct engine_opts *o,
 				hit = bsearch(&key, states, nstates,
 				    sizeof *states, engine_cmp_state);
 		}
-		/* terse: a pair with no row yet starts one, texts at once */
+		/* terse: the texts later, and only for a new history row */
 		if (!p->c->deleted)
 			outcome = engine_evaluate_kind(&p->s->rule, p->c->v,
-			    p->c->n, o->now, o->max_gap, terse && hit != NULL ?
-			    NULL : reason, sizeof reason, &cpu, &mem, &kind[i]);
+			    p->c->n, o->now, o->max_gap, terse ? NULL :
+			    reason, sizeof reason, &cpu, &mem, &kind[i]);
 		if (outcome == ENGINE_ORDER_CREATED) {
 			/* cooldown since the last order of this pair */
 			sqlite3_bind_int64(last_q, 1, p->s->id);
@@ -981,8 +1229,13 @@ engine_check(struct store *st, const struct engine_opts *o,
 		 */
 		same = hit != NULL && hit->kind == kind[i] &&
 		    outcome != ENGINE_ORDER_CREATED;
+		grp = hit != NULL && hit->group >= 0 ? &groups[hit->group] :
+		    NULL;
+		if (grp != NULL)
+			grp->seen[hit->member] = 1;
 		/* terse: the texts of what starts a history row only */
-		if (terse && !same && hit != NULL && kind[i] <= KIND_PROVEN) {
+		if (terse && !same && kind[i] != KIND_QUIET &&
+		    kind[i] <= KIND_PROVEN) {
 			engine_evaluate_kind(&p->s->rule, p->c->v, p->c->n,
 			    o->now, o->max_gap, reason, sizeof reason, &cpu,
 			    &mem, &kind[i]);
@@ -996,7 +1249,7 @@ engine_check(struct store *st, const struct engine_opts *o,
 		r->action = p->s->rule.action;
 		r->device_count = p->s->device_count;
 		off[i] = rep->text.len;
-		if (terse && same)
+		if (terse && (same || kind[i] == KIND_QUIET))
 			es_buf_add(&rep->text, "", 1);
 		else {
 			es_buf_add(&rep->text, reason, strlen(reason) + 1);
@@ -1042,6 +1295,20 @@ engine_check(struct store *st, const struct engine_opts *o,
 			rep->failed++;
 		if (o->dry_run)
 			continue;
+		/* a group member: goes on with its group, or leaves it */
+		if (same && grp != NULL && whole)
+			continue;	/* one UPDATE after the loop */
+		if (same && grp != NULL) {
+			/* only some of its group checked: a row of its own */
+			grp->gone[hit->member] = 1;
+			grp->dirty = 1;
+			sp[nsp].sid = p->s->id;
+			sp[nsp].cid = p->c->id;
+			sp[nsp].since = grp->since;
+			sp[nsp].last = rep->at_text;
+			sp[nsp++].evaluations = grp->evaluations + 1;
+			continue;
+		}
 		if (same && bulk)
 			continue;	/* one UPDATE after the loop */
 		if (same) {
@@ -1056,26 +1323,51 @@ engine_check(struct store *st, const struct engine_opts *o,
 			rc = -1;
 			continue;
 		}
-		if (hit != NULL) {
-			sqlite3_bind_int64(close_q, 1, p->s->id);
-			sqlite3_bind_int64(close_q, 2, p->c->id);
-			rc = store_step(st, close_q, err);
-			sqlite3_reset(close_q);
+		/* the current run ends: its row, or one for a quiet run */
+		if (grp != NULL) {
+			/* a member's quiet run ends: its row */
+			grp->gone[hit->member] = 1;
+			grp->dirty = 1;
+			if (store_exec(st, err, "INSERT INTO "
+			    "strategy_execution_history (strategy_id, "
+			    "cluster_id, execution_time, result, reason, "
+			    "last_execution_time, evaluations) VALUES (?, ?, "
+			    "?, 'skipped', 'condition not met', ?, ?)",
+			    "iissi",
+			    p->s->id, p->c->id, grp->since, grp->last,
+			    grp->evaluations) == -1)
+				goto done;
+		} else if (hit != NULL) {
+			sqlite3_stmt *q = hit->quiet ? end_q : close_q;
+
+			sqlite3_bind_int64(q, 1, p->s->id);
+			sqlite3_bind_int64(q, 2, p->c->id);
+			rc = store_step(st, q, err);
+			sqlite3_reset(q);
 			if (rc == -1)
 				goto done;
 			rc = -1;
 		}
+		/* a pair seen first, quiet: into its strategy's new group */
+		if (hit == NULL && whole && kind[i] == KIND_QUIET) {
+			newq[nnew++] = i;
+			continue;
+		}
+		/* the new one: a quiet run needs its state row only */
 		chg[nchg++] = i;
-		if (nchg == ENGINE_BATCH) {
-			if (engine_history(st, batch_q, state32_q, rep, off,
-			    kind, chg, nchg, err) == -1)
+		if (kind[i] == KIND_QUIET)
+			continue;
+		hist[nhist++] = i;
+		if (nhist == ENGINE_BATCH) {
+			if (engine_history(st, batch_q, rep, off, hist, nhist,
+			    hid, err) == -1)
 				goto done;
-			nchg = 0;
+			nhist = 0;
 		}
 	}
-	for (i = 0; i < nchg; i++)
-		if (engine_history(st, one_q, state_q, rep, off, kind,
-		    &chg[i], 1, err) == -1)
+	for (i = 0; i < nhist; i++)
+		if (engine_history(st, one_q, rep, off, &hist[i], 1, hid,
+		    err) == -1)
 			goto done;
 	/*
 	 * Every strategy checked: the runs that go on are the state rows of
@@ -1084,18 +1376,72 @@ engine_check(struct store *st, const struct engine_opts *o,
 	 * instead of one per pair (200,000 pairs: about half the time).
 	 * The unary + make it scan the states: probing every enabled
 	 * strategy x cluster for a state row costs 1,000 x 200 lookups
-	 * where 1,000 strategies watch 5 clusters each.
+	 * where 1,000 strategies watch 5 clusters each.  The pairs whose
+	 * run changed are moved on too, and then overwritten below.
 	 */
 	if (!o->dry_run && bulk && store_exec(st, err, "UPDATE "
 	    "strategy_pair_state AS p SET last_execution_time = ?1, "
-	    "evaluations = evaluations + 1 WHERE history_id <= ?2 AND (?3 < 0 "
-	    "OR cluster_id = ?3) AND +strategy_id IN (SELECT id FROM "
-	    "elastic_scaling_strategy WHERE status = 'enabled') AND "
-	    "+cluster_id IN (SELECT id FROM k8s_cluster) AND EXISTS (SELECT 1 "
-	    "FROM strategy_cluster_association a WHERE a.strategy_id = "
-	    "p.strategy_id AND a.cluster_id = p.cluster_id)", "sii",
-	    rep->at_text, base_id, o->cluster_id) == -1)
+	    "evaluations = evaluations + 1 WHERE (?2 < 0 OR cluster_id = ?2) "
+	    "AND +strategy_id IN (SELECT id FROM elastic_scaling_strategy "
+	    "WHERE status = 'enabled') AND +cluster_id IN (SELECT id FROM "
+	    "k8s_cluster) AND EXISTS (SELECT 1 FROM "
+	    "strategy_cluster_association a WHERE a.strategy_id = "
+	    "p.strategy_id AND a.cluster_id = p.cluster_id)", "si",
+	    rep->at_text, o->cluster_id) == -1)
 		goto done;
+	/*
+	 * Members of a group of a strategy just checked that this check did
+	 * not see (dissociated, cluster gone): their runs end at the group's
+	 * last check, as rows of their own.
+	 */
+	for (i = 0; whole && i < ng; i++) {
+		struct engine_strategy skey, *sh;
+
+		skey.id = groups[i].sid;
+		/* bsearch wants an array, even of no strategies */
+		sh = set.ns == 0 ? NULL : bsearch(&skey, set.s, set.ns,
+		    sizeof *set.s, engine_cmp_sid);
+		for (j = 0; sh != NULL && j < groups[i].n; j++) {
+			if (groups[i].seen[j] || groups[i].gone[j])
+				continue;
+			groups[i].gone[j] = 1;
+			groups[i].dirty = 1;
+			sp = xreallocarray(sp, set.np + nsp + 1, sizeof *sp);
+			sp[nsp].sid = groups[i].sid;
+			sp[nsp].cid = groups[i].cid[j];
+			sp[nsp].since = groups[i].since;
+			sp[nsp].last = groups[i].last;
+			sp[nsp++].evaluations = groups[i].evaluations;
+		}
+	}
+	if (!o->dry_run && engine_write_groups(st, whole ? &set : NULL,
+	    groups, ng, rep->at_text, sp, nsp, err) == -1)
+		goto done;
+	/* the new groups: one a strategy */
+	for (i = 0; i < nnew; i = j) {
+		nb.len = 0;
+		es_buf_add(&nb, "[", 1);
+		for (j = i; j < nnew && rep->results[newq[j]].strategy_id ==
+		    rep->results[newq[i]].strategy_id; j++)
+			es_buf_addf(&nb, "%s%lld", j > i ? "," : "",
+			    rep->results[newq[j]].cluster_id);
+		es_buf_add(&nb, "]", 2);
+		if (store_exec(st, err, "INSERT INTO strategy_quiet "
+		    "(strategy_id, since, last_execution_time, evaluations, "
+		    "clusters) VALUES (?1, ?2, ?2, 1, ?3)", "iss",
+		    rep->results[newq[i]].strategy_id, rep->at_text,
+		    nb.data) == -1)
+			goto done;
+	}
+	/* the new runs, ENGINE_BATCH pairs a statement, then one by one */
+	for (i = 0; !o->dry_run && i < nchg; ) {
+		size_t m = nchg - i >= ENGINE_BATCH ? ENGINE_BATCH : 1;
+
+		if (engine_states(st, m > 1 ? state32_q : state_q, rep, kind,
+		    hid, chg + i, m, err) == -1)
+			goto done;
+		i += m;
+	}
 	if (!o->dry_run && o->retention > 0) {
 		/*
 		 * Pairs no check has looked at since the cutoff (strategy
@@ -1111,6 +1457,8 @@ engine_check(struct store *st, const struct engine_opts *o,
 		    "p.history_id AND h.last_execution_time IS NULL", "s",
 		    t) == -1 || store_exec(st, err, "DELETE FROM "
 		    "strategy_pair_state WHERE last_execution_time < ?", "s",
+		    t) == -1 || store_exec(st, err, "DELETE FROM "
+		    "strategy_quiet WHERE last_execution_time < ?", "s",
 		    t) == -1 || store_exec(st, err, "DELETE FROM "
 		    "strategy_execution_history WHERE execution_time < ?1 AND "
 		    "last_execution_time < ?1 AND result <> 'order_created'",
@@ -1136,11 +1484,18 @@ done:
 	sqlite3_finalize(close_q);
 	sqlite3_finalize(state_q);
 	sqlite3_finalize(state32_q);
+	sqlite3_finalize(end_q);
 	if (in_txn)
 		store_rollback(st);
 	engine_set_release(&set);
 	free(off);
 	free(kind);
+	free(hid);
+	free(chg);
+	free(newq);
+	free(sp);
+	engine_groups_free(groups, ng);
+	es_buf_release(&nb);
 	free(states);
 	if (rc == -1)
 		engine_report_free(rep);

@@ -31,7 +31,12 @@
  * for its checks until the kind of result changes (what the reason says,
  * whatever the values: not met, held too short, in cooldown, order open,
  * a gap...); strategy_pair_state counts them and keeps the last one.
- * Every order gets its own row.  Skipped and failed_check rows whose
+ * Every order gets its own row.  A run of the default result (condition
+ * not met) is quiet: no row while it goes on, its pair's state row
+ * (history_id NULL, since) stands for it, and it gets its row, without
+ * values, when another kind follows; pairs quiet since a check of all
+ * strategies first saw them share one strategy_quiet row per strategy
+ * and check instead of state rows.  Skipped and failed_check rows whose
  * last check is older than opts->retention are deleted (order_created
  * rows are kept for good).  The whole run is one BEGIN
  * IMMEDIATE transaction, so it sees and writes a consistent state; a

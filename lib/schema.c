@@ -840,6 +840,53 @@ static const char schema_v14[] =
 "  ON strategy_execution_history (execution_time)"
 "  WHERE result = 'order_created';";
 
+/*
+ * 15: quiet runs without history rows.  Most pairs of a large
+ * installation find their condition not met check after check (the
+ * default result); a first check of 1,000 strategies on 200 clusters
+ * wrote a history row for each of the 200,000 pairs.  A run of that
+ * result (kind 4 of strategy_pair_state) now has no history row while it
+ * goes on: its pair's state row, with history_id NULL, holds its first
+ * check (since), its last and their number, and `strategy history` shows
+ * it from there.  When it ends, it gets its row (without values).  The
+ * pairs of a strategy that a check of all strategies sees for the first
+ * time, quiet, have no state row either: one strategy_quiet row holds
+ * them (a JSON array of cluster ids) and their run, as long as every
+ * such check sees them all; a member that leaves gets a state row.  The
+ * state rows are rebuilt with history_id nullable and since, the first
+ * check of the current run (its history row's execution_time for the
+ * runs stored as rows, which stay as they are).
+ */
+static const char schema_v15[] =
+"CREATE TABLE strategy_pair_state_v15 ("
+"  strategy_id INTEGER NOT NULL"
+"    REFERENCES elastic_scaling_strategy (id) ON DELETE CASCADE,"
+"  cluster_id INTEGER NOT NULL,"
+"  history_id INTEGER,"
+"  kind INTEGER NOT NULL,"
+"  since TEXT NOT NULL,"
+"  last_execution_time TEXT NOT NULL,"
+"  evaluations INTEGER NOT NULL,"
+"  PRIMARY KEY (strategy_id, cluster_id)"
+") WITHOUT ROWID;"
+"INSERT INTO strategy_pair_state_v15 SELECT p.strategy_id, p.cluster_id,"
+"  p.history_id, p.kind, COALESCE(h.execution_time,"
+"  p.last_execution_time), p.last_execution_time, p.evaluations"
+"  FROM strategy_pair_state p"
+"  LEFT JOIN strategy_execution_history h ON h.id = p.history_id;"
+"DROP TABLE strategy_pair_state;"
+"ALTER TABLE strategy_pair_state_v15 RENAME TO strategy_pair_state;"
+"CREATE TABLE strategy_quiet ("
+"  id INTEGER PRIMARY KEY,"
+"  strategy_id INTEGER NOT NULL"
+"    REFERENCES elastic_scaling_strategy (id) ON DELETE CASCADE,"
+"  since TEXT NOT NULL,"
+"  last_execution_time TEXT NOT NULL,"
+"  evaluations INTEGER NOT NULL,"
+"  clusters TEXT NOT NULL"
+");"
+"CREATE INDEX strategy_quiet_strategy ON strategy_quiet (strategy_id);";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -855,6 +902,7 @@ const struct store_migration schema_migrations[] = {
 	{ 10, "unmeasured live usage is NULL, not 0", schema_v10 },
 	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
 	{ 14, "run-length strategy history, per-pair state", schema_v14 },
+	{ 15, "quiet strategy runs kept in their pair state", schema_v15 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

@@ -595,9 +595,13 @@ strategy_history(struct store *st, const struct strategy_history_filter *f,
 	util_time_format(f->since, since);
 	/*
 	 * A row is a run of checks with the same kind of result; while it
-	 * goes on, strategy_pair_state has its last check and count.
+	 * goes on, strategy_pair_state has its last check and count.  A
+	 * quiet run (condition not met) going on has no row (schema 15):
+	 * its state row, or its strategy_quiet group, stands for it, without
+	 * id or values.
 	 */
-	return store_query_json(st, err, out, "SELECT h.id, h.strategy_id, "
+	return store_query_json(st, err, out, "SELECT * FROM ("
+	    "SELECT h.id, h.strategy_id, "
 	    "s.name AS strategy_name, h.cluster_id, c.clustername AS "
 	    "cluster_name, h.execution_time, COALESCE(h.last_execution_time, "
 	    "p.last_execution_time, h.execution_time) AS last_execution_time, "
@@ -617,7 +621,32 @@ strategy_history(struct store *st, const struct strategy_history_filter *f,
 	    "AND (?3 IS NULL OR h.result = ?3) "
 	    "AND (?4 = 0 OR COALESCE(h.last_execution_time, "
 	    "p.last_execution_time, h.execution_time) >= ?5) "
-	    "ORDER BY h.execution_time DESC, h.id DESC LIMIT ?6 OFFSET ?7",
+	    "UNION ALL "
+	    "SELECT NULL, q.strategy_id, s.name, q.cluster_id, c.clustername, "
+	    "q.since, q.last_execution_time, q.evaluations, 'skipped', '', '', "
+	    "NULL, NULL, 'condition not met' "
+	    "FROM strategy_pair_state q "
+	    "JOIN elastic_scaling_strategy s ON s.id = q.strategy_id "
+	    "LEFT JOIN k8s_cluster c ON c.id = q.cluster_id "
+	    "WHERE q.history_id IS NULL "
+	    "AND (?1 = 0 OR q.strategy_id = ?1) "
+	    "AND (?2 < 0 OR q.cluster_id = ?2) "
+	    "AND (?3 IS NULL OR ?3 = 'skipped') "
+	    "AND (?4 = 0 OR q.last_execution_time >= ?5) "
+	    "UNION ALL "
+	    "SELECT NULL, g.strategy_id, s.name, j.value, c.clustername, "
+	    "g.since, g.last_execution_time, g.evaluations, 'skipped', '', '', "
+	    "NULL, NULL, 'condition not met' "
+	    "FROM strategy_quiet g "
+	    "JOIN elastic_scaling_strategy s ON s.id = g.strategy_id "
+	    "JOIN json_each(g.clusters) j "
+	    "LEFT JOIN k8s_cluster c ON c.id = j.value "
+	    "WHERE (?1 = 0 OR g.strategy_id = ?1) "
+	    "AND (?2 < 0 OR j.value = ?2) "
+	    "AND (?3 IS NULL OR ?3 = 'skipped') "
+	    "AND (?4 = 0 OR g.last_execution_time >= ?5)) "
+	    "ORDER BY execution_time DESC, id IS NOT NULL, id DESC, "
+	    "strategy_id DESC, cluster_id DESC LIMIT ?6 OFFSET ?7",
 	    "iisisii", f->strategy_id, f->cluster_id, f->result,
 	    (long long)f->since, since, f->limit > 0 ? f->limit : -1LL,
 	    f->offset);

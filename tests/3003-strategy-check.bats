@@ -195,7 +195,10 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	cpu_strategy both prod-a,prod-b
 	run -0 check_json 2024-01-01T00:45:00Z
 	[ "$(jq -r '.items | map(.cluster_name + ":" + .result) | join(",")' <<<"$output")" = "prod-a:order_created,prod-b:skipped" ]
-	[ "$(sql "SELECT group_concat(cluster_id) FROM (SELECT cluster_id FROM strategy_execution_history ORDER BY cluster_id)")" = 1,2 ]
+	# prod-b's "not met" is a quiet run: in the history, without a row
+	[ "$(sql "SELECT group_concat(cluster_id) FROM (SELECT cluster_id FROM strategy_execution_history ORDER BY cluster_id)")" = 1 ]
+	run -0 esctl -o json strategy history both
+	[ "$(jq -r '.items | sort_by(.cluster_id) | map("\(.cluster_id) \(.result) \(.id)") | join(",")' <<<"$output")" = "1 order_created 1,2 skipped null" ]
 	run -0 check_json 2024-01-01T00:50:00Z --cluster prod-b
 	[ "$(jq -r '.items | map(.cluster_name) | join(",")' <<<"$output")" = prod-b ]
 	cpu_strategy other prod-a
@@ -290,14 +293,15 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	for t in 00:05 00:10 00:15 00:20 00:25; do
 		check_json 2024-01-01T$t:00Z >/dev/null
 	done
-	# five "not met" checks with other values each: one row, the
-	# values and reason of its first check
-	[ "$(count strategy_execution_history)" = 1 ]
+	# five "not met" checks with other values each: one quiet run,
+	# which has no row while it goes on: its first and last check and
+	# their number, no values
+	[ "$(count strategy_execution_history)" = 0 ]
 	run -0 esctl -o json strategy history cpu-high
-	[ "$(jq -r '.items[0] | "\(.execution_time) \(.last_execution_time) \(.evaluations) \(.triggered_value)"' <<<"$output")" = "2024-01-01T00:05:00Z 2024-01-01T00:25:00Z 5 CPU:45.0%,MEM:N/A" ]
-	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met: CPU usage 45.0% < 80.0%" ]
-	# held, but not long enough: another kind, a new row; the first
-	# ends at its last check
+	[ "$(jq -r '.items[0] | "\(.id) \(.execution_time) \(.last_execution_time) \(.evaluations) \(.result) [\(.triggered_value)]"' <<<"$output")" = "null 2024-01-01T00:05:00Z 2024-01-01T00:25:00Z 5 skipped []" ]
+	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met" ]
+	# held, but not long enough: another kind, a new row; the quiet
+	# run ends at its last check and gets its row
 	check_json 2024-01-01T00:35:00Z >/dev/null
 	check_json 2024-01-01T00:40:00Z >/dev/null
 	# the order: its own row, one check
@@ -355,10 +359,45 @@ BREACH=cpu=40,40,40,40,40,40,85,85,85,85,85,85,85,85,85,85,85,85,85
 	[ "$(jq -r '.items | map("\(.last_execution_time) \(.evaluations)") | join(",")' <<<"$output")" = "2024-01-01T00:20:00Z 2" ]
 	# 30 days after its last check (not after its first): pruned
 	check_json 2024-01-31T00:19:59Z >/dev/null
-	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE strategy_id = 1")" = 1 ]
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq '.items | length' <<<"$output")" = 1 ]
 	check_json 2024-01-31T00:20:01Z >/dev/null
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq '.items | length' <<<"$output")" = 0 ]
 	[ "$(sql "SELECT count(*) FROM strategy_execution_history WHERE strategy_id = 1")" = 0 ]
 	[ "$(sql "SELECT count(*) FROM strategy_pair_state WHERE strategy_id = 1")" = 0 ]
 	# a run still going on stays, however old its first check
 	[ "$(sql "SELECT execution_time FROM strategy_execution_history WHERE strategy_id = 2 AND result = 'failed_check' ORDER BY id LIMIT 1")" = 2024-01-01T00:10:00Z ]
+}
+
+@test "a quiet run (condition not met) has no row while it goes on; a change away from it and back is recorded" {
+	tl cpu=40,40,85,40,40,90
+	cpu_strategy
+	for t in 00:05 00:10 00:15 00:20; do
+		esctl -q strategy check --at 2024-01-01T$t:00Z
+	done
+	# 00:05 quiet; 00:10 held too short (the quiet run ends and gets its
+	# row); 00:15 and 00:20 quiet again: the last check is 00:20
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items | map("\(.id != null) \(.execution_time[11:16]) \(.last_execution_time[11:16]) \(.evaluations) \(.result)") | join(",")' <<<"$output")" = "false 00:15 00:20 2 skipped,true 00:10 00:10 1 skipped,true 00:05 00:05 1 skipped" ]
+	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met" ]
+	[ "$(sql "SELECT count(*) FROM strategy_execution_history")" = 2 ]
+	# the quiet run: no id in the table either
+	run -0 esctl -o wide strategy history cpu-high
+	assert_line --index 1 --regexp '^<none> +2024-01-01T00:15:00Z +2024-01-01T00:20:00Z +2 +cpu-high +prod-a +skipped +<none> +<none> +<none> +condition not met$'
+	# filters: --result and --since see it as a skipped run
+	run -0 esctl -o json strategy history cpu-high --result failed_check
+	[ "$(jq '.items | length' <<<"$output")" = 0 ]
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:20:00Z
+	[ "$(jq -r '.items | map(.execution_time[11:16]) | join(",")' <<<"$output")" = 00:15 ]
+	run -0 esctl -o json strategy history cpu-high --since 2024-01-01T00:20:01Z
+	[ "$(jq '.items | length' <<<"$output")" = 0 ]
+	# what the last check said is what check prints
+	run -0 check_json 2024-01-01T00:20:00Z
+	[ "$(jq -r '.items[0].reason' <<<"$output")" = "condition not met: CPU usage 40.0% < 80.0%" ]
+	# 90% at 00:25: the second quiet run ends too and gets its row
+	esctl -q strategy check --at 2024-01-01T00:25:00Z
+	run -0 esctl -o json strategy history cpu-high
+	[ "$(jq -r '.items | map("\(.id != null) \(.execution_time[11:16]) \(.last_execution_time[11:16]) \(.evaluations) \(.result)") | join(",")' <<<"$output")" = "true 00:25 00:25 1 skipped,true 00:15 00:20 3 skipped,true 00:10 00:10 1 skipped,true 00:05 00:05 1 skipped" ]
+	[ "$(sql "SELECT reason FROM strategy_execution_history WHERE execution_time = '2024-01-01T00:15:00Z'")" = "condition not met" ]
 }

@@ -628,9 +628,318 @@ test_history_batches(struct unit_t *t)
 	free(path);
 }
 
+/* Runs one check of every strategy at T0 + secs (terse, as from cron). */
+static void
+quiet_check(struct unit_t *t, struct store *st, long long secs)
+{
+	struct es_err err = ES_ERR_INIT;
+	struct engine_opts o;
+	struct engine_report *rep = NULL;
+
+	memset(&o, 0, sizeof o);
+	o.now = T0 + (time_t)secs;
+	o.max_gap = 600;
+	o.cluster_id = -1;
+	o.terse = 1;
+	UT_EQ_INT(t, engine_check(st, &o, &rep, &err), 0);
+	engine_report_free(rep);
+}
+
+/* strategy history of strategy 1 and a cluster: "id first last n result". */
+static char *
+quiet_history(struct unit_t *t, struct store *st, long long cluster)
+{
+	struct strategy_history_filter f;
+	struct es_err err = ES_ERR_INIT;
+	struct es_buf b;
+	cJSON *rows = NULL, *r;
+
+	memset(&f, 0, sizeof f);
+	f.strategy_id = 1;
+	f.cluster_id = cluster;
+	UT_EQ_INT(t, strategy_history(st, &f, &rows, &err), 0);
+	es_buf_init(&b);
+	es_buf_add(&b, "", 1);
+	b.len = 0;
+	cJSON_ArrayForEach(r, rows) {
+		cJSON *id = cJSON_GetObjectItem(r, "id");
+
+		es_buf_addf(&b, "%s%s %s %s %d %s %s", b.len ? "; " : "",
+		    cJSON_IsNumber(id) ? "row" : "-",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(r,
+		    "execution_time")) + 11,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(r,
+		    "last_execution_time")) + 11,
+		    cJSON_GetObjectItem(r, "evaluations")->valueint,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "result")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "reason")));
+	}
+	cJSON_Delete(rows);
+	return b.data;
+}
+
+/*
+ * Quiet runs (schema 15): a pair whose condition is not met has no
+ * history row while that goes on, only its state row, and `strategy
+ * history` still tells its first and last check; when it ends it gets
+ * its row, and a pair that becomes quiet again starts a new quiet run.
+ * 150 strategies on two clusters: more pairs than one multi-row INSERT.
+ */
+static void
+test_history_quiet(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	long long n;
+	char *path, *h;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO k8s_cluster "
+	    "(created_at, updated_at, cluster_id, clustername, status) VALUES "
+	    "('t', 't', 'u1', 'prod-a', 'running'), ('t', 't', 'u2', "
+	    "'prod-b', 'running')", "") == 2);
+	UT_ASSERT(t, store_exec(st, &err, "WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT INTO "
+	    "elastic_scaling_strategy (name, description, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, duration_minutes, cooldown_minutes, "
+	    "device_count, status, created_by, created_at, updated_at) "
+	    "SELECT 's' || i, '', 'pool_entry', 80, 'usage', 15, 30, 1, "
+	    "'enabled', 'x', 't', 't' FROM n", "") == 150);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "strategy_cluster_association SELECT s.id, c.id FROM "
+	    "elastic_scaling_strategy s, k8s_cluster c", "") == 300);
+	/* prod-a at 40% every 5 minutes up to 00:05; prod-b has none */
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, max_cpu) VALUES ('t', 't', 1, "
+	    "'2024-01-01T00:00:00Z', 40), ('t', 't', 1, "
+	    "'2024-01-01T00:05:00Z', 40)", "") == 2);
+	quiet_check(t, st, 300);
+	/* the not met pairs: no history row, no state row: a group each */
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history", ""), 0);
+	UT_EQ_INT(t, n, 150);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history WHERE cluster_id = 2 AND reason <> ''",
+	    ""), 0);
+	UT_EQ_INT(t, n, 150);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_pair_state WHERE cluster_id = 1", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_quiet WHERE clusters = '[1]' AND since = "
+	    "'2024-01-01T00:05:00Z' AND evaluations = 1", ""), 0);
+	UT_EQ_INT(t, n, 150);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:05:00Z 1 skipped condition not met");
+	free(h);
+	/* the next check: the quiet run goes on, to this check */
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, max_cpu) VALUES ('t', 't', 1, "
+	    "'2024-01-01T00:10:00Z', 40)", "") == 1);
+	quiet_check(t, st, 600);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	/* 90%: held too short; the quiet run ends and gets its row */
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, max_cpu) VALUES ('t', 't', 1, "
+	    "'2024-01-01T00:15:00Z', 90)", "") == 1);
+	quiet_check(t, st, 900);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "row 00:15:00Z 00:15:00Z 1 skipped condition held "
+	    "for 0s, less than the required 15m (since "
+	    "2024-01-01T00:15:00Z): CPU usage 90.0% >= 80.0%; "
+	    "row 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	/* 40% again: the held row ends at its last check; quiet since */
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, max_cpu) VALUES ('t', 't', 1, "
+	    "'2024-01-01T00:20:00Z', 40), ('t', 't', 1, "
+	    "'2024-01-01T00:25:00Z', 40)", "") == 2);
+	quiet_check(t, st, 1200);
+	quiet_check(t, st, 1500);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:20:00Z 00:25:00Z 2 skipped condition not met; "
+	    "row 00:15:00Z 00:15:00Z 1 skipped condition held "
+	    "for 0s, less than the required 15m (since "
+	    "2024-01-01T00:15:00Z): CPU usage 90.0% >= 80.0%; "
+	    "row 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	/* every pair is in its history: 150 x (3 + prod-b's 1) rows */
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history", ""), 0);
+	UT_EQ_INT(t, n, 450);
+	store_close(st);
+	free(path);
+}
+
+/*
+ * Migration 15: a schema-14 database's history and pair states describe
+ * the same runs afterwards (their first and last checks, numbers and
+ * results); a "not met" run stored as a row goes on as that row and ends
+ * like one.
+ */
+static void
+test_history_migration15(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	sqlite3 *db;
+	long long n;
+	char *path, *h;
+	size_t i;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_ASSERT(t, sqlite3_open(path, &db) == SQLITE_OK);
+	for (i = 0; i < schema_nmigrations &&
+	    schema_migrations[i].version <= 14; i++)
+		UT_ASSERT(t, sqlite3_exec(db, schema_migrations[i].sql, NULL,
+		    NULL, NULL) == SQLITE_OK);
+	/*
+	 * prod-a: a closed "not met" run (00:05-00:20, 4 checks), then a
+	 * no-snapshot run going on (00:25-00:40, 4); prod-b: a "not met"
+	 * run going on (00:10-00:40, 7).
+	 */
+	UT_ASSERT(t, sqlite3_exec(db, "PRAGMA user_version = 14;"
+	    "INSERT INTO k8s_cluster (created_at, updated_at, cluster_id, "
+	    "clustername, status) VALUES ('t', 't', 'u1', 'prod-a', "
+	    "'running'), ('t', 't', 'u2', 'prod-b', 'running');"
+	    "INSERT INTO elastic_scaling_strategy (name, description, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, duration_minutes, cooldown_minutes, "
+	    "device_count, status, created_by, created_at, updated_at) "
+	    "VALUES ('s', '', 'pool_entry', 80, 'usage', 15, 30, 1, "
+	    "'enabled', 'x', 't', 't');"
+	    "INSERT INTO strategy_cluster_association VALUES (1, 1), (1, 2);"
+	    "INSERT INTO strategy_execution_history (strategy_id, cluster_id, "
+	    "execution_time, result, reason, last_execution_time, "
+	    "evaluations) VALUES (1, 1, '2024-01-01T00:05:00Z', 'skipped', "
+	    "'not met', '2024-01-01T00:20:00Z', 4), (1, 1, "
+	    "'2024-01-01T00:25:00Z', 'failed_check', 'none', NULL, 1), "
+	    "(1, 2, '2024-01-01T00:10:00Z', 'skipped', 'not met', NULL, 1);"
+	    "INSERT INTO strategy_pair_state VALUES (1, 1, 2, 1, "
+	    "'2024-01-01T00:40:00Z', 4), (1, 2, 3, 4, "
+	    "'2024-01-01T00:40:00Z', 7);", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_version(st), store_latest_version());
+	h = quiet_history(t, st, -1);
+	UT_EQ_STR(t, h, "row 00:25:00Z 00:40:00Z 4 failed_check none; "
+	    "row 00:10:00Z 00:40:00Z 7 skipped not met; "
+	    "row 00:05:00Z 00:20:00Z 4 skipped not met");
+	free(h);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_pair_state WHERE (cluster_id = 1 AND history_id = 2 AND "
+	    "since = '2024-01-01T00:25:00Z') OR (cluster_id = 2 AND "
+	    "history_id = 3 AND since = '2024-01-01T00:10:00Z')", ""), 0);
+	UT_EQ_INT(t, n, 2);
+	/* no snapshot at 00:45: prod-a's run goes on, prod-b's ends */
+	quiet_check(t, st, 2700);
+	h = quiet_history(t, st, 2);
+	UT_ASSERT(t, strncmp(h, "row 00:45:00Z 00:45:00Z 1 failed_check no "
+	    "snapshot", 41) == 0);
+	UT_ASSERT(t, strstr(h, "; row 00:10:00Z 00:40:00Z 7 skipped not met")
+	    != NULL);
+	free(h);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "row 00:25:00Z 00:45:00Z 5 failed_check none; "
+	    "row 00:05:00Z 00:20:00Z 4 skipped not met");
+	free(h);
+	store_close(st);
+	free(path);
+}
+
+/*
+ * A quiet group (strategy_quiet): members that a check of all strategies
+ * no longer sees (dissociated) keep their run as it was; a check of one
+ * cluster gives its member a state row of its own, which goes on.
+ */
+static void
+test_history_quiet_groups(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct engine_opts o;
+	struct engine_report *rep = NULL;
+	long long n;
+	char *path, *h;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO k8s_cluster "
+	    "(created_at, updated_at, cluster_id, clustername, status) VALUES "
+	    "('t', 't', 'u1', 'prod-a', 'running'), ('t', 't', 'u2', "
+	    "'prod-b', 'running')", "") == 2);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "elastic_scaling_strategy (name, description, "
+	    "threshold_trigger_action, cpu_threshold_value, "
+	    "cpu_threshold_type, duration_minutes, cooldown_minutes, "
+	    "device_count, status, created_by, created_at, updated_at) "
+	    "VALUES ('s', '', 'pool_entry', 80, 'usage', 15, 30, 1, "
+	    "'enabled', 'x', 't', 't')", "") == 1);
+	UT_ASSERT(t, store_exec(st, &err, "INSERT INTO "
+	    "strategy_cluster_association VALUES (1, 1), (1, 2)", "") == 2);
+	/* both at 40% every 5 minutes until 00:30 */
+	UT_ASSERT(t, store_exec(st, &err, "WITH RECURSIVE k(i) AS (SELECT 0 "
+	    "UNION ALL SELECT i + 1 FROM k WHERE i < 6) INSERT INTO "
+	    "k8s_cluster_resource_snapshot (created_at, updated_at, "
+	    "cluster_id, collected_at, max_cpu) SELECT 't', 't', c.id, "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 1704067200 + i * 300, "
+	    "'unixepoch'), 40 FROM k, k8s_cluster c", "") == 14);
+	quiet_check(t, st, 300);
+	quiet_check(t, st, 600);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_quiet WHERE clusters = '[1,2]' AND evaluations = 2", ""),
+	    0);
+	UT_EQ_INT(t, n, 1);
+	/* prod-b dissociated: its run ends at 00:10, prod-a's goes on */
+	UT_ASSERT(t, store_exec(st, &err, "DELETE FROM "
+	    "strategy_cluster_association WHERE cluster_id = 2", "") == 1);
+	quiet_check(t, st, 900);
+	h = quiet_history(t, st, 2);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:15:00Z 3 skipped condition not met");
+	free(h);
+	quiet_check(t, st, 1200);
+	h = quiet_history(t, st, 2);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:10:00Z 2 skipped condition not met");
+	free(h);
+	/* a check of prod-a alone: a state row of its own, going on */
+	memset(&o, 0, sizeof o);
+	o.now = T0 + 1500;
+	o.max_gap = 600;
+	o.cluster_id = 1;
+	o.terse = 1;
+	UT_EQ_INT(t, engine_check(st, &o, &rep, &err), 0);
+	engine_report_free(rep);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_quiet", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	quiet_check(t, st, 1800);
+	h = quiet_history(t, st, 1);
+	UT_EQ_STR(t, h, "- 00:05:00Z 00:30:00Z 6 skipped condition not met");
+	free(h);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "strategy_execution_history", ""), 0);
+	UT_EQ_INT(t, n, 0);
+	store_close(st);
+	free(path);
+}
+
 const struct unit_test unit_pool_tests[] = {
 	{ "history_batches", test_history_batches },
 	{ "history_migration14", test_history_migration14 },
+	{ "history_quiet", test_history_quiet },
+	{ "history_quiet_groups", test_history_quiet_groups },
+	{ "history_migration15", test_history_migration15 },
 	{ "engine_window", test_engine_window },
 	{ "engine_gap_and_logic", test_engine_gap_and_logic },
 	{ "format", test_pool_format },
