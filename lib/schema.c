@@ -840,6 +840,24 @@ static const char schema_v14[] =
 "  ON strategy_execution_history (execution_time)"
 "  WHERE result = 'order_created';";
 
+/*
+ * 16: no index that another one already serves.  Each of these is the
+ * leading column(s) of a wider index of its table (a UNIQUE constraint's
+ * or another plain one), which SQLite uses for the same lookups and
+ * scans; every connection's first statement parses the whole schema, so
+ * each index costs every command, `esctl search` most (issue 17).
+ *   tenant_container_org (tenant_org_id): UNIQUE (tenant_org_id, user,
+ *     service_name)
+ *   tenant_container_user (user): tenant_container_service (user,
+ *     service_name)
+ *   deployment_status_user (user): deployment_status_service (user,
+ *     service_name)
+ */
+static const char schema_v16[] =
+"DROP INDEX tenant_container_org;"
+"DROP INDEX tenant_container_user;"
+"DROP INDEX deployment_status_user;";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -855,6 +873,7 @@ const struct store_migration schema_migrations[] = {
 	{ 10, "unmeasured live usage is NULL, not 0", schema_v10 },
 	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
 	{ 14, "run-length strategy history, per-pair state", schema_v14 },
+	{ 16, "no index another one already serves", schema_v16 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];
