@@ -1258,6 +1258,10 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    index_mode(args_get(args, "mode"), &mode, err) == -1)
 		return -1;
 	filters = args_list(args, "filter", &nf);
+	/* the store came with a few pages: enough for one query's rows */
+	if ((qf != NULL || nf > 0) && store_cache_pages(ctx->store, 0, err) ==
+	    -1)
+		return -1;
 	if (index_engine_open(ctx, args->argv[0], exact, &e, err) == -1)
 		return -1;
 	to = index_now();
@@ -1541,7 +1545,7 @@ static const struct esctl_verb search_verbs[] = {
 	    "ids,\ndistances (l2) or scores (dot, cosine) and fields.  "
 	    "--exact searches every\nvector; with nprobe equal to nlist the "
 	    "results are the same.", search_opts, 1, 1,
-	    CMD_NEEDS_DB | CMD_OFFLINE, "index", cmd_search },
+	    CMD_NEEDS_DB | CMD_OFFLINE | CMD_FEW_PAGES, "index", cmd_search },
 	VERB_END
 };
 

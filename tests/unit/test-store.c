@@ -258,6 +258,53 @@ test_store_no_redundant_index(struct unit_t *t)
 	free(path);
 }
 
+/*
+ * STORE_FEW_PAGES (one query from the shell, issue 17): a read-only
+ * connection whose page cache holds 8 pages, so that reading ~30 pages
+ * once each touches fresh memory for 8; store_cache_pages(0) gives SQLite's
+ * default back (a query file reads many rows).  A writer or a plain
+ * read-only open keep the default.
+ */
+static void
+test_store_few_pages(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	long long n;
+	char *path;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, -2000);
+	store_close(st);
+	UT_EQ_INT(t, store_open(path, STORE_READONLY, &st, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, -2000);
+	store_close(st);
+	UT_EQ_INT(t, store_open(path, STORE_READONLY | STORE_FEW_PAGES, &st,
+	    &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, 8);
+	/* reads work with 8 pages: a whole table through its index */
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "sqlite_master", ""), 0);
+	UT_ASSERT(t, n > 100);
+	UT_EQ_INT(t, store_cache_pages(st, 0, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, -2000);
+	UT_EQ_INT(t, store_cache_pages(st, 64, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, 64);
+	store_close(st);
+	free(path);
+}
+
 static void
 test_store_newer_schema(struct unit_t *t)
 {
@@ -522,6 +569,7 @@ const struct unit_test unit_store_tests[] = {
 	{ "newer-schema", test_store_newer_schema },
 	{ "migration6", test_store_migration6 },
 	{ "no-redundant-index", test_store_no_redundant_index },
+	{ "few-pages", test_store_few_pages },
 	{ "json-and-tx", test_store_json_and_tx },
 	{ "lock", test_store_lock },
 	{ "tenant-quota", test_tenant_quota },
