@@ -938,6 +938,8 @@ search_vector(const char *s, int dim, float **out, struct es_err *err)
 	char *line;
 	int rc;
 
+	if (vecio_parse_list(s, dim, out))
+		return 0;
 	while (*s == ' ')
 		s++;
 	line = *s == '[' ? xasprintf("{\"vector\": %s}\n", s) :
