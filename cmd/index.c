@@ -1260,9 +1260,13 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	    index_mode(args_get(args, "mode"), &mode, err) == -1)
 		return -1;
 	filters = args_list(args, "filter", &nf);
-	/* the store came with a few pages: enough for one query's rows */
-	if ((qf != NULL || nf > 0) && store_cache_pages(ctx->store, 0, err) ==
-	    -1)
+	/*
+	 * The store came with a few pages (CMD_FEW_PAGES): enough for one
+	 * query's rows, not for a query file's, a filter's or a large k's
+	 * lookups, which revisit the b-trees' inner pages.
+	 */
+	if ((qf != NULL || nf > 0 || k > 32) &&
+	    store_cache_pages(ctx->store, 0, err) == -1)
 		return -1;
 	if (index_engine_open(ctx, args->argv[0], exact, &e, err) == -1)
 		return -1;
