@@ -1255,8 +1255,10 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	if ((vec == NULL) == (qf == NULL))
 		return es_err_set(err, ES_EUSAGE, "MissingOption", "give "
 		    "either --vector or --query-file");
+	/* one vector is one thread's work: no count of the CPUs (sysfs) */
 	if (args_int(args, "topk", 1, 100000, 10, &k, err) == -1 ||
-	    index_threads(args, &threads, err) == -1 ||
+	    (vec != NULL ? args_int(args, "threads", 1, 256, 1, &threads,
+	    err) : index_threads(args, &threads, err)) == -1 ||
 	    index_mode(args_get(args, "mode"), &mode, err) == -1)
 		return -1;
 	filters = args_list(args, "filter", &nf);
