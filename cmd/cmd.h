@@ -40,6 +40,11 @@
  *	CMD_CONFIRM	destructive: asks on a TTY, needs --yes otherwise
  *			(call ctx_confirm from exec with the object named)
  *	CMD_OFFLINE	never opens a socket
+ *	CMD_FEW_PAGES	a read-only store opened with a page cache of a few
+ *			pages: a command that reads a handful of rows pays
+ *			no fresh memory for every page it reads (a page
+ *			fault each); it raises the cache (store_cache_pages)
+ *			before reading many rows
  *	CMD_HIDDEN	not listed in help or completion
  *	CMD_NEEDS_KUBE	loads the kubeconfig (--kubeconfig, KUBECONFIG,
  *			kube.kubeconfig; --context) and opens ctx->kube
@@ -83,6 +88,7 @@
 #define CMD_WATCH	0x80	/* -w: run again every --watch-interval and
 				   print what changed (out_list / out_item
 				   do the diffing; see esctl(1) OUTPUT) */
+#define CMD_FEW_PAGES	0x100	/* a read-only store with a tiny page cache */
 
 enum opt_type {
 	OPT_BOOL,		/* flag, no argument */

@@ -686,6 +686,8 @@ esctl_setup(struct esctl_ctx *ctx, struct esctl_parse *p, struct es_err *err)
 		flags = 0;
 		if (!(p->verb->flags & CMD_MUTATES) || ctx->dry_run)
 			flags |= STORE_READONLY;
+		if (p->verb->flags & CMD_FEW_PAGES)
+			flags |= STORE_FEW_PAGES;
 		/* --dry-run: not even an empty database file */
 		if (ctx->dry_run)
 			flags |= STORE_NOWRITE;

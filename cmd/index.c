@@ -993,6 +993,8 @@ search_vector(const char *s, int dim, float **out, struct es_err *err)
 	char *line;
 	int rc;
 
+	if (vecio_parse_list(s, dim, out))
+		return 0;
 	while (*s == ' ')
 		s++;
 	line = *s == '[' ? xasprintf("{\"vector\": %s}\n", s) :
@@ -1357,11 +1359,21 @@ cmd_search(struct esctl_ctx *ctx, struct esctl_args *args,
 	if ((vec == NULL) == (qf == NULL))
 		return es_err_set(err, ES_EUSAGE, "MissingOption", "give "
 		    "either --vector or --query-file");
+	/* one vector is one thread's work: no count of the CPUs (sysfs) */
 	if (args_int(args, "topk", 1, 100000, 10, &k, err) == -1 ||
-	    index_threads(args, &threads, err) == -1 ||
+	    (vec != NULL ? args_int(args, "threads", 1, 256, 1, &threads,
+	    err) : index_threads(args, &threads, err)) == -1 ||
 	    index_mode(args_get(args, "mode"), &mode, err) == -1)
 		return -1;
 	filters = args_list(args, "filter", &nf);
+	/*
+	 * The store came with a few pages (CMD_FEW_PAGES): enough for one
+	 * query's rows, not for a query file's, a filter's or a large k's
+	 * lookups, which revisit the b-trees' inner pages.
+	 */
+	if ((qf != NULL || nf > 0 || k > 32) &&
+	    store_cache_pages(ctx->store, 0, err) == -1)
+		return -1;
 	if (index_engine_open(ctx, args->argv[0], exact, &e, err) == -1)
 		return -1;
 	to = index_now();
@@ -1672,7 +1684,7 @@ static const struct esctl_verb search_verbs[] = {
 	    "ids,\ndistances (l2) or scores (dot, cosine) and fields.  "
 	    "--exact searches every\nvector; with nprobe equal to nlist the "
 	    "results are the same.", search_opts, 1, 1,
-	    CMD_NEEDS_DB | CMD_OFFLINE, "index", cmd_search },
+	    CMD_NEEDS_DB | CMD_OFFLINE | CMD_FEW_PAGES, "index", cmd_search },
 	VERB_END
 };
 

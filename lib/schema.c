@@ -887,6 +887,24 @@ static const char schema_v15[] =
 ");"
 "CREATE INDEX strategy_quiet_strategy ON strategy_quiet (strategy_id);";
 
+/*
+ * 16: no index that another one already serves.  Each of these is the
+ * leading column(s) of a wider index of its table (a UNIQUE constraint's
+ * or another plain one), which SQLite uses for the same lookups and
+ * scans; every connection's first statement parses the whole schema, so
+ * each index costs every command, `esctl search` most (issue 17).
+ *   tenant_container_org (tenant_org_id): UNIQUE (tenant_org_id, user,
+ *     service_name)
+ *   tenant_container_user (user): tenant_container_service (user,
+ *     service_name)
+ *   deployment_status_user (user): deployment_status_service (user,
+ *     service_name)
+ */
+static const char schema_v16[] =
+"DROP INDEX tenant_container_org;"
+"DROP INDEX tenant_container_user;"
+"DROP INDEX deployment_status_user;";
+
 const struct store_migration schema_migrations[] = {
 	{ 1, "tenants, containers, deployment status, quotas", schema_v1 },
 	{ 2, "managed Kubernetes clusters", schema_v2 },
@@ -903,6 +921,7 @@ const struct store_migration schema_migrations[] = {
 	{ 11, "device maintenance: stages, callback outbox", schema_v11 },
 	{ 14, "run-length strategy history, per-pair state", schema_v14 },
 	{ 15, "quiet strategy runs kept in their pair state", schema_v15 },
+	{ 16, "no index another one already serves", schema_v16 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

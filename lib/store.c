@@ -26,6 +26,7 @@ struct store {
 	sqlite3			*db;
 	char			*path;
 	int			 readonly;
+	int			 few_pages;	/* STORE_FEW_PAGES */
 	int			 version;
 	struct store_ckpt	*ckpt;	/* background checkpointer */
 };
@@ -135,6 +136,10 @@ store_conn_setup(struct store *st, int readonly)
 	 * 200,000 history rows in one) otherwise copies every page it
 	 * touches to a file in /var/tmp first, 700,000 writes for one run.
 	 */
+	/* before the first statement, which reads the schema */
+	if (readonly && st->few_pages && (rc = sqlite3_exec(st->db,
+	    "PRAGMA cache_size = 8", NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
 	if ((rc = sqlite3_exec(st->db, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL)) != SQLITE_OK)
@@ -368,6 +373,7 @@ store_open(const char *path, int flags, struct store **out,
 	pthread_once(&store_config_once, store_config);
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
+	st->few_pages = (flags & STORE_FEW_PAGES) != 0;
 	if (flags & STORE_NOWRITE) {
 		if (store_open_nowrite(st, stat(path, &sb) == 0, err) == -1)
 			goto fail;
@@ -406,6 +412,20 @@ store_open(const char *path, int flags, struct store **out,
 fail:
 	store_close(st);
 	return -1;
+}
+
+int
+store_cache_pages(struct store *st, int n, struct es_err *err)
+{
+	char pragma[64];
+
+	/* PRAGMA cannot be bound; the value is an integer. */
+	/* SQLite's default: 2,000 KiB */
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %d",
+	    n > 0 ? n : -2000);
+	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		return store_error(st, err, "cannot set the page cache");
+	return 0;
 }
 
 void

@@ -42,11 +42,21 @@
  * is copied into memory and migrated there.
  */
 #define STORE_NOWRITE	0x02
+/*
+ * A read-only connection with a page cache of 8 pages (SQLite's default
+ * is 2,000 KiB): every page the cache holds is fresh memory, a page fault
+ * the first time, which a command reading a handful of rows (one query
+ * from the shell: the schema, the index row, ten documents) pays for the
+ * ~30 pages it reads once each.  Recycled, 8 serve as well.
+ */
+#define STORE_FEW_PAGES	0x04
 
 struct store;
 
 int		 store_open(const char *path, int flags, struct store **out,
 		    struct es_err *err);
+/* The page cache: n pages, or 0 for SQLite's default. */
+int		 store_cache_pages(struct store *, int n, struct es_err *);
 /* NULL-safe.  Rolls back an open transaction. */
 void		 store_close(struct store *);
 const char	*store_path(const struct store *);

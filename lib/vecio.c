@@ -989,3 +989,60 @@ vecio_write_fvecs(const char *path, const float *v, size_t n, int dim,
 		    path);
 	return 0;
 }
+
+int
+vecio_parse_list(const char *s, int dim, float **out)
+{
+	const char *p = s, *q;
+	char *end;
+	float *v;
+	double d;
+	int n = 0, bracket = 0;
+
+	*out = NULL;
+	if (dim <= 0 || dim > VECIO_MAX_DIM)
+		return 0;
+	while (*p == ' ')	/* as the JSON reading of --vector */
+		p++;
+	if (*p == '[') {
+		bracket = 1;
+		p++;
+	}
+	v = xreallocarray(NULL, (size_t)dim, sizeof *v);
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '-' && !(*p >= '0' && *p <= '9'))
+			goto no;
+		/* the characters cJSON's parse_number hands to strtod */
+		for (q = p; (*q >= '0' && *q <= '9') || *q == '+' ||
+		    *q == '-' || *q == '.' || *q == 'e' || *q == 'E'; q++)
+			;
+		if (q - p > 63 || n == dim)
+			goto no;
+		d = strtod(p, &end);
+		if (end != q)
+			goto no;
+		v[n] = (float)d;
+		if (!isfinite(v[n]))
+			goto no;
+		n++;
+		p = q;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	if (bracket && *p++ != ']')
+		goto no;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '\0' || n != dim)
+		goto no;
+	*out = v;
+	return 1;
+no:
+	free(v);
+	return 0;
+}

@@ -554,4 +554,23 @@ f.seek(4096 + 6); f.write(bytes([b[0] ^ 0x20]))' "$f"
 	[[ $stderr == *"not used (another index's)"* ]]
 	jq -e '.items | length == 30 and all(.[]; .id == "new-doc-\(.query - 1)")' \
 	    <<<"$output"
+
+# Issue 17: one query from the shell is a process of a few milliseconds;
+# BLAS (dlopened, with its thread pool) is for batches (64 queries or more
+# in auto mode) or --mode gemm.  The loader's own trace says what it loads.
+@test "one query from the shell loads no BLAS library" {
+	esctl -q index create b --dimension 16
+	esctl -q index add b "$T/base.fvecs"
+	esctl -q index build b --seed 2
+	v=$("$PYTHON" -c 'import numpy as np,sys; a=np.fromfile(sys.argv[1],dtype="float32").reshape(-1,17)[0,1:]; print(",".join(repr(float(x)) for x in a))' "$T/q.fvecs")
+	LD_DEBUG=files esctl -o json search b --vector "$v" \
+	    >"$T/one.json" 2>"$T/one.ld"
+	run -1 grep -E 'file=lib(open)?blas' "$T/one.ld"
+	[ "$(jq '.items | length' "$T/one.json")" -eq 10 ]
+	# the trace does show a BLAS library when one is loaded
+	LD_DEBUG=files esctl -o json search b --vector "$v" --mode gemm \
+	    >"$T/gemm.json" 2>"$T/gemm.ld"
+	run -0 grep -E 'file=lib(open)?blas' "$T/gemm.ld"
+	[ "$(jq -c '.items | map(.id)' "$T/one.json")" = \
+	    "$(jq -c '.items | map(.id)' "$T/gemm.json")" ]
 }

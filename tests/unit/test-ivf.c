@@ -50,6 +50,61 @@ put32(unsigned char *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
+/*
+ * vecio_parse_list (one --vector without cJSON, issue 17) reads exactly
+ * what the JSON reading of the same text reads, bit for bit, and declines
+ * (0, for the JSON reading to explain) whatever that one rejects.
+ */
+static void
+test_vecio_parse_list(struct unit_t *t)
+{
+	static const char *same[] = {
+		"[1, 2, 3]", "1,2,3", "  [ -0, 1e-46, 3.4028235e38 ]\t",
+		/* halfway between two floats by more than a double holds */
+		"1.0000000596046447753906250001, 0.1, -2.5",
+		"[01, 1., 1.e5]", "[1e+2,\t2E-2 , 7]",
+		"0.3333333333333333333333333333333333333333333333333333333333333,"
+		" 1, 2",
+	};
+	static const char *declined[] = {
+		"[1, 2]", "[1, 2, 3, 4]", "[1, 2, 3", "1,,2,3", "[+1, 2, 3]",
+		"[.5, 2, 3]", "[1, [2], 3]", "[nan, 2, 3]", "[0x10, 2, 3]",
+		"[1e999, 2, 3]", "\t[1, 2, 3]", "[1,\n2, 3]", "[1e, 2, 3]",
+		"[1, 2, 3] x", "[1, 2, 3]]", "", "[]",
+		"0.33333333333333333333333333333333333333333333333333333333333333,"
+		" 1, 2",
+	};
+	struct es_err err = ES_ERR_INIT;
+	struct vecio_set *s;
+	float *v, dummy;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < sizeof same / sizeof same[0]; i++) {
+		UT_EQ_INT(t, vecio_parse_list(same[i], 3, &v), 1);
+		line = xasprintf(strchr(same[i], '[') != NULL ?
+		    "{\"vector\": %s}\n" : "{\"vector\": [%s]}\n", same[i]);
+		UT_EQ_INT(t, vecio_read_mem(line, strlen(line), "--vector",
+		    VECIO_JSONL, 3, &s, &err), 0);
+		if (v != NULL && s != NULL && memcmp(v, s->vectors,
+		    3 * sizeof *v) != 0)
+			unit_fail(t, __FILE__, __LINE__, "'%s' reads "
+			    "%.9g %.9g %.9g, JSON %.9g %.9g %.9g", same[i],
+			    v[0], v[1], v[2], s->vectors[0], s->vectors[1],
+			    s->vectors[2]);
+		vecio_set_free(s);
+		free(line);
+		free(v);
+	}
+	for (i = 0; i < sizeof declined / sizeof declined[0]; i++) {
+		v = &dummy;
+		if (vecio_parse_list(declined[i], 3, &v) != 0)
+			unit_fail(t, __FILE__, __LINE__, "'%s' was read",
+			    declined[i]);
+		UT_ASSERT(t, v == NULL);
+	}
+}
+
 static void
 test_vecio_formats(struct unit_t *t)
 {
@@ -1531,6 +1586,7 @@ test_ivf_proj_auto(struct unit_t *t)
 
 const struct unit_test unit_ivf_tests[] = {
 	{ "vecio_formats", test_vecio_formats },
+	{ "vecio_parse_list", test_vecio_parse_list },
 	{ "vecio_errors", test_vecio_errors },
 	{ "vecio_fuzz", test_vecio_fuzz },
 	{ "vecio_corpus", test_vecio_corpus },

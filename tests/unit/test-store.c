@@ -171,6 +171,141 @@ test_store_migration6(struct unit_t *t)
 	free(path);
 }
 
+/*
+ * Issue 17: every connection's first statement parses the whole schema
+ * (search from the shell pays it on each query), so no index may be what
+ * another index of its table already serves: a plain index whose columns
+ * are the leading columns of another (not partial) index.  A genuine
+ * version-14 store with rows is migrated (16 drops three such indexes);
+ * the lookups that used them still use an index and find the same rows.
+ */
+static void
+test_store_no_redundant_index(struct unit_t *t)
+{
+	static const char redundant[] =
+	    "SELECT a.name || ' < ' || b.name FROM sqlite_master m "
+	    "JOIN pragma_index_list(m.name) a "
+	    "JOIN pragma_index_list(m.name) b "
+	    "WHERE m.type = 'table' AND a.name <> b.name "
+	    "AND a.\"unique\" = 0 AND a.partial = 0 AND b.partial = 0 "
+	    "AND (SELECT count(*) FROM pragma_index_info(a.name)) <= "
+	    "(SELECT count(*) FROM pragma_index_info(b.name)) "
+	    "AND NOT EXISTS (SELECT 1 FROM pragma_index_info(a.name) ia "
+	    "WHERE ia.name IS NOT (SELECT ib.name FROM "
+	    "pragma_index_info(b.name) ib WHERE ib.seqno = ia.seqno))";
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	struct tenant_amount a;
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	const char *plan;
+	char *path;
+	size_t i;
+	int found;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_ASSERT(t, sqlite3_open(path, &db) == SQLITE_OK);
+	for (i = 0; i < schema_nmigrations &&
+	    schema_migrations[i].version <= 14; i++)
+		UT_ASSERT(t, sqlite3_exec(db, schema_migrations[i].sql, NULL,
+		    NULL, NULL) == SQLITE_OK);
+	UT_ASSERT(t, sqlite3_exec(db, "PRAGMA user_version = 14;"
+	    "INSERT INTO tenant_container (id, tenant_org_id, user, "
+	    "service_name, namespace, replicas, cpu_limit, mem_limit, "
+	    "disk_size, gpu_count, status, created_at, updated_at) VALUES "
+	    "('c1', 'o', 'u', 's1', 'o-u-s1', 2, '1', '1Gi', '10Gi', 0, "
+	    "'running', 't', 't'), ('c2', 'o', 'v', 's2', 'o-v-s2', 1, '2', "
+	    "'1Gi', '10Gi', 0, 'running', 't', 't'), ('c3', 'p', 'u', 's3', "
+	    "'p-u-s3', 1, '4', '1Gi', '10Gi', 0, 'running', 't', 't');",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	/* the version-14 schema has them */
+	UT_ASSERT(t, sqlite3_prepare_v2(db, redundant, -1, &s, NULL) ==
+	    SQLITE_OK);
+	UT_EQ_INT(t, sqlite3_step(s), SQLITE_ROW);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_version(st), store_latest_version());
+	db = store_db(st);
+	UT_ASSERT(t, sqlite3_prepare_v2(db, redundant, -1, &s, NULL) ==
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		unit_fail(t, __FILE__, __LINE__, "redundant index %s",
+		    (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	/* the quota lookup by organization still goes through an index */
+	UT_ASSERT(t, sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT "
+	    "replicas FROM tenant_container WHERE tenant_org_id = ?1 AND "
+	    "(?2 IS NULL OR user = ?2)", -1, &s, NULL) == SQLITE_OK);
+	found = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		plan = (const char *)sqlite3_column_text(s, 3);
+		if (plan != NULL && strstr(plan, "SEARCH tenant_container "
+		    "USING INDEX") != NULL)
+			found = 1;
+	}
+	sqlite3_finalize(s);
+	UT_ASSERT(t, found);
+	/* and finds the same rows: two for o, one for o/u, one for p/u */
+	UT_EQ_INT(t, tenant_usage_read(st, "o", NULL, &a, &err), 0);
+	UT_EQ_INT(t, a.clusters, 2);
+	UT_EQ_INT(t, tenant_usage_read(st, "o", "u", &a, &err), 0);
+	UT_EQ_INT(t, a.clusters, 1);
+	UT_EQ_INT(t, tenant_usage_read(st, "p", "u", &a, &err), 0);
+	UT_EQ_INT(t, a.clusters, 1);
+	store_close(st);
+	free(path);
+}
+
+/*
+ * STORE_FEW_PAGES (one query from the shell, issue 17): a read-only
+ * connection whose page cache holds 8 pages, so that reading ~30 pages
+ * once each touches fresh memory for 8; store_cache_pages(0) gives SQLite's
+ * default back (a query file reads many rows).  A writer or a plain
+ * read-only open keep the default.
+ */
+static void
+test_store_few_pages(struct unit_t *t)
+{
+	struct store *st;
+	struct es_err err = ES_ERR_INIT;
+	long long n;
+	char *path;
+
+	path = xasprintf("%s/esctl.db", t->tmpdir);
+	UT_EQ_INT(t, store_open(path, 0, &st, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, -2000);
+	store_close(st);
+	UT_EQ_INT(t, store_open(path, STORE_READONLY, &st, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, -2000);
+	store_close(st);
+	UT_EQ_INT(t, store_open(path, STORE_READONLY | STORE_FEW_PAGES, &st,
+	    &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, 8);
+	/* reads work with 8 pages: a whole table through its index */
+	UT_EQ_INT(t, store_query_int(st, &err, &n, -1, "SELECT count(*) FROM "
+	    "sqlite_master", ""), 0);
+	UT_ASSERT(t, n > 100);
+	UT_EQ_INT(t, store_cache_pages(st, 0, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, -2000);
+	UT_EQ_INT(t, store_cache_pages(st, 64, &err), 0);
+	UT_EQ_INT(t, store_query_int(st, &err, &n, 0, "PRAGMA cache_size",
+	    ""), 0);
+	UT_EQ_INT(t, n, 64);
+	store_close(st);
+	free(path);
+}
+
 static void
 test_store_newer_schema(struct unit_t *t)
 {
@@ -576,6 +711,8 @@ const struct unit_test unit_store_tests[] = {
 	{ "first-open-race", test_store_first_open_race },
 	{ "newer-schema", test_store_newer_schema },
 	{ "migration6", test_store_migration6 },
+	{ "no-redundant-index", test_store_no_redundant_index },
+	{ "few-pages", test_store_few_pages },
 	{ "json-and-tx", test_store_json_and_tx },
 	{ "lock", test_store_lock },
 	{ "tenant-quota", test_tenant_quota },
