@@ -554,6 +554,7 @@ f.seek(4096 + 6); f.write(bytes([b[0] ^ 0x20]))' "$f"
 	[[ $stderr == *"not used (another index's)"* ]]
 	jq -e '.items | length == 30 and all(.[]; .id == "new-doc-\(.query - 1)")' \
 	    <<<"$output"
+}
 
 # Issue 17: one query from the shell is a process of a few milliseconds;
 # BLAS (dlopened, with its thread pool) is for batches (64 queries or more
