@@ -2276,6 +2276,36 @@ ivf_gemm_row(const struct ivf_gemm_batch *b, struct ivf_gemm_job *j,
  * distance above that k-th (|approx - exact| <= margin / 2), so the top k
  * is exactly the one of all the probed vectors.
  */
+/*
+ * A list block's rows for at most this many queries come from the dot
+ * product kernel, not an sgemm: with a handful of queries per list (small
+ * nprobe, large nlist) a call of sgemm costs more than its arithmetic.
+ * Either way a row's value is within the margin of the exact one (the
+ * bound holds for any order of summation), and the candidates are
+ * re-scored exactly, so the results are the same.
+ */
+#ifndef IVF_GEMM_DIRECT_Q
+#define IVF_GEMM_DIRECT_Q	8
+#endif
+#define IVF_GEMM_DIRECT		IVF_GEMM_DIRECT_Q
+
+/* g (nbq x nbx) = -2 Q X^T (l2) or -Q X^T (similarities), as the sgemm. */
+static void
+ivf_gemm_direct(const struct ivf_kern *kn, const float *q, size_t nbq,
+    const float *x, size_t nbx, size_t d, int sim, float *g)
+{
+	size_t r, i;
+	float *row;
+
+	for (r = 0; r < nbq; r++) {
+		row = g + r * nbx;
+		kn->ndot_rows(q + r * d, x, nbx, d, row);
+		if (!sim)
+			for (i = 0; i < nbx; i++)
+				row[i] *= 2.0f;
+	}
+}
+
 static void *
 ivf_gemm_lists(void *arg)
 {
@@ -2338,10 +2368,14 @@ ivf_gemm_lists(void *arg)
 				for (r = 0; r < nbq; r++)
 					j->lim[r] = ivf_gemm_lim(b,
 					    &gq[qs[r]], qs[r]);
-				blas_sgemm_nt(o->blas, (int)nbq, (int)nbx,
-				    (int)d, sim ? -1.0f : -2.0f, qbuf, (int)d,
-				    ix->vecs + xb * d, (int)d, 0.0f, g,
-				    (int)nbx);
+				if (nbq <= IVF_GEMM_DIRECT)
+					ivf_gemm_direct(ix->kern, qbuf, nbq,
+					    ix->vecs + xb * d, nbx, d, sim, g);
+				else
+					blas_sgemm_nt(o->blas, (int)nbq,
+					    (int)nbx, (int)d, sim ? -1.0f :
+					    -2.0f, qbuf, (int)d, ix->vecs + xb *
+					    d, (int)d, 0.0f, g, (int)nbx);
 				nsc += nbq * nbx;
 				xn = sim ? zero : ix->norms + xb;
 				for (r = 0; r < nbq; r++)
