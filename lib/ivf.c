@@ -1845,6 +1845,29 @@ ivf_coarse_exact(const struct ivf_index *ix, const float *q,
  * distances rank by centroid number, hence "at most").  The probed
  * lists are therefore ivf_coarse's (and the full sgemm's), bit for bit.
  */
+/*
+ * The end of query qi's coarse step, with either way of finding its lists:
+ * the exact heap ch (its nprobe nearest lists) written to the batch's
+ * probes, and the query's norm qn = ||q||^2 and margin for the list scan.
+ */
+static void
+ivf_coarse_done(struct ivf_gemm_batch *b, struct ivf_heap *ch,
+    struct ivf_hit *tmp, size_t qi, float qn, float gamma)
+{
+	const struct ivf_index *ix = b->ix;
+	int l, nprobe = b->o->nprobe;
+	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	float xq;
+
+	ivf_heap_sorted(ch, tmp);
+	for (l = 0; l < nprobe; l++)
+		b->probe[qi * (size_t)nprobe + (size_t)l] = (int)tmp[l].id;
+	xq = sqrtf(qn) + ix->xmax;
+	b->qn[qi] = sim ? 0 : qn;
+	b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) * ix->xmax :
+	    4 * gamma * xq * xq;
+}
+
 static void *
 ivf_gemm_coarse_proj(void *arg)
 {
@@ -1855,13 +1878,12 @@ ivf_gemm_coarse_proj(void *arg)
 	size_t d = ix->h.dim, nlist = ix->h.nlist, m = (size_t)pj->m;
 	size_t q0, q1, qi, qb, nbq, i, r, qbmax, nc, nr, c0;
 	uint64_t nex = 0;
-	int nprobe = b->o->nprobe, nh, l;
-	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	int nprobe = b->o->nprobe, nh;
 	struct ivf_heap ch;
 	struct ivf_hit *tmp;
 	struct ivf_lbc *cand, t;
 	uint32_t *rows;
-	float *g, *hp, *xc, *px, qn, xq, gamma, a2, pn, w, rql, rqh, lb;
+	float *g, *hp, *xc, *px, qn, gamma, a2, pn, w, rql, rqh, lb;
 	float tt, slack, cs, inv, fin, thr, worst, s;
 	const float *q, *pxr;
 	float *gr;
@@ -1972,16 +1994,8 @@ ivf_gemm_coarse_proj(void *arg)
 					rows[i] = (uint32_t)i;
 				ivf_coarse_exact(ix, q, rows, nlist, &ch);
 			}
-			ivf_heap_sorted(&ch, tmp);
-			for (l = 0; l < nprobe; l++)
-				b->probe[qi * (size_t)nprobe + (size_t)l] =
-				    (int)tmp[l].id;
 			ix->kern->ndot_rows(q, q, 1, d, &qn);
-			qn = -qn;
-			xq = sqrtf(qn) + ix->xmax;
-			b->qn[qi] = sim ? 0 : qn;
-			b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) *
-			    ix->xmax : 4 * gamma * xq * xq;
+			ivf_coarse_done(b, &ch, tmp, qi, -qn, gamma);
 		}
 	}
 	j->coarse_exact += nex;
@@ -2079,11 +2093,10 @@ ivf_gemm_coarse(void *arg)
 	size_t qbmax, nr;
 	uint64_t nex = 0;
 	uint32_t *rows;
-	int nprobe = b->o->nprobe, nh, l;
-	int sim = ivf_metric_is_similarity((enum ivf_metric)ix->h.metric);
+	int nprobe = b->o->nprobe, nh;
 	struct ivf_heap ch;
 	struct ivf_hit *tmp;
-	float *g, *hp, qn, xq, gamma, lim, cm, a, thr;
+	float *g, *hp, qn, gamma, lim, cm, a, thr;
 	const float *q;
 	float *gr;
 
@@ -2140,14 +2153,7 @@ ivf_gemm_coarse(void *arg)
 					rows[nr++] = (uint32_t)i;
 			ivf_coarse_exact(ix, q, rows, nr, &ch);
 			nex += nr;
-			ivf_heap_sorted(&ch, tmp);
-			for (l = 0; l < nprobe; l++)
-				b->probe[qi * (size_t)nprobe + (size_t)l] =
-				    (int)tmp[l].id;
-			xq = sqrtf(qn) + ix->xmax;
-			b->qn[qi] = sim ? 0 : qn;
-			b->margin[qi] = sim ? 4 * gamma * sqrtf(qn) *
-			    ix->xmax : 4 * gamma * xq * xq;
+			ivf_coarse_done(b, &ch, tmp, qi, qn, gamma);
 		}
 	}
 	/* one write: the jobs of two threads may share a cache line */
