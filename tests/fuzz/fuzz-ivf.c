@@ -6,36 +6,18 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
+#include "fuzz-scratch.h"
 #include "fuzz-ivf.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static char fuzz_path[64];
-
-static void
-fuzz_ivf_cleanup(void)
-{
-	if (fuzz_path[0] != '\0')
-		unlink(fuzz_path);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *why;
-	int fd;
 
-	if (fuzz_path[0] == '\0') {
-		snprintf(fuzz_path, sizeof fuzz_path,
-		    "/tmp/fuzz-ivf.XXXXXX");
-		if ((fd = mkstemp(fuzz_path)) == -1)
-			abort();
-		close(fd);
-		atexit(fuzz_ivf_cleanup);
-	}
-	if (fuzz_ivf_one(fuzz_path, data, size, &why) == -1) {
+	if (fuzz_ivf_one(fuzz_scratch_path("ivf"), data, size, &why) == -1) {
 		fprintf(stderr, "fuzz-ivf: %s\n", why);
 		abort();
 	}
